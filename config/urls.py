@@ -1,0 +1,21 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
+from viewflow.contrib.auth import AuthViewset
+
+from core import views as core_views
+from core.site import HezuoSite, HomeApp
+from procurement.viewsets import ProcurementApp, ProviderPortalApp
+
+site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp()])
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="workbench:index", permanent=False), name="home"),
+    path("accounts/", AuthViewset(with_profile_view=False).urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("core.urls")),
+    path("", include("procurement.urls")),
+    path("app/", site.urls),
+]

@@ -1,0 +1,1 @@
+"""Contracts, milestones, service reports and activities (built in the contracts issue)."""

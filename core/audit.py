@@ -1,0 +1,136 @@
+"""The hash-chained audit trail.
+
+Every service writes exactly one event per change inside its own transaction.
+Each event's hash covers its content and the previous event's hash, so editing,
+deleting or reordering any stored row breaks the chain at that row.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from .middleware import current_ip
+from .models import AuditEvent, AuditHead, Palace, User
+
+GENESIS = "0" * 64
+
+
+def to_json(value: Any) -> Any:
+    """Normalise a value to plain JSON so that what is stored is exactly what was hashed."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
+    """The concrete field values of ``obj`` (foreign keys as ids), for before/after."""
+    names = fields or [f.name for f in obj._meta.concrete_fields]
+    data = {}
+    for name in names:
+        field = obj._meta.get_field(name)
+        data[name] = getattr(obj, field.attname)
+    return to_json(data)
+
+
+def _digest(event: AuditEvent) -> str:
+    payload = {
+        "seq": event.seq,
+        "created_at": event.created_at.astimezone(UTC).isoformat(),
+        "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
+        "ip": event.ip,
+        "palace_id": event.palace_id,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "action": event.action,
+        "before": event.before,
+        "after": event.after,
+        "prev_hash": event.prev_hash,
+    }
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    palace: Palace | int | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Append one event. Must run inside the caller's transaction, so both commit or neither."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.record() must be called inside transaction.atomic()")
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    palace_id = palace.pk if isinstance(palace, Palace) else palace
+    actor_user = actor if actor is not None and actor.is_authenticated else None
+    event = AuditEvent(
+        seq=head.seq + 1,
+        created_at=timezone.now(),
+        actor=actor_user,
+        actor_label=(actor_user.get_username() if actor_user else "system"),
+        ip=current_ip(),
+        palace_id=palace_id,
+        object_type=obj._meta.label,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        action=action,
+        before=to_json(before),
+        after=to_json(after),
+        prev_hash=head.hash,
+    )
+    event.hash = _digest(event)
+    event.save()
+    AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    ok: bool
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def verify_chain() -> ChainReport:
+    """Walk the chain in order and name the first event that was altered, removed or moved."""
+    expected_prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    with transaction.atomic():
+        head = AuditHead.objects.filter(id=1).first()
+        for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+            checked += 1
+            if event.seq != expected_seq:
+                return ChainReport(
+                    checked, False, expected_seq,
+                    f"event #{expected_seq} is missing (next stored event is #{event.seq})",
+                )
+            if event.prev_hash != expected_prev:
+                return ChainReport(
+                    checked, False, event.seq,
+                    f"event #{event.seq} does not follow event #{event.seq - 1}",
+                )
+            if _digest(event) != event.hash:
+                return ChainReport(
+                    checked, False, event.seq, f"event #{event.seq} was altered",
+                )
+            expected_prev = event.hash
+            expected_seq += 1
+        last_seq = expected_seq - 1
+        if head is not None and (head.seq != last_seq or head.hash != expected_prev):
+            return ChainReport(
+                checked, False, last_seq + 1,
+                f"events after #{last_seq} were removed (the chain tip is #{head.seq})",
+            )
+    return ChainReport(checked, True)

@@ -1,0 +1,64 @@
+"""Hooks by which domain apps plug into core without core importing them.
+
+* home panels: each app contributes blocks to a user's home page;
+* access policies: each app says who may download a file or document that
+  belongs to one of its objects.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+
+@dataclass
+class HomePanel:
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 50
+
+
+PanelFactory = Callable[[Any], list[HomePanel]]
+_panel_factories: list[PanelFactory] = []
+
+# model label -> fn(user, obj) -> bool
+_subject_policies: dict[str, Callable[[Any, models.Model], bool]] = {}
+# fn(user, stored_file) -> bool | None (None: "not mine, ask the next policy")
+_file_policies: list[Callable[[Any, Any], bool | None]] = []
+
+
+def register_home_panels(factory: PanelFactory) -> PanelFactory:
+    _panel_factories.append(factory)
+    return factory
+
+
+def home_panels(user) -> list[HomePanel]:
+    panels: list[HomePanel] = []
+    for factory in _panel_factories:
+        panels.extend(factory(user))
+    return sorted(panels, key=lambda p: p.order)
+
+
+def register_subject_policy(model: type[models.Model], fn: Callable[[Any, models.Model], bool]) -> None:
+    _subject_policies[model._meta.label] = fn
+
+
+def can_view_subject(user, obj: models.Model | None) -> bool:
+    if obj is None:
+        return False
+    fn = _subject_policies.get(obj._meta.label)
+    return bool(fn and fn(user, obj))
+
+
+def register_file_policy(fn: Callable[[Any, Any], bool | None]) -> None:
+    _file_policies.append(fn)
+
+
+def can_download_file(user, stored_file) -> bool:
+    for fn in _file_policies:
+        verdict = fn(user, stored_file)
+        if verdict is not None:
+            return verdict
+    return False

@@ -1,0 +1,46 @@
+"""Procurement's contributions to core: home panels and who may download its files."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Role
+from core.permissions import palace_ids
+from core.registry import HomePanel, register_file_policy, register_home_panels, register_subject_policy
+
+from .models import Provider, ProviderDocument, ServiceProject
+from .permissions import can_view_provider, provider_of
+from .selectors import providers_for, service_projects_for
+
+
+def provider_file_policy(user, stored_file):
+    doc = ProviderDocument.objects.select_related("provider").filter(file=stored_file).first()
+    if doc is None:
+        return None
+    return can_view_provider(user, doc.provider)
+
+
+register_file_policy(provider_file_policy)
+register_subject_policy(Provider, can_view_provider)
+
+
+@register_home_panels
+def procurement_panels(user):
+    panels = []
+    own = provider_of(user)
+    if own is not None:
+        panels.append(HomePanel(_("My organisation"), "procurement/panels/provider_status.html",
+                                {"provider": own}, order=10))
+        return panels
+    admin_palaces = palace_ids(user, Role.ADMIN)
+    if admin_palaces or user.is_superuser:
+        pending = providers_for(user).filter(status=Provider.Status.PENDING)
+        if not user.is_superuser:
+            pending = pending.filter(palace_id__in=admin_palaces)
+        panels.append(HomePanel(_("Registrations to verify"), "procurement/panels/pending_providers.html",
+                                {"pending": list(pending[:10]), "pending_count": pending.count()}, order=10))
+    if palace_ids(user) or user.is_superuser:
+        projects = service_projects_for(user).filter(is_active=True)
+        panels.append(HomePanel(_("Service projects"), "procurement/panels/projects.html",
+                                {"project_count": projects.count(),
+                                 "projects": list(projects.order_by("-created_at")[:6]),
+                                 "project_model": ServiceProject}, order=30))
+    return panels

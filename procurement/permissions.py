@@ -1,0 +1,57 @@
+"""``can_<action>(user, obj) -> bool`` for providers and service projects."""
+
+from core.models import Palace, Role
+from core.permissions import AnyUser, has_role
+
+from .models import Provider, ServiceProject
+
+
+def provider_of(user: AnyUser) -> Provider | None:
+    """The organisation a provider user acts for, cached on the user object."""
+    if not user.is_authenticated:
+        return None
+    if "_hezuo_provider" not in user.__dict__:
+        link = getattr(user, "provider_link", None) if hasattr(user, "provider_link") else None
+        user.__dict__["_hezuo_provider"] = link.provider if link else None
+    return user.__dict__["_hezuo_provider"]
+
+
+def is_provider_user(user: AnyUser) -> bool:
+    return provider_of(user) is not None
+
+
+def can_view_provider(user: AnyUser, provider: Provider) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    own = provider_of(user)
+    if own is not None:
+        return own.pk == provider.pk
+    return has_role(user, provider.palace_id, Role.ADMIN, Role.AUDITOR)
+
+
+def can_edit_provider(user: AnyUser, provider: Provider) -> bool:
+    own = provider_of(user)
+    return own is not None and own.pk == provider.pk
+
+
+def can_review_provider(user: AnyUser, provider: Provider) -> bool:
+    return (
+        provider.status == Provider.Status.PENDING
+        and has_role(user, provider.palace_id, Role.ADMIN)
+    )
+
+
+def can_manage_service_projects(user: AnyUser, palace: Palace | int) -> bool:
+    return has_role(user, palace, Role.ADMIN)
+
+
+def can_view_service_project(user: AnyUser, project: ServiceProject) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or has_role(user, project.palace_id)
+    )
+
+
+def can_edit_service_project(user: AnyUser, project: ServiceProject) -> bool:
+    return has_role(user, project.palace_id, Role.ADMIN)
