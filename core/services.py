@@ -28,3 +28,16 @@ def membership_grant(*, actor: User, user: User, palace: Palace, role: str) -> M
         audit.record(actor=actor, action="membership.granted", obj=membership, palace=palace,
                      after={"user": user.username, "role": role})
     return membership
+
+
+@transaction.atomic
+def user_create(*, actor: User, username: str, full_name: str, email: str, password: str) -> User:
+    """Create a staff login. Only a superuser may; palace roles are granted separately."""
+    if not actor.is_superuser:
+        raise NotPermitted
+    user = User(username=username, full_name=full_name, email=email)
+    user.set_password(password)
+    user.save()
+    audit.record(actor=actor, action="user.created", obj=user,
+                 after={"username": username, "full_name": full_name, "email": email})
+    return user

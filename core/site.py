@@ -27,8 +27,10 @@ class HezuoApplication(Application):
     permission: Callable | None = None
 
     def has_view_permission(self, user, obj=None):
+        # Anonymous visitors pass here so that each view can send them to the login page;
+        # viewflow's SiteMiddleware would otherwise answer a bare 403.
         if not user.is_authenticated:
-            return False
+            return True
         return self.permission(user) if self.permission else True
 
     def get_context_data(self, request):

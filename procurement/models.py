@@ -44,10 +44,9 @@ class Provider(models.Model):
         related_name="registered_providers",
         help_text=_("The palace whose administrators verify this registration."),
     )
-    status = FSMField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING,
-        protected=True,
-    )
+    # Not ``protected``: viewflow's protection also blocks refresh_from_db(). Services change
+    # the status only through the transitions below.
+    status = FSMField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     status_reason = models.TextField(_("reason"), blank=True)
     reviewed_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

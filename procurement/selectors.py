@@ -43,6 +43,8 @@ def service_projects_for(user: AnyUser) -> QuerySet[ServiceProject]:
 
 
 def palaces_for(user: AnyUser, *roles: str) -> QuerySet[Palace]:
-    if user.is_authenticated and user.is_superuser:
+    """Palaces where ``user`` holds one of ``roles``. The superuser reads every palace but,
+    like everyone, acts only where a membership gives it a role."""
+    if not roles and user.is_authenticated and user.is_superuser:
         return Palace.objects.all()
     return Palace.objects.filter(pk__in=palace_ids(user, *roles))

@@ -203,10 +203,10 @@ def project_edit(request, pk: int):
 
 
 def project_detail(request, pk: int):
-    project = get_object_or_404(selectors.service_projects_for(request.user), pk=pk) \
-        if request.user.is_authenticated else None
-    if project is None or not can_view_service_project(request.user, project):
+    project = get_object_or_404(ServiceProject, pk=pk)
+    if not can_view_service_project(request.user, project):
         return deny_or_login(request)
+    project = selectors.service_projects_for(request.user).get(pk=pk)
     return TemplateResponse(request, "procurement/project_detail.html", {
         "project": project, "can_edit": can_edit_service_project(request.user, project),
     })

@@ -4,10 +4,9 @@ import tempfile
 
 from .base import *
 
-SECRET_KEY = "test-only-key"
+SECRET_KEY = "test-only-key"  # noqa: S105
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="hezuo-test-media-"))
 ALLOWED_HOSTS = ["*"]
-STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}

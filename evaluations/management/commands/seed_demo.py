@@ -1,0 +1,24 @@
+"""Fill the database with the demo palaces, users and lifecycle data. Safe to run again."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from core.demo import seed_core
+from procurement.demo import seed_procurement
+
+
+class Command(BaseCommand):
+    help = "Create the demo palaces, logins, providers and service projects (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--send-mail", action="store_true",
+                            help="Send the notification e-mails the seeding triggers (off by default).")
+
+    def handle(self, *args, **options):
+        if not options["send_mail"]:
+            settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+        with transaction.atomic():
+            root = seed_core()
+            seed_procurement(root)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is hezuo-demo."))
