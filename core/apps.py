@@ -7,4 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import (
+            checks,  # noqa: F401  (registers system checks)
+            checks_calendar,  # noqa: F401  (registers hezuo.W002 under the database tag)
+            home,  # noqa: F401  (registers core's home panels)
+        )

@@ -6,14 +6,17 @@ deleting or reordering any stored row breaks the chain at that row.
 """
 
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC
+from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from .middleware import current_ip
 from .models import AuditEvent, AuditHead, Palace, User
@@ -21,11 +24,41 @@ from .models import AuditEvent, AuditHead, Palace, User
 GENESIS = "0" * 64
 
 
+def _stable_number(text: str) -> float | int:
+    # PostgreSQL's jsonb keeps numbers as ``numeric``, which has no negative zero
+    # and no exponent: -0.0 comes back as 0.0 and 1e+16 as 10000000000000000 (an
+    # int). Store those the way jsonb will return them, or the hash of a value
+    # read back would differ from the hash written and verify_chain would cry wolf.
+    exact = Decimal(text)
+    if exact == 0:
+        return 0.0
+    if "e+" in text.lower():
+        return int(exact)
+    return float(text)
+
+
 def to_json(value: Any) -> Any:
     """Normalise a value to plain JSON so that what is stored is exactly what was hashed."""
     if value is None:
         return None
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False))
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False),
+                      parse_float=_stable_number)
+
+
+def clean_ip(value: str | None) -> str | None:
+    """The client address in the form the database stores and returns, or None if it is not one.
+
+    GenericIPAddressField rewrites IPv6 on save (2001:0db8::0001 -> 2001:db8::1)
+    and PostgreSQL's inet refuses anything that is not an address, so the raw
+    REMOTE_ADDR would either break the hash or fail the whole transaction.
+    """
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip().split("%", 1)[0])  # drop an IPv6 zone id
+    except ValueError:
+        return None
+    return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
@@ -78,7 +111,7 @@ def record(
         created_at=timezone.now(),
         actor=actor_user,
         actor_label=(actor_user.get_username() if actor_user else "system"),
-        ip=current_ip(),
+        ip=clean_ip(current_ip()),
         palace_id=palace_id,
         object_type=obj._meta.label,
         object_id=str(obj.pk),

@@ -88,8 +88,18 @@ class AuditHead(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audithead_singleton")]
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise RuntimeError("Audit events are append-only.")
+
+    def delete(self):
+        raise RuntimeError("Audit events are append-only.")
+
+
 class AuditEvent(models.Model):
     """One append-only, hash-chained entry: who did what to which object, before and after."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
     created_at = models.DateTimeField(_("time"), db_index=True)

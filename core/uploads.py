@@ -43,15 +43,9 @@ def check_file_count(uploads: Sequence, limit: int | None = None) -> None:
         raise DomainError(ERR_TOO_MANY % {"limit": limit}, field="file")
 
 
-def store_upload(
-    *,
-    upload: UploadedFile,
-    purpose: str,
-    actor: User | None,
-    allowed: frozenset[str] = DOCUMENT_TYPES,
-    max_bytes: int | None = None,
-) -> StoredFile:
-    """Check one upload and store it under a server-generated name.
+def check_upload(*, upload: UploadedFile, allowed: frozenset[str] = DOCUMENT_TYPES,
+                 max_bytes: int | None = None) -> str:
+    """Validate one upload without storing it; return its detected MIME type.
 
     Raises ``DomainError`` naming the file when it is empty, too large, or its
     content is not one of ``allowed`` (whatever its name or declared type says).
@@ -67,9 +61,44 @@ def store_upload(
         )
     upload.seek(0)
     mime = detect_type(upload.read(8192))
+    upload.seek(0)
     if mime not in allowed:
         labels = "、".join(sorted(_TYPE_LABELS.get(t, t) for t in allowed))
         raise DomainError(ERR_TYPE % {"name": name, "allowed": labels}, field="file")
+    return mime
+
+
+def store_uploads(
+    *,
+    uploads: Sequence[UploadedFile],
+    purpose: str,
+    actor: User | None,
+    allowed: frozenset[str] = DOCUMENT_TYPES,
+    max_bytes: int | None = None,
+) -> list[StoredFile]:
+    """Check every upload first, then store them all: a refused file leaves nothing on disk."""
+    check_file_count(uploads)
+    for upload in uploads:
+        check_upload(upload=upload, allowed=allowed, max_bytes=max_bytes)
+    return [store_upload(upload=u, purpose=purpose, actor=actor, allowed=allowed, max_bytes=max_bytes)
+            for u in uploads]
+
+
+def store_upload(
+    *,
+    upload: UploadedFile,
+    purpose: str,
+    actor: User | None,
+    allowed: frozenset[str] = DOCUMENT_TYPES,
+    max_bytes: int | None = None,
+) -> StoredFile:
+    """Check one upload and store it under a server-generated name.
+
+    Raises ``DomainError`` naming the file when it is empty, too large, or its
+    content is not one of ``allowed`` (whatever its name or declared type says).
+    """
+    mime = check_upload(upload=upload, allowed=allowed, max_bytes=max_bytes)
+    name = display_name(upload.name)
     upload.seek(0)
     digest = hashlib.sha256()
     for chunk in upload.chunks():

@@ -20,7 +20,7 @@ from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import Palace, Role, User
 from core.notify import notify
-from core.uploads import DOCUMENT_TYPES, check_file_count, store_upload
+from core.uploads import DOCUMENT_TYPES, store_uploads
 
 from .credit_code import normalise, validate_credit_code
 from .models import (
@@ -68,15 +68,12 @@ def _clean_categories(categories: Sequence[str]) -> list[str]:
 
 
 def _attach_documents(*, actor: User, provider: Provider, documents: Sequence[DocumentUpload]) -> list[ProviderDocument]:
-    check_file_count([d.upload for d in documents])
-    created = []
-    for doc in documents:
-        if doc.kind not in ProviderDocument.Kind.values:
-            raise DomainError(_("Unknown document kind."), field="documents")
-        stored = store_upload(upload=doc.upload, purpose="provider_document",
-                              allowed=DOCUMENT_TYPES, actor=actor)
-        created.append(ProviderDocument.objects.create(provider=provider, kind=doc.kind, file=stored))
-    return created
+    if any(doc.kind not in ProviderDocument.Kind.values for doc in documents):
+        raise DomainError(_("Unknown document kind."), field="documents")
+    stored = store_uploads(uploads=[d.upload for d in documents], purpose="provider_document",
+                           allowed=DOCUMENT_TYPES, actor=actor)
+    return [ProviderDocument.objects.create(provider=provider, kind=doc.kind, file=file)
+            for doc, file in zip(documents, stored, strict=True)]
 
 
 @transaction.atomic
@@ -207,6 +204,9 @@ def _review(*, actor: User, provider_id: int, approve: bool, reason: str) -> Pro
         notify(users, subject=_("Your registration is verified"),
                body=_("%(name)s may now apply to recruitments.") % {"name": provider.name},
                url=reverse("portal:organisation"))
+        # After commit and robust: a PDF that fails to render must not undo the verification.
+        from .documents import issue_provider_certificate
+        transaction.on_commit(lambda: issue_provider_certificate(actor=actor, provider=provider), robust=True)
     else:
         notify(users, subject=_("Your registration was not accepted"),
                body=_("Reason: %(reason)s") % {"reason": reason}, url=reverse("portal:organisation"))
