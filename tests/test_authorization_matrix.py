@@ -149,10 +149,7 @@ def test_every_url_is_in_the_matrix():
 
 @pytest.fixture
 def world(roles, wenshang, django_capture_on_commit_callbacks):
-    try:
-        from procurement.documents import issue_provider_certificate
-    except ImportError:  # TEMP until the document store lands
-        issue_provider_certificate = lambda **kw: SimpleNamespace(pk="00000000-0000-0000-0000-000000000000", sha256="f"*64)
+    from procurement.documents import issue_provider_certificate
 
     users = dict(roles)
     users["superuser"] = UserFactory(username="t-root", is_superuser=True, is_staff=True)
