@@ -122,6 +122,10 @@ class ServiceProjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["palace"].queryset = palaces if palaces is not None else Palace.objects.none()
         self.fields["palace"].empty_label = None
+        if palaces is not None and len(palaces) == 1:
+            # An administrator of one palace has nothing to choose; the page names the palace.
+            self.fields["palace"].initial = palaces[0].pk
+            self.fields["palace"].widget = forms.HiddenInput()
         self.fields["description"].max_length = 5000
         if self.instance.pk:
             self.fields["palace"].disabled = True

@@ -37,7 +37,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -135,3 +135,5 @@ LOGGING = {
 }
 
 HEZUO_BRAND = _("Hezuo")
+DJANGO_TABLES2_TABLE_ATTRS = {"class": "hz-table"}
+FORMAT_MODULE_PATH = ["config.formats"]
