@@ -28,3 +28,23 @@ def cjk_font_installed(app_configs, **kwargs):
             id="hezuo.W001",
         )
     ]
+
+
+@register(deploy=True)
+def public_url_is_set(app_configs, **kwargs):
+    """Issued PDFs print HEZUO_PUBLIC_URL for ever, so production must not leave it on localhost."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    host = urlsplit(settings.HEZUO_PUBLIC_URL).hostname or ""
+    if host in {"127.0.0.1", "localhost", ""} or not settings.HEZUO_PUBLIC_URL.startswith("https://"):
+        return [
+            CheckWarning(
+                _("HEZUO_PUBLIC_URL is %(url)s; issued PDFs would print this address for ever.")
+                % {"url": settings.HEZUO_PUBLIC_URL},
+                hint=_("Set HEZUO_PUBLIC_URL to the public https:// address before issuing documents."),
+                id="hezuo.W003",
+            )
+        ]
+    return []

@@ -9,7 +9,7 @@ from viewflow.fsm import FSMField
 
 from core.models import Palace, StoredFile, User
 
-from .credit_code import validate_credit_code
+from ..credit_code import validate_credit_code
 
 
 class ServiceCategory(models.TextChoices):

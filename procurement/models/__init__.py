@@ -1,0 +1,31 @@
+from .providers import (
+    KpiMetric,
+    KpiTarget,
+    Provider,
+    ProviderCategory,
+    ProviderDocument,
+    ProviderUser,
+    ServiceCategory,
+    ServiceProject,
+)
+from .recruitment import (
+    Application,
+    ApplicationDocument,
+    CompiledScore,
+    Criterion,
+    Declaration,
+    Exclusion,
+    Objection,
+    PanelMember,
+    Recruitment,
+    RequiredDocument,
+    Score,
+    ScoreCorrection,
+)
+
+__all__ = [
+    "Application", "ApplicationDocument", "CompiledScore", "Criterion", "Declaration", "Exclusion",
+    "KpiMetric", "KpiTarget", "Objection", "PanelMember", "Provider", "ProviderCategory",
+    "ProviderDocument", "ProviderUser", "Recruitment", "RequiredDocument", "Score", "ScoreCorrection",
+    "ServiceCategory", "ServiceProject",
+]
