@@ -4,7 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Role
 from core.permissions import palace_ids
-from core.registry import HomePanel, register_file_policy, register_home_panels, register_subject_policy
+from core.registry import (
+    HomePanel,
+    register_file_policy,
+    register_home_panels,
+    register_subject_policy,
+)
 
 from .models import Provider, ProviderDocument, ServiceProject
 from .permissions import can_view_provider, provider_of

@@ -55,3 +55,43 @@ def can_view_service_project(user: AnyUser, project: ServiceProject) -> bool:
 
 def can_edit_service_project(user: AnyUser, project: ServiceProject) -> bool:
     return has_role(user, project.palace_id, Role.ADMIN)
+
+
+# --- recruitments ------------------------------------------------------------------------
+
+def can_manage_recruitment(user: AnyUser, recruitment) -> bool:
+    return has_role(user, recruitment.palace_id, Role.ADMIN)
+
+
+def can_view_recruitment(user: AnyUser, recruitment) -> bool:
+    return user.is_authenticated and (user.is_superuser or has_role(user, recruitment.palace_id))
+
+
+def applications_unsealed(recruitment) -> bool:
+    """Until the deadline has passed and the recruitment closed, content is the applicant's alone."""
+    from .models import Recruitment
+
+    return recruitment.state not in (Recruitment.State.DRAFT, Recruitment.State.PUBLISHED)
+
+
+def can_view_application(user: AnyUser, application) -> bool:
+    """The applicant always; palace admins and auditors once unsealed; an evaluator once unsealed
+    and only after declaring no conflict with this applicant. Never another provider."""
+    if not user.is_authenticated:
+        return False
+    own = provider_of(user)
+    if own is not None:
+        return own.pk == application.provider_id
+    recruitment = application.recruitment
+    if not applications_unsealed(recruitment):
+        return False
+    if user.is_superuser or has_role(user, recruitment.palace_id, Role.ADMIN, Role.AUDITOR):
+        return True
+    from .models import Declaration, PanelMember
+
+    return Declaration.objects.filter(
+        member__recruitment=recruitment, member__evaluator=user,
+        member__state__in=[PanelMember.State.DECLARED, PanelMember.State.SUBMITTED,
+                           PanelMember.State.JUSTIFYING],
+        application=application, conflict=Declaration.Conflict.NONE,
+    ).exists()

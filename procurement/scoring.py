@@ -7,12 +7,11 @@ the criterion's maximum from the panel median is an outlier; ranking is by
 total, ties to the lower price, then the earlier submission.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
-from typing import Hashable
 
 CENT = Decimal("0.01")
 OUTLIER_SHARE = Decimal("0.30")

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.models import Role
 from core.permissions import palace_ids
 from core.tables import FilteredTableView
 from core.viewmixins import apply_domain_error, deny_or_login
-from core.models import Role
 
 from . import selectors, services
 from .filters import ProviderFilter, ServiceProjectFilter
@@ -34,7 +34,6 @@ from .permissions import (
     provider_of,
 )
 from .tables import ProviderTable, ServiceProjectTable
-
 
 # --- public sign-up -----------------------------------------------------------------------
 

@@ -228,7 +228,7 @@ def test_service_failing_after_its_audit_record_leaves_no_event(wenshang, monkey
         raise ConnectionError("mail server down")
 
     # notify() runs after audit.record() inside provider_verify's transaction.
-    monkeypatch.setattr(services, "notify", mail_server_down)
+    monkeypatch.setattr(services.providers, "notify", mail_server_down)
     with pytest.raises(ConnectionError):
         services.provider_verify(actor=admin, provider=provider)
     assert not AuditEvent.objects.exists()
