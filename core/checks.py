@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 def cjk_font_families() -> list[str]:
     if not shutil.which("fc-list"):
         return []
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10, check=False  # noqa: S607
     ).stdout
     return [line.strip() for line in out.splitlines() if line.strip()]
