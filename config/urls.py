@@ -5,7 +5,8 @@ from viewflow.contrib.auth import AuthViewset
 
 from core import views as core_views
 from core.site import HezuoSite, HomeApp
-from procurement.viewsets import ProcurementApp, ProviderPortalApp
+from procurement.portal import ProviderPortalApp
+from procurement.viewsets import ProcurementApp
 
 site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp()])
 

@@ -1,4 +1,4 @@
-"""The procurement areas of the UI shell: staff (providers, service projects) and the provider portal."""
+"""The staff side of procurement in the UI shell: providers, service projects, recruitments."""
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +7,6 @@ from core.permissions import is_admin_anywhere, is_auditor_anywhere, is_staff_an
 from core.site import HezuoApplication, MenuLink
 
 from . import views
-from .permissions import is_provider_user
 
 
 def _admin_or_auditor(user):
@@ -34,20 +33,3 @@ class ProcurementApp(HezuoApplication):
     project_create_path = path("projects/new/", views.project_create, name="project_create")
     project_detail_path = path("projects/<int:pk>/", views.project_detail, name="project_detail")
     project_edit_path = path("projects/<int:pk>/edit/", views.project_edit, name="project_edit")
-
-
-class ProviderPortalApp(HezuoApplication):
-    title = _("My organisation")
-    icon = "storefront"
-    app_name = "portal"
-    permission = staticmethod(is_provider_user)
-    menu = (MenuLink("portal:organisation", _("Profile and documents"), "badge"),)
-
-    organisation_path = path("organisation/", views.organisation, name="organisation")
-    organisation_edit_path = path("organisation/edit/", views.organisation_edit, name="organisation_edit")
-    organisation_documents_path = path(
-        "organisation/documents/", views.organisation_documents, name="organisation_documents"
-    )
-    organisation_resubmit_path = path(
-        "organisation/resubmit/", views.organisation_resubmit, name="organisation_resubmit"
-    )
