@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class ContractsConfig(AppConfig):
     name = "contracts"
     verbose_name = _("Contracts")
+
+    def ready(self) -> None:
+        # The award hand-off: procurement announces, contracts drafts. Imports stay one way.
+        from procurement.services.recruitment import recruitment_awarded
+
+        from .services import contract_draft_from_award
+
+        def draft_contract(sender, recruitment, actor=None, **kwargs):
+            contract_draft_from_award(recruitment=recruitment, actor=actor)
+
+        recruitment_awarded.connect(draft_contract, dispatch_uid="contracts.draft_from_award", weak=False)
