@@ -21,6 +21,9 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name() or self.username
+
 
 class Palace(models.Model):
     """A workers' cultural palace: the purchasing unit that recruits and contracts providers."""

@@ -26,7 +26,7 @@ class ProviderSignupForm(forms.Form):
     """What a provider gives to register. Content checks happen in the service."""
 
     palace = forms.ModelChoiceField(
-        label=_("Register with palace"), queryset=Palace.objects.all(), empty_label=None
+        label=_("Register with palace"), queryset=Palace.objects.all(), empty_label=_("Choose a palace"),
     )
     name = forms.CharField(label=_("Organisation name"), max_length=100)
     credit_code = forms.CharField(

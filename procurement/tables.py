@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Provider, ServiceProject
@@ -13,6 +14,9 @@ class ProviderTable(tables.Table):
         fields = ["name", "credit_code", "palace", "contact_name", "contact_phone", "status", "created_at"]
         sequence = ["name", "credit_code", "categories", "palace", "contact_name", "contact_phone", "status", "created_at"]
         order_by = ["name"]
+
+    def render_status(self, record):
+        return format_html('<span class="hz-chip hz-chip--{}">{}</span>', record.status, record.get_status_display())
 
     def render_categories(self, record):
         return "、".join(str(c.get_category_display()) for c in record.categories.all())

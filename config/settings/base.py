@@ -103,8 +103,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "core" / "static_src"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Media is never served directly: every file goes through a permission-checked view.
-MEDIA_URL = None
+# Media is never served directly: no URL pattern serves this prefix; every file goes
+# through a permission-checked view. (None would break Django's test server.)
+MEDIA_URL = "/media-is-not-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# `make demo`: bootstrap, load the demo data, serve on http://127.0.0.1:8000.
+#
+# Uses config.settings.dev (manage.py's default) and the database in DATABASE_URL,
+# or SQLite in db.sqlite3. Safe to run again: bootstrap skips what is done and
+# seed_demo leaves demo rows that exist alone. DEMO_ADDR overrides the address.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+scripts/bootstrap.sh
+export PATH="$ROOT/.venv/bin:$PATH"
+export VIRTUAL_ENV="$ROOT/.venv"
+
+python manage.py seed_demo
+
+ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
+echo "demo: http://${ADDR}/ — log in as ws-admin / hezuo-demo (see README.md for every login)"
+exec python manage.py runserver "$ADDR"
