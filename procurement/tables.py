@@ -8,6 +8,10 @@ from .models import Provider, ServiceProject
 class ProviderTable(tables.Table):
     name = tables.LinkColumn("procurement:provider_detail", args=[tables.A("pk")])
     categories = tables.Column(_("Categories"), empty_values=(), orderable=False)
+    credit_code = tables.Column(attrs={"td": {"class": "hz-nowrap hz-mono"}})
+    contact_phone = tables.Column(attrs={"td": {"class": "hz-nowrap"}})
+    status = tables.Column(attrs={"td": {"class": "hz-nowrap"}})
+    created_at = tables.DateTimeColumn(attrs={"td": {"class": "hz-nowrap"}})
 
     class Meta:
         model = Provider
