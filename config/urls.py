@@ -6,9 +6,9 @@ from viewflow.contrib.auth import AuthViewset
 from core import views as core_views
 from core.site import HezuoSite, HomeApp
 from procurement.portal import ProviderPortalApp
-from procurement.viewsets import ProcurementApp
+from procurement.viewsets import PanelFlowApp, ProcurementApp
 
-site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp()])
+site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp(), PanelFlowApp()])
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workbench:index", permanent=False), name="home"),

@@ -11,4 +11,11 @@ VIEWFLOW_STRINGS = [
     gettext_noop("Profile"),
     gettext_noop("Back"),
     gettext_noop("Login"),
+    gettext_noop("Access Forbidden"),
+    gettext_noop("Log in as another user"),
+    gettext_noop("Page not found"),
+    gettext_noop("Task"),
+    gettext_noop("Brief"),
+    gettext_noop("Created"),
+    gettext_noop("Queue"),
 ]

@@ -7,4 +7,10 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Recruitment")
 
     def ready(self) -> None:
-        from . import home  # noqa: F401  (registers home panels and access policies)
+        from . import (
+            flows,  # noqa: F401  (the panel workflow follows the panel services' signal)
+            home,  # noqa: F401  (registers home panels and access policies)
+        )
+        from .jobs import register_jobs
+
+        register_jobs()  # deadlines for manage.py tick

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Role
-from core.permissions import palace_ids
+from core.permissions import has_role, palace_ids
 from core.registry import (
     HomePanel,
     register_file_policy,
@@ -11,8 +11,8 @@ from core.registry import (
     register_subject_policy,
 )
 
-from .models import Provider, ProviderDocument, ServiceProject
-from .permissions import can_view_provider, provider_of
+from .models import ApplicationDocument, Objection, Provider, ProviderDocument, ServiceProject
+from .permissions import can_view_application, can_view_provider, provider_of
 from .selectors import providers_for, service_projects_for
 
 
@@ -23,7 +23,38 @@ def provider_file_policy(user, stored_file):
     return can_view_provider(user, doc.provider)
 
 
+def application_file_policy(user, stored_file):
+    """An application's documents are as sealed as the application itself."""
+    doc = (
+        ApplicationDocument.objects.select_related("application__recruitment")
+        .filter(file=stored_file)
+        .first()
+    )
+    if doc is None:
+        return None
+    return can_view_application(user, doc.application)
+
+
+def objection_file_policy(user, stored_file):
+    """An objection's attachments: the objecting provider, and the palace's administrators and auditors."""
+    objection = (
+        Objection.objects.select_related("application", "recruitment")
+        .filter(attachments=stored_file)
+        .first()
+    )
+    if objection is None:
+        return None
+    own = provider_of(user)
+    if own is not None:
+        return own.pk == objection.application.provider_id
+    return user.is_superuser or has_role(
+        user, objection.recruitment.palace_id, Role.ADMIN, Role.AUDITOR
+    )
+
+
 register_file_policy(provider_file_policy)
+register_file_policy(application_file_policy)
+register_file_policy(objection_file_policy)
 register_subject_policy(Provider, can_view_provider)
 
 

@@ -1,7 +1,7 @@
-"""``can_<action>(user, obj) -> bool`` for providers and service projects."""
+"""``can_<action>(user, obj) -> bool`` for providers, service projects, recruitments and their panels."""
 
 from core.models import Palace, Role
-from core.permissions import AnyUser, has_role
+from core.permissions import AnyUser, has_role, is_admin_anywhere
 
 from .models import Provider, ServiceProject
 
@@ -95,3 +95,51 @@ def can_view_application(user: AnyUser, application) -> bool:
                            PanelMember.State.JUSTIFYING],
         application=application, conflict=Declaration.Conflict.NONE,
     ).exists()
+
+
+def can_create_recruitment(user: AnyUser) -> bool:
+    """An administrator of some palace; the service project chosen decides which."""
+    return is_admin_anywhere(user)
+
+
+def can_see_applicants(user: AnyUser, recruitment) -> bool:
+    """Who may see the applicants' names, prices and validity of a closed recruitment.
+
+    Staff who read the palace (administrators, auditors) once the seal is off; an
+    evaluator only when sitting on the panel with no conflict declared. The applicant
+    itself sees its own application elsewhere, never this list.
+    """
+    if not user.is_authenticated or provider_of(user) is not None or not applications_unsealed(recruitment):
+        return False
+    if user.is_superuser or has_role(user, recruitment.palace_id, Role.ADMIN, Role.AUDITOR):
+        return True
+    return _clear_panel_seat(user, recruitment)
+
+
+def can_see_scores(user: AnyUser, recruitment) -> bool:
+    """Individual scores stay sealed until the panel's scores are compiled, for everyone."""
+    return recruitment.compiled_at is not None and can_see_applicants(user, recruitment)
+
+
+def _clear_panel_seat(user: AnyUser, recruitment) -> bool:
+    from .models import PanelMember
+
+    return has_role(user, recruitment.palace_id, Role.EVALUATOR) and PanelMember.objects.filter(
+        recruitment=recruitment, evaluator=user,
+        state__in=[PanelMember.State.DECLARED, PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING],
+    ).exists()
+
+
+def can_work_panel_seat(user: AnyUser, member) -> bool:
+    """Only the evaluator in the seat declares, scores and justifies for it."""
+    return user.is_authenticated and member.evaluator_id == user.pk
+
+
+def can_follow_panel(user: AnyUser, recruitment) -> bool:
+    """The panel's workflow (its process and tasks): the palace's administrators and auditors,
+    and the evaluators who sit or sat on this panel."""
+    if not user.is_authenticated or provider_of(user) is not None:
+        return False
+    if user.is_superuser or has_role(user, recruitment.palace_id, Role.ADMIN, Role.AUDITOR):
+        return True
+    return recruitment.panel.filter(evaluator=user).exists()

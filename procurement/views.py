@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
@@ -74,7 +75,7 @@ def provider_signup_done(request):
 class ProviderListView(FilteredTableView):
     table_class = ProviderTable
     filterset_class = ProviderFilter
-    page_title = _("Providers")
+    page_title = gettext_lazy("Providers")
     export_name = "providers"
 
     def dispatch(self, request, *args, **kwargs):
@@ -121,7 +122,7 @@ def provider_detail(request, pk: int):
 class ServiceProjectListView(FilteredTableView):
     table_class = ServiceProjectTable
     filterset_class = ServiceProjectFilter
-    page_title = _("Service projects")
+    page_title = gettext_lazy("Service projects")
     export_name = "service-projects"
 
     def dispatch(self, request, *args, **kwargs):

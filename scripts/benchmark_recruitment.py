@@ -33,6 +33,7 @@ def main() -> int:
     parser.add_argument("--recusals", type=int, default=0)
     parser.add_argument("--outlier", action="store_true", help="one outlying score, justified")
     parser.add_argument("--correction", action="store_true", help="approve one correction (version 2)")
+    parser.add_argument("--no-comments", action="store_true", help="evaluators write no comments")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pdf", type=Path, help="also write the latest report here")
     args = parser.parse_args()
@@ -61,7 +62,7 @@ def run(args, connection, transaction) -> int:
     from core.models import IssuedDocument
     from procurement import documents as procurement_documents
     from procurement.services import recruitment_compile
-    from tests.recruitment_builders import RecruitmentBuilder, Stage, tolerate_missing_pages
+    from tests.recruitment_builders import RecruitmentBuilder, Stage
 
     timings: dict[str, float] = {}
 
@@ -80,7 +81,8 @@ def run(args, connection, transaction) -> int:
 
     start = time.perf_counter()
     builder = RecruitmentBuilder(applicants=args.applicants, evaluators=args.evaluators,
-                                 criteria=args.criteria, recusals=args.recusals, outlier=args.outlier)
+                                 criteria=args.criteria, recusals=args.recusals, outlier=args.outlier,
+                                 comments=not args.no_comments)
     builder.advance_to(Stage.COMPILED)
     if args.correction:
         builder.correct_score()
@@ -93,17 +95,17 @@ def run(args, connection, transaction) -> int:
           f"built through the services in {built:.2f} s")
 
     runs = []
-    with tolerate_missing_pages():
-        for _ in range(args.repeat):
-            timings.clear()
-            with CaptureQueriesContext(connection) as queries:
-                t0 = time.perf_counter()
-                with transaction.atomic():
-                    recruitment_compile(recruitment=recruitment, actor=builder.admin)
-                    t1 = time.perf_counter()
-                # Leaving the block committed, and the commit ran issue_tender_report.
-                t2 = time.perf_counter()
-            runs.append({"compile": t1 - t0, "issue": t2 - t1, **timings, "queries": len(queries)})
+    for _ in range(args.repeat):
+        timings.clear()
+        with CaptureQueriesContext(connection) as queries:
+            t0, cpu0 = time.perf_counter(), time.process_time()
+            with transaction.atomic():
+                recruitment_compile(recruitment=recruitment, actor=builder.admin)
+                t1 = time.perf_counter()
+            # Leaving the block committed, and the commit ran issue_tender_report.
+            t2, cpu2 = time.perf_counter(), time.process_time()
+        runs.append({"compile": t1 - t0, "issue": t2 - t1, "cpu": cpu2 - cpu0, **timings,
+                     "queries": len(queries)})
     best = min(runs, key=lambda r: r["compile"] + r["issue"])
     doc = IssuedDocument.objects.filter(kind=IssuedDocument.Kind.TENDER_REPORT).order_by("-version").first()
     data = document_bytes(doc)
@@ -119,6 +121,9 @@ def run(args, connection, transaction) -> int:
     print(f"  of which render:           {best.get('render (WeasyPrint)', 0):.3f} s")
     print(f"compile + PDF:               {total:.3f} s (target < {TARGET_SECONDS:.0f} s: "
           f"{'met' if total < TARGET_SECONDS else 'MISSED'}); best of {len(runs)}, {best['queries']} queries")
+    # On a shared machine the wall clock counts other processes' turns too; this does not.
+    print(f"CPU time of this process:    {best['cpu']:.3f} s (load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs)")
     print(f"PDF: version {doc.version}, {pages} pages, {doc.size / 1024:.0f} KiB")
     if args.pdf:
         args.pdf.write_bytes(data)

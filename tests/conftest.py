@@ -4,6 +4,7 @@ from django.test import Client
 from core.models import Role
 
 from .factories import PalaceFactory, ProviderFactory, provider_user, staff
+from .test_i18n import compiled_catalogue  # noqa: F401  (compiles the .mo once per session for every test)
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from .recruitment import (
     Objection,
     PanelMember,
     Recruitment,
+    RecruitmentReminder,
     RequiredDocument,
     Score,
     ScoreCorrection,
@@ -26,6 +27,6 @@ from .recruitment import (
 __all__ = [
     "Application", "ApplicationDocument", "CompiledScore", "Criterion", "Declaration", "Exclusion",
     "KpiMetric", "KpiTarget", "Objection", "PanelMember", "Provider", "ProviderCategory",
-    "ProviderDocument", "ProviderUser", "Recruitment", "RequiredDocument", "Score", "ScoreCorrection",
+    "ProviderDocument", "ProviderUser", "Recruitment", "RecruitmentReminder", "RequiredDocument", "Score", "ScoreCorrection",
     "ServiceCategory", "ServiceProject",
 ]

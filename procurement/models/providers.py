@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from viewflow.fsm import FSMField
 
 from core.models import Palace, StoredFile, User
@@ -27,7 +28,7 @@ class Provider(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting verification")
         VERIFIED = "verified", _("Verified")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("registration", "Rejected")
 
     name = models.CharField(_("organisation name"), max_length=100)
     credit_code = models.CharField(

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from viewflow.fsm import FSMField
 
 from core.models import Palace, StoredFile, User
@@ -326,7 +327,7 @@ class ScoreCorrection(models.Model):
     class State(models.TextChoices):
         REQUESTED = "requested", _("Awaiting approval")
         APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("correction", "Rejected")
 
     score = models.ForeignKey(Score, on_delete=models.PROTECT, related_name="corrections")
     original_points = models.DecimalField(_("original points"), max_digits=5, decimal_places=2)
@@ -362,7 +363,7 @@ class Objection(models.Model):
     class State(models.TextChoices):
         OPEN = "open", _("Awaiting answer")
         UPHELD = "upheld", _("Upheld")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("objection", "Rejected")
 
     class Outcome(models.TextChoices):
         REOPEN = "reopen", _("Reopen evaluation")
@@ -419,3 +420,26 @@ class Exclusion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} @ {self.palace} → {self.ends_on}"
+
+
+class RecruitmentReminder(models.Model):
+    """A reminder the scheduler sent about a recruitment, kept so that each is sent once."""
+
+    class Kind(models.TextChoices):
+        DEADLINE = "deadline", _("Application deadline approaching")
+        OPEN_OBJECTIONS = "open_objections", _("Publicity ended with objections unanswered")
+
+    recruitment = models.ForeignKey(Recruitment, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("recruitment reminder")
+        verbose_name_plural = _("recruitment reminders")
+        constraints = [
+            models.UniqueConstraint(fields=["recruitment", "recipient", "kind"], name="recruitment_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recruitment.number} → {self.recipient}: {self.kind}"

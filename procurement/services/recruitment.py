@@ -17,6 +17,7 @@ from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core import audit
 from core.errors import DomainError, NotPermitted
@@ -88,6 +89,10 @@ ERR_REPLACEMENT = _("Only a recused evaluator can be replaced.")
 
 # Sent with the awarded Recruitment once the award is final; contracts drafts a contract.
 recruitment_awarded = Signal()
+# Sent with the Recruitment, inside the transaction, after each change to its panel (assigned,
+# declared, replaced, scores submitted or justified) and when it is cancelled. The panel
+# workflow (procurement/flows.py) follows the domain state from here, whoever called.
+panel_changed = Signal()
 
 
 def _now(now: datetime | None) -> datetime:
@@ -250,6 +255,7 @@ def recruitment_cancel(*, actor: User, recruitment: Recruitment, reason: str) ->
     applicants = User.objects.filter(provider_link__provider__applications__recruitment=recruitment)
     notify(applicants, subject=_("Recruitment %(number)s was cancelled") % {"number": recruitment.number},
            body=reason.strip())
+    panel_changed.send(sender=Recruitment, recruitment=recruitment)
     return recruitment
 
 
@@ -287,6 +293,11 @@ def _eligibility_error(provider: Provider, recruitment: Recruitment, now: dateti
     if exclusion is not None:
         return str(ERR_EXCLUDED % {"until": exclusion.ends_on.isoformat(), "reason": exclusion.reason})
     return None
+
+
+# What the audit trail may say about an application before the deadline: never its
+# price or proposal, which are sealed from staff (auditors included) until closing.
+SEALED_SAFE_FIELDS = ["state", "version", "submitted_at"]
 
 
 @dataclass(frozen=True)
@@ -348,7 +359,7 @@ def application_submit(
         before = None
     else:
         application = existing
-        before = audit.snapshot(application, ["state", "price", "version", "submitted_at"])
+        before = audit.snapshot(application, SEALED_SAFE_FIELDS)
         application.resubmit()
         replaced = {f.required_id for f in files if f.required_id}
         carried = application.documents.filter(version=application.version).exclude(required_id__in=replaced)
@@ -364,7 +375,7 @@ def application_submit(
     # The audit trail keeps the sealed content out: only what anyone may know later.
     audit.record(actor=actor, action="application.submitted" if before is None else "application.resubmitted",
                  obj=application, palace=recruitment.palace_id, before=before,
-                 after=audit.snapshot(application, ["state", "price", "version", "submitted_at"]))
+                 after=audit.snapshot(application, SEALED_SAFE_FIELDS))
     notify([actor], subject=_("Application received: %(number)s") % {"number": recruitment.number},
            body=_("Version %(version)d was received at %(time)s. You may withdraw or resubmit until the deadline.")
            % {"version": application.version, "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")})
@@ -431,7 +442,8 @@ def recruitment_close(*, recruitment: Recruitment, now: datetime | None = None, 
     url = reverse("procurement:recruitment_detail", args=[recruitment.pk])
     if recruitment.state == Recruitment.State.FAILED:
         notify(_palace_admins(recruitment.palace_id),
-               subject=_("Recruitment %(number)s failed: %(valid)d valid application(s)")
+               subject=ngettext("Recruitment %(number)s failed: %(valid)d valid application",
+                                "Recruitment %(number)s failed: %(valid)d valid applications", valid)
                % {"number": recruitment.number, "valid": valid},
                body=_("It can be re-issued with one click."), url=url)
     else:
@@ -475,6 +487,7 @@ def panel_assign(*, actor: User, recruitment: Recruitment, evaluators: Sequence[
                                        "panel": [u.get_username() for u in evaluators]})
     for member in members:
         _notify_assignment(member)
+    panel_changed.send(sender=Recruitment, recruitment=recruitment)
     return members
 
 
@@ -522,6 +535,7 @@ def panel_declare(*, actor: User, member: PanelMember, conflicts: dict[int, tupl
                subject=_("%(name)s recused from %(number)s; appoint a replacement")
                % {"name": member.evaluator, "number": member.recruitment.number},
                url=reverse("procurement:recruitment_detail", args=[member.recruitment_id]))
+    panel_changed.send(sender=Recruitment, recruitment=member.recruitment)
     return member
 
 
@@ -539,6 +553,7 @@ def panel_replace(*, actor: User, member: PanelMember, evaluator: User) -> Panel
                  before={"evaluator": member.evaluator.get_username()},
                  after={"evaluator": evaluator.get_username()})
     _notify_assignment(replacement)
+    panel_changed.send(sender=Recruitment, recruitment=member.recruitment)
     return replacement
 
 
@@ -557,6 +572,9 @@ def scores_submit(*, actor: User, member: PanelMember, scores: Sequence[ScoreInp
     A second submission of the same sheet (a double click, a second tab) is refused,
     and the unique constraint keeps one score per evaluator × application × criterion.
     """
+    # Lock the recruitment first: the last two sheets arriving together must see each
+    # other, or neither would compile.
+    _lock(member.recruitment)
     member = PanelMember.objects.select_for_update().select_related("recruitment").get(pk=member.pk)
     if member.evaluator_id != actor.pk:
         raise NotPermitted
@@ -588,12 +606,14 @@ def scores_submit(*, actor: User, member: PanelMember, scores: Sequence[ScoreInp
                      {"application": s.application_id, "criterion": s.criterion_id, "points": s.points}
                      for s in scores]})
     _after_submission(recruitment)
+    panel_changed.send(sender=Recruitment, recruitment=recruitment)
     return member
 
 
 @transaction.atomic
 def scores_justify(*, actor: User, member: PanelMember, justifications: dict[int, str]) -> PanelMember:
     """The evaluator explains each score flagged as an outlier, then the sheet counts again."""
+    _lock(member.recruitment)
     member = PanelMember.objects.select_for_update().select_related("recruitment").get(pk=member.pk)
     if member.evaluator_id != actor.pk:
         raise NotPermitted
@@ -612,6 +632,7 @@ def scores_justify(*, actor: User, member: PanelMember, justifications: dict[int
                  before=before, after={"state": member.state,
                                        "justifications": {str(k): v.strip() for k, v in justifications.items()}})
     _after_submission(member.recruitment)
+    panel_changed.send(sender=Recruitment, recruitment=member.recruitment)
     return member
 
 
@@ -644,6 +665,7 @@ def _after_submission(recruitment: Recruitment) -> None:
                              palace=recruitment.palace_id, after={"state": member.state})
                 notify([member.evaluator],
                        subject=_("Justify your outlier scores for %(number)s") % {"number": recruitment.number},
+                       # xgettext:no-python-format
                        body=_("Some of your scores are more than 30% of the maximum away from the panel median."),
                        url=reverse("procurement:panel_task", args=[member.pk]))
         return
@@ -689,7 +711,9 @@ def recruitment_compile(*, recruitment: Recruitment, actor: User | None = None) 
     order = scoring.ranking([scoring.Candidate(pk, totals[pk], a.price, a.first_submitted_at)
                              for pk, a in applications.items()])
     for rank, pk in enumerate(order, start=1):
-        Application.objects.filter(pk=pk).update(total=totals[pk], rank=rank)
+        applications[pk].total, applications[pk].rank = totals[pk], rank
+    # One statement, however many applied: compilation must not slow down with the field.
+    Application.objects.bulk_update(applications.values(), ["total", "rank"])
     recruitment.compiled_at = timezone.now()
     recruitment.save(update_fields=["compiled_at"])
     audit.record(actor=actor, action="recruitment.compiled", obj=recruitment, palace=recruitment.palace_id,

@@ -1,8 +1,7 @@
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
-
-import pytest
 
 from core.errors import DomainError, NotPermitted
 from core.models import AuditEvent, Notification, StoredFile, User
