@@ -86,6 +86,7 @@ ERR_ANSWER_REQUIRED = _("Write the answer; the applicant will read it.")
 ERR_OPEN_OBJECTIONS = _("Every objection must be answered before the recruitment is awarded.")
 ERR_PUBLICITY_RUNNING = _("The publicity period has not ended yet.")
 ERR_REPLACEMENT = _("Only a recused evaluator can be replaced.")
+ERR_NOT_EVALUATING = _("This recruitment is not under evaluation.")
 
 # Sent with the awarded Recruitment once the award is final; contracts drafts a contract.
 recruitment_awarded = Signal()
@@ -508,6 +509,8 @@ def panel_declare(*, actor: User, member: PanelMember, conflicts: dict[int, tupl
     member = PanelMember.objects.select_for_update().select_related("recruitment").get(pk=member.pk)
     if member.evaluator_id != actor.pk:
         raise NotPermitted
+    if member.recruitment.state != Recruitment.State.EVALUATING:
+        raise DomainError(ERR_NOT_EVALUATING)
     if member.state != PanelMember.State.ASSIGNED:
         raise DomainError(ERR_ALREADY_DECLARED)
     applications = list(valid_applications(member.recruitment))
@@ -578,6 +581,8 @@ def scores_submit(*, actor: User, member: PanelMember, scores: Sequence[ScoreInp
     member = PanelMember.objects.select_for_update().select_related("recruitment").get(pk=member.pk)
     if member.evaluator_id != actor.pk:
         raise NotPermitted
+    if member.recruitment.state != Recruitment.State.EVALUATING:
+        raise DomainError(ERR_NOT_EVALUATING)
     if member.state == PanelMember.State.ASSIGNED:
         raise DomainError(ERR_DECLARE_FIRST)
     if member.state != PanelMember.State.DECLARED:
@@ -736,6 +741,8 @@ def score_correction_request(*, actor: User, score: Score, corrected_points: Dec
     _require_admin(actor, recruitment)
     if recruitment.compiled_at is None:
         raise DomainError(ERR_NOT_COMPILED)
+    if recruitment.state != Recruitment.State.EVALUATING:
+        raise DomainError(ERR_NOT_EVALUATING)
     if reason not in ScoreCorrection.Reason.values or not justification.strip():
         raise DomainError(ERR_CORRECTION_REASON, field="justification")
     if not (0 <= corrected_points <= score.criterion.max_points):
@@ -880,6 +887,8 @@ def recruitment_finalise(*, recruitment: Recruitment, now: datetime | None = Non
     """After publicity, with every objection answered: awarded, and a draft contract follows."""
     now = _now(now)
     recruitment = _lock(recruitment)
+    if actor is not None:  # the scheduler acts with no actor; a person must run the palace
+        _require_admin(actor, recruitment)
     if recruitment.state != Recruitment.State.PUBLICITY:
         return recruitment
     if now <= recruitment.publicity_ends_at:

@@ -193,3 +193,25 @@ def test_the_audit_trail_keeps_a_sealed_price_out(palace_people, wenshang):
     assert events.exists()
     for event in events:
         assert "87654" not in str(event.after) and "密封方案" not in str(event.after)
+
+
+def test_panel_and_correction_actions_are_refused_outside_evaluation(palace_people, wenshang):
+    from ..recruitment_builders import RecruitmentBuilder, Stage
+
+    b = RecruitmentBuilder(palace=wenshang, applicants=3, evaluators=3).advance_to(Stage.PUBLICITY)
+    member = b.members[0]
+    with pytest.raises(DomainError) as exc:
+        services.scores_submit(actor=member.evaluator, member=member, scores=[])
+    assert exc.value.message == services.ERR_NOT_EVALUATING
+    score = Score.objects.filter(member=member).first()
+    with pytest.raises(DomainError) as exc:
+        services.score_correction_request(actor=b.admin, score=score, corrected_points=score.points,
+                                          reason="arithmetic", justification="x")
+    assert exc.value.message == services.ERR_NOT_EVALUATING
+    from core.errors import NotPermitted
+
+    from ..factories import PalaceFactory
+    other_admin = staff(PalaceFactory(foshan=True), Role.ADMIN, "path-foshan-admin")
+    with pytest.raises(NotPermitted):
+        services.recruitment_finalise(recruitment=b.recruitment, actor=other_admin,
+                                      now=b.recruitment.publicity_ends_at + timedelta(hours=1))
