@@ -1,5 +1,5 @@
 import django_tables2 as tables
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Recruitment
 
@@ -11,7 +11,7 @@ class RecruitmentTable(tables.Table):
     state = tables.Column(attrs={"td": {"class": "hz-nowrap"}})
     deadline = tables.DateTimeColumn(format="Y-m-d H:i", attrs={"td": {"class": "hz-nowrap"}})
     # Sealed until the deadline: a count is all that staff may know.
-    application_count = tables.Column(_("Applications"), attrs={"td": {"class": "hz-nowrap"}})
+    application_count = tables.Column(pgettext_lazy("recruitment", "Applications"), attrs={"td": {"class": "hz-nowrap"}})
 
     class Meta:
         model = Recruitment

@@ -1,6 +1,5 @@
 """Concurrent writers on a recruitment: the row locks the services take must hold on PostgreSQL."""
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -11,33 +10,12 @@ from core.errors import DomainError
 from core.models import StoredFile
 from procurement.models import Application, ApplicationDocument
 
+from ..threads import run_together
 from .applying_support import apply, published_recruitment
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="row locks need PostgreSQL"
 )
-
-
-def run_together(*calls):
-    """Run each call in its own thread, released at the same moment; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait(timeout=10)
-            results[i] = call()
-        except Exception as exc:  # handed back to the test to inspect
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,43 +1,20 @@
 """Concurrent score submissions on PostgreSQL, where row locks are real."""
 
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from core.errors import DomainError
 from procurement.models import PanelMember, Recruitment, Score
 
 from ..recruitment_builders import RecruitmentBuilder, Stage
+from ..threads import run_together
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_together(*calls):
-    """Start every call at the same moment in its own thread; return what each raised or returned."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # collected for the assertions
-            results[i] = exc
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_the_same_sheet_submitted_twice_at_once_is_stored_once():
