@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import audit
-from core.models import User
+from core.models import Palace, User
 from procurement.models import Recruitment
 
 from .models import Contract, ContractKpiTarget, Milestone
@@ -20,7 +20,9 @@ DEFAULT_MILESTONES = [
 
 
 def _next_number(recruitment: Recruitment) -> str:
-    prefix = f"{recruitment.palace.code.upper()}-HT-{timezone.localdate():%Y}-"
+    # Locking the palace row serialises numbering across concurrent awards.
+    palace = Palace.objects.select_for_update().get(pk=recruitment.palace_id)
+    prefix = f"{palace.code.upper()}-HT-{timezone.localdate():%Y}-"
     return f"{prefix}{Contract.objects.filter(number__startswith=prefix).count() + 1:03d}"
 
 

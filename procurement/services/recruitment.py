@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 from core import audit
 from core.errors import DomainError, NotPermitted
-from core.models import Membership, Role, User
+from core.models import Membership, Palace, Role, User
 from core.notify import notify
 from core.uploads import DOCUMENT_TYPES, store_uploads
 from core.workdays import add_working_days, working_days_between
@@ -124,7 +124,10 @@ class CriterionInput:
 
 
 def _next_number(project: ServiceProject, when: datetime) -> str:
-    prefix = f"{project.palace.code.upper()}-{when:%Y}-"
+    """The palace's next number this year. Locking the palace row serialises numbering, so two
+    administrators creating recruitments at once cannot both take the same number."""
+    palace = Palace.objects.select_for_update().get(pk=project.palace_id)
+    prefix = f"{palace.code.upper()}-{when:%Y}-"
     count = Recruitment.objects.filter(number__startswith=prefix).count()
     return f"{prefix}{count + 1:03d}"
 
@@ -379,7 +382,8 @@ def application_submit(
                  after=audit.snapshot(application, SEALED_SAFE_FIELDS))
     notify([actor], subject=_("Application received: %(number)s") % {"number": recruitment.number},
            body=_("Version %(version)d was received at %(time)s. You may withdraw or resubmit until the deadline.")
-           % {"version": application.version, "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")})
+           % {"version": application.version, "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")},
+           url=reverse("portal:application_detail", args=[application.pk]))
     return application
 
 
