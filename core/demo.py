@@ -16,8 +16,9 @@ PALACES = [
 
 STAFF = [
     ("ws-admin", "王建国", "wenshang", [Role.ADMIN]),
+    ("ws-admin2", "颜丽", "wenshang", [Role.ADMIN]),  # approves score corrections ws-admin requests
     *[(f"ws-eval{i}", name, "wenshang", [Role.EVALUATOR])
-      for i, name in enumerate(["刘芳", "陈明", "赵丽", "孙强", "周敏"], start=1)],
+      for i, name in enumerate(["刘芳", "陈明", "赵丽", "孙强", "周敏", "郑洁"], start=1)],
     ("ws-auditor", "吴审计", "wenshang", [Role.AUDITOR]),
     ("fs-admin", "黄志华", "foshan", [Role.ADMIN]),
     *[(f"fs-eval{i}", name, "foshan", [Role.EVALUATOR])

@@ -2,13 +2,14 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
+from contracts.models import Contract
 from core.audit import verify_chain
 from core.models import AuditEvent, Membership, Palace, Role, User
-from procurement.models import Provider, ServiceProject
+from procurement.models import Objection, PanelMember, Provider, Recruitment, ServiceProject
 
 DEMO_USERS = (
-    ["admin", "ws-admin", "ws-auditor", "fs-admin", "fs-auditor", "prov-auditor"]
-    + [f"ws-eval{i}" for i in range(1, 6)]
+    ["admin", "ws-admin", "ws-admin2", "ws-auditor", "fs-admin", "fs-auditor", "prov-auditor"]
+    + [f"ws-eval{i}" for i in range(1, 7)]
     + [f"fs-eval{i}" for i in range(1, 4)]
     + [f"provider{i}" for i in range(1, 11)]
 )
@@ -31,15 +32,50 @@ def test_seed_demo_creates_the_documented_palaces_and_logins(seeded):
     assert all(p.kpi_targets.exists() for p in ServiceProject.objects.all())
 
 
+def _counts():
+    return (User.objects.count(), Provider.objects.count(), ServiceProject.objects.count(),
+            Recruitment.objects.count(), PanelMember.objects.count(), Objection.objects.count(),
+            Contract.objects.count(), AuditEvent.objects.count())
+
+
 def test_seed_demo_is_idempotent_and_the_chain_verifies(seeded, django_capture_on_commit_callbacks):
-    counts = (User.objects.count(), Provider.objects.count(), ServiceProject.objects.count(),
-              AuditEvent.objects.count())
+    counts = _counts()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo", verbosity=0)
-    assert counts == (User.objects.count(), Provider.objects.count(), ServiceProject.objects.count(),
-                      AuditEvent.objects.count())
+    assert counts == _counts()
     report = verify_chain()
-    assert report.ok and report.checked == counts[3]
+    assert report.ok and report.checked == counts[-1]
+
+
+def test_seed_demo_has_a_wenshang_recruitment_at_every_stage(seeded):
+    S = Recruitment.State
+    wenshang = Recruitment.objects.filter(palace__code="wenshang")
+    assert {S.PUBLISHED, S.EVALUATING, S.PUBLICITY, S.AWARDED, S.FAILED} <= set(
+        wenshang.values_list("state", flat=True))
+
+    published = wenshang.get(state=S.PUBLISHED)
+    assert published.applications.count() == 1
+    assert published.deadline > published.opens_at
+
+    evaluating = wenshang.get(state=S.EVALUATING)
+    assert evaluating.compiled_at is None
+    active = evaluating.panel.exclude(state=PanelMember.State.RECUSED)
+    assert active.count() == 5
+    assert 0 < active.filter(state=PanelMember.State.SUBMITTED).count() < 5
+    assert evaluating.panel.filter(state=PanelMember.State.RECUSED, replaced_by__isnull=False).exists()
+
+    publicity = wenshang.get(state=S.PUBLICITY)
+    assert publicity.objections.filter(state=Objection.State.OPEN).count() == 1
+    assert publicity.awarded_application.rank == 1
+
+    awarded = wenshang.get(state=S.AWARDED)
+    contract = Contract.objects.get(recruitment=awarded)
+    assert contract.state == Contract.State.DRAFT
+    assert contract.provider_id == awarded.awarded_application.provider_id
+    assert awarded.panel.first().scores.exists()
+
+    failed = wenshang.get(state=S.FAILED)
+    assert failed.applications.filter(is_valid=True).count() < 2
 
 
 def test_every_demo_login_reaches_its_home_page(seeded, client):

@@ -6,10 +6,11 @@ from django.db import transaction
 
 from core.demo import seed_core
 from procurement.demo import seed_procurement
+from procurement.demo_recruitments import seed_recruitments
 
 
 class Command(BaseCommand):
-    help = "Create the demo palaces, logins, providers and service projects (idempotent)."
+    help = "Create the demo palaces, logins, providers, service projects and recruitments (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--send-mail", action="store_true",
@@ -21,4 +22,5 @@ class Command(BaseCommand):
         with transaction.atomic():
             root = seed_core()
             seed_procurement(root)
+            seed_recruitments(root)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is hezuo-demo."))
