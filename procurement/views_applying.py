@@ -214,14 +214,7 @@ def objection_lodge(request, pk: int):
     recruitment = _public_recruitment(pk)
     application = selectors.own_application(provider, recruitment)
     # Said in advance so that nobody writes grounds in vain; the service checks again on posting.
-    problem = ""
-    if application is None:
-        problem = str(services.ERR_NOT_APPLICANT)
-    elif not (
-        recruitment.state == Recruitment.State.PUBLICITY
-        and timezone.now() <= recruitment.publicity_ends_at
-    ):
-        problem = str(services.ERR_NOT_IN_PUBLICITY)
+    problem = services.objection_problem(recruitment, application, timezone.now())
     form = ObjectionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -325,7 +325,8 @@ def _action_forms(request, recruitment: Recruitment, panel: list[PanelMember]) -
         forms["decide_form"] = CorrectionDecideForm()
     if recruitment.state == State.PUBLICITY:
         forms["answer_form"] = ObjectionAnswerForm()
-        forms["can_finalise"] = timezone.now() > recruitment.publicity_ends_at
+        forms["finalise_problem"] = services.finalise_problem(recruitment, timezone.now())
+        forms["can_finalise"] = not forms["finalise_problem"]
     forms["can_reissue"] = recruitment.state in (State.FAILED, State.CANCELLED)
     return forms
 

@@ -823,6 +823,24 @@ def award_propose(*, actor: User, recruitment: Recruitment, application: Applica
     return recruitment
 
 
+def objection_problem(recruitment: Recruitment, application: Application | None, now: datetime) -> str:
+    """Why this applicant may not object now ("" when it may); pages show it before anyone writes."""
+    if application is None:
+        return str(ERR_NOT_APPLICANT)
+    if recruitment.state != Recruitment.State.PUBLICITY or now > recruitment.publicity_ends_at:
+        return str(ERR_NOT_IN_PUBLICITY)
+    return ""
+
+
+def finalise_problem(recruitment: Recruitment, now: datetime) -> str:
+    """Why the award cannot be made final yet ("" when it can)."""
+    if now <= recruitment.publicity_ends_at:
+        return str(ERR_PUBLICITY_RUNNING)
+    if recruitment.objections.filter(state=Objection.State.OPEN).exists():
+        return str(ERR_OPEN_OBJECTIONS)
+    return ""
+
+
 @transaction.atomic
 def objection_lodge(*, actor: User, recruitment: Recruitment, grounds: str,
                     attachments: Sequence[UploadedFile] = (), now: datetime | None = None) -> Objection:
@@ -830,10 +848,9 @@ def objection_lodge(*, actor: User, recruitment: Recruitment, grounds: str,
     recruitment = _lock(recruitment)
     provider = provider_of(actor)
     application = recruitment.applications.filter(provider=provider).first() if provider else None
-    if application is None:
-        raise DomainError(ERR_NOT_APPLICANT)
-    if recruitment.state != Recruitment.State.PUBLICITY or now > recruitment.publicity_ends_at:
-        raise DomainError(ERR_NOT_IN_PUBLICITY)
+    problem = objection_problem(recruitment, application, now)
+    if problem:
+        raise DomainError(problem)
     if not grounds.strip():
         raise DomainError(ERR_OBJECTION_GROUNDS, field="grounds")
     files = store_uploads(uploads=list(attachments), purpose="objection", actor=actor)
@@ -895,10 +912,9 @@ def recruitment_finalise(*, recruitment: Recruitment, now: datetime | None = Non
         _require_admin(actor, recruitment)
     if recruitment.state != Recruitment.State.PUBLICITY:
         return recruitment
-    if now <= recruitment.publicity_ends_at:
-        raise DomainError(ERR_PUBLICITY_RUNNING)
-    if recruitment.objections.filter(state=Objection.State.OPEN).exists():
-        raise DomainError(ERR_OPEN_OBJECTIONS)
+    problem = finalise_problem(recruitment, now)
+    if problem:
+        raise DomainError(problem)
     before = audit.snapshot(recruitment, ["state"])
     recruitment.award()
     recruitment.save()
