@@ -3,12 +3,13 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from viewflow.contrib.auth import AuthViewset
 
+from contracts.viewsets import ContractsApp
 from core import views as core_views
 from core.site import HezuoSite, HomeApp
 from procurement.portal import ProviderPortalApp
 from procurement.viewsets import PanelFlowApp, ProcurementApp
 
-site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp(), PanelFlowApp()])
+site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp(), ContractsApp(), PanelFlowApp()])
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workbench:index", permanent=False), name="home"),

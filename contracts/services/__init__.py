@@ -1,0 +1,8 @@
+"""Every write on contracts and service reports (CONVENTIONS.md: one function per change)."""
+
+from .contracts import *  # noqa: F403
+from .contracts import __all__ as _contracts_all
+from .reports import *  # noqa: F403
+from .reports import __all__ as _reports_all
+
+__all__ = [*_contracts_all, *_reports_all]
