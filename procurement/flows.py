@@ -7,7 +7,8 @@ applications on the subjective criteria. A seat whose evaluator recuses waits fo
 administrator to appoint a replacement (``panel_replace``), whose own task takes its
 place. When every seat has submitted, each evaluator with an outlier score (further
 than 30% of the maximum from the panel median) gets a task to justify it; the last
-justification compiles the scores, and the process ends::
+justification compiles the scores, and the process ends. An objection upheld during publicity reopens
+the seats, and a new process starts for the new round::
 
     start ─▶ seats ═▶ evaluate ─▶ recused? ─yes─▶ replacement ─▶ evaluate (the replacement)
                                       └─no──▶ seats_done ─▶ outliers? ─no──────────────────────▶ end
@@ -259,13 +260,20 @@ def follow_panel(sender, recruitment: Recruitment, **kwargs) -> None:
         if process is not None and process.status == PROCESS.NEW:
             PanelFlow.instance.cancel(process)
         return
-    if process is None or process.status == PROCESS.CANCELED:
+    if process is None or process.status == PROCESS.CANCELED or (
+            process.status == PROCESS.DONE and _seats_to_score(recruitment)):
+        # No process yet, or the last one ended and an upheld objection reopened the
+        # seats: a new process gives every seat a task again.
         if recruitment.state != Recruitment.State.EVALUATING or not recruitment.panel.exists():
             return
         process = PanelFlow.start.run(recruitment=recruitment)
     with PanelFlow.lock(process.pk):
         while _advance(process):
             pass
+
+
+def _seats_to_score(recruitment: Recruitment) -> bool:
+    return recruitment.panel.filter(replaced_by__isnull=True, state=PanelMember.State.DECLARED).exists()
 
 
 def _advance(process: Process) -> bool:

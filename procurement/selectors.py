@@ -177,3 +177,15 @@ def open_seat_task(member: PanelMember):
     return (Task.objects.filter(
         artifact_content_type=ContentType.objects.get_for_model(PanelMember), artifact_object_id=member.pk,
         status__in=[STATUS.NEW, STATUS.ASSIGNED]).order_by("-pk").first())
+
+
+def previous_round_sheet(member: PanelMember) -> dict[str, object]:
+    """The evaluator's own sheet of the round an upheld objection reopened, as the form's starting values."""
+    last = member.recruitment.evaluation_round - 1
+    if last < 1:
+        return {}
+    initial: dict[str, object] = {}
+    for s in Score.all_rounds.filter(member=member, superseded_in_round=last):
+        initial[f"points_{s.application_id}_{s.criterion_id}"] = s.points
+        initial[f"comment_{s.application_id}_{s.criterion_id}"] = s.comment
+    return initial

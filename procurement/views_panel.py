@@ -103,7 +103,8 @@ def _form(member: PanelMember, step: str | None, data=None):
         return DeclarationForm(data, applications=list(services.valid_applications(member.recruitment)))
     if step == "score":
         applications, criteria = _sheet_parts(member)
-        return ScoreSheetForm(data, applications=applications, criteria=criteria)
+        return ScoreSheetForm(data, applications=applications, criteria=criteria,
+                              initial=selectors.previous_round_sheet(member))
     if step == "justify":
         return JustificationForm(data, scores=selectors.own_flagged_scores(member))
     return None

@@ -48,6 +48,8 @@ class Recruitment(models.Model):
         verbose_name=_("proposed award"))
     award_reason = models.TextField(_("reason for not choosing the top-ranked applicant"), blank=True)
     compiled_at = models.DateTimeField(_("compiled at"), null=True, blank=True)
+    # 1, and one more each time an upheld objection sends the panel back to scoring.
+    evaluation_round = models.PositiveSmallIntegerField(_("evaluation round"), default=1)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -276,8 +278,20 @@ class Declaration(models.Model):
         return f"{self.member} · {self.application.provider}: {self.get_conflict_display()}"
 
 
+class CurrentScores(models.Manager):
+    """The scores that count: those of the current evaluation round."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(superseded_in_round__isnull=True)
+
+
 class Score(models.Model):
-    """One evaluator's points for one applicant on one subjective criterion."""
+    """One evaluator's points for one applicant on one subjective criterion.
+
+    When an upheld objection reopens the evaluation, the round's scores are kept but
+    marked superseded; ``Score.objects`` (and ``member.scores``) see the current round
+    only, ``Score.all_rounds`` every round, for the record.
+    """
 
     member = models.ForeignKey(PanelMember, on_delete=models.PROTECT, related_name="scores")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="scores")
@@ -286,12 +300,18 @@ class Score(models.Model):
     comment = models.CharField(_("comment"), max_length=1000, blank=True)
     is_outlier = models.BooleanField(_("outlier"), default=False)
     justification = models.TextField(_("justification"), blank=True)
+    superseded_in_round = models.PositiveSmallIntegerField(_("superseded after round"), null=True, blank=True)
+
+    objects = CurrentScores()
+    all_rounds = models.Manager()  # noqa: DJ012  (ruff takes the custom manager above for a field)
 
     class Meta:
         verbose_name = _("score")
         verbose_name_plural = _("scores")
+        base_manager_name = "all_rounds"
         constraints = [
-            models.UniqueConstraint(fields=["member", "application", "criterion"], name="score_once"),
+            models.UniqueConstraint(fields=["member", "application", "criterion"], name="score_once",
+                                    condition=models.Q(superseded_in_round__isnull=True)),
             models.CheckConstraint(condition=models.Q(points__gte=0), name="score_not_negative"),
         ]
 

@@ -890,16 +890,53 @@ def objection_answer(*, actor: User, objection: Objection, upheld: bool, answer:
     notify([objection.lodged_by], subject=_("Your objection to %(number)s was answered") % {
         "number": recruitment.number}, body=objection.answer, url=reverse("notice_detail", args=[recruitment.pk]))
     if upheld and outcome == Objection.Outcome.REOPEN:
-        before = audit.snapshot(recruitment, ["state", "awarded_application"])
-        recruitment.reopen_evaluation()
-        recruitment.awarded_application = None
-        recruitment.save()
-        audit.record(actor=actor, action="recruitment.reopened", obj=recruitment, palace=recruitment.palace_id,
-                     before=before, after=audit.snapshot(recruitment, ["state", "awarded_application"]))
+        _reopen_evaluation(actor, recruitment, objection)
     elif upheld:
         recruitment_cancel(actor=actor, recruitment=recruitment,
                            reason=str(_("Objection upheld: %(answer)s") % {"answer": objection.answer}))
     return objection
+
+
+def _reopen_evaluation(actor: User, recruitment: Recruitment, objection: Objection) -> None:
+    """Send the panel back to scoring: a new round, with the old one kept for the record.
+
+    The round's scores are marked superseded (``Score.all_rounds`` keeps them), the
+    compiled result and ranking are cleared, and every seat that had submitted is
+    reopened, so each evaluator scores again and the scores are sealed until the whole
+    panel has submitted, as in the first round. Conflict declarations stand. The tender
+    report already issued stays issued; the next compilation issues a new version.
+    """
+    before = audit.snapshot(recruitment, ["state", "awarded_application", "evaluation_round", "compiled_at"]) | {
+        "ranking": list(valid_applications(recruitment).order_by("rank").values("pk", "total", "rank"))}
+    round_ = recruitment.evaluation_round
+    Score.objects.filter(member__recruitment=recruitment).update(superseded_in_round=round_)
+    CompiledScore.objects.filter(application__recruitment=recruitment).delete()
+    Application.objects.filter(recruitment=recruitment).update(total=None, rank=None)
+    recruitment.reopen_evaluation()
+    recruitment.awarded_application = None
+    recruitment.award_reason = ""
+    recruitment.publicity_ends_at = None
+    recruitment.compiled_at = None
+    recruitment.evaluation_round = round_ + 1
+    recruitment.save()
+    seats = list(PanelMember.objects.select_for_update().filter(
+        recruitment=recruitment, replaced_by__isnull=True,
+        state__in=[PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING]).select_related("evaluator"))
+    for member in seats:
+        if member.state == PanelMember.State.JUSTIFYING:
+            member.submit()
+        member.reopen()
+        member.submitted_at = None
+        member.save()
+    audit.record(actor=actor, action="recruitment.reopened", obj=recruitment, palace=recruitment.palace_id,
+                 before=before, after=audit.snapshot(recruitment, ["state", "awarded_application", "evaluation_round",
+                                                                   "compiled_at"])
+                 | {"objection": objection.pk, "reopened_seats": [m.pk for m in seats]})
+    for member in seats:
+        notify([member.evaluator], subject=_("Score %(number)s again: an objection was upheld") % {
+            "number": recruitment.number}, body=objection.answer,
+            url=reverse("procurement:panel_task", args=[member.pk]))
+    panel_changed.send(sender=Recruitment, recruitment=recruitment)
 
 
 @transaction.atomic
