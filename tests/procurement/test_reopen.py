@@ -75,8 +75,14 @@ def test_the_second_round_compiles_a_new_ranking_and_a_new_report_version(django
     assert r.compiled_at is not None
     third.refresh_from_db()
     assert third.rank == 1
-    assert IssuedDocument.objects.filter(kind=IssuedDocument.Kind.TENDER_REPORT, version=2).exists()
     first_report.refresh_from_db()
+    import io
+
+    from pypdf import PdfReader
+    second = IssuedDocument.objects.filter(kind=IssuedDocument.Kind.TENDER_REPORT).latest("version")
+    assert second.version > 1 and second.pk != first_report.pk
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(second.file.read())).pages)
+    assert "第 2 轮" in text and "质疑成立" in text, text[:1500]
     assert Score.objects.filter(member__recruitment=r).count() == 3 * 3 * 2
     assert Score.all_rounds.filter(member__recruitment=r).count() == 2 * 3 * 3 * 2
     services.award_propose(actor=b.admin, recruitment=r, application=third)
