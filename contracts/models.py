@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from viewflow.fsm import FSMField
 
 from core.models import Palace, StoredFile, User
@@ -18,7 +19,7 @@ class Contract(models.Model):
 
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("contract state", "Active")
         RECTIFICATION = "rectification", _("Under rectification")
         FINAL_EVALUATION = "final_evaluation", _("In final evaluation")
         COMPLETED = "completed", _("Completed")
@@ -67,6 +68,13 @@ class Contract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.provider}"
+
+    # Signed by both and not yet ended: reports are written and reviewed, reminders go out.
+    IN_FORCE = (State.ACTIVE, State.RECTIFICATION, State.FINAL_EVALUATION)
+
+    @property
+    def in_force(self) -> bool:
+        return self.state in Contract.IN_FORCE
 
     @property
     def period_months(self) -> int:

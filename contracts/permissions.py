@@ -38,7 +38,7 @@ def can_view_report(user: AnyUser, report: ServiceReport) -> bool:
 def can_edit_report(user: AnyUser, report: ServiceReport) -> bool:
     """The provider writes its own reports while the contract is in force."""
     return (is_party(user, report.contract) and report.state in ServiceReport.EDITABLE
-            and report.contract.state in (Contract.State.ACTIVE, Contract.State.RECTIFICATION))
+            and report.contract.state in Contract.IN_FORCE)
 
 
 def can_review_report(user: AnyUser, report: ServiceReport) -> bool:

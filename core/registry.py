@@ -2,7 +2,9 @@
 
 * home panels: each app contributes blocks to a user's home page;
 * access policies: each app says who may download a file or document that
-  belongs to one of its objects.
+  belongs to one of its objects;
+* page sections: a later app adds a section to an earlier app's page (the
+  contract page shows the real-time score, which contracts cannot import).
 """
 
 from collections.abc import Callable
@@ -62,3 +64,25 @@ def can_download_file(user, stored_file) -> bool:
         if verdict is not None:
             return verdict
     return False
+
+
+@dataclass
+class PageSection:
+    title: str
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 50
+
+
+# page name -> fn(request, obj) -> PageSection | None
+_page_sections: dict[str, list[Callable[[Any, Any], "PageSection | None"]]] = {}
+
+
+def register_page_section(page: str, fn: Callable[[Any, Any], "PageSection | None"]) -> None:
+    """Add a section to ``page`` (e.g. "contracts.contract_detail"); ``fn`` returns None to show nothing."""
+    _page_sections.setdefault(page, []).append(fn)
+
+
+def page_sections(page: str, request, obj) -> list[PageSection]:
+    sections = [s for fn in _page_sections.get(page, []) if (s := fn(request, obj)) is not None]
+    return sorted(sections, key=lambda s: s.order)

@@ -25,7 +25,7 @@ from ..permissions import can_accept_contract, can_manage_contract, is_party
 __all__ = [
     "DEFAULT_MILESTONES", "KpiTargetInput", "add_months", "contract_accept", "contract_draft_from_award",
     "contract_sign", "contract_update", "milestone_problem", "milestone_release", "report_schedule_generate",
-    "ERR_TERM", "ERR_NOT_DRAFT", "ERR_NOT_SIGNED", "ERR_NO_START",
+    "ERR_TERM", "ERR_NOT_DRAFT", "ERR_NOT_SIGNED", "ERR_NO_START", "ERR_NO_KPI", "ERR_ALREADY_SIGNED", "ERR_RELEASED",
 ]
 
 REPORT_DUE_WORKING_DAYS = 5  # DOMAIN.md §3: due by the 5th working day after each period
@@ -41,7 +41,6 @@ ERR_KPI_DUPLICATE = _("The KPI target “%(label)s” is listed twice.")
 ERR_NO_KPI = _("A contract needs at least one KPI target.")
 ERR_RELEASED = _("This milestone was already released.")
 ERR_NOT_IN_FORCE = _("Milestones are released only while the contract is in force.")
-ERR_START_PAST = _("The contract cannot start before the day it is signed.")
 
 # DOMAIN.md §2: 30% on signing, 40% at mid-term, 30% after the final rating.
 DEFAULT_MILESTONES = [

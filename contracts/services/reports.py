@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,11 +30,15 @@ from ..models import (
 from ..permissions import can_edit_report, can_review_report, is_party
 
 __all__ = [
-    "ActivityInput", "report_save", "report_import_activities", "report_submit", "report_review",
-    "reports_remind", "reports_mark_missed", "report_reviewers",
+    "ActivityInput", "report_edit_problem", "report_save", "report_import_activities", "report_submit", "report_review",
+    "reports_remind", "reports_mark_missed", "report_reviewers", "report_scored",
     "ERR_ALREADY_SUBMITTED", "ERR_NO_ACTIVITIES", "ERR_NO_NARRATIVE", "ERR_OUT_OF_PERIOD", "ERR_SCORE",
     "ERR_RETURN_COMMENT", "ERR_NOT_SUBMITTED", "ERR_NOT_EDITABLE", "ERR_TOO_MANY_ATTACHMENTS",
 ]
+
+# Sent inside the transaction whenever a report gets its score (accepted, or missed and scored 0),
+# with ``report``; the real-time evaluation adds it to the contract's running score.
+report_scored = Signal()
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024  # DOMAIN.md §3: ≤ 10 MB each
 MAX_ATTACHMENTS = 20
@@ -50,7 +55,7 @@ ERR_SCORE = _("Give a score from 0 to 100 to accept the report.")
 ERR_RETURN_COMMENT = _("Say what must be revised before returning the report.")
 ERR_NOT_SUBMITTED = _("Only a submitted report can be reviewed.")
 ERR_TOO_MANY_ATTACHMENTS = _("A report can carry at most %(max)d attachments.")
-ERR_CONTRACT_NOT_IN_FORCE = _("The contract is not in force, so its reports cannot be changed.")
+ERR_CONTRACT_NOT_IN_FORCE = _("The contract has ended (or is not yet in force), so its reports cannot be changed.")
 ERR_FORMULA = _("text may not start with =, +, - or @")
 
 
@@ -70,15 +75,23 @@ def _lock(report: ServiceReport) -> ServiceReport:
         pk=report.pk)
 
 
+def report_edit_problem(user: User, report: ServiceReport) -> str:
+    """Why ``user`` cannot change the report now, or "" when they can. One predicate for page and service."""
+    if report.contract.state not in Contract.IN_FORCE:
+        return str(ERR_CONTRACT_NOT_IN_FORCE)
+    if report.state == ServiceReport.State.SUBMITTED:
+        return str(ERR_ALREADY_SUBMITTED)
+    if not can_edit_report(user, report):
+        return str(ERR_NOT_EDITABLE)
+    return ""
+
+
 def _require_editable(actor: User, report: ServiceReport) -> None:
     if not is_party(actor, report.contract):
         raise NotPermitted
-    if report.contract.state not in (Contract.State.ACTIVE, Contract.State.RECTIFICATION):
-        raise DomainError(ERR_CONTRACT_NOT_IN_FORCE)
-    if report.state == ServiceReport.State.SUBMITTED:
-        raise DomainError(ERR_ALREADY_SUBMITTED)
-    if not can_edit_report(actor, report):
-        raise DomainError(ERR_NOT_EDITABLE)
+    problem = report_edit_problem(actor, report)
+    if problem:
+        raise DomainError(problem)
 
 
 def _mark_draft(report: ServiceReport) -> None:
@@ -246,6 +259,8 @@ def report_review(*, actor: User, report: ServiceReport, accept: bool, score: De
     audit.record(actor=actor, action="report.accepted" if accept else "report.returned", obj=report,
                  palace=report.contract.palace_id, before=before,
                  after=audit.snapshot(report, ["state", "score", "review_comment", "version"]))
+    if accept:
+        report_scored.send(sender=ServiceReport, report=report)
     users = User.objects.filter(provider_link__provider_id=report.contract.provider_id, is_active=True)
     if accept:
         subject = _("Service report %(report)s was accepted with a score of %(score)s") % {
@@ -258,7 +273,7 @@ def report_review(*, actor: User, report: ServiceReport, accept: bool, score: De
 
 # --- the scheduler's jobs ---------------------------------------------------------------------------
 
-IN_FORCE = (Contract.State.ACTIVE, Contract.State.RECTIFICATION, Contract.State.FINAL_EVALUATION)
+IN_FORCE = Contract.IN_FORCE
 
 
 def reports_remind(now: datetime) -> int:
@@ -307,6 +322,7 @@ def reports_mark_missed(now: datetime) -> int:
             report.save()
             audit.record(actor=None, action="report.missed", obj=report, palace=report.contract.palace_id,
                          before=before, after=audit.snapshot(report, ["state", "score", "review_comment"]))
+            report_scored.send(sender=ServiceReport, report=report)
             missed += 1
     return missed
 
