@@ -1,8 +1,13 @@
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 
-from contracts.models import Contract
+from contracts import statistics
+from contracts.models import Activity, Contract, Milestone, ServiceReport
 from core.audit import verify_chain
 from core.models import AuditEvent, Membership, Palace, Role, User
 from procurement.models import Objection, PanelMember, Provider, Recruitment, ServiceProject
@@ -35,7 +40,8 @@ def test_seed_demo_creates_the_documented_palaces_and_logins(seeded):
 def _counts():
     return (User.objects.count(), Provider.objects.count(), ServiceProject.objects.count(),
             Recruitment.objects.count(), PanelMember.objects.count(), Objection.objects.count(),
-            Contract.objects.count(), AuditEvent.objects.count())
+            Contract.objects.count(), ServiceReport.objects.exclude(state=ServiceReport.State.PENDING).count(),
+            Activity.objects.count(), AuditEvent.objects.count())
 
 
 def test_seed_demo_is_idempotent_and_the_chain_verifies(seeded, django_capture_on_commit_callbacks):
@@ -86,3 +92,55 @@ def test_every_demo_login_reaches_its_home_page(seeded, client):
         home = client.get("/", follow=True)
         assert home.status_code == 200, username
         assert home.request["PATH_INFO"] == "/app/workbench/"
+
+
+def test_seed_demo_gives_wenshang_contracts_with_months_of_reports(seeded):
+    today = timezone.localdate()
+    wenshang = Palace.objects.get(code="wenshang")
+    active = list(Contract.objects.filter(palace=wenshang, state=Contract.State.ACTIVE))
+    assert len(active) >= 8
+    R = ServiceReport.State
+    for contract in active:
+        closed = contract.reports.filter(period_end__lt=today)
+        assert closed.count() >= 6, contract
+        assert closed.filter(state__in=[R.SUBMITTED, R.ACCEPTED, R.RETURNED]).count() >= 5, contract
+        assert contract.signed_by.username == "ws-admin" and contract.accepted_by.provider_link.provider_id \
+            == contract.provider_id
+    reports = ServiceReport.objects.filter(contract__palace=wenshang)
+    accepted = reports.filter(state=R.ACCEPTED)
+    assert accepted.count() >= 50
+    assert all(Decimal(75) <= r.score <= Decimal(98) for r in accepted)
+    assert set(accepted.values_list("reviewed_by__username", flat=True)) <= {
+        "ws-admin", *[f"ws-eval{i}" for i in range(1, 7)]}
+    overdue = [r for r in reports.filter(state__in=ServiceReport.OUTSTANDING) if r.is_overdue(today)]
+    assert 2 <= len(overdue) <= 3
+    assert not reports.filter(state=R.MISSED).exists()
+    returned = reports.get(state=R.RETURNED)
+    assert returned.review_comment and returned.versions.get().outcome == R.RETURNED
+    assert reports.filter(state=R.SUBMITTED).exists()  # some wait for review
+
+    waiting = Contract.objects.get(palace=wenshang, state=Contract.State.DRAFT)
+    assert waiting.signed_at is not None and waiting.accepted_at is None
+    released = Milestone.objects.filter(contract__in=active, position=1, released_at__isnull=False).count()
+    assert len(active) - 2 <= released < len(active)
+    assert Contract.objects.filter(palace__code="foshan", state=Contract.State.ACTIVE).count() in (1, 2)
+
+
+def test_seed_demo_wenshang_figures_are_those_of_the_article(seeded):
+    start, end = statistics.default_period(timezone.localdate())
+    stats = statistics.palace_statistics(palace=Palace.objects.get(code="wenshang"), start=start, end=end)
+    by = {c.category: c.activities for c in stats.categories}
+    assert 100 <= stats.activities <= 250
+    assert 50_000 <= stats.participants <= 120_000
+    assert 55 <= by["training"] <= 75 and 40 <= by["culture"] <= 56 and 22 <= by["sports"] <= 32
+    assert stats.contracts >= 8
+
+
+def test_the_demo_staff_read_their_palace_statistics(seeded, client):
+    for username, expected in [("ws-admin", 200), ("ws-auditor", 200), ("fs-eval1", 200), ("provider1", 403)]:
+        client.force_login(User.objects.get(username=username))
+        response = client.get(reverse("contracts:statistics"))
+        assert response.status_code == expected, username
+    client.force_login(User.objects.get(username="fs-auditor"))
+    wenshang = Palace.objects.get(code="wenshang")
+    assert client.get(reverse("contracts:statistics"), {"palace": wenshang.pk}).status_code == 403

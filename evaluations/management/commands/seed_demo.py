@@ -4,13 +4,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from contracts.demo import seed_contracts
 from core.demo import seed_core
 from procurement.demo import seed_procurement
 from procurement.demo_recruitments import seed_recruitments
 
 
 class Command(BaseCommand):
-    help = "Create the demo palaces, logins, providers, service projects and recruitments (idempotent)."
+    help = ("Create the demo palaces, logins, providers, service projects, recruitments, contracts and "
+            "service reports (idempotent).")
 
     def add_arguments(self, parser):
         parser.add_argument("--send-mail", action="store_true",
@@ -23,4 +25,5 @@ class Command(BaseCommand):
             root = seed_core()
             seed_procurement(root)
             seed_recruitments(root)
+            seed_contracts(root)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is hezuo-demo."))
