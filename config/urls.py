@@ -6,10 +6,13 @@ from viewflow.contrib.auth import AuthViewset
 from contracts.viewsets import ContractsApp
 from core import views as core_views
 from core.site import HezuoSite, HomeApp
+from evaluations.flow_viewsets import RectificationFlowApp
+from evaluations.viewsets import EvaluationsApp
 from procurement.portal import ProviderPortalApp
 from procurement.viewsets import PanelFlowApp, ProcurementApp
 
-site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp(), ContractsApp(), PanelFlowApp()])
+site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp(), ContractsApp(), EvaluationsApp(), PanelFlowApp(),
+                           RectificationFlowApp()])
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workbench:index", permanent=False), name="home"),
@@ -19,5 +22,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("core.urls")),
     path("", include("procurement.urls")),
+    path("", include("evaluations.urls")),
     path("app/", site.urls),
 ]

@@ -41,8 +41,12 @@ class HezuoApplication(Application):
                     url = reverse(link.url_name)
                 except NoReverseMatch:
                     continue
-                links.append({"url": url, "title": link.title, "icon": link.icon,
-                              "active": request.path.startswith(url)})
+                links.append({"url": url, "title": link.title, "icon": link.icon, "active": False})
+        # The most specific link under which the page lies is the active one: an app whose
+        # first link is its root would otherwise light that link up on every page.
+        matching = [link for link in links if request.path.startswith(link["url"])]
+        if matching:
+            max(matching, key=lambda link: len(link["url"]))["active"] = True
         return {"hezuo_app_links": links}
 
 

@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class EvaluationsConfig(AppConfig):
     name = "evaluations"
     verbose_name = _("Evaluations")
+
+    def ready(self) -> None:
+        from . import (
+            flows,  # noqa: F401  (the rectification workflow follows the services' signal)
+            receivers,  # noqa: F401  (report scores and the milestone conditions)
+            sections,  # noqa: F401  (rating links on the report page, the provider's rating panel)
+            sections_inspections,  # noqa: F401  (contract page section, evidence downloads)
+            sections_rectification,  # noqa: F401  (orders on the contract page, document access)
+        )
+        from .jobs import register_jobs
+
+        register_jobs()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -57,6 +58,7 @@ ERR_NOT_SUBMITTED = _("Only a submitted report can be reviewed.")
 ERR_TOO_MANY_ATTACHMENTS = _("A report can carry at most %(max)d attachments.")
 ERR_CONTRACT_NOT_IN_FORCE = _("The contract has ended (or is not yet in force), so its reports cannot be changed.")
 ERR_FORMULA = _("text may not start with =, +, - or @")
+ERR_RATED_ACTIVITY = _("Workers have already rated these activities, so they cannot be removed: %(activities)s.")
 
 
 @dataclass(frozen=True)
@@ -124,13 +126,43 @@ def _check_activities(report: ServiceReport, activities: Sequence[ActivityInput]
         raise DomainError(" ".join(str(p) for p in problems), field="activities")
 
 
+def _activity_key(date_, title: str, category: str, place: str) -> tuple:
+    return (date_, title.strip()[:200], category, place.strip()[:100])
+
+
 def _replace_activities(report: ServiceReport, activities: Sequence[ActivityInput], source: str) -> None:
-    report.activities.all().delete()
-    Activity.objects.bulk_create([
-        Activity(report=report, contract_id=report.contract_id, palace_id=report.contract.palace_id, date=a.date,
-                 title=a.title.strip()[:200], category=a.category, place=a.place.strip()[:100],
-                 participants=a.participants, source=source)
-        for a in activities], batch_size=1000)
+    """Make the report's activities exactly ``activities``, keeping the rows that stay.
+
+    An activity's row outlives re-saves and re-imports (matched on date, title, category
+    and place; only its count changes), because its public rating link and the workers'
+    ratings hang on it. Removing an activity that workers have rated is refused.
+    """
+    existing: dict[tuple, list[Activity]] = {}
+    for row in report.activities.all():
+        existing.setdefault(_activity_key(row.date, row.title, row.category, row.place), []).append(row)
+    create, update = [], []
+    for a in activities:
+        rows = existing.get(_activity_key(a.date, a.title, a.category, a.place))
+        if rows:
+            row = rows.pop(0)
+            if row.participants != a.participants:
+                row.participants = a.participants
+                update.append(row)
+            continue
+        create.append(Activity(report=report, contract_id=report.contract_id, palace_id=report.contract.palace_id,
+                               date=a.date, title=a.title.strip()[:200], category=a.category,
+                               place=a.place.strip()[:100], participants=a.participants, source=source))
+    gone = [row for rows in existing.values() for row in rows]
+    if gone:
+        try:
+            with transaction.atomic():
+                Activity.objects.filter(pk__in=[row.pk for row in gone]).delete()
+        except ProtectedError as exc:
+            rated = sorted({f"{a.date:%Y-%m-%d} {a.title}" for a in exc.protected_objects
+                            if isinstance(a, Activity)} or {str(o) for o in exc.protected_objects})
+            raise DomainError(ERR_RATED_ACTIVITY % {"activities": "；".join(rated)}, field="activities") from None
+    Activity.objects.bulk_update(update, ["participants"], batch_size=1000)
+    Activity.objects.bulk_create(create, batch_size=1000)
 
 
 def _check_attachments(report: ServiceReport, uploads: Sequence[UploadedFile], remove: Sequence) -> None:

@@ -53,6 +53,9 @@ ROWS: dict[str, list[Check]] = {
     "portal:organisation_resubmit": [
         Check(url("portal:organisation_resubmit"), E(LOGIN, 302, 403, 403, 403, 403, 302, 403, 403), "post"),
     ],
+    # the contracts and evaluation apps' roots send each user to the first page of the menu they may see
+    "contracts:index": [Check(url("contracts:index"), E(302, 302, 302, 302, 302, 302, 302, 302, 302))],
+    "evaluations:index": [Check(url("evaluations:index"), E(302, 302, 302, 302, 302, 302, 302, 302, 302))],
     # staff: providers and service projects
     "procurement:index": [Check(url("procurement:index"), E(302, 403, 302, 302, 302, 302, 403, 302, 302))],
     "procurement:provider_list": [

@@ -1,0 +1,54 @@
+"""``can_<action>(user, obj) -> bool`` for real-time evaluation and rectification."""
+
+from contracts.models import Contract
+from contracts.permissions import can_view_contract, is_party
+from core.models import Role
+from core.permissions import AnyUser, has_role
+
+from .models import Inspection, RectificationOrder, TerminationReview
+
+
+def can_manage_evaluation(user: AnyUser, palace_id: int) -> bool:
+    """Checklists, weights, assigning inspections: the palace's administrators."""
+    return has_role(user, palace_id, Role.ADMIN)
+
+
+def can_assign_inspection(user: AnyUser, contract: Contract) -> bool:
+    return contract.state in (Contract.State.ACTIVE, Contract.State.RECTIFICATION) and has_role(
+        user, contract.palace_id, Role.ADMIN)
+
+
+def can_view_inspection(user: AnyUser, inspection: Inspection) -> bool:
+    """Staff of the palace; the provider only once it is submitted (a spot check is unannounced)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or has_role(user, inspection.contract.palace_id):
+        return True
+    return is_party(user, inspection.contract) and inspection.state == Inspection.State.SUBMITTED
+
+
+def can_submit_inspection(user: AnyUser, inspection: Inspection) -> bool:
+    return inspection.state == Inspection.State.ASSIGNED and inspection.inspector_id == user.pk
+
+
+def can_record_red_line(user: AnyUser, contract: Contract) -> bool:
+    return contract.state in (Contract.State.ACTIVE, Contract.State.RECTIFICATION) and has_role(
+        user, contract.palace_id, Role.EVALUATOR, Role.ADMIN)
+
+
+def can_view_order(user: AnyUser, order: RectificationOrder) -> bool:
+    return can_view_contract(user, order.contract)
+
+
+def can_respond_to_order(user: AnyUser, order: RectificationOrder) -> bool:
+    return order.state == RectificationOrder.State.OPEN and is_party(user, order.contract)
+
+
+def can_reinspect_order(user: AnyUser, order: RectificationOrder) -> bool:
+    return order.state == RectificationOrder.State.RESPONDED and (
+        order.reinspector_id == user.pk or (order.reinspector_id is None and has_role(
+            user, order.contract.palace_id, Role.EVALUATOR)))
+
+
+def can_decide_termination(user: AnyUser, review: TerminationReview) -> bool:
+    return not review.decision and has_role(user, review.contract.palace_id, Role.ADMIN)

@@ -1,0 +1,65 @@
+"""Inspections' contributions to other apps' pages: the contract page's section, and who may download evidence.
+
+Imported once at start-up (evaluations/apps.py).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contract
+from contracts.permissions import is_party
+from core.permissions import has_role
+from core.registry import PageSection, register_file_policy, register_page_section
+
+from . import selectors
+from .models import Evidence, Inspection
+from .permissions import can_assign_inspection, can_record_red_line
+
+# What services/inspections.py stores evidence under (inspections, red lines and rectification responses).
+EVIDENCE_PURPOSE = "evaluation_evidence"
+
+
+def contract_inspections_section(request, contract: Contract) -> PageSection | None:
+    """The contract's inspections and red lines, with "Assign an inspection" and "Record a red line" for those allowed.
+
+    The palace's staff see every inspection; the provider only the submitted ones (a spot
+    check is unannounced), and every red line, since each one issued it an order.
+    """
+    user = request.user
+    staff = user.is_superuser or has_role(user, contract.palace_id)
+    if not (staff or is_party(user, contract)) or contract.state == Contract.State.DRAFT:
+        return None
+    return PageSection(
+        title=_("Inspections and red lines"), template="evaluations/inspections/section_contract.html", order=40,
+        context={"contract": contract, "staff": staff,
+                 "inspections": selectors.contract_inspections(contract, user),
+                 "red_lines": selectors.contract_red_lines(contract),
+                 "can_assign": can_assign_inspection(user, contract),
+                 "can_record_red_line": can_record_red_line(user, contract)})
+
+
+def evidence_file_policy(user, stored_file) -> bool | None:
+    """Evidence: the palace's staff; the provider for red lines, rectification responses and submitted inspections."""
+    if stored_file.purpose != EVIDENCE_PURPOSE:
+        return None
+    evidence = (Evidence.objects.select_related("inspection__contract", "red_line__contract",
+                                                "finding__order__contract")
+                .filter(file=stored_file).first())
+    if evidence is None:
+        return None
+    if evidence.inspection is not None:
+        contract = evidence.inspection.contract
+    elif evidence.red_line is not None:
+        contract = evidence.red_line.contract
+    else:
+        contract = evidence.finding.order.contract
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or has_role(user, contract.palace_id):
+        return True
+    if not is_party(user, contract):
+        return False
+    return evidence.inspection is None or evidence.inspection.state == Inspection.State.SUBMITTED
+
+
+register_page_section("contracts.contract_detail", contract_inspections_section)
+register_file_policy(evidence_file_policy)

@@ -1,0 +1,13 @@
+"""Every write of real-time evaluation and rectification (CONVENTIONS.md: one function per change)."""
+
+from .inspections import (  # noqa: F401
+    ChecklistItemInput,
+    ItemScoreInput,
+    checklist_create,
+    inspection_assign,
+    inspection_submit,
+    red_line_record,
+)
+from .period import current_period, period_apply, period_recompute  # noqa: F401
+from .ratings import rating_link_for, rating_problem, rating_submit  # noqa: F401
+from .rectification import *  # noqa: F403

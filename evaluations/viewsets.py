@@ -1,0 +1,79 @@
+"""Real-time evaluation and rectification in the UI shell.
+
+Administrators see the standing of every contract, assign inspections, keep the
+checklists and weights, and decide termination reviews; evaluators work through their
+inbox of inspections and re-inspections and record red lines; providers see their own
+scores and answer rectification orders. The order page is shared, each viewer seeing
+the step that is theirs.
+"""
+
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from core.permissions import is_admin_anywhere, is_evaluator_anywhere, is_staff_anywhere
+from core.site import HezuoApplication, MenuLink
+from procurement.permissions import is_provider_user
+
+from . import views_dashboards, views_inspections, views_rating, views_rectification
+
+
+def _staff(user):
+    return user.is_superuser or is_staff_anywhere(user)
+
+
+def _admin(user):
+    return user.is_superuser or is_admin_anywhere(user)
+
+
+def _evaluator(user):
+    return is_evaluator_anywhere(user)
+
+
+def _staff_or_provider(user):
+    return _staff(user) or is_provider_user(user)
+
+
+class EvaluationsApp(HezuoApplication):
+    title = _("Evaluation")
+    icon = "fact_check"
+    app_name = "evaluations"
+    permission = staticmethod(_staff_or_provider)
+    menu = (
+        MenuLink("evaluations:dashboard", _("Standing of contracts"), "monitor_heart", _staff),
+        MenuLink("evaluations:inbox", _("My inspections"), "assignment_ind", _evaluator),
+        MenuLink("evaluations:order_list", _("Rectification orders"), "build", _staff_or_provider),
+        MenuLink("evaluations:provider_scores", _("My scores"), "insights", is_provider_user),
+        MenuLink("evaluations:checklist_list", _("Checklists and weights"), "checklist", _admin),
+    )
+
+    # dashboards and the contract's score (views_dashboards)
+    dashboard_path = path("standing/", views_dashboards.dashboard, name="dashboard")
+    provider_scores_path = path("mine/", views_dashboards.provider_scores, name="provider_scores")
+    contract_score_path = path("contracts/<int:pk>/", views_dashboards.contract_score, name="contract_score")
+
+    # inspections, red lines, checklists, weights (views_inspections)
+    inbox_path = path("inbox/", views_inspections.inbox, name="inbox")
+    inspection_assign_path = path("contracts/<int:pk>/inspections/new/", views_inspections.inspection_assign,
+                                  name="inspection_assign")
+    inspection_path = path("inspections/<int:pk>/", views_inspections.inspection, name="inspection")
+    red_line_record_path = path("contracts/<int:pk>/red-lines/new/", views_inspections.red_line_record,
+                                name="red_line_record")
+    red_line_path = path("red-lines/<int:pk>/", views_inspections.red_line, name="red_line")
+    checklist_list_path = path("checklists/", views_inspections.checklist_list, name="checklist_list")
+    checklist_create_path = path("checklists/new/", views_inspections.checklist_create, name="checklist_create")
+    weights_path = path("weights/", views_inspections.weights, name="weights")
+
+    # rectification (views_rectification)
+    order_list_path = path("orders/", views_rectification.OrderListView.as_view(), name="order_list")
+    order_path = path("orders/<int:pk>/", views_rectification.order, name="order")
+    order_respond_path = path("orders/<int:pk>/respond/", views_rectification.order_respond,
+                              name="order_respond")
+    order_reinspect_path = path("orders/<int:pk>/reinspect/", views_rectification.order_reinspect,
+                                name="order_reinspect")
+    termination_review_path = path("termination-reviews/<int:pk>/", views_rectification.termination_review,
+                                   name="termination_review")
+
+    # worker ratings' QR codes (views_rating; the public page is in evaluations/urls.py)
+    activity_qr_path = path("activities/<int:pk>/qr.svg", views_rating.activity_qr, name="activity_qr")
+    activity_poster_path = path("activities/<int:pk>/poster/", views_rating.activity_poster,
+                                name="activity_poster")

@@ -1,0 +1,85 @@
+"""Workers rating at the same moment: every rating counts once, and the month's row stays exact (PostgreSQL)."""
+
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from contracts import services as contract_services
+from core.audit import verify_chain
+from evaluations import services
+from evaluations.models import PeriodScore, Rating
+from evaluations.services.ratings import ERR_ALREADY
+from evaluations.views_rating import DEVICE_COOKIE
+from tests.contract_builders import active_contract
+
+from ..threads import run_together
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+
+WORKERS = 50
+
+
+@pytest.fixture
+def url(roles, wenshang):
+    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
+                               provider_user=roles["provider_a"], admin=roles["admin"], starts_on=date(2026, 1, 1))
+    report = contract.reports.get(sequence=2)
+    contract_services.report_save(actor=roles["provider_a"], report=report, narrative="二月", activities=[
+        contract_services.ActivityInput(date(2026, 2, 10), "惠工影院公益放映", "culture", "多功能厅", 180)])
+    return reverse("rate", args=[services.rating_link_for(report.activities.get()).token])
+
+
+@pytest.fixture(autouse=True)
+def _at_the_activity():
+    cache.clear()
+    with time_machine.travel(timezone.make_aware(datetime(2026, 2, 10, 21)), tick=False):
+        yield
+    cache.clear()
+
+
+def phone(url, n: int) -> Client:
+    # Each phone on its own address, so the per-address limit is not what is tested here.
+    client = Client(REMOTE_ADDR=f"127.0.{n // 200}.{n % 200 + 1}")
+    assert client.get(url).status_code == 200  # the device cookie
+    return client
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_phones_rating_at_once_all_count_and_the_month_equals_a_recompute(url):
+    phones = [phone(url, n) for n in range(WORKERS)]
+    stars = [5, 4, 3, 5, 4] * (WORKERS // 5)
+    results = run_together(*[lambda c=c, s=s: c.post(url, {"stars": str(s), "comment": f"第{s}星"})
+                             for c, s in zip(phones, stars, strict=True)])
+    assert [getattr(r, "status_code", r) for r in results] == [302] * WORKERS
+    assert Rating.objects.count() == WORKERS
+    assert len(set(Rating.objects.values_list("device", flat=True))) == WORKERS
+
+    period = PeriodScore.objects.get(month=date(2026, 2, 1))
+    fresh = services.period_recompute(period)
+    assert (period.ratings_count, period.ratings_total) == (WORKERS, sum((s - 1) * 25 for s in stars))
+    assert (period.ratings_total, period.ratings_count, period.score) == (
+        fresh.ratings_total, fresh.ratings_count, fresh.score)
+    assert period.score == 80  # satisfaction alone, with ≥ 30 ratings: (100+75+50+100+75)/5
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_phone_posting_five_times_at_once_is_counted_once(url):
+    device = phone(url, 0).cookies[DEVICE_COOKIE].value
+    tabs = [Client(REMOTE_ADDR="127.0.0.1") for _ in range(5)]  # one phone, five tabs: the same cookie
+    for tab in tabs:
+        tab.cookies[DEVICE_COOKIE] = device
+    results = run_together(*[lambda c=c: c.post(url, {"stars": "4"}) for c in tabs])
+    codes = sorted(getattr(r, "status_code", r) for r in results)
+    assert codes == [200, 200, 200, 200, 302], results
+    refusals = [r for r in results if r.status_code == 200]
+    assert all(str(ERR_ALREADY) in r.content.decode() for r in refusals)
+    assert Rating.objects.count() == 1
+    assert PeriodScore.objects.get(month=date(2026, 2, 1)).ratings_count == 1
+    assert verify_chain().ok

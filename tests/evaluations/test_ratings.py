@@ -1,0 +1,334 @@
+"""Worker satisfaction by QR code (DOMAIN.md §4): the public rating page, its QR code and poster.
+
+A worker scans the code, gives 1–5 stars and maybe a comment, without logging in; the
+month's score moves at once. One rating per device per activity, POSTs limited per
+address, and the link works from the day of the activity for 14 days.
+"""
+
+import re
+from datetime import date, datetime
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from contracts import services as contract_services
+from core.registry import page_sections
+from evaluations import sections, services
+from evaluations.models import PeriodScore, Rating, RatingLink
+from evaluations.services.ratings import ERR_ALREADY, ERR_LINK, ERR_NOT_YET, ERR_STARS, ERR_TOO_OLD
+from evaluations.views_rating import DEVICE_COOKIE, ERR_NO_DEVICE
+from tests.contract_builders import active_contract
+
+pytestmark = pytest.mark.django_db
+
+ACTIVITY_DAY = date(2026, 2, 10)
+TITLE, PLACE = "职工书法公益课堂", "二楼书画室"
+
+
+def at(y, m, d, h=10):
+    return timezone.make_aware(datetime(y, m, d, h))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit():
+    # The limiter counts in Django's cache (LocMemCache here, shared by every test in this process).
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def contract(roles, wenshang):
+    return active_contract(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
+                           admin=roles["admin"], starts_on=date(2026, 1, 1))
+
+
+@pytest.fixture
+def activity(roles, contract):
+    report = contract.reports.get(sequence=2)  # February
+    contract_services.report_save(actor=roles["provider_a"], report=report, narrative="二月", activities=[
+        contract_services.ActivityInput(ACTIVITY_DAY, TITLE, "culture", PLACE, 28)])
+    return report.activities.get()
+
+
+@pytest.fixture
+def url(activity):
+    return reverse("rate", args=[services.rating_link_for(activity).token])
+
+
+@pytest.fixture
+def two_days_later():
+    with time_machine.travel(at(2026, 2, 12), tick=False):
+        yield
+
+
+def phone(url, **extra) -> Client:
+    """A phone that opened the rating page once, so it carries this site's device cookie."""
+    client = Client(**extra)
+    assert client.get(url).status_code == 200
+    return client
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def february(contract) -> PeriodScore:
+    return PeriodScore.objects.get(contract=contract, month=date(2026, 2, 1))
+
+
+# --- the worker's side ----------------------------------------------------------------------------
+
+def test_a_worker_rates_without_logging_in_and_the_months_score_moves_at_once(
+        url, activity, contract, roles, two_days_later):
+    client = Client()
+    page = client.get(url)
+    assert page.status_code == 200
+    body = text(page)
+    assert TITLE in body and PLACE in body and roles["provider_a"].provider.name in body
+    assert "汶上县工人文化宫" in body and "2026-02-10" in body
+    assert 'name="csrfmiddlewaretoken"' in body
+    assert body.count('type="radio" name="stars"') == 5
+
+    response = client.post(url, {"stars": "4", "comment": "老师讲得很细，希望多开几期。"})
+    assert response.status_code == 302 and response["Location"] == url  # post/redirect/get
+    thanks = client.get(url)
+    assert 'data-state="thanks"' in text(thanks) and "老师讲得很细，希望多开几期。" in text(thanks)
+
+    rating = Rating.objects.get()
+    assert (rating.stars, rating.activity, rating.contract) == (4, activity, contract)
+    cookie = client.cookies[DEVICE_COOKIE].value
+    assert rating.device != cookie and cookie not in rating.device  # only a keyed hash is kept
+    period = february(contract)
+    assert (period.ratings_count, period.ratings_total) == (1, 75)
+    fresh = services.period_recompute(period)
+    assert (fresh.ratings_count, fresh.ratings_total, fresh.score) == (1, 75, period.score)
+
+
+def test_the_public_page_is_chinese_for_an_anonymous_worker(url, two_days_later):
+    response = Client().get(url)
+    body = text(response)
+    assert response["Content-Language"] == "zh-hans"
+    assert '<html lang="zh-hans">' in body
+    assert "工人文化宫社会化服务" in body  # the public layout's title
+    assert TITLE in body and "星期二" in body  # the activity's weekday, in Chinese
+
+
+def test_the_device_cookie_is_random_http_only_and_kept_for_a_year(url, settings, two_days_later):
+    first = Client().get(url).cookies[DEVICE_COOKIE]
+    second = Client().get(url).cookies[DEVICE_COOKIE]
+    assert first.value != second.value
+    assert first["httponly"] and first["samesite"] == "Lax" and first["max-age"] == 365 * 24 * 3600
+    assert not first["secure"]
+    settings.SESSION_COOKIE_SECURE = True  # production
+    assert Client().get(url).cookies[DEVICE_COOKIE]["secure"]
+
+
+def test_a_second_rating_from_the_same_phone_is_refused_politely(url, contract, two_days_later):
+    client = phone(url)
+    client.post(url, {"stars": "5"})
+    again = client.post(url, {"stars": "1", "comment": "再来一次"})
+    assert again.status_code == 200
+    assert 'data-state="already"' in text(again) and str(ERR_ALREADY) in text(again)
+    assert Rating.objects.get().stars == 5
+    assert february(contract).ratings_count == 1
+
+
+def test_another_phone_can_rate_the_same_activity(url, contract, two_days_later):
+    phone(url).post(url, {"stars": "5"})
+    phone(url).post(url, {"stars": "3"})
+    assert sorted(Rating.objects.values_list("stars", flat=True)) == [3, 5]
+    period = february(contract)
+    assert (period.ratings_count, period.ratings_total) == (2, 150)
+
+
+def test_a_post_without_the_sites_cookie_is_asked_to_send_again_and_stores_nothing(url, two_days_later):
+    client = Client()
+    response = client.post(url, {"stars": "5"})
+    assert response.status_code == 400 and str(ERR_NO_DEVICE) in text(response)
+    assert 'value="5" id="star-5" required checked' in text(response)  # the choice is kept for the retry
+    assert not Rating.objects.exists()
+    # The refusal handed out a cookie: sending the same form again now counts.
+    assert client.post(url, {"stars": "5"}).status_code == 302
+    assert Rating.objects.count() == 1
+
+
+def test_an_invented_device_cookie_counts_as_none(url, two_days_later):
+    client = Client()
+    client.cookies[DEVICE_COOKIE] = "a-device-id-made-up-by-a-script"
+    assert client.post(url, {"stars": "5"}).status_code == 400
+    assert not Rating.objects.exists()
+
+
+@pytest.mark.parametrize("stars", ["0", "6", "-1", "abc", "3.5", ""])
+def test_stars_out_of_range_or_not_a_whole_number_are_refused_clearly(url, stars, two_days_later):
+    client = phone(url)
+    response = client.post(url, {"stars": stars, "comment": "好"})
+    assert response.status_code == 200
+    assert str(ERR_STARS) in text(response)
+    assert "好</textarea>" in text(response)  # the comment is kept
+    assert not Rating.objects.exists() and not PeriodScore.objects.filter(ratings_count__gt=0).exists()
+
+
+def test_missing_stars_are_refused_clearly(url, two_days_later):
+    response = phone(url).post(url, {"comment": "没选星"})
+    assert str(ERR_STARS) in text(response) and not Rating.objects.exists()
+
+
+def test_a_comment_with_html_is_kept_as_text_and_shown_escaped(url, activity, roles, two_days_later, rf):
+    client = phone(url)
+    client.post(url, {"stars": "2", "comment": '<script>alert("x")</script><b>差</b>'})
+    assert Rating.objects.get().comment == '<script>alert("x")</script><b>差</b>'
+    thanks = text(client.get(url))
+    assert "<script>alert" not in thanks and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in thanks
+    request = rf.get("/")
+    request.user = roles["admin"]
+    section = sections.report_ratings_section(request, activity.report)
+    html = render_to_string(section.template, {"section": section}, request=request)
+    assert "<script>alert" not in html and "&lt;b&gt;差&lt;/b&gt;" in html
+
+
+def test_a_comment_over_500_characters_is_refused_not_cut(url, two_days_later):
+    client = phone(url)
+    response = client.post(url, {"stars": "4", "comment": "好" * 501})
+    assert response.status_code == 200 and "500" in text(response)
+    assert not Rating.objects.exists()
+    assert client.post(url, {"stars": "4", "comment": "好" * 500}).status_code == 302
+    assert len(Rating.objects.get().comment) == 500
+
+
+# --- links that cannot take a rating --------------------------------------------------------------
+
+def test_a_forged_token_is_404_with_a_polite_message(activity, two_days_later):
+    for token in ["AAAAAAAAAAAAAAAAAAAAAA", "x" * 80, str(activity.pk), f"{activity.pk:022d}"]:
+        response = Client().post(reverse("rate", args=[token]), {"stars": "5"})
+        assert response.status_code == 404, token
+        assert str(ERR_LINK) in text(response)
+    assert Client().get(reverse("rate", args=[activity.pk])).status_code == 404
+    assert not Rating.objects.exists()
+
+
+def test_the_token_is_random_not_derived_from_the_activity(activity):
+    link = services.rating_link_for(activity)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", link.token)  # 128 random bits, URL-safe base64
+    assert link.token != str(activity.pk)
+    assert services.rating_link_for(activity) == link  # one link per activity, kept
+    link.delete()
+    again = services.rating_link_for(activity)
+    assert again.token != link.token  # the same activity draws a new token: nothing is computed from its id
+
+
+def test_a_link_15_days_after_the_activity_is_gone(url, contract):
+    with time_machine.travel(at(2026, 2, 24, 23), tick=False):  # 14 days after: still open
+        assert phone(url).post(url, {"stars": "4"}).status_code == 302
+    with time_machine.travel(at(2026, 2, 25), tick=False):
+        client = Client()
+        page = client.get(url)
+        assert page.status_code == 410
+        assert str(ERR_TOO_OLD % {"days": 14}) in text(page) and TITLE in text(page)
+        assert client.post(url, {"stars": "5"}).status_code == 410
+    assert Rating.objects.count() == 1 and february(contract).ratings_count == 1
+
+
+def test_an_activity_still_to_come_cannot_be_rated_yet(url):
+    with time_machine.travel(at(2026, 2, 9), tick=False):
+        client = Client()
+        page = client.get(url)
+        assert page.status_code == 200 and str(ERR_NOT_YET) in text(page)
+        assert 'name="stars"' not in text(page)
+        assert client.post(url, {"stars": "5"}).status_code == 200
+    assert not Rating.objects.exists()
+
+
+# --- the rate limit -------------------------------------------------------------------------------
+
+def test_more_than_the_allowed_posts_per_minute_from_one_address_get_429(url, settings, two_days_later):
+    settings.HEZUO_RATING_POSTS_PER_MINUTE = 3
+    phones = [phone(url) for _ in range(4)]
+    assert [p.post(url, {"stars": "5"}).status_code for p in phones[:3]] == [302, 302, 302]
+    refused = phones[3].post(url, {"stars": "5"})
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert 'data-state="too-many"' in text(refused)
+    assert Rating.objects.count() == 3
+    # Another address is counted on its own; the next minute starts afresh.
+    assert phone(url, REMOTE_ADDR="127.0.0.2").post(url, {"stars": "4"}).status_code == 302
+    with time_machine.travel(at(2026, 2, 12) + timezone.timedelta(minutes=1), tick=False):
+        assert phones[3].post(url, {"stars": "5"}).status_code == 302
+    assert Rating.objects.count() == 5
+
+
+def test_the_default_limit_is_10_posts_a_minute(url, two_days_later):
+    client = phone(url)
+    codes = [client.post(url, {"stars": "5"}).status_code for _ in range(11)]
+    assert codes[:10] == [302] + [200] * 9 and codes[10] == 429
+
+
+# --- the QR code, the poster, the report's section ------------------------------------------------
+
+@pytest.mark.parametrize(("role", "expected"), [
+    ("admin", 200), ("evaluator", 200), ("auditor", 200), ("provider_a", 200),
+    ("provider_b", 403), ("other_admin", 403), ("other_auditor", 403), (None, "login"),
+])
+def test_the_qr_code_downloads_for_the_palace_and_the_provider_only(activity, roles, client_for, role, expected):
+    response = client_for(roles.get(role)).get(reverse("evaluations:activity_qr", args=[activity.pk]))
+    if expected == "login":
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        return
+    assert response.status_code == expected
+    if expected == 200:
+        assert response["Content-Type"] == "image/svg+xml"
+        assert response["Content-Disposition"] == f'attachment; filename="rating-qr-20260210-{activity.pk}.svg"'
+        assert b"<svg" in response.content
+    poster = client_for(roles.get(role)).get(reverse("evaluations:activity_poster", args=[activity.pk]))
+    assert poster.status_code == expected
+
+
+def test_the_poster_shows_the_activity_the_big_code_and_the_short_address(activity, roles, client_for, settings):
+    settings.HEZUO_PUBLIC_URL = "https://hezuo.example.cn"
+    body = text(client_for(roles["provider_a"]).get(reverse("evaluations:activity_poster", args=[activity.pk])))
+    token = RatingLink.objects.get(activity=activity).token
+    assert f"hezuo.example.cn/rate/{token}/" in body
+    assert "汶上县工人文化宫" in body and TITLE in body and PLACE in body and "2026-02-10" in body
+    assert "<svg" in body and "2026-02-24" in body  # the last day it takes ratings
+
+
+def test_the_report_page_section_lists_ratings_for_staff_and_the_provider(url, activity, roles, rf, two_days_later):
+    phone(url).post(url, {"stars": "5"})
+    phone(url).post(url, {"stars": "4", "comment": "很好"})
+    report = activity.report
+
+    def section_for(user):
+        request = rf.get("/")
+        request.user = user
+        found = [s for s in page_sections("contracts.report_detail", request, report)
+                 if s.template == "evaluations/rating/report_section.html"]
+        return found[0] if found else None, request
+
+    assert section_for(roles["provider_b"])[0] is None
+    assert section_for(roles["other_admin"])[0] is None
+    for role in ("admin", "auditor", "provider_a"):
+        section, request = section_for(roles[role])
+        row = section.context["activities"][0]
+        assert (row.ratings_count, row.ratings_avg, row.rating_closed_why) == (2, 4.5, "")
+        html = render_to_string(section.template, {"section": section}, request=request)
+        assert reverse("evaluations:activity_qr", args=[activity.pk]) in html
+        assert reverse("evaluations:activity_poster", args=[activity.pk]) in html
+        assert "4.5 ★" in html and "很好" in html
+
+
+def test_a_providers_home_lists_its_activities_open_for_ratings_with_their_posters(
+        url, activity, roles, client_for, two_days_later):
+    phone(url).post(url, {"stars": "5"})
+    [panel] = sections.provider_rating_panels(roles["provider_a"])
+    assert [(a.pk, a.ratings_count) for a in panel.context["activities"]] == [(activity.pk, 1)]
+    home = text(client_for(roles["provider_a"]).get(reverse("workbench:index")))
+    assert TITLE in home and reverse("evaluations:activity_poster", args=[activity.pk]) in home
+    assert sections.provider_rating_panels(roles["provider_b"]) == []
+    assert sections.provider_rating_panels(roles["admin"]) == []
+    with time_machine.travel(at(2026, 2, 25), tick=False):  # past the window: gone from the panel
+        assert sections.provider_rating_panels(roles["provider_a"]) == []
