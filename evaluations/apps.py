@@ -13,6 +13,7 @@ class EvaluationsConfig(AppConfig):
             sections,  # noqa: F401  (rating links on the report page, the provider's rating panel)
             sections_inspections,  # noqa: F401  (contract page section, evidence downloads)
             sections_rectification,  # noqa: F401  (orders on the contract page, document access)
+            sections_score,  # noqa: F401  (the month's score on the contract page, home panels)
         )
         from .jobs import register_jobs
 

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from contracts.demo import seed_contracts
 from core.demo import seed_core
+from evaluations.demo import seed_evaluations
 from procurement.demo import seed_procurement
 from procurement.demo_recruitments import seed_recruitments
 
@@ -26,4 +27,5 @@ class Command(BaseCommand):
             seed_procurement(root)
             seed_recruitments(root)
             seed_contracts(root)
+        seed_evaluations(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is hezuo-demo."))
