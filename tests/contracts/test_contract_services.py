@@ -165,8 +165,8 @@ def test_typed_activities_are_checked_all_at_once_and_nothing_is_saved(roles, co
             services.ActivityInput(date(2026, 1, 12), "=HYPERLINK(\"x\")", "culture", "书屋", 5),
         ], attachments=[pdf_upload()])
     message = str(refused.value)
-    assert "活动 2" in message and "2026-02-03" in message
-    assert "活动 3" in message and "活动 4" in message
+    assert "第 2 项活动" in message and "2026-02-03" in message
+    assert "第 3 项活动" in message and "第 4 项活动" in message
     assert not Activity.objects.exists() and not StoredFile.objects.exists()
     report.refresh_from_db()
     assert report.state == ServiceReport.State.PENDING and report.narrative == ""
@@ -243,7 +243,7 @@ def test_reminders_go_once_before_the_due_date_and_once_when_overdue(roles, cont
     kinds = set(ReportReminder.objects.filter(report=report).values_list("kind", flat=True))
     assert kinds == {"due_soon", "overdue"}
     subjects = list(Notification.objects.filter(recipient=roles["provider_a"]).values_list("subject", flat=True))
-    assert any("2026-02-06" in s and "到期" in s for s in subjects)
+    assert any("2026-02-06" in s and "截止" in s for s in subjects)
     assert any("逾期" in s for s in subjects)
 
 

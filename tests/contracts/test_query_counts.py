@@ -35,7 +35,7 @@ def on_day():
 # memberships and provider link, and the shell's unread-notification count (read twice). The bounds
 # leave room for a read or two more in the shell, never one per row.
 TABLE_QUERIES = 13
-DETAIL_QUERIES = 16  # 13 of its own, 3 for the real-time score section evaluations adds
+DETAIL_QUERIES = 19  # 13 of its own, 6 for the sections evaluations adds (score, inspections, orders)
 REPORT_QUERIES = 12
 CATEGORIES = ["training", "culture", "sports"]
 
