@@ -34,7 +34,7 @@ def _staff_or_provider(user):
 
 
 class EvaluationsApp(HezuoApplication):
-    title = _("Evaluation")
+    title = _("Real-time evaluation")
     icon = "fact_check"
     app_name = "evaluations"
     permission = staticmethod(_staff_or_provider)

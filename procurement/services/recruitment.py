@@ -919,7 +919,7 @@ def _reopen_evaluation(actor: User, recruitment: Recruitment, objection: Objecti
     recruitment.compiled_at = None
     recruitment.evaluation_round = round_ + 1
     recruitment.save()
-    seats = list(PanelMember.objects.select_for_update().filter(
+    seats = list(PanelMember.objects.select_for_update(of=("self",)).filter(
         recruitment=recruitment, replaced_by__isnull=True,
         state__in=[PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING]).select_related("evaluator"))
     for member in seats:

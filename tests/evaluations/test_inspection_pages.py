@@ -79,7 +79,8 @@ def spot_check(roles, contract, checklist):
 def zh(message, **params) -> str:
     """A message as the Chinese page shows it (the English msgid until the lead translates it)."""
     with translation.override("zh-hans"):
-        return str(message) % params if params else str(message)
+        text = translation.gettext(message) if isinstance(message, str) else str(message)
+        return text % params if params else text
 
 
 def page(response) -> str:

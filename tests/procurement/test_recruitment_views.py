@@ -44,7 +44,8 @@ def english(client_for):
 
 def en(message, **params) -> str:
     with translation.override("en"):
-        return str(message) % params if params else str(message)
+        text = translation.gettext(message) if isinstance(message, str) else str(message)
+        return text % params if params else text
 
 
 def page(response) -> str:
