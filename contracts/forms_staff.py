@@ -38,7 +38,8 @@ class ContractForm(forms.Form):
 
 
 class ContractKpiForm(forms.Form):
-    metric = forms.ChoiceField(label=_("Metric"), choices=KpiMetric.choices)
+    # A blank first choice, so that an untouched extra row counts as empty and is ignored.
+    metric = forms.ChoiceField(label=_("Metric"), choices=[("", "—"), *KpiMetric.choices])
     category = forms.ChoiceField(label=_("Category"), choices=[("", _("Any category")), *ServiceCategory.choices],
                                  required=False,
                                  help_text=_("For sessions and participant-visits: count only this category."))

@@ -155,7 +155,7 @@ COLUMN_LABELS = {
 }
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("日期", "活动日期", "签到日期", "date", "activity date"),
-    "title": ("活动名称", "名称", "活动", "活动主题", "title", "activity", "activity name"),
+    "title": ("活动名称", "名称", "活动", "活动主题", "标题", "活动标题", "title", "activity", "activity name"),
     "category": ("类别", "活动类别", "类型", "活动类型", "服务类别", "category", "type"),
     "place": ("场地", "地点", "活动室", "活动地点", "活动场地", "room", "place", "venue", "location"),
     "participants": (

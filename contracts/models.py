@@ -166,7 +166,7 @@ class ServiceReport(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Not started")
+        PENDING = "pending", _("Not submitted")
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
         RETURNED = "returned", _("Returned for revision")

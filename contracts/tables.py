@@ -84,6 +84,9 @@ class ContractTable(tables.Table):
             return format_html('<span class="hz-chip hz-chip--red">{}</span>', value)
         return value
 
+    def value_reports_overdue(self, value):
+        return value
+
     def render_average_score(self, value):
         return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 

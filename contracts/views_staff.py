@@ -281,9 +281,13 @@ def _frozen_activities(version) -> list[dict]:
 
 def report_detail(request, pk: int):
     report = get_object_or_404(ServiceReport.objects.select_related("contract"), pk=pk)
-    user = request.user
-    if not can_view_report(user, report):
+    if not can_view_report(request.user, report):
         return deny_or_login(request)
+    return _report_page(request, pk)
+
+
+def _report_page(request, pk: int, *, review_form=None, review_errors=()):
+    user = request.user
     report = selectors.report_for_detail(pk)
     today = timezone.localdate()
     activities = list(report.activities.all())
@@ -297,7 +301,8 @@ def report_detail(request, pk: int):
         "participant_total": sum(a.participants for a in activities),
         "attachments": list(report.attachments.all()), "versions": versions,
         "overdue": report.is_overdue(today), "days_overdue": (today - report.due_on).days,
-        "review_form": ReportReviewForm() if can_review else None,
+        "review_form": (review_form or ReportReviewForm()) if can_review else None,
+        "review_errors": review_errors,
         "can_edit": can_edit_report(user, report),
         "page_title": str(report),
         "page_sections": page_sections("contracts.report_detail", request, report),
@@ -313,10 +318,10 @@ def report_review(request, pk: int):
         return deny_or_login(request)
     form = ReportReviewForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+        # Shown beside the review form, with what the reviewer typed kept.
+        errors = [f"{form.fields[f].label}: {e}" if f in form.fields else e
+                  for f, errs in form.errors.items() for e in errs]
+        return _report_page(request, report.pk, review_form=form, review_errors=errors)
     else:
         data = form.cleaned_data
         accept = data["decision"] == ReportReviewForm.ACCEPT
@@ -324,7 +329,10 @@ def report_review(request, pk: int):
             report = services.report_review(actor=request.user, report=report, accept=accept, score=data["score"],
                                             comment=data["comment"])
         except DomainError as exc:
-            messages.error(request, str(exc))
+            if not ServiceReport.objects.filter(pk=report.pk, state=ServiceReport.State.SUBMITTED).exists():
+                messages.error(request, str(exc))  # reviewed meanwhile (another tab): nothing to re-show
+                return redirect(reverse("contracts:report_detail", args=[report.pk]))
+            return _report_page(request, report.pk, review_form=form, review_errors=[str(exc)])
         else:
             if accept:
                 messages.success(request, _("The report is accepted with a score of %(score)s; the provider is "

@@ -56,10 +56,10 @@ def issue_rectification_notice(*, order: RectificationOrder) -> IssuedDocument:
 SUMMARY_TEMPLATE = "evaluations/pdf/monthly_summary.html"
 SUMMARY_TITLE = "实时评价月度小结"
 INDICATOR_LABELS = {
-    scoring.INSPECTIONS: "现场检查", scoring.REPORTS: "服务报告评审",
-    scoring.SATISFACTION: "职工满意度", scoring.KPI: "KPI 进度",
+    scoring.INSPECTIONS: "现场检查", scoring.REPORTS: "服务报告审核",
+    scoring.SATISFACTION: "职工满意度", scoring.KPI: "绩效指标进度",
 }
-STANDING_LABELS = {"green": "良好", "amber": "合格", "red": "不合格", "none": "无评分"}
+STANDING_LABELS = {"green": "良好", "amber": "需关注", "red": "不合格", "none": "无评分"}
 INSPECTION_KIND_LABELS = {Inspection.Kind.SCHEDULED: "例行检查", Inspection.Kind.SPOT: "突击检查"}
 RED_LINE_LABELS = {
     RedLine.Category.SAFETY: "安全事故", RedLine.Category.CHARGING: "向职工收取免费服务费用",

@@ -174,9 +174,15 @@ def _submitted_message(inspection: Inspection) -> str:
     month = selectors.month_score(inspection.contract, inspection.inspected_on)
     if month is None or month.score is None:
         return _("Submitted: %(score)s points.") % {"score": f"{inspection.score:.2f}"}
-    return _("Submitted: %(score)s points. The score of %(contract)s for %(month)s is now %(month_score)s.") % {
+    text = _("Submitted: %(score)s points. The score of %(contract)s for %(month)s is now %(month_score)s.") % {
         "score": f"{inspection.score:.2f}", "contract": inspection.contract.number,
         "month": f"{month.month:%Y-%m}", "month_score": f"{month.score:.2f}"}
+    # The month may have failed with this inspection: say that the order went out, as a red line does.
+    order = month.orders.filter(trigger="score", issued_at__gte=inspection.submitted_at).first()
+    if order is not None:
+        text += " " + _("The month is below 60, so rectification order %(number)s was issued to the provider.") % {
+            "number": order.number}
+    return text
 
 
 # --- red lines ----------------------------------------------------------------------------------

@@ -140,11 +140,15 @@ def _status(order: RectificationOrder, *, party: bool, reinspector: bool, today,
         return _("Passed on %(date)s: every finding was resolved.") % {"date": closed}
     why = (_("Failed: the deadline (%(deadline)s) passed without an answer.") if order.failed_on_deadline
            else _("Failed on %(date)s: not every finding was resolved.")) % {"deadline": deadline, "date": closed}
-    count = ngettext(
-        "%(count)d failed order in this contract's term; at %(limit)d, the palace's administrator decides on "
-        "early termination.",
-        "%(count)d failed orders in this contract's term; at %(limit)d, the palace's administrator decides on "
-        "early termination.", failed_count) % {"count": failed_count, "limit": FAILED_ORDERS_FOR_REVIEW}
+    if failed_count >= FAILED_ORDERS_FOR_REVIEW:
+        count = _("%(count)d orders of this contract's term have failed, so the palace's administrator has been "
+                  "asked to decide on early termination.") % {"count": failed_count}
+    else:
+        count = ngettext(
+            "%(count)d failed order in this contract's term; at %(limit)d, the palace's administrator decides on "
+            "early termination.",
+            "%(count)d failed orders in this contract's term; at %(limit)d, the palace's administrator decides on "
+            "early termination.", failed_count) % {"count": failed_count, "limit": FAILED_ORDERS_FOR_REVIEW}
     return f"{why} {count}"
 
 

@@ -13,8 +13,11 @@ scripts/bootstrap.sh
 export PATH="$ROOT/.venv/bin:$PATH"
 export VIRTUAL_ENV="$ROOT/.venv"
 
+ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
+# Printed QR codes and PDF verification links point here, so they must reach this server.
+export HEZUO_PUBLIC_URL="${HEZUO_PUBLIC_URL:-http://$ADDR}"
+
 python manage.py seed_demo
 
-ADDR="${DEMO_ADDR:-127.0.0.1:8000}"
 echo "demo: http://${ADDR}/ — log in as ws-admin / hezuo-demo (see README.md for every login)"
 exec python manage.py runserver "$ADDR"

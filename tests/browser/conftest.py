@@ -113,6 +113,14 @@ def open_page(browser_context, live_server):
                 page.bad_responses.append(f"{response.status} {response.url}")
 
         page.on("response", record)
+        # Confirmations (data-confirm: signing, releasing, submitting) are answered yes, and kept.
+        page.confirmations = []
+
+        def confirm(dialog):
+            page.confirmations.append(dialog.message)
+            dialog.accept()
+
+        page.on("dialog", confirm)
         pages.append(page)
         return page
 

@@ -58,6 +58,7 @@ def test_provider_imports_and_submits_a_report_and_the_admin_accepts_it(
     assert width <= PHONE["width"], f"the form scrolls sideways on a phone ({width}px)"
     page.click("button[name=action][value=submit]")
     page.wait_for_load_state()
+    assert len(page.confirmations) == 1  # submitting cannot be undone, so the page asked first
     report.refresh_from_db()
     assert report.state == ServiceReport.State.SUBMITTED
     assert report.activities.count() == 3 and sum(report.activities.values_list("participants", flat=True)) == 144

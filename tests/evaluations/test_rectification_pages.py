@@ -100,7 +100,7 @@ def test_the_provider_answers_and_the_evaluator_re_inspects_through_the_pages(ro
         assert "签到记录真实完整" in body and "2026-03-24" in body
         assert "Send the rectification report" in body
         assert "If any finding is not fully resolved, the order fails" in body
-        assert "Re-inspection" not in body  # not the provider's step
+        assert reverse("evaluations:order_reinspect", args=[order.pk]) not in body  # not the provider's step
         # The evaluator sees the order waiting for the provider, with no form of theirs yet.
         staff_body = page(evaluator, order)
         assert "Waiting for the provider&#x27;s answer, due by 2026-03-24" in staff_body

@@ -3,10 +3,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from contracts.demo import seed_contracts
 from core.demo import seed_core
 from evaluations.demo import seed_evaluations
+from evaluations.summaries import close_periods
 from procurement.demo import seed_procurement
 from procurement.demo_recruitments import seed_recruitments
 
@@ -28,4 +30,7 @@ class Command(BaseCommand):
             seed_recruitments(root)
             seed_contracts(root)
         seed_evaluations(self.stdout)
+        # What the scheduler would have done by now: the months whose rating window has
+        # closed get their real-time summary PDF.
+        self.stdout.write(f"  {close_periods(timezone.now())} (monthly summaries)")
         self.stdout.write(self.style.SUCCESS("Demo data ready. Every demo password is hezuo-demo."))
