@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -52,6 +53,7 @@ from contracts.models import Activity, Contract
 from contracts.services import add_months
 from core.models import Palace, User
 from core.workdays import WorkCalendar
+from procurement.demo import DEMO_LICENCE
 
 from . import services
 from .checklists import ensure_default_checklists
@@ -254,8 +256,12 @@ class _Seeder:
     def respond(self, order: RectificationOrder, days_after: int, texts: Sequence[str]) -> RectificationOrder:
         provider_user = User.objects.filter(provider_link__provider_id=order.contract.provider_id).first()
         day = min(self.calendar.add_working_days(timezone.localdate(order.issued_at), days_after), order.deadline)
-        responses = {f.pk: texts[i % len(texts)] for i, f in enumerate(order.findings.all())}
-        return services.order_respond(actor=provider_user, order=order, responses=responses, now=_at(day, 15))
+        findings = list(order.findings.all())
+        responses = {f.pk: texts[i % len(texts)] for i, f in enumerate(findings)}
+        evidence = {f.pk: [SimpleUploadedFile(f"整改佐证{f.position}.pdf", DEMO_LICENCE, content_type="application/pdf")]
+                    for f in findings}
+        return services.order_respond(actor=provider_user, order=order, responses=responses, evidence=evidence,
+                                      now=_at(day, 15))
 
     def reinspect(self, order: RectificationOrder, outcome_for, days_after: int = 3) -> RectificationOrder:
         order.refresh_from_db()

@@ -30,7 +30,8 @@ class OrderResponseForm(forms.Form):
             # An empty file passes the form so that the service's own message names it.
             self.fields[f"evidence_{f.pk}"] = MultipleFileField(
                 label=_("Evidence"), required=False, allow_empty_file=True,
-                help_text=_("Photos, sign-in sheets, documents: PDF, JPEG or PNG, at most 10 MB each."))
+                help_text=_("Required for each finding. Photos, sign-in sheets, documents: PDF, JPEG or PNG, "
+                            "at most 10 MB each."))
             self.fields[f"evidence_{f.pk}"].widget.attrs.update({"accept": EVIDENCE_TYPES})
 
     def rows(self) -> list[tuple]:

@@ -140,3 +140,8 @@ class ServiceProjectFactory(factory.django.DjangoModelFactory):
         if create and extracted is not False:
             KpiTarget.objects.create(project=obj, metric=KpiMetric.SESSIONS, target=24, unit="场")
             KpiTarget.objects.create(project=obj, metric=KpiMetric.PARTICIPANT_VISITS, target=600, unit="人次")
+
+
+def evidence_for(order) -> dict:
+    """A photo for every finding of a rectification order: the provider's answer needs evidence for each."""
+    return {f.pk: [png_upload(f"整改照片{f.position}.png")] for f in order.findings.all()}

@@ -52,6 +52,7 @@ rectification_changed = Signal()
 ERR_AFTER_DEADLINE = _("The deadline (%(date)s) has passed; the order can no longer be answered.")
 ERR_NOT_OPEN = _("This order is not waiting for a response.")
 ERR_RESPONSES = _("Answer every finding: say what was put right.")
+ERR_EVIDENCE = _("Attach evidence (a photo or a PDF) to every finding; missing for finding %(findings)s.")
 ERR_OUTCOMES = _("Judge every finding: resolved, partly resolved or not resolved.")
 ERR_NOT_RESPONDED = _("This order is not waiting for re-inspection.")
 ERR_DECIDED = _("This review was already decided.")
@@ -182,6 +183,10 @@ def order_respond(*, actor: User, order: RectificationOrder, responses: Mapping[
     if {f.pk for f in findings} != set(responses) or any(not responses[f.pk].strip() for f in findings):
         raise DomainError(ERR_RESPONSES, field="responses")
     evidence = evidence or {}
+    # DOMAIN.md §4: the provider answers "with a rectification report and evidence" — for each finding.
+    without = [str(f.position) for f in findings if not evidence.get(f.pk)]
+    if without:
+        raise DomainError(ERR_EVIDENCE % {"findings": "、".join(without)}, field="evidence")
     uploads = [u for files in evidence.values() for u in files]
     check_file_count(uploads)
     for upload in uploads:
@@ -317,7 +322,7 @@ def open_rectification(contract: Contract) -> bool:
 
 
 __all__ = [
-    "ERR_AFTER_DEADLINE", "ERR_NOT_OPEN", "ERR_OUTCOMES", "ERR_RESPONSES", "open_rectification",
+    "ERR_AFTER_DEADLINE", "ERR_EVIDENCE", "ERR_NOT_OPEN", "ERR_OUTCOMES", "ERR_RESPONSES", "open_rectification",
     "order_issue_for_period", "order_reinspect", "order_respond", "orders_fail_overdue", "rectification_changed",
     "termination_decide",
 ]

@@ -24,6 +24,7 @@ from evaluations.flows import RectificationFlow, order_process
 from evaluations.models import RectificationOrder, TerminationReview
 from tests.authz import ALL, LOGIN, Check, E, foundation, url
 from tests.contract_builders import active_contract
+from tests.factories import evidence_for
 
 ANYONE = E(LOGIN, 200, 200, 200, 200, 200, 200, 200, 200)
 READ = E(LOGIN, 403, 403, 403, 200, 200, 200, 200, 200)  # the palace's staff and the contracted provider
@@ -130,7 +131,7 @@ class Rectification:
 
     def _answer(self, order):
         return services.order_respond(actor=self.users["provider_a"], order=order,
-                                      responses={f.pk: "已退还并公示" for f in order.findings.all()})
+                                      evidence=evidence_for(order), responses={f.pk: "已退还并公示" for f in order.findings.all()})
 
     @cached_property
     def contract(self):

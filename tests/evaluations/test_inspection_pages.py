@@ -38,7 +38,7 @@ from evaluations.models import (
 from evaluations.services.inspections import ERR_CHECKLIST_WEIGHTS, ERR_ITEMS
 from evaluations.services.settings import ERR_WEIGHTS_SUM
 from tests.contract_builders import active_contract
-from tests.factories import PNG_BYTES, png_upload, staff
+from tests.factories import PNG_BYTES, evidence_for, png_upload, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -396,7 +396,7 @@ def test_inbox_lists_due_overdue_reinspections_and_recent(roles, wenshang, contr
     order = RectificationOrder.objects.get(red_line=red_line)
     assert order.reinspector is None  # recorded by the administrator: any evaluator re-inspects
     services.order_respond(actor=roles["provider_a"], order=order,
-                           responses={f.pk: "已清理消防通道" for f in order.findings.all()})
+                           evidence=evidence_for(order), responses={f.pk: "已清理消防通道" for f in order.findings.all()})
 
     body = page(client_for(roles["evaluator"]).get(reverse("evaluations:inbox")))
     due_part = body.split('id="due"')[1].split('id="reinspections"')[0]

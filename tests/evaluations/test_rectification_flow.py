@@ -22,7 +22,7 @@ from evaluations import services
 from evaluations.flows import RectificationFlow, order_process
 from evaluations.models import RectificationOrder, TerminationReview
 from tests.contract_builders import active_contract
-from tests.factories import provider_user, staff
+from tests.factories import evidence_for, provider_user, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +109,8 @@ def test_an_order_goes_through_the_inboxes_to_the_termination_decision(roles, co
         # The colleague answers on the order's page: the task is theirs, done; the re-inspector has one.
         finding = first.findings.get()
         response = colleague.post(reverse("evaluations:order_respond", args=[first.pk]),
-                                  {f"response_{finding.pk}": "已全额退还资料费并公示收费说明"})
+                                  {f"response_{finding.pk}": "已全额退还资料费并公示收费说明",
+                                   f"evidence_{finding.pk}": evidence_for(first)[finding.pk]})
         assert response.status_code == 302
     done = tasks(first, "respond", STATUS.DONE).get()
     assert done.owner.username == "t-prov-a2"
@@ -173,7 +174,7 @@ def test_an_order_without_a_named_re_inspector_is_in_every_palace_evaluators_inb
         order = red_line(roles["admin"], contract, date(2026, 5, 6), "培训师资未到岗")
         assert order.reinspector is None
         services.order_respond(actor=roles["provider_a"], order=order,
-                               responses={f.pk: "已更换授课教师" for f in order.findings.all()})
+                               evidence=evidence_for(order), responses={f.pk: "已更换授课教师" for f in order.findings.all()})
     pooled = tasks(order, "reinspect").get()
     assert pooled.status == STATUS.NEW and pooled.owner is None
     for user in (roles["evaluator"], second_evaluator):
@@ -194,7 +195,7 @@ def test_a_done_task_page_forwards_to_the_order_which_says_what_became_of_it(rol
         order = red_line(roles["evaluator"], contract, date(2026, 6, 2), "签到表代签")
         task = tasks(order, "respond").get()
         services.order_respond(actor=roles["provider_a"], order=order,
-                               responses={f.pk: "已重新组织签到并留存影像" for f in order.findings.all()})
+                               evidence=evidence_for(order), responses={f.pk: "已重新组织签到并留存影像" for f in order.findings.all()})
         client = client_for(roles["provider_a"])
         page = client.get(reverse("rectification:respond:execute", args=[task.process_id, task.pk]), follow=True)
     assert page.status_code == 200

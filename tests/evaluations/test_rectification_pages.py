@@ -17,7 +17,7 @@ from evaluations import (
 )
 from evaluations.models import Evidence, Finding, RectificationOrder, TerminationReview
 from tests.contract_builders import active_contract
-from tests.factories import pdf_upload, png_upload
+from tests.factories import evidence_for, pdf_upload, png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -84,7 +84,8 @@ def page(client, order) -> str:
 
 
 def answer_data(order, text="已整改") -> dict:
-    return {f"response_{f.pk}": f"{text}（第 {f.position} 项）" for f in order.findings.all()}
+    data = {f"response_{f.pk}": f"{text}（第 {f.position} 项）" for f in order.findings.all()}
+    return data | {f"evidence_{pk}": files for pk, files in evidence_for(order).items()}
 
 
 def test_the_provider_answers_and_the_evaluator_re_inspects_through_the_pages(roles, contract, checklist,
@@ -166,7 +167,7 @@ def test_a_partly_resolved_finding_fails_the_order(roles, contract, client_for):
 def test_a_re_inspection_missing_a_judgement_is_refused(roles, contract, client_for):
     with time_machine.travel(at(2026, 4, 8), tick=False):
         order = red_line_order(roles["evaluator"], contract, date(2026, 4, 7), "课程现场无安全员")
-        services.order_respond(actor=roles["provider_a"], order=order, responses={
+        services.order_respond(actor=roles["provider_a"], order=order, evidence=evidence_for(order), responses={
             f.pk: "已配备安全员" for f in order.findings.all()})
         response = client_for(roles["evaluator"]).post(reverse("evaluations:order_reinspect", args=[order.pk]), {})
     assert response.status_code == 200
@@ -231,7 +232,7 @@ def test_the_orders_table_shows_each_viewer_their_orders(roles, contract, client
 
 def _two_failed_orders(roles, contract):
     first = red_line_order(roles["evaluator"], contract, date(2026, 4, 7), "向参训职工收取资料费")
-    services.order_respond(actor=roles["provider_a"], order=first, responses={
+    services.order_respond(actor=roles["provider_a"], order=first, evidence=evidence_for(first), responses={
         f.pk: "已退还" for f in first.findings.all()}, now=at(2026, 4, 9))
     services.order_reinspect(actor=roles["evaluator"], order=first, outcomes={
         f.pk: ("not_resolved", "未退还") for f in first.findings.all()}, now=at(2026, 4, 10))

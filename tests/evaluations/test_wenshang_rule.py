@@ -15,6 +15,7 @@ from core.models import IssuedDocument
 from evaluations import services
 from evaluations.models import Finding, PeriodScore, RectificationOrder, TerminationReview
 from tests.contract_builders import active_contract
+from tests.factories import evidence_for
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +76,8 @@ def test_the_wenshang_rule_end_to_end(roles, contract, checklist, django_capture
     # Another provider cannot answer; the provider answers each finding; re-inspection: partly resolved → failed.
     responses = {f.pk: "已补齐签到表并更换授课教师" for f in order.findings.all()}
     with pytest.raises(NotPermitted):
-        services.order_respond(actor=roles["provider_b"], order=order, responses=responses, now=at(2026, 3, 16))
-    services.order_respond(actor=provider, order=order, responses=responses, now=at(2026, 3, 16))
+        services.order_respond(actor=roles["provider_b"], order=order, evidence=evidence_for(order), responses=responses, now=at(2026, 3, 16))
+    services.order_respond(actor=provider, order=order, evidence=evidence_for(order), responses=responses, now=at(2026, 3, 16))
     outcomes = {f.pk: ("resolved", "") for f in order.findings.all()}
     first_finding = order.findings.first()
     outcomes[first_finding.pk] = (Finding.Outcome.PARTLY, "仍有两次课缺签到")
@@ -99,7 +100,7 @@ def test_the_wenshang_rule_end_to_end(roles, contract, checklist, django_capture
     assert "收取资料费" in second.findings.get().text
     # Nobody answers; the deadline passes and the scheduler fails the order.
     with pytest.raises(DomainError) as late:
-        services.order_respond(actor=provider, order=second, responses={f.pk: "x" for f in second.findings.all()},
+        services.order_respond(actor=provider, order=second, evidence=evidence_for(second), responses={f.pk: "x" for f in second.findings.all()},
                                now=timezone.make_aware(datetime.combine(second.deadline + timedelta(days=1),
                                                                         datetime.min.time())) + timedelta(hours=9))
     assert second.deadline.strftime("%Y-%m-%d") in str(late.value)
@@ -140,3 +141,19 @@ def test_a_mid_term_milestone_waits_while_an_order_is_open(roles, contract, chec
     mid = contract.milestones.get(position=2)
     assert "整改" in contract_services.milestone_problem(mid, date(2026, 7, 3)) or "rectification" in \
         contract_services.milestone_problem(mid, date(2026, 7, 3))
+
+
+def test_an_answer_needs_evidence_for_every_finding(roles, contract, checklist):
+    with time_machine.travel(at(2026, 3, 10), tick=False):
+        inspect(roles, contract, checklist, date(2026, 3, 10), [20, 30, 10], at(2026, 3, 10))
+        order = RectificationOrder.objects.get()
+        findings = list(order.findings.all())
+        assert len(findings) >= 2
+        evidence = evidence_for(order)
+        del evidence[findings[1].pk]
+        with pytest.raises(DomainError) as refused:
+            services.order_respond(actor=roles["provider_a"], order=order, evidence=evidence,
+                                   responses={f.pk: "已整改" for f in findings}, now=at(2026, 3, 11))
+    assert f"第 {findings[1].position} 项" in str(refused.value)
+    order.refresh_from_db()
+    assert order.state == RectificationOrder.State.OPEN and not order.findings.exclude(response="").exists()
