@@ -230,8 +230,8 @@ def kpi_progress(contract: Contract, today: date | None = None) -> KpiProgress:
                                          delivered=delivered))
         elif t.metric == KpiMetric.SATISFACTION:
             result.append(KpiProgressRow(target=t, measured=False, full_target=t.target,
-                                         note=str(_("Not yet evaluated: satisfaction comes from the workers' "
-                                                    "ratings, not from the activities."))))
+                                         note=str(_("Measured by the workers' ratings, not by the activities: "
+                                                    "see the real-time score."))))
         else:
             result.append(KpiProgressRow(target=t, measured=False, full_target=t.target,
                                          note=str(_("Not measured from activities."))))

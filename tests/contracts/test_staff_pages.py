@@ -273,7 +273,7 @@ def test_contract_in_force_shows_kpi_progress_reports_and_milestones(roles, wens
         # Sessions: 3 delivered of 4.47 due to date; participant-visits 90 of 111.78.
         assert "4.47" in kpi and "111.78" in kpi and ">90<" in kpi
         # Satisfaction is not counted from activities: no number, and the page says why.
-        assert zh("Not yet evaluated: satisfaction comes from the workers' ratings, not from the activities.") in kpi
+        assert zh("Measured by the workers' ratings, not by the activities: see the real-time score.") in kpi
         assert zh_n("%(counter)s activity in reports not yet accepted is not counted.",
                     "%(counter)s activities in reports not yet accepted are not counted.", 1, counter=1) in kpi
         reports = body.split('id="reports"')[1]
