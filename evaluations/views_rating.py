@@ -19,8 +19,8 @@ import segno
 from django import forms
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -44,6 +44,7 @@ from .services.ratings import (
     RATING_WINDOW_DAYS,
     device_key,
     find_link,
+    link_to_rate,
 )
 
 DEVICE_COOKIE = "hz_device"
@@ -194,17 +195,19 @@ def _post(request, token: str, device: str | None, now):
         form.add_error(None, ERR_NO_DEVICE)
         return _show(request, find_link(token), device, now, form=form, status=400, posted=True)
     try:
-        # The usual case goes straight to the service, which looks the link up and checks it itself.
-        services.rating_submit(token=token, stars=form.cleaned_data["stars"], comment=form.cleaned_data["comment"],
-                               device_id=device, now=now)
+        # The link is read once, with what a rating needs; the service checks it (unknown, not yet,
+        # too old, closed). The redirect needs nothing more: no page context is built for it.
+        services.rating_submit(link=link_to_rate(token), stars=form.cleaned_data["stars"],
+                               comment=form.cleaned_data["comment"], device_id=device, now=now)
     except DomainError as exc:
-        link = find_link(token)
         if exc.field == "stars":
             form.add_error("stars", str(exc))
-        # Already rated (also when this device's other POST won the race), closed, or unknown.
+        # Already rated (also when this device's other POST won the race), closed, or unknown: the
+        # page shows the activity, its contract and provider.
+        link = find_link(token)
         return _show(request, link, device, now, form=form, posted=True) if link else _unavailable(
             request, None, str(exc), now)
-    return redirect("rate", token=token)
+    return HttpResponseRedirect(request.path)  # this page again (post/redirect/get): the thank-you
 
 
 # --- the QR code and the poster (staff and the provider) ------------------------------------------

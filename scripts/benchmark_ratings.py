@@ -20,6 +20,11 @@ page signs them, minted here in advance), so every rating is a new device's firs
 * ``baseline``: ``/bench/insert/`` → one INSERT into a table of its own; 302.
 
 The rate limit is off for the run (bench_settings: HEZUO_RATING_POSTS_PER_MINUTE = 0).
+``--timing`` has every worker time each statement, COMMIT and request (wall clock) and the CPU
+its request took, in the worker and in its PostgreSQL backend; ``--what-if`` stubs parts of
+the rating's transaction out (never the page's real figure). The machine is shared: the
+baseline is one synchronous COMMIT per request, so its figure moves with the load of the
+moment; compare runs made one after the other, and look at the load average.
 Each round runs the baseline then the rating page, after a short warm-up; the figures
 are the best round of each. The target is rate ≥ 0.7 × baseline. Afterwards the stored
 ratings are checked: as many as 302s were answered, the month's row equal to a full
@@ -108,19 +113,113 @@ end
 
 
 # --what-if: the same run with parts of the rating's transaction stubbed out in the server, to
-# show where the time goes. Never the page's real figure; printed as such.
-WHAT_IF = {
-    "none": "",
-    "no-audit": "from core import audit\naudit.record = lambda **kw: None\n",
-    "no-period": "from evaluations.services import ratings\nratings.period_apply = lambda **kw: None\n",
-    "no-audit-no-period": ("from core import audit\naudit.record = lambda **kw: None\n"
-                           "from evaluations.services import ratings\nratings.period_apply = lambda **kw: None\n"),
-}
+# show where the time goes. Never the page's real figure; printed as such. The rating sends its
+# statements in two batches (services.ratings.rating_submit), so the stubs replace statements:
+# no audit (the head reads no row, and record() does nothing), no month's row (its lock reads
+# no row and nothing is written), or a COMMIT that waits for the disk like every other one.
+NO_AUDIT = ("from core import audit\naudit.record = lambda **kw: None\n"
+            "audit.head_statements = lambda **kw: [('SELECT NULL WHERE false', [])]\n")
+NO_PERIOD = ("from evaluations.services import ratings\n"
+             "ratings.period_lock = lambda contract, day: ('SELECT NULL WHERE false', [])\n"
+             "ratings.period_create = lambda contract, day: None\n"
+             "ratings.period_change = lambda period, **kw: (None, ('SELECT NULL WHERE false', []))\n"
+             "ratings.period_settle = lambda *args, **kw: None\n")
+SYNC_COMMIT = "from evaluations.services import ratings\nratings.COMMIT_WITHOUT_WAITING = 'SELECT NULL'\n"
+WHAT_IF = {"none": "", "no-audit": NO_AUDIT, "no-period": NO_PERIOD, "no-audit-no-period": NO_AUDIT + NO_PERIOD,
+           "sync-commit": SYNC_COMMIT}
 WSGI = """import django
 django.setup()
 {stubs}
 from django.core.wsgi import get_wsgi_application
 application = get_wsgi_application()
+{timing}
+"""
+
+# --timing: each worker times every statement (by its first words), COMMIT, and the whole request,
+# and writes its totals to a file at exit; the script adds them up. The figures are wall-clock
+# times seen by the worker, waiting for locks and for a CPU included.
+TIMING = r"""
+import atexit, collections, json, os, time
+from django.db import connection
+from django.db.backends.postgresql.base import DatabaseWrapper
+
+_stats = collections.defaultdict(lambda: [0, 0.0])
+_out = os.path.join(os.environ["BENCH_TIMING_DIR"], f"{os.getpid()}.json")
+
+
+def _label(sql):
+    words = sql.split()
+    label = " ".join(words[:2])
+    if "FOR UPDATE" in sql:
+        label += " … FOR UPDATE"
+    for word in words:
+        if word.startswith('"') and word.endswith('"'):
+            return f"{label} {word.strip(chr(34))}"
+    return label
+
+
+def _timed(execute, sql, params, many, context):
+    start = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        entry = _stats[_label(sql)]
+        entry[0] += 1
+        entry[1] += time.perf_counter() - start
+
+
+_commit = DatabaseWrapper._commit
+
+
+def _timed_commit(self):
+    start = time.perf_counter()
+    try:
+        return _commit(self)
+    finally:
+        entry = _stats["COMMIT"]
+        entry[0] += 1
+        entry[1] += time.perf_counter() - start
+
+
+DatabaseWrapper._commit = _timed_commit
+_django = application
+
+
+def _backend_cpu():
+    # The CPU seconds of this worker's PostgreSQL backend so far (utime + stime in /proc, same machine).
+    try:
+        pid = connection.connection.info.backend_pid
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except Exception:
+        return None
+
+
+def application(environ, start_response):
+    kind = environ["PATH_INFO"].split("/")[1]
+    start, cpu, db_cpu = time.perf_counter(), time.process_time(), _backend_cpu()
+    try:
+        with connection.execute_wrapper(_timed):
+            return _django(environ, start_response)
+    finally:
+        entry = _stats["request " + kind]
+        entry[0] += 1
+        entry[1] += time.perf_counter() - start
+        entry = _stats["  CPU of the worker, " + kind]
+        entry[0] += 1
+        entry[1] += time.process_time() - cpu
+        after = _backend_cpu()
+        if db_cpu is not None and after is not None:
+            entry = _stats["  CPU of its PostgreSQL backend, " + kind]
+            entry[0] += 1
+            entry[1] += after - db_cpu
+
+
+@atexit.register
+def _dump():
+    with open(_out, "w") as f:
+        json.dump(_stats, f)
 """
 
 
@@ -136,6 +235,8 @@ def main() -> int:
     parser.add_argument("--devices", type=int, default=120_000, help="device cookies minted in advance")
     parser.add_argument("--what-if", choices=sorted(WHAT_IF), default="none",
                         help="stub parts of the rating's transaction in the server, to see where the time goes")
+    parser.add_argument("--timing", action="store_true",
+                        help="time each statement, COMMIT and each request in the workers (wall clock), and print it")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
@@ -207,12 +308,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(workers: int, port: int, db_name: str, work: Path, what_if: str) -> subprocess.Popen:
+def start_gunicorn(workers: int, port: int, db_name: str, work: Path, what_if: str, timing: bool) -> subprocess.Popen:
     from django.db import connection
 
-    (work / "bench_wsgi.py").write_text(WSGI.format(stubs=WHAT_IF[what_if]))
+    (work / "bench_wsgi.py").write_text(WSGI.format(stubs=WHAT_IF[what_if], timing=TIMING if timing else ""))
+    (work / "timing").mkdir()
     url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_settings",
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_settings", "BENCH_TIMING_DIR": str(work / "timing"),
            "DATABASE_URL": urllib.parse.urlunsplit(url._replace(path=f"/{db_name}")),
            "PYTHONPATH": os.pathsep.join([str(ROOT), str(SCRIPTS), str(work)])}
     connection.close()
@@ -267,6 +369,21 @@ def wrk(base: str, paths: list[str], seconds: int, args, env: dict, script: Path
             "latency": re.search(r"LATENCY (.*)", out).group(1)}
 
 
+def print_timing(folder: Path) -> None:
+    """The workers' --timing totals (warm-up runs included): per statement, COMMIT and request."""
+    import json
+
+    totals: dict[str, list] = {}
+    for file in folder.glob("*.json"):
+        for label, (count, seconds) in json.loads(file.read_text()).items():
+            entry = totals.setdefault(label, [0, 0.0])
+            entry[0] += count
+            entry[1] += seconds
+    print("timing in the workers (wall clock; warm-ups included):")
+    for label, (count, seconds) in sorted(totals.items(), key=lambda item: -item[1][1]):
+        print(f"  {label[:70]:<70} {count:>8,} × {seconds / count * 1000:7.3f} ms = {seconds:7.1f} s")
+
+
 def run(args, connection, db_name: str) -> int:
     from evaluations import services
     from evaluations.models import PeriodScore, Rating
@@ -285,7 +402,7 @@ def run(args, connection, db_name: str) -> int:
     rate_paths = [f"/rate/{t}/" for t in tokens]
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn(args.workers, port, db_name, work, args.what_if)
+    server = start_gunicorn(args.workers, port, db_name, work, args.what_if, args.timing)
     best = {"baseline": None, "rate": None}
     posted_302 = 0
     try:
@@ -307,6 +424,8 @@ def run(args, connection, db_name: str) -> int:
                     best[name] = result
     finally:
         stop(server)
+        if args.timing:
+            print_timing(work / "timing")
         shutil.rmtree(work, ignore_errors=True)
 
     ratio = best["rate"]["rps"] / best["baseline"]["rps"]

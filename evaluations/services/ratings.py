@@ -1,4 +1,10 @@
-"""Worker satisfaction (DOMAIN.md §4): 1–5 stars from a public link, one per device per activity."""
+"""Worker satisfaction (DOMAIN.md §4): 1–5 stars from a public link, one per device per activity.
+
+A rating is the hottest write of the system (a hall of workers scanning the same code):
+its transaction sends hand-written statements, built once from the models' metadata, in
+two batches, and holds the audit head (which every audited write needs) for as short a
+time as it can. See ``rating_submit``.
+"""
 
 import hashlib
 import hmac
@@ -14,7 +20,14 @@ from core import audit
 from core.errors import DomainError
 
 from ..models import Rating, RatingLink
-from .period import period_apply
+from .period import (
+    model_from_row,
+    period_change,
+    period_create,
+    period_from_row,
+    period_lock,
+    period_settle,
+)
 
 RATING_WINDOW_DAYS = 14
 COMMENT_MAX = 500
@@ -25,6 +38,7 @@ ERR_NOT_YET = _("This activity has not taken place yet.")
 ERR_STARS = _("Choose from 1 to 5 stars.")
 ERR_ALREADY = _("Thank you, this device has already rated this activity.")
 ERR_CLOSED = _("Ratings for this service are closed.")
+
 
 def rating_link_for(activity: Activity) -> RatingLink:
     link, _created = RatingLink.objects.get_or_create(activity=activity)
@@ -52,29 +66,179 @@ def rating_problem(link: RatingLink | None, now: datetime) -> str:
 
 
 def find_link(token: str) -> RatingLink | None:
+    """The link with its activity, contract and provider: everything its page shows."""
     if not token or len(token) > 64:
         return None
     return RatingLink.objects.select_related("activity__contract", "activity__contract__provider").filter(
         token=token).first()
 
 
-def rating_submit(*, token: str, stars: int, comment: str, device_id: str, now: datetime | None = None) -> Rating:
-    """A worker's rating: checked, stored once per device, and added to the month's score at once."""
+# What a rating needs of its link, in one statement: the checks (the activity's day, the contract's
+# state), the rating's own columns, its audit event (the activity's palace, date and title) and the
+# month's row (the contract's palace, for its weights). Other fields are deferred: read on access.
+_LINK_FIELDS = {
+    model: [f for f in model._meta.concrete_fields if f.attname in wanted] for model, wanted in {
+        RatingLink: {"id", "token", "activity_id"},
+        Activity: {"id", "contract_id", "palace_id", "date", "title"},
+        Contract: {"id", "number", "palace_id", "state"},
+    }.items()
+}
+_SQL: dict[str, dict] = {}
+
+
+def _sql(conn) -> dict:
+    """The rating's own statements, built once per database from the models' metadata (names only)."""
+    if conn.vendor not in _SQL:
+        q = conn.ops.quote_name
+        aliases = {RatingLink: "l", Activity: "a", Contract: "c"}
+        columns = ", ".join(f"{aliases[model]}.{q(f.column)}" for model, fields in _LINK_FIELDS.items()
+                            for f in fields)
+        inserted = [f for f in Rating._meta.concrete_fields if not f.primary_key]
+        _SQL[conn.vendor] = {
+            "link": (f"SELECT {columns} FROM {q(RatingLink._meta.db_table)} l "  # noqa: S608
+                     f"JOIN {q(Activity._meta.db_table)} a ON a.{q('id')} = l.{q('activity_id')} "
+                     f"JOIN {q(Contract._meta.db_table)} c ON c.{q('id')} = a.{q('contract_id')} "
+                     f"WHERE l.{q('token')} = %s"),
+            "inserted": inserted,
+            "keys": (f"SELECT 1 FROM {q(Activity._meta.db_table)} a, {q(Contract._meta.db_table)} c "  # noqa: S608
+                     f"WHERE a.{q('id')} = %s AND c.{q('id')} = %s FOR KEY SHARE"),
+            "insert": (f"INSERT INTO {q(Rating._meta.db_table)} ({', '.join(q(f.column) for f in inserted)}) "  # noqa: S608
+                       f"VALUES ({', '.join(['%s'] * len(inserted))})"
+                       + (f" RETURNING {q('id')}" if conn.features.can_return_columns_from_insert else "")),
+        }
+    return _SQL[conn.vendor]
+
+
+def link_to_rate(token: str) -> RatingLink | None:
+    """The link as a rating needs it (see _LINK_FIELDS), read with one statement the ORM need not build each time."""
+    if not token or len(token) > 64:
+        return None
+    conn = transaction.get_connection()
+    with conn.cursor() as cursor:
+        cursor.execute(_sql(conn)["link"], [token])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects, start = {}, 0
+    for model, fields in _LINK_FIELDS.items():
+        objects[model] = model_from_row(model, fields, row[start:start + len(fields)])
+        start += len(fields)
+    link, activity = objects[RatingLink], objects[Activity]
+    activity.contract, link.activity = objects[Contract], activity
+    return link
+
+
+ONCE_PER_DEVICE = "rating_once_per_device"
+
+# This transaction's COMMIT does not wait for its WAL to reach the disk (PostgreSQL only). The
+# trade-off: if the database server crashes, the ratings answered "thank you" in roughly the last
+# fraction of a second (up to 3 × wal_writer_delay) can be lost. Nothing becomes inconsistent: the
+# rating, its month's update and its audit event are one transaction and are lost together, and
+# WAL is replayed in order, so no surviving event can chain onto a lost one and the month's row
+# always equals its recompute. Every other transaction keeps full durability (and its synchronous
+# commit flushes all WAL written before it, ratings included).
+COMMIT_WITHOUT_WAITING = "SET LOCAL synchronous_commit TO OFF"
+
+
+def _is_repeat(exc: IntegrityError) -> bool:
+    """Whether the Rating INSERT broke ``rating_once_per_device`` (and nothing else)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    if diag is not None:  # PostgreSQL names the constraint
+        return diag.constraint_name == ONCE_PER_DEVICE
+    table = Rating._meta.db_table  # SQLite names the columns
+    return f"UNIQUE constraint failed: {table}.activity_id, {table}.device" in str(exc)
+
+
+def _send(conn, statements: list[tuple[str, list]], read: tuple[int, ...] = ()) -> list[tuple | None]:
+    """Run the statements in order, in one round trip on PostgreSQL; the first row of each statement in ``read``.
+
+    They go as one simple-protocol query (Django's psycopg cursor binds parameters
+    client-side), so the server runs them one after the other inside the transaction and
+    the first that fails stops the rest. On SQLite (or with server-side binding, whose
+    prepared statements take one command each), one after another.
+    """
+    rows = []
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql" and not conn.settings_dict["OPTIONS"].get("server_side_binding"):
+            cursor.execute("; ".join(sql for sql, _ in statements), [p for _, params in statements for p in params])
+            at = 0
+            for i in read:
+                for _skipped in range(i - at):
+                    cursor.nextset()
+                rows.append(cursor.fetchone())
+                at = i
+        else:
+            for i, (sql, params) in enumerate(statements):
+                cursor.execute(sql, params)
+                if i in read:
+                    row = cursor.fetchone()
+                    if row is None and sql.startswith("INSERT"):  # SQLite before 3.35: no RETURNING
+                        row = (cursor.lastrowid,)
+                    rows.append(row)
+    return rows
+
+
+def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int, comment: str, device_id: str,
+                  now: datetime | None = None) -> Rating:
+    """A worker's rating: checked, stored once per device, and added to the month's score at once.
+
+    ``link`` is the page's link as ``link_to_rate`` (or ``find_link``) loaded it, so it is not
+    read twice; without it, ``token`` is looked up.
+
+    One transaction, in two round trips before its COMMIT on PostgreSQL:
+
+    1. the rating's INSERT; the key-share locks its foreign keys and its audit event's need
+       (activity, contract, palace); the audit head's lock; the month's row lock with the
+       palace's weights. Locks are taken in the order every other input takes them: the
+       contract (if it waits, it waits holding nothing), then the head, then the month, so
+       a red line, an inspection, a report or a weights change on the same month cannot
+       deadlock with it (the head first is also why the weights read are the ones in force);
+    2. the audit event with the head moved, and the month's new sums, score and standing.
+
+    Only the INSERT's ``rating_once_per_device`` violation means "already rated"; any other
+    error propagates. The COMMIT does not wait for the disk (``COMMIT_WITHOUT_WAITING``).
+    """
     now = now or timezone.now()
-    link = find_link(token)
+    if link is None:
+        link = link_to_rate(token)
     problem = rating_problem(link, now)
     if problem:
         raise DomainError(problem)
     if not isinstance(stars, int) or not 1 <= stars <= 5:
         raise DomainError(ERR_STARS, field="stars")
     activity = link.activity
-    try:
-        with transaction.atomic():
-            rating = Rating.objects.create(activity=activity, contract=activity.contract, stars=stars,
-                                           comment=comment.strip()[:COMMENT_MAX], device=device_key(device_id))
-            audit.record(actor=None, action="rating.submitted", obj=rating, palace=activity.palace_id,
-                         after={"activity": activity.pk, "stars": stars})
-            period_apply(contract=activity.contract, day=activity.date, stars=stars, now=now)
-    except IntegrityError:
-        raise DomainError(ERR_ALREADY) from None
+    contract = activity.contract
+    conn = transaction.get_connection()  # the connection itself: each use of the proxy looks it up again
+    rating = Rating(activity=activity, contract=contract, stars=stars, comment=comment.strip()[:COMMENT_MAX],
+                    device=device_key(device_id), created_at=timezone.now())
+    sql = _sql(conn)
+    first = [(COMMIT_WITHOUT_WAITING, [])] if conn.vendor == "postgresql" else []
+    first.append((sql["insert"], [f.get_db_prep_save(getattr(rating, f.attname), conn) for f in sql["inserted"]]))
+    inserted = len(first) - 1
+    if conn.features.has_select_for_update:
+        # The key-share locks the rating's foreign keys need when they are checked (at COMMIT), taken
+        # before the audit head: a red line or an inspection locks the contract FOR UPDATE, then waits
+        # for the head; holding the head while waiting for that contract would deadlock.
+        first.append((sql["keys"], [activity.pk, contract.pk]))
+    first += audit.head_statements(palace=activity.palace_id)
+    first.append(period_lock(contract, activity.date))
+    with transaction.atomic():
+        try:
+            (rating.pk,), head, period_row = _send(conn, first, read=(inserted, len(first) - 2, len(first) - 1))
+        except IntegrityError as exc:
+            if _is_repeat(exc):
+                raise DomainError(ERR_ALREADY) from None
+            raise
+        rating._state.adding = False
+        event = {"actor": None, "action": "rating.submitted", "obj": rating, "palace": activity.palace_id,
+                 "after": {"activity": activity.pk, "stars": stars}}
+        if head is None:  # the chain's first event ever: record() creates its head
+            audit.record(**event)
+            second = []
+        else:
+            _event, second = audit.chain_event(head, **event)
+        period = period_from_row(period_row, contract) if period_row else period_create(contract, activity.date)
+        result, write = period_change(period, stars=stars)
+        _send(conn, [*second, write])
+        period_settle(period, result, now=now)
     return rating

@@ -13,7 +13,7 @@ from django.utils import timezone
 from contracts import services as contract_services
 from core.audit import verify_chain
 from evaluations import services
-from evaluations.models import PeriodScore, Rating
+from evaluations.models import PeriodScore, Rating, RectificationOrder, RedLine
 from evaluations.services.ratings import ERR_ALREADY
 from evaluations.views_rating import DEVICE_COOKIE
 from tests.contract_builders import active_contract
@@ -82,4 +82,26 @@ def test_one_phone_posting_five_times_at_once_is_counted_once(url):
     assert all(str(ERR_ALREADY) in r.content.decode() for r in refusals)
     assert Rating.objects.count() == 1
     assert PeriodScore.objects.get(month=date(2026, 2, 1)).ratings_count == 1
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ratings_and_a_red_line_at_the_same_moment_all_go_through(url, roles):
+    # The red line takes the contract, the audit head and then the month; ratings take the head and
+    # then the month, and do not reach for the contract when the month has nothing to issue: no deadlock.
+    phones = [phone(url, n) for n in range(20)]
+    contract = Rating._meta.get_field("contract").related_model.objects.get()
+    red_line = lambda: services.red_line_record(  # noqa: E731
+        actor=roles["evaluator"], contract=contract, category="charging", occurred_on=date(2026, 2, 10),
+        description="向观影职工收取座位费")
+    calls = [lambda c=c: c.post(url, {"stars": "4"}) for c in phones]
+    calls.insert(10, red_line)
+    results = run_together(*calls)
+    assert [getattr(r, "status_code", r) for r in results[:10] + results[11:]] == [302] * 20, results
+    assert isinstance(results[10], RedLine), results[10]
+    period = PeriodScore.objects.get(month=date(2026, 2, 1))
+    fresh = services.period_recompute(period)
+    assert (period.ratings_count, period.red_lines, period.standing) == (20, 1, "red")
+    assert (period.ratings_total, period.score) == (fresh.ratings_total, fresh.score)
+    assert list(RectificationOrder.objects.values_list("trigger", flat=True)) == ["red_line"]
     assert verify_chain().ok

@@ -7,20 +7,32 @@ address, and the link works from the day of the activity for 14 days.
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from contracts import services as contract_services
+from core.audit import verify_chain
+from core.models import AuditEvent, AuditHead
 from core.registry import page_sections
 from evaluations import sections, services
-from evaluations.models import PeriodScore, Rating, RatingLink
-from evaluations.services.ratings import ERR_ALREADY, ERR_LINK, ERR_NOT_YET, ERR_STARS, ERR_TOO_OLD
+from evaluations.models import PeriodScore, Rating, RatingLink, RectificationOrder
+from evaluations.services.ratings import (
+    ERR_ALREADY,
+    ERR_LINK,
+    ERR_NOT_YET,
+    ERR_STARS,
+    ERR_TOO_OLD,
+    link_to_rate,
+)
 from evaluations.views_rating import DEVICE_COOKIE, ERR_NO_DEVICE
 from tests.contract_builders import active_contract
 
@@ -332,3 +344,60 @@ def test_a_providers_home_lists_its_activities_open_for_ratings_with_their_poste
     assert sections.provider_rating_panels(roles["admin"]) == []
     with time_machine.travel(at(2026, 2, 25), tick=False):  # past the window: gone from the panel
         assert sections.provider_rating_panels(roles["provider_a"]) == []
+
+
+# --- the rating's transaction ---------------------------------------------------------------------
+
+def _statements(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def test_a_rating_reads_its_link_once_and_writes_in_few_statements(url, contract, two_days_later):
+    phone(url).post(url, {"stars": "5"})  # the month's first rating also inserts its row
+    client = phone(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(url, {"stars": "4"}).status_code == 302
+    sql = _statements(queries)
+    assert sum('"evaluations_ratinglink"' in s for s in sql) == 1  # the view and the service share it
+    assert not any('FROM "contracts_contract"' in s for s in sql)  # the contract comes with the link
+    assert sum('UPDATE "evaluations_periodscore"' in s for s in sql) == 1  # sums, score and standing at once
+    # PostgreSQL: the link, then two batches before COMMIT; SQLite runs the same statements one by one.
+    assert len(sql) == (3 if connection.vendor == "postgresql" else 7)
+    period = february(contract)
+    assert (period.ratings_count, period.ratings_total) == (2, 175)
+    assert verify_chain().ok and AuditEvent.objects.order_by("seq").last().action == "rating.submitted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_integrity_error_other_than_a_repeat_is_not_taken_for_already_rated(url, two_days_later):
+    link = link_to_rate(url.split("/")[-2])
+    link.activity.pk = 10**9  # the activity is gone: the INSERT breaks its foreign key, not the one-per-device rule
+    with pytest.raises(IntegrityError):
+        services.rating_submit(link=link, stars=4, comment="", device_id="a-device-id-1234567890")
+    assert not Rating.objects.exists()
+    assert verify_chain().ok
+
+
+def test_a_rating_in_a_month_already_under_its_order_does_not_lock_the_contract(url, contract, two_days_later):
+    with transaction.atomic():  # February fails on a report score of 40 alone, and is issued its order
+        services.period_apply(contract=contract, day=ACTIVITY_DAY, report=Decimal(40))
+    assert RectificationOrder.objects.filter(trigger="score").count() == 1
+    client = phone(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(url, {"stars": "5"}).status_code == 302
+    assert not any('FROM "contracts_contract"' in s for s in _statements(queries))
+    assert RectificationOrder.objects.count() == 1
+    period = february(contract)
+    assert (period.ratings_count, period.standing) == (1, "red")
+
+
+def test_a_rating_can_be_the_first_event_of_the_audit_chain(url, two_days_later):
+    client = phone(url)
+    with connection.cursor() as cursor:  # a new database: no event, no chain head yet
+        cursor.execute(f"DELETE FROM {AuditEvent._meta.db_table}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {AuditHead._meta.db_table}")  # noqa: S608
+    assert client.post(url, {"stars": "5"}).status_code == 302
+    assert [e.action for e in AuditEvent.objects.all()] == ["rating.submitted"]
+    assert verify_chain().ok
+    assert phone(url).post(url, {"stars": "4"}).status_code == 302  # the next one chains onto it
+    assert AuditEvent.objects.count() == 2 and verify_chain().ok
