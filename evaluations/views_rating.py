@@ -25,6 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
@@ -51,11 +52,14 @@ DEVICE_COOKIE = "hz_device"
 DEVICE_SALT = "hezuo.rating-device"
 DEVICE_MAX_AGE = 365 * 24 * 60 * 60
 
-# POSTs per client address per minute. Raise it (settings.HEZUO_RATING_POSTS_PER_MINUTE) where a
-# whole activity's audience shares one address, e.g. the palace's own Wi-Fi behind one NAT.
-DEFAULT_POSTS_PER_MINUTE = 10
+# POSTs per client address per minute. A whole activity's audience often shares one address (the
+# palace's Wi-Fi behind one NAT), and each device rates once anyway, so the limit only stops floods;
+# settings.HEZUO_RATING_POSTS_PER_MINUTE changes it.
+DEFAULT_POSTS_PER_MINUTE = 60
 
-STAR_WORDS = {1: _("Very poor"), 2: _("Poor"), 3: _("Fair"), 4: _("Good"), 5: _("Excellent")}
+STAR_WORDS = {1: pgettext_lazy("rating", "Very poor"), 2: pgettext_lazy("rating", "Poor"),
+              3: pgettext_lazy("rating", "Fair"), 4: pgettext_lazy("rating", "Good"),
+              5: pgettext_lazy("rating", "Excellent")}
 
 ERR_NO_DEVICE = _("Please tap “Submit my rating” once more. (This page keeps one rating per phone with a "
                   "cookie; if this message comes back, allow cookies for this site.)")
