@@ -175,8 +175,8 @@ def contract_detail(request, pk: int):
         "contract": contract, "today": today, "manager": manager, "party": party, "can_accept": can_accept,
         "can_edit": manager and contract.state == Contract.State.DRAFT and contract.signed_at is None,
         "can_sign": manager and contract.state == Contract.State.DRAFT and contract.signed_at is None,
-        # The service refuses to sign without a start date: say so beside a disabled button.
-        "sign_problem": "" if contract.starts_on else str(services.ERR_NO_START),
+        # What the service would refuse signing for, beside a disabled button.
+        "sign_problem": services.sign_problem(contract),
         "what_next": _what_next(contract, manager=manager, party=party, can_accept=can_accept),
         # Progress against the term means something only once the contract is in force.
         "kpi": None if contract.state == Contract.State.DRAFT else selectors.kpi_progress(contract, today),

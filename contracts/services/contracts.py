@@ -24,7 +24,7 @@ from ..permissions import can_accept_contract, can_manage_contract, is_party
 
 __all__ = [
     "DEFAULT_MILESTONES", "KpiTargetInput", "add_months", "contract_accept", "contract_draft_from_award",
-    "contract_sign", "contract_update", "milestone_problem", "milestone_release", "report_schedule_generate",
+    "contract_sign", "contract_update", "milestone_problem", "sign_problem", "milestone_release", "report_schedule_generate",
     "ERR_TERM", "ERR_NOT_DRAFT", "ERR_NOT_SIGNED", "ERR_NO_START", "ERR_NO_KPI", "ERR_ALREADY_SIGNED", "ERR_RELEASED",
 ]
 
@@ -186,20 +186,28 @@ def _split_milestones(contract: Contract) -> None:
     Milestone.objects.bulk_update(milestones, ["amount"])
 
 
+def sign_problem(contract: Contract) -> str:
+    """Why the palace cannot sign the contract now, or "". One predicate for the page and the service."""
+    if contract.state != Contract.State.DRAFT:
+        return str(ERR_NOT_DRAFT)
+    if contract.signed_at is not None:
+        return str(ERR_ALREADY_SIGNED)
+    if contract.starts_on is None:
+        return str(ERR_NO_START)
+    if not contract.kpi_targets.all():  # the page's prefetch answers this without a query
+        return str(ERR_NO_KPI)
+    return ""
+
+
 @transaction.atomic
 def contract_sign(*, actor: User, contract: Contract, now: datetime | None = None) -> Contract:
     """The palace signs the draft; the provider is asked to accept it."""
     contract = _lock(contract)
     if not can_manage_contract(actor, contract):
         raise NotPermitted
-    if contract.state != Contract.State.DRAFT:
-        raise DomainError(ERR_NOT_DRAFT)
-    if contract.signed_at is not None:
-        raise DomainError(ERR_ALREADY_SIGNED)
-    if contract.starts_on is None:
-        raise DomainError(ERR_NO_START, field="starts_on")
-    if not contract.kpi_targets.exists():
-        raise DomainError(ERR_NO_KPI)
+    problem = sign_problem(contract)
+    if problem:
+        raise DomainError(problem)
     contract.signed_at, contract.signed_by = now or timezone.now(), actor
     contract.save(update_fields=["signed_at", "signed_by"])
     audit.record(actor=actor, action="contract.signed", obj=contract, palace=contract.palace_id,
