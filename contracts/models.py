@@ -55,6 +55,12 @@ class Contract(models.Model):
     accepted_at = models.DateTimeField(_("accepted by the provider at"), null=True, blank=True)
     accepted_by = models.ForeignKey(User, verbose_name=_("accepted by"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
+    # A renewal (续约) after a final rating of 优秀 or 良好 is a new term linked to the old one.
+    renewal_of = models.OneToOneField("self", verbose_name=_("renewal of"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="renewal")
+    # Why and when the term ended early (an exit), or was completed.
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.TextField(_("reason for ending"), blank=True)
 
     class Meta:
         verbose_name = _("contract")
@@ -147,11 +153,16 @@ class Milestone(models.Model):
     amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     released_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Withheld for good on an exit (退出): never released, with the reason shown on the contract.
+    withheld_at = models.DateTimeField(_("withheld at"), null=True, blank=True)
+    withheld_reason = models.CharField(_("reason withheld"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["contract", "position"], name="milestone_position_unique"),
+            models.CheckConstraint(condition=models.Q(released_at__isnull=True) | models.Q(withheld_at__isnull=True),
+                                   name="milestone_released_or_withheld"),
         ]
 
     def __str__(self) -> str:

@@ -17,6 +17,7 @@ from .recruitment import (
     Exclusion,
     Objection,
     PanelMember,
+    PanelSeat,
     Recruitment,
     RecruitmentReminder,
     RequiredDocument,
@@ -26,7 +27,7 @@ from .recruitment import (
 
 __all__ = [
     "Application", "ApplicationDocument", "CompiledScore", "Criterion", "Declaration", "Exclusion",
-    "KpiMetric", "KpiTarget", "Objection", "PanelMember", "Provider", "ProviderCategory",
+    "KpiMetric", "KpiTarget", "Objection", "PanelMember", "PanelSeat", "Provider", "ProviderCategory",
     "ProviderDocument", "ProviderUser", "Recruitment", "RecruitmentReminder", "RequiredDocument", "Score", "ScoreCorrection",
     "ServiceCategory", "ServiceProject",
 ]

@@ -203,8 +203,13 @@ class ApplicationDocument(models.Model):
         return self.file.original_name
 
 
-class PanelMember(models.Model):
-    """An evaluator on a recruitment's panel. A recused member is replaced, not deleted."""
+class PanelSeat(models.Model):
+    """A seat on a scoring panel: declare conflicts, then score, then justify any outlier.
+
+    Shared by the recruitment panel (``PanelMember``) and the final evaluation's panel
+    review (``evaluations.FinalPanelSeat``): the same states, transitions and timestamps,
+    so both panels behave alike and the flow nodes of ``procurement.flows`` serve both.
+    """
 
     class State(models.TextChoices):
         ASSIGNED = "assigned", _("Assigned")
@@ -213,8 +218,7 @@ class PanelMember(models.Model):
         SUBMITTED = "submitted", _("Scores submitted")
         JUSTIFYING = "justifying", _("Asked to justify outliers")
 
-    recruitment = models.ForeignKey(Recruitment, on_delete=models.CASCADE, related_name="panel")
-    evaluator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="panel_seats")
+    evaluator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     state = FSMField(_("state"), max_length=12, choices=State.choices, default=State.ASSIGNED)
     replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="replaced_by")
@@ -223,15 +227,8 @@ class PanelMember(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("panel member")
-        verbose_name_plural = _("panel members")
+        abstract = True
         ordering = ["id"]
-        constraints = [
-            models.UniqueConstraint(fields=["recruitment", "evaluator"], name="panel_member_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.evaluator} · {self.recruitment.number}"
 
     @state.transition(source=State.ASSIGNED, target=State.DECLARED)
     def declare_clear(self):
@@ -252,6 +249,23 @@ class PanelMember(models.Model):
     @state.transition(source=State.SUBMITTED, target=State.DECLARED)
     def reopen(self):
         pass
+
+
+class PanelMember(PanelSeat):
+    """An evaluator on a recruitment's panel. A recused member is replaced, not deleted."""
+
+    recruitment = models.ForeignKey(Recruitment, on_delete=models.CASCADE, related_name="panel")
+    evaluator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="panel_seats")
+
+    class Meta(PanelSeat.Meta):
+        verbose_name = _("panel member")
+        verbose_name_plural = _("panel members")
+        constraints = [
+            models.UniqueConstraint(fields=["recruitment", "evaluator"], name="panel_member_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluator} · {self.recruitment.number}"
 
 
 class Declaration(models.Model):

@@ -16,7 +16,7 @@ from contracts.models import Activity, Contract
 from core.models import Palace, StoredFile, User
 from procurement.models import ServiceCategory
 
-from . import scoring
+from .. import scoring
 
 POINTS = [MinValueValidator(0), MaxValueValidator(100)]
 
@@ -199,15 +199,22 @@ class Evidence(models.Model):
                                    related_name="evidence")
     red_line = models.ForeignKey("RedLine", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     finding = models.ForeignKey("Finding", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
+    appeal = models.ForeignKey("Appeal", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
 
     class Meta:
         verbose_name = _("evidence")
         verbose_name_plural = _("evidence")
         constraints = [
+            # Exactly one subject: each Q names one subject set and the others empty.
             models.CheckConstraint(
-                condition=(models.Q(inspection__isnull=False, red_line__isnull=True, finding__isnull=True)
-                           | models.Q(inspection__isnull=True, red_line__isnull=False, finding__isnull=True)
-                           | models.Q(inspection__isnull=True, red_line__isnull=True, finding__isnull=False)),
+                condition=(models.Q(inspection__isnull=False, red_line__isnull=True, finding__isnull=True,
+                                    appeal__isnull=True)
+                           | models.Q(inspection__isnull=True, red_line__isnull=False, finding__isnull=True,
+                                      appeal__isnull=True)
+                           | models.Q(inspection__isnull=True, red_line__isnull=True, finding__isnull=False,
+                                      appeal__isnull=True)
+                           | models.Q(inspection__isnull=True, red_line__isnull=True, finding__isnull=True,
+                                      appeal__isnull=False)),
                 name="evidence_has_one_subject"),
         ]
 
