@@ -73,6 +73,14 @@ class EvaluationsApp(HezuoApplication):
     termination_review_path = path("termination-reviews/<int:pk>/", views_rectification.termination_review,
                                    name="termination_review")
 
+    # final evaluation: list, page, appeal, sign-off, renewal, weights (views_final)
+
+    # final evaluation: the panel review (views_final_panel)
+
+    # exit and handover (views_exit)
+
+    # provider history (views_history)
+
     # worker ratings' QR codes (views_rating; the public page is in evaluations/urls.py)
     activity_qr_path = path("activities/<int:pk>/qr.svg", views_rating.activity_qr, name="activity_qr")
     activity_poster_path = path("activities/<int:pk>/poster/", views_rating.activity_poster,
