@@ -153,8 +153,9 @@ class FinalEvaluation(models.Model):
     def propose(self):
         pass
 
+    # Not ``appeal``: that name is the reverse accessor of ``Appeal.evaluation``, which would hide the method.
     @state.transition(source=State.PROPOSED, target=State.APPEALED)
-    def appeal(self):
+    def lodge_appeal(self):
         pass
 
     @state.transition(source=[State.PROPOSED, State.APPEALED], target=State.SIGN_OFF)
