@@ -14,7 +14,7 @@ from core.permissions import is_admin_anywhere, is_evaluator_anywhere, is_staff_
 from core.site import HezuoApplication, MenuLink
 from procurement.permissions import is_provider_user
 
-from . import views_dashboards, views_inspections, views_rating, views_rectification
+from . import views_dashboards, views_history, views_inspections, views_rating, views_rectification
 
 
 def _staff(user):
@@ -80,6 +80,8 @@ class EvaluationsApp(HezuoApplication):
     # exit and handover (views_exit)
 
     # provider history (views_history)
+    provider_history_path = path("providers/<int:pk>/history/", views_history.provider_history,
+                                 name="provider_history")
 
     # worker ratings' QR codes (views_rating; the public page is in evaluations/urls.py)
     activity_qr_path = path("activities/<int:pk>/qr.svg", views_rating.activity_qr, name="activity_qr")
