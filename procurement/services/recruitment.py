@@ -150,6 +150,35 @@ def _criteria_rows(recruitment: Recruitment) -> list[dict]:
     return [{"name": c.name, "max_points": c.max_points, "kind": c.kind} for c in recruitment.criteria.all()]
 
 
+def _new_draft(
+    *, created_by: User, project: ServiceProject, title: str, deadline: datetime | None,
+    criteria: Sequence[CriterionInput], required_documents: Sequence[str] = (), description: str = "",
+    eligibility: str = "", budget_ceiling: Decimal | None = None, panel_size: int = 5,
+) -> Recruitment:
+    """The draft row with its criteria and required documents; callers check permission and audit."""
+    recruitment = Recruitment.objects.create(
+        palace_id=project.palace_id, project=project, number=_next_number(project, timezone.now()),
+        title=title.strip(), description=description.strip(), eligibility=eligibility.strip(),
+        budget_ceiling=budget_ceiling or project.budget, panel_size=panel_size, deadline=deadline,
+        created_by=created_by,
+    )
+    _replace_criteria(recruitment, criteria, required_documents)
+    return recruitment
+
+
+def recruitment_terms(recruitment: Recruitment) -> dict:
+    """What a new draft copies from an earlier recruitment of the same project (a re-issue, a
+    re-tender): the notice, eligibility, criteria, required documents, ceiling and panel size.
+    The dates are not copied; the administrator sets them before publishing."""
+    return {
+        "project": recruitment.project, "title": recruitment.title, "deadline": None,
+        "criteria": [CriterionInput(c.name, c.max_points, c.kind, c.description) for c in recruitment.criteria.all()],
+        "required_documents": [d.name for d in recruitment.required_documents.all()],
+        "description": recruitment.description, "eligibility": recruitment.eligibility,
+        "budget_ceiling": recruitment.budget_ceiling, "panel_size": recruitment.panel_size,
+    }
+
+
 @transaction.atomic
 def recruitment_create(
     *, actor: User, project: ServiceProject, title: str, deadline: datetime,
@@ -161,13 +190,10 @@ def recruitment_create(
     if not (actor.is_authenticated and Membership.objects.filter(
             user=actor, palace_id=project.palace_id, role=Role.ADMIN).exists()):
         raise NotPermitted
-    recruitment = Recruitment.objects.create(
-        palace_id=project.palace_id, project=project, number=_next_number(project, timezone.now()),
-        title=title.strip(), description=description.strip(), eligibility=eligibility.strip(),
-        budget_ceiling=budget_ceiling or project.budget, panel_size=panel_size, deadline=deadline,
-        created_by=actor,
-    )
-    _replace_criteria(recruitment, criteria, required_documents)
+    recruitment = _new_draft(
+        created_by=actor, project=project, title=title, deadline=deadline, criteria=criteria,
+        required_documents=required_documents, description=description, eligibility=eligibility,
+        budget_ceiling=budget_ceiling, panel_size=panel_size)
     audit.record(actor=actor, action="recruitment.created", obj=recruitment, palace=recruitment.palace_id,
                  after=audit.snapshot(recruitment, ["number", "title", "deadline", "panel_size", "budget_ceiling"])
                  | {"criteria": _criteria_rows(recruitment)})
@@ -242,6 +268,9 @@ def recruitment_publish(*, actor: User, recruitment: Recruitment, now: datetime 
     audit.record(actor=actor, action="recruitment.published", obj=recruitment, palace=recruitment.palace_id,
                  before=before, after=audit.snapshot(recruitment, ["state", "opens_at", "deadline"])
                  | {"warnings": warnings})
+    from .retender import retender_published  # a re-tender tells the palace's staff and the field
+
+    retender_published(recruitment=recruitment)
     return warnings
 
 
@@ -269,13 +298,7 @@ def recruitment_reissue(*, actor: User, recruitment: Recruitment) -> Recruitment
     _require_admin(actor, recruitment)
     if recruitment.state not in (Recruitment.State.FAILED, Recruitment.State.CANCELLED):
         raise DomainError(_("Only a failed or cancelled recruitment can be re-issued."))
-    clone = recruitment_create(
-        actor=actor, project=recruitment.project, title=recruitment.title, deadline=None,
-        criteria=[CriterionInput(c.name, c.max_points, c.kind, c.description) for c in recruitment.criteria.all()],
-        required_documents=[d.name for d in recruitment.required_documents.all()],
-        description=recruitment.description, eligibility=recruitment.eligibility,
-        budget_ceiling=recruitment.budget_ceiling, panel_size=recruitment.panel_size,
-    )
+    clone = recruitment_create(actor=actor, **recruitment_terms(recruitment))
     clone.reissue_of = recruitment
     clone.save(update_fields=["reissue_of"])
     audit.record(actor=actor, action="recruitment.reissued", obj=clone, palace=clone.palace_id,
