@@ -7,7 +7,7 @@ from core.permissions import AnyUser, has_role, palace_ids
 from procurement.models import Application, Declaration, PanelMember, Provider, Recruitment
 from procurement.permissions import provider_of
 
-from .models import Inspection, RectificationOrder, TerminationReview
+from .models import FinalEvaluation, Inspection, RectificationOrder, TerminationReview
 
 
 def can_manage_evaluation(user: AnyUser, palace_id: int) -> bool:
@@ -89,3 +89,13 @@ def can_view_provider_history(user: AnyUser, provider: Provider) -> bool:
                                                    PanelMember.State.JUSTIFYING),
         member__recruitment__palace_id__in=palace_ids(user, Role.EVALUATOR),
         application__provider=provider, conflict=Declaration.Conflict.NONE).exists()
+
+
+def can_name_final_panel(user: AnyUser, evaluation: FinalEvaluation) -> bool:
+    """Name the final panel review, or replace a recused evaluator: the palace's administrators.
+
+    Whether the panel can still change (the evaluation is at its panel review) is the
+    service's to say, with its message. A seat is worked by its evaluator alone
+    (``procurement.permissions.can_work_panel_seat``, shared with the recruitment panel).
+    """
+    return has_role(user, evaluation.contract.palace_id, Role.ADMIN)

@@ -14,7 +14,14 @@ from core.permissions import is_admin_anywhere, is_evaluator_anywhere, is_staff_
 from core.site import HezuoApplication, MenuLink
 from procurement.permissions import is_provider_user
 
-from . import views_dashboards, views_history, views_inspections, views_rating, views_rectification
+from . import (
+    views_dashboards,
+    views_final_panel,
+    views_history,
+    views_inspections,
+    views_rating,
+    views_rectification,
+)
 
 
 def _staff(user):
@@ -76,6 +83,11 @@ class EvaluationsApp(HezuoApplication):
     # final evaluation: list, page, appeal, sign-off, renewal, weights (views_final)
 
     # final evaluation: the panel review (views_final_panel)
+    final_panel_assign_path = path("final/<int:pk>/panel/", views_final_panel.final_panel_assign,
+                                   name="final_panel_assign")
+    final_panel_replace_path = path("final/seats/<int:pk>/replace/", views_final_panel.final_panel_replace,
+                                    name="final_panel_replace")
+    final_seat_path = path("final/seats/<int:pk>/", views_final_panel.final_seat, name="final_seat")
 
     # exit and handover (views_exit)
 

@@ -7,6 +7,7 @@ the criterion's maximum from the panel median is an outlier; ranking is by
 total, ties to the lower price, then the earlier submission.
 """
 
+from collections import defaultdict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -45,6 +46,21 @@ def outliers(points: Mapping[Hashable, Decimal], max_points: Decimal) -> set[Has
     middle = Decimal(median(points.values()))
     limit = max_points * OUTLIER_SHARE
     return {who for who, value in points.items() if abs(value - middle) > limit}
+
+
+def flag_outliers(sheet: Mapping[tuple[Hashable, Hashable], Decimal],
+                  max_points: Mapping[Hashable, Decimal]) -> set[tuple[Hashable, Hashable]]:
+    """The (seat, cell) pairs of a whole panel's sheet whose points are outliers in their cell.
+
+    ``sheet`` holds every seat's points keyed by (seat, cell). A cell is one thing the panel
+    scores on one criterion: an applicant on a recruitment criterion, or the provider on a
+    final review criterion; ``max_points`` gives each cell's maximum. Each cell is judged
+    on its own (``outliers``), so every panel flags alike.
+    """
+    cells: dict[Hashable, dict[Hashable, Decimal]] = defaultdict(dict)
+    for (seat, cell), value in sheet.items():
+        cells[cell][seat] = value
+    return {(seat, cell) for cell, row in cells.items() for seat in outliers(row, max_points[cell])}
 
 
 @dataclass(frozen=True)

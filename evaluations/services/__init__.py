@@ -1,5 +1,12 @@
 """Every write of real-time evaluation and rectification (CONVENTIONS.md: one function per change)."""
 
+from .final_panel import (  # noqa: F401
+    final_panel_assign,
+    final_panel_declare,
+    final_panel_justify,
+    final_panel_replace,
+    final_panel_submit,
+)
 from .inspections import (  # noqa: F401
     ChecklistItemInput,
     ItemScoreInput,

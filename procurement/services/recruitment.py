@@ -44,6 +44,18 @@ from ..models import (
     ServiceProject,
 )
 from ..permissions import can_manage_recruitment, provider_of
+from .panels import (  # noqa: F401  (the messages stay importable from here, as before)
+    ERR_JUSTIFY,
+    ERR_NOT_EVALUATOR,
+    ERR_REPLACEMENT,
+    active_seats,
+    ask_justifications,
+    check_evaluators,
+    check_replacement,
+    mark_outliers,
+    panel_in,
+    record_justifications,
+)
 
 MIN_WINDOW_WORKING_DAYS = 5
 PUBLICITY_WORKING_DAYS = 5
@@ -66,14 +78,12 @@ ERR_PRICE_CEILING = _("The price %(price)s exceeds the ceiling of %(ceiling)s.")
 ERR_NOT_YOUR_APPLICATION = _("This is not your organisation's application.")
 ERR_NOT_CLOSED = _("A panel can be assigned only after the recruitment has closed.")
 ERR_PANEL_COUNT = _("Choose exactly %(size)d evaluators.")
-ERR_NOT_EVALUATOR = _("%(name)s is not an evaluator of this palace.")
 ERR_DECLARE_FIRST = _("Declare your conflicts of interest before scoring.")
 ERR_DECLARE_ALL = _("Declare for every applicant.")
 ERR_ALREADY_DECLARED = _("You have already declared.")
 ERR_SCORE_RANGE = _("%(criterion)s: points must be between 0 and %(max)s.")
 ERR_SCORE_MISSING = _("Score every applicant on every criterion.")
 ERR_NOT_SCORING = _("Your scores are already submitted.")
-ERR_JUSTIFY = _("Write a justification for each flagged score.")
 ERR_LOCKED = _("Compiled scores are locked; request a correction instead.")
 ERR_SAME_PERSON = _("A correction must be approved by a different staff member.")
 ERR_CORRECTION_REASON = _("Choose a reason code and write a justification.")
@@ -85,7 +95,6 @@ ERR_NOT_APPLICANT = _("Only an applicant may lodge an objection.")
 ERR_ANSWER_REQUIRED = _("Write the answer; the applicant will read it.")
 ERR_OPEN_OBJECTIONS = _("Every objection must be answered before the recruitment is awarded.")
 ERR_PUBLICITY_RUNNING = _("The publicity period has not ended yet.")
-ERR_REPLACEMENT = _("Only a recused evaluator can be replaced.")
 ERR_NOT_EVALUATING = _("This recruitment is not under evaluation.")
 
 # Sent with the awarded Recruitment once the award is final; contracts drafts a contract.
@@ -484,16 +493,11 @@ def recruitment_close(*, recruitment: Recruitment, now: datetime | None = None, 
 
 # --- the panel ----------------------------------------------------------------------------------
 
+# What every panel does alike (naming evaluators, replacing, flagging outliers, justifying)
+# is in .panels, shared with the final evaluation's panel review.
+
 def _active_members(recruitment: Recruitment):
-    return recruitment.panel.exclude(state=PanelMember.State.RECUSED)
-
-
-def _check_evaluators(recruitment: Recruitment, evaluators: Sequence[User]) -> None:
-    allowed = set(Membership.objects.filter(palace_id=recruitment.palace_id, role=Role.EVALUATOR)
-                  .values_list("user_id", flat=True))
-    for user in evaluators:
-        if user.pk not in allowed:
-            raise DomainError(ERR_NOT_EVALUATOR % {"name": user}, field="evaluators")
+    return active_seats(recruitment.panel)
 
 
 @transaction.atomic
@@ -505,7 +509,7 @@ def panel_assign(*, actor: User, recruitment: Recruitment, evaluators: Sequence[
         raise DomainError(ERR_NOT_CLOSED)
     if len({u.pk for u in evaluators}) != recruitment.panel_size:
         raise DomainError(ERR_PANEL_COUNT % {"size": recruitment.panel_size}, field="evaluators")
-    _check_evaluators(recruitment, evaluators)
+    check_evaluators(recruitment.palace_id, evaluators)
     members = [PanelMember.objects.create(recruitment=recruitment, evaluator=u) for u in evaluators]
     before = audit.snapshot(recruitment, ["state"])
     recruitment.start_evaluation()
@@ -573,11 +577,7 @@ def panel_declare(*, actor: User, member: PanelMember, conflicts: dict[int, tupl
 def panel_replace(*, actor: User, member: PanelMember, evaluator: User) -> PanelMember:
     member = PanelMember.objects.select_for_update().select_related("recruitment").get(pk=member.pk)
     _require_admin(actor, member.recruitment)
-    if member.state != PanelMember.State.RECUSED or hasattr(member, "replaced_by"):
-        raise DomainError(ERR_REPLACEMENT)
-    _check_evaluators(member.recruitment, [evaluator])
-    if member.recruitment.panel.filter(evaluator=evaluator).exists():
-        raise DomainError(_("%(name)s is already on this panel.") % {"name": evaluator}, field="evaluator")
+    check_replacement(member, evaluator, palace_id=member.recruitment.palace_id, panel=member.recruitment.panel)
     replacement = PanelMember.objects.create(recruitment=member.recruitment, evaluator=evaluator, replaces=member)
     audit.record(actor=actor, action="panel.replaced", obj=replacement, palace=member.recruitment.palace_id,
                  before={"evaluator": member.evaluator.get_username()},
@@ -651,18 +651,12 @@ def scores_justify(*, actor: User, member: PanelMember, justifications: dict[int
         raise NotPermitted
     if member.state != PanelMember.State.JUSTIFYING:
         raise DomainError(ERR_NOT_SCORING)
-    flagged = {s.pk: s for s in member.scores.filter(is_outlier=True, justification="")}
-    if set(flagged) - {pk for pk, text in justifications.items() if text.strip()}:
-        raise DomainError(ERR_JUSTIFY, field="justifications")
-    for pk, score in flagged.items():
-        score.justification = justifications[pk].strip()
-        score.save(update_fields=["justification"])
+    written = record_justifications(member, justifications)
     before = audit.snapshot(member, ["state"])
     member.submit()
     member.save()
     audit.record(actor=actor, action="scores.justified", obj=member, palace=member.recruitment.palace_id,
-                 before=before, after={"state": member.state,
-                                       "justifications": {str(k): v.strip() for k, v in justifications.items()}})
+                 before=before, after={"state": member.state, "justifications": written})
     _after_submission(member.recruitment)
     panel_changed.send(sender=Recruitment, recruitment=member.recruitment)
     return member
@@ -670,36 +664,18 @@ def scores_justify(*, actor: User, member: PanelMember, justifications: dict[int
 
 def _after_submission(recruitment: Recruitment) -> None:
     """When the whole panel is in, flag outliers; compile when none is unexplained."""
-    members = list(_active_members(recruitment))
-    if len(members) < recruitment.panel_size or any(m.state != PanelMember.State.SUBMITTED for m in members):
+    members = list(_active_members(recruitment).select_related("evaluator"))
+    if not panel_in(members, recruitment.panel_size):
         return
     scores = list(Score.objects.filter(member__in=members).select_related("criterion"))
-    by_cell: dict[tuple[int, int], dict[int, Score]] = defaultdict(dict)
-    for s in scores:
-        by_cell[(s.application_id, s.criterion_id)][s.member_id] = s
-    to_justify: set[int] = set()
-    for cell in by_cell.values():
-        max_points = next(iter(cell.values())).criterion.max_points
-        flagged = scoring.outliers({m: s.points for m, s in cell.items()}, max_points)
-        for member_id, s in cell.items():
-            is_outlier = member_id in flagged
-            if s.is_outlier != is_outlier:
-                s.is_outlier = is_outlier
-                s.save(update_fields=["is_outlier"])
-            if is_outlier and not s.justification:
-                to_justify.add(member_id)
+    to_justify = mark_outliers(scores, seat_of=lambda s: s.member_id,
+                               cell_of=lambda s: (s.application_id, s.criterion_id),
+                               max_points_of=lambda s: s.criterion.max_points)
     if to_justify:
-        for member in members:
-            if member.pk in to_justify:
-                member.ask_justification()
-                member.save()
-                audit.record(actor=None, action="scores.outliers_flagged", obj=member,
-                             palace=recruitment.palace_id, after={"state": member.state})
-                notify([member.evaluator],
-                       subject=_("Justify your outlier scores for %(number)s") % {"number": recruitment.number},
-                       # xgettext:no-python-format
-                       body=_("Some of your scores are more than 30% of the maximum away from the panel median."),
-                       url=reverse("procurement:panel_task", args=[member.pk]))
+        ask_justifications([m for m in members if m.pk in to_justify], action="scores.outliers_flagged",
+                           palace_id=recruitment.palace_id,
+                           subject=_("Justify your outlier scores for %(number)s") % {"number": recruitment.number},
+                           url_of=lambda m: reverse("procurement:panel_task", args=[m.pk]))
         return
     recruitment_compile(recruitment=recruitment)
 
