@@ -12,6 +12,7 @@ from contracts import conditions
 from contracts.models import ServiceReport
 from contracts.services import report_scored
 
+from .services.final import final_rating_of
 from .services.period import kpi_indicator, month_end, months_between, period_apply
 from .services.rectification import open_rectification
 
@@ -25,4 +26,5 @@ def add_report_score(sender, report: ServiceReport, **kwargs) -> None:
                      actor=report.reviewed_by)
 
 
-conditions.register(open_rectification=open_rectification)
+# The final milestone unlocks with a final rating of 合格 or better.
+conditions.register(open_rectification=open_rectification, final_rating=final_rating_of)

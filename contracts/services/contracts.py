@@ -24,8 +24,10 @@ from ..permissions import can_accept_contract, can_manage_contract, is_party
 
 __all__ = [
     "DEFAULT_MILESTONES", "KpiTargetInput", "add_months", "contract_accept", "contract_draft_from_award",
-    "contract_sign", "contract_update", "milestone_problem", "sign_problem", "milestone_release", "report_schedule_generate",
+    "contract_renew", "contract_sign", "contract_update", "milestone_problem", "sign_problem", "milestone_release", "report_schedule_generate",
     "ERR_TERM", "ERR_NOT_DRAFT", "ERR_NOT_SIGNED", "ERR_NO_START", "ERR_NO_KPI", "ERR_ALREADY_SIGNED", "ERR_RELEASED",
+    "ERR_WITHHELD",
+    "ERR_RENEWAL_OF_RENEWAL", "ERR_ALREADY_RENEWED", "ERR_NOT_RENEWABLE", "ERR_RENEW_STATE",
 ]
 
 REPORT_DUE_WORKING_DAYS = 5  # DOMAIN.md §3: due by the 5th working day after each period
@@ -41,6 +43,15 @@ ERR_KPI_DUPLICATE = _("The KPI target “%(label)s” is listed twice.")
 ERR_NO_KPI = _("A contract needs at least one KPI target.")
 ERR_RELEASED = _("This milestone was already released.")
 ERR_NOT_IN_FORCE = _("Milestones are released only while the contract is in force.")
+ERR_WITHHELD = _("This milestone was withheld on %(date)s and will not be released: %(reason)s")
+ERR_RENEWAL_OF_RENEWAL = _("This contract is itself a renewal and cannot be renewed again: the service goes back "
+                           "to public recruitment.")
+ERR_ALREADY_RENEWED = _("This contract was already renewed, as %(number)s.")
+ERR_NOT_RENEWABLE = _("Only a final rating of 优秀 (excellent) or 良好 (good) may be renewed without re-tender.")
+ERR_RENEW_STATE = _("Only a contract at the end of its term, after its final evaluation, can be renewed.")
+
+# DOMAIN.md §5: 优秀 or 良好 may renew once without re-tender.
+RENEWABLE_RATINGS = {"excellent", "good"}
 
 # DOMAIN.md §2: 30% on signing, 40% at mid-term, 30% after the final rating.
 DEFAULT_MILESTONES = [
@@ -74,9 +85,9 @@ def _lock(contract: Contract) -> Contract:
     return Contract.objects.select_for_update().select_related("palace", "provider", "project").get(pk=contract.pk)
 
 
-def _next_number(recruitment: Recruitment) -> str:
-    # Locking the palace row serialises numbering across concurrent awards.
-    palace = Palace.objects.select_for_update().get(pk=recruitment.palace_id)
+def _next_number(palace_id: int) -> str:
+    # Locking the palace row serialises numbering across concurrent awards and renewals.
+    palace = Palace.objects.select_for_update().get(pk=palace_id)
     prefix = f"{palace.code.upper()}-HT-{timezone.localdate():%Y}-"
     return f"{prefix}{Contract.objects.filter(number__startswith=prefix).count() + 1:03d}"
 
@@ -94,7 +105,7 @@ def contract_draft_from_award(*, recruitment: Recruitment, actor: User | None = 
     application = recruitment.awarded_application
     project = recruitment.project
     contract = Contract.objects.create(
-        number=_next_number(recruitment), palace=recruitment.palace, provider=application.provider,
+        number=_next_number(recruitment.palace_id), palace=recruitment.palace, provider=application.provider,
         project=project, recruitment=recruitment, amount=application.price,
         term_months=min(project.term_months, MAX_TERM_MONTHS), created_by=actor,
     )
@@ -288,6 +299,9 @@ def milestone_problem(milestone: Milestone, today: date | None = None) -> str:
     today = today or timezone.localdate()
     if milestone.released_at is not None:
         return str(ERR_RELEASED)
+    if milestone.withheld_at is not None:  # on an exit (退出), for good
+        return str(ERR_WITHHELD % {"date": f"{timezone.localdate(milestone.withheld_at):%Y-%m-%d}",
+                                   "reason": milestone.withheld_reason})
     if contract.state in (Contract.State.DRAFT, Contract.State.TERMINATED):
         return str(ERR_NOT_IN_FORCE)
     if milestone.condition == Milestone.Condition.ON_SIGNING:
@@ -334,3 +348,49 @@ def milestone_release(*, actor: User, milestone: Milestone, now: datetime | None
            % {"amount": f"{milestone.amount:,.2f}", "number": contract.number},
            url=reverse("contracts:contract_detail", args=[contract.pk]))
     return milestone
+
+
+@transaction.atomic
+def contract_renew(*, actor: User, contract: Contract, now: datetime | None = None) -> Contract:
+    """Renew a contract rated 优秀 or 良好 once, without re-tender (续约): a new term in draft.
+
+    The new contract has the same provider, service project, amount, term, report schedule,
+    KPI targets and milestone shares (fresh, none released), starts the day after the old
+    term ends, and is linked to it by ``renewal_of``. A renewal cannot be renewed again. The
+    palace then signs it and the provider accepts it like any draft.
+    """
+    contract = _lock(contract)
+    if not can_manage_contract(actor, contract):
+        raise NotPermitted
+    if contract.renewal_of_id is not None:
+        raise DomainError(ERR_RENEWAL_OF_RENEWAL)
+    renewal = Contract.objects.filter(renewal_of=contract).first()
+    if renewal is not None:
+        raise DomainError(ERR_ALREADY_RENEWED % {"number": renewal.number})
+    if contract.state not in (Contract.State.FINAL_EVALUATION, Contract.State.COMPLETED) or contract.ends_on is None:
+        raise DomainError(ERR_RENEW_STATE)
+    if conditions.final_rating(contract) not in RENEWABLE_RATINGS:
+        raise DomainError(ERR_NOT_RENEWABLE)
+    starts_on = contract.ends_on + timedelta(days=1)
+    new = Contract.objects.create(
+        number=_next_number(contract.palace_id), palace=contract.palace, provider=contract.provider,
+        project=contract.project, amount=contract.amount, term_months=contract.term_months, starts_on=starts_on,
+        ends_on=add_months(starts_on, contract.term_months) - timedelta(days=1),
+        report_schedule=contract.report_schedule, renewal_of=contract, created_by=actor)
+    ContractKpiTarget.objects.bulk_create([
+        ContractKpiTarget(contract=new, metric=k.metric, category=k.category, label=k.label, target=k.target,
+                          unit=k.unit) for k in contract.kpi_targets.all()])
+    Milestone.objects.bulk_create([
+        Milestone(contract=new, position=m.position, condition=m.condition, percent=m.percent, amount=0)
+        for m in contract.milestones.order_by("position")])
+    _split_milestones(new)
+    audit.record(actor=actor, action="contract.renewed", obj=new, palace=new.palace_id,
+                 after=audit.snapshot(new, ["number", "renewal_of", "provider", "project", *CONTRACT_FIELDS])
+                 | {"renewal_of_number": contract.number, "kpi_targets": _kpi_rows(new),
+                    "milestones": [{"condition": m.condition, "percent": m.percent, "amount": m.amount}
+                                   for m in new.milestones.all()]})
+    notify(_contract_users(contract), subject=_("Contract %(old)s is renewed without re-tender as %(number)s, "
+                                                "from %(date)s; the palace will sign it") % {
+        "old": contract.number, "number": new.number, "date": f"{starts_on:%Y-%m-%d}"},
+        url=reverse("contracts:contract_detail", args=[new.pk]))
+    return new

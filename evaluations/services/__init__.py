@@ -1,5 +1,17 @@
 """Every write of real-time evaluation and rectification (CONVENTIONS.md: one function per change)."""
 
+from .final import (  # noqa: F401
+    appeal_decide,
+    appeal_lodge,
+    appeal_windows_close,
+    final_confirm,
+    final_evaluation_open,
+    final_evaluations_open_due,
+    final_panel_compiled,
+    final_renew,
+    final_sign_off,
+    final_terms_end,
+)
 from .final_panel import (  # noqa: F401
     final_panel_assign,
     final_panel_declare,

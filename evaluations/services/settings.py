@@ -1,4 +1,4 @@
-"""A palace's evaluation settings: its indicator weights, and which checklists are in use."""
+"""A palace's evaluation settings: its indicator weights, which checklists are in use, and the final weights."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,15 +9,22 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.errors import DomainError, NotPermitted
-from core.models import User
+from core.models import Palace, User
 
 from .. import scoring
-from ..models import ChecklistTemplate, IndicatorWeights, PeriodScore, RectificationOrder
-from ..permissions import can_manage_evaluation
+from ..models import (
+    ChecklistTemplate,
+    FinalWeights,
+    IndicatorWeights,
+    PeriodScore,
+    RectificationOrder,
+)
+from ..permissions import can_manage_evaluation, can_manage_final_weights
 from .period import IN_FORCE, month_of, period_apply
 
 ERR_WEIGHT_RANGE = _("Each weight is a whole number from 0 to 100.")
 ERR_WEIGHTS_SUM = _("The weights add up to %(total)s; they must add up to 100.")
+ERR_EXCLUSION_YEARS = _("An exit excludes the provider for 1, 2 or 3 years.")
 
 
 @dataclass(frozen=True)
@@ -83,4 +90,36 @@ def checklist_set_active(*, actor: User, checklist: ChecklistTemplate, active: b
     return checklist
 
 
-__all__ = ["ERR_WEIGHTS_SUM", "ERR_WEIGHT_RANGE", "WeightsUpdated", "checklist_set_active", "weights_update"]
+@transaction.atomic
+def final_weights_update(*, actor: User, palace: Palace | int, period_scores: int, kpi: int, satisfaction: int,
+                         panel: int, exclusion_years: int) -> FinalWeights:
+    """Set the palace's final-evaluation weights (whole numbers summing to 100) and exclusion after an exit.
+
+    Evaluations already open keep the weights they opened with; exclusions already made keep their end.
+    """
+    palace_id = palace.pk if isinstance(palace, Palace) else palace
+    if not can_manage_final_weights(actor, palace_id):
+        raise NotPermitted
+    values = {"period_scores": period_scores, "kpi": kpi, "satisfaction": satisfaction, "panel": panel}
+    if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 100 for v in values.values()):
+        raise DomainError(ERR_WEIGHT_RANGE)
+    total = sum(values.values())
+    if total != 100:
+        raise DomainError(ERR_WEIGHTS_SUM % {"total": total})
+    if isinstance(exclusion_years, bool) or not isinstance(exclusion_years, int) or not 1 <= exclusion_years <= 3:
+        raise DomainError(ERR_EXCLUSION_YEARS, field="exclusion_years")
+    row = FinalWeights.objects.select_for_update().filter(palace_id=palace_id).first()
+    fields = [*values, "exclusion_years"]
+    before = audit.snapshot(row, fields) if row else {name: FinalWeights._meta.get_field(name).default
+                                                       for name in fields}
+    row = row or FinalWeights(palace_id=palace_id)
+    for name, value in (values | {"exclusion_years": exclusion_years}).items():
+        setattr(row, name, value)
+    row.save()
+    audit.record(actor=actor, action="final_weights.updated", obj=row, palace=palace_id, before=before,
+                 after=audit.snapshot(row, fields))
+    return row
+
+
+__all__ = ["ERR_EXCLUSION_YEARS", "ERR_WEIGHTS_SUM", "ERR_WEIGHT_RANGE", "WeightsUpdated", "checklist_set_active",
+           "final_weights_update", "weights_update"]
