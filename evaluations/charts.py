@@ -95,14 +95,16 @@ def trend_chart(points: Sequence[TrendPoint], *, title: str, width: int = 720, h
             '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1.5" stroke-dasharray="5 4"/>'
             '<text x="{}" y="{}" text-anchor="end" class="hz-chart__tick hz-chart__tick--mark" fill="{}">{}</text>',
             left, left + plot_w, _n(y(v)), _n(y(v)), colour, left - 6, _n(y(v) + 4), colour, f"{v:.0f}"))
-    # Red-line months: a stripe with the words, so it is not told by colour alone.
+    # Red-line months: a stripe with the words, so it is not told by colour alone. The words go at the
+    # top of the stripe, or at its foot when a high score's value label would sit on them.
     for i, p in enumerate(points):
         if p.red_lines:
+            flag_y = top + plot_h - 5 if p.score is not None and p.score >= scoring.GREEN_FROM else top + 11
             parts.append(format_html(
                 '<g class="hz-chart__redline"><title>{}</title>'
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="#b71c1c" fill-opacity=".12"/>'
                 '<text x="{}" y="{}" text-anchor="middle" class="hz-chart__flag" fill="#b71c1c">{}</text></g>',
-                _point_title(p), _n(x(i) - step / 2 + 1), top, _n(step - 2), plot_h, _n(x(i)), top + 11,
+                _point_title(p), _n(x(i) - step / 2 + 1), top, _n(step - 2), plot_h, _n(x(i)), flag_y,
                 _("red line")))
     # The line joins consecutive scored months; a month without a score breaks it.
     path, pen = [], "M"
