@@ -16,6 +16,7 @@ from procurement.permissions import is_provider_user
 
 from . import (
     views_dashboards,
+    views_final,
     views_final_panel,
     views_history,
     views_inspections,
@@ -50,6 +51,7 @@ class EvaluationsApp(HezuoApplication):
         MenuLink("evaluations:inbox", _("My inspections"), "assignment_ind", _evaluator),
         MenuLink("evaluations:order_list", _("Rectification orders"), "build", _staff_or_provider),
         MenuLink("evaluations:provider_scores", _("My scores"), "insights", is_provider_user),
+        MenuLink("evaluations:final_list", _("Final evaluations"), "verified", _staff_or_provider),
         MenuLink("evaluations:checklist_list", _("Checklists and weights"), "checklist", _admin),
     )
 
@@ -81,6 +83,15 @@ class EvaluationsApp(HezuoApplication):
                                    name="termination_review")
 
     # final evaluation: list, page, appeal, sign-off, renewal, weights (views_final)
+    final_list_path = path("final/", views_final.FinalListView.as_view(), name="final_list")
+    final_weights_path = path("final/weights/", views_final.final_weights, name="final_weights")
+    final_detail_path = path("final/<int:pk>/", views_final.final_detail, name="final_detail")
+    final_appeal_path = path("final/<int:pk>/appeal/", views_final.final_appeal, name="final_appeal")
+    final_appeal_decide_path = path("final/<int:pk>/appeal/decide/", views_final.final_appeal_decide,
+                                    name="final_appeal_decide")
+    final_sign_off_path = path("final/<int:pk>/sign-off/", views_final.final_sign_off, name="final_sign_off")
+    final_confirm_path = path("final/<int:pk>/confirm/", views_final.final_confirm, name="final_confirm")
+    final_renew_path = path("final/<int:pk>/renew/", views_final.final_renew, name="final_renew")
 
     # final evaluation: the panel review (views_final_panel)
     final_panel_assign_path = path("final/<int:pk>/panel/", views_final_panel.final_panel_assign,
