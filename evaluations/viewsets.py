@@ -16,6 +16,7 @@ from procurement.permissions import is_provider_user
 
 from . import (
     views_dashboards,
+    views_exit,
     views_final,
     views_final_panel,
     views_history,
@@ -101,6 +102,8 @@ class EvaluationsApp(HezuoApplication):
     final_seat_path = path("final/seats/<int:pk>/", views_final_panel.final_seat, name="final_seat")
 
     # exit and handover (views_exit)
+    exit_detail_path = path("exits/<int:pk>/", views_exit.exit_detail, name="exit_detail")
+    handover_confirm_path = path("exits/<int:pk>/handover/", views_exit.handover_confirm, name="handover_confirm")
 
     # provider history (views_history)
     provider_history_path = path("providers/<int:pk>/history/", views_history.provider_history,

@@ -1,5 +1,6 @@
 """Every write of real-time evaluation and rectification (CONVENTIONS.md: one function per change)."""
 
+from .exit import exit_open, handover_confirm  # noqa: F401
 from .final import (  # noqa: F401
     appeal_decide,
     appeal_lodge,

@@ -39,6 +39,7 @@ from ..models import (
     TerminationReview,
 )
 from ..permissions import can_decide_termination, can_reinspect_order, can_respond_to_order
+from .exit import exit_open
 from .inspections import EVIDENCE_MAX_BYTES, _store_evidence
 
 DEADLINE_WORKING_DAYS = 10
@@ -297,7 +298,9 @@ def termination_decide(*, actor: User, review: TerminationReview, decision: str,
                        now: datetime | None = None) -> TerminationReview:
     """The administrator decides on early termination after the second failed order, with a reason.
 
-    The decision is recorded here; terminating the contract (the exit) is the final evaluation's work.
+    "terminate" ends the partnership at once, in this transaction, through the same exit as a final
+    rating of 差 (``exit.exit_open``: contract terminated, last milestone withheld, exclusion,
+    re-tender drafted, handover opened); "continue" records the decision and nothing else.
     """
     review = TerminationReview.objects.select_for_update().select_related("contract").get(pk=review.pk)
     if review.decision:
@@ -313,6 +316,9 @@ def termination_decide(*, actor: User, review: TerminationReview, decision: str,
     review.save()
     audit.record(actor=actor, action="termination_review.decided", obj=review, palace=review.contract.palace_id,
                  after={"decision": decision, "reason": review.reason})
+    if decision == TerminationReview.Decision.TERMINATE:
+        exit_open(actor=actor, contract=review.contract, reason=review.reason, termination_review=review,
+                  now=review.decided_at)
     rectification_changed.send(sender=RectificationOrder, contract=review.contract)
     return review
 
