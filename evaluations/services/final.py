@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +47,7 @@ from ..selectors_final import (
     final_standing,
     term_components,
 )
+from .exit import exit_open
 from .final_events import final_changed
 from .inspections import _check_evidence, _store_evidence
 
@@ -107,16 +108,15 @@ def _provider_users(contract: Contract):
 
 
 def _page(evaluation: FinalEvaluation) -> str:
-    try:
-        return reverse("evaluations:final_detail", args=[evaluation.pk])
-    except NoReverseMatch:  # the page (views_final) is not installed: the notice goes without its link
-        return ""
+    return reverse("evaluations:final_detail", args=[evaluation.pk])
 
 
 def _lock(evaluation: FinalEvaluation) -> tuple[FinalEvaluation, Contract]:
     """The contract, then the evaluation, locked for this transaction (the one order everywhere)."""
     contract_id = FinalEvaluation.objects.filter(pk=evaluation.pk).values_list("contract_id", flat=True).get()
-    contract = Contract.objects.select_for_update().select_related("palace", "provider", "project").get(
+    # OF the contract only: the joined palace stays unlocked, so the report issued on another
+    # sign-off's commit (its rows refer to the palace) never waits for this transaction.
+    contract = Contract.objects.select_for_update(of=("self",)).select_related("palace", "provider", "project").get(
         pk=contract_id)
     evaluation = FinalEvaluation.objects.select_for_update().get(pk=evaluation.pk)
     evaluation.contract = contract
@@ -168,7 +168,8 @@ def final_evaluation_open(*, contract: Contract, now: datetime | None = None,
     ``actor`` is None when the scheduler opens it, else an administrator of the palace.
     """
     now = now or timezone.now()
-    contract = Contract.objects.select_for_update().select_related("palace", "provider").get(pk=contract.pk)
+    contract = Contract.objects.select_for_update(of=("self",)).select_related("palace", "provider").get(
+        pk=contract.pk)
     if actor is not None and not has_role(actor, contract.palace_id, Role.ADMIN):
         raise NotPermitted
     if FinalEvaluation.objects.filter(contract=contract).exists():
@@ -505,10 +506,6 @@ def _outcome_text(evaluation: FinalEvaluation) -> str:
 
 
 def _exit(evaluation: FinalEvaluation, contract: Contract, actor: User, now: datetime, total: Decimal) -> None:
-    try:
-        from .exit import exit_open
-    except ImportError:  # TODO(core): remove once evaluations/services/exit.py lands
-        return
     with translation.override(settings.LANGUAGE_CODE):
         reason = str(_("Final evaluation of contract %(number)s rated 差 (%(total)s points), confirmed by two "
                        "administrators.") % {"number": contract.number, "total": f"{total:.2f}"})
