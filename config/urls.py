@@ -7,12 +7,13 @@ from contracts.viewsets import ContractsApp
 from core import views as core_views
 from core.site import HezuoSite, HomeApp
 from evaluations.flow_viewsets import RectificationFlowApp
+from evaluations.flow_viewsets_final import FinalEvaluationFlowApp
 from evaluations.viewsets import EvaluationsApp
 from procurement.portal import ProviderPortalApp
 from procurement.viewsets import PanelFlowApp, ProcurementApp
 
 site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp(), ContractsApp(), EvaluationsApp(), PanelFlowApp(),
-                           RectificationFlowApp()])
+                           RectificationFlowApp(), FinalEvaluationFlowApp()])
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workbench:index", permanent=False), name="home"),

@@ -9,6 +9,7 @@ class EvaluationsConfig(AppConfig):
     def ready(self) -> None:
         from . import (
             flows,  # noqa: F401  (the rectification workflow follows the services' signal)
+            flows_final,  # noqa: F401  (the final evaluation's workflow follows the services' signal)
             receivers,  # noqa: F401  (report scores and the milestone conditions)
             sections,  # noqa: F401  (rating links on the report page, the provider's rating panel)
             sections_exit,  # noqa: F401  (the exit on a terminated contract's page)

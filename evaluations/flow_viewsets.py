@@ -5,6 +5,10 @@ reviews; each sees here the tasks that are theirs, whether assigned to them or t
 group they belong to. Mounted without viewflow's dashboard, process and task lists,
 queue, bulk (un)assignment and process cancelling: those list every palace's
 processes, or move a process behind the services' back.
+
+``PooledFlowApp`` and its views are the shape of such an app for any flow whose group
+tasks carry a pool as ``owner_permission`` (``flows.pools_of``): the final evaluation's
+app (evaluations/flow_viewsets_final.py) is one too.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -25,9 +29,9 @@ from .flows import RectificationFlow, pools_of
 from .models import RectificationOrder
 
 
-def inbox_tasks(user):
-    """The user's open rectification tasks: assigned to them, or to a group they belong to."""
-    return (Task.objects.filter(process__flow_class=RectificationFlow)
+def inbox_tasks(user, flow_class=RectificationFlow):
+    """The user's open tasks of ``flow_class``: assigned to them, or to a group they belong to."""
+    return (Task.objects.filter(process__flow_class=flow_class)
             .filter(Q(owner=user, status=STATUS.ASSIGNED)
                     | Q(owner__isnull=True, status=STATUS.NEW, owner_permission__in=pools_of(user)))
             .select_related("process"))
@@ -47,8 +51,8 @@ def _when(value) -> str:
     return date_format(timezone.localtime(value), "Y-m-d H:i") if value else ""
 
 
-class RectificationChartView(FlowChartView):
-    """The flow's diagram for anyone on the app; one process's progress only for who may see its order."""
+class GuardedChartView(FlowChartView):
+    """The flow's diagram for anyone on the app; one process's progress only for who may see the process."""
 
     def dispatch(self, request, *args, **kwargs):
         if "process_pk" in kwargs:
@@ -58,7 +62,39 @@ class RectificationChartView(FlowChartView):
         return super().dispatch(request, *args, **kwargs)
 
 
-class TaskColumns:
+class TaskTimes:
+    """The columns every task list has: which task, received when, done when."""
+
+    def task_title(self, task):
+        return task.title
+
+    task_title.short_description = _("Task")
+
+    def received(self, task):
+        return _when(task.created)
+
+    received.short_description = _("Received")
+
+    def done(self, task):
+        return _when(task.finished)
+
+    done.short_description = _("Done")
+
+
+class PooledInboxView(FlowInboxListView):
+    """The user's open tasks: assigned to them, or to a group they belong to (not only viewflow's assigned)."""
+
+    @classmethod
+    def tasks_for(cls, user, flow_class):
+        """What the inbox lists, and the menu counts."""
+        return inbox_tasks(user, flow_class)
+
+    @viewprop
+    def queryset(self):
+        return self.tasks_for(self.request.user, self.flow_class).order_by("-created")
+
+
+class TaskColumns(TaskTimes):
     """The task lists in the palace's words: which task, for which order and contract, by when."""
 
     def _orders(self) -> dict[int, RectificationOrder]:
@@ -71,11 +107,6 @@ class TaskColumns:
 
     def _order(self, task) -> RectificationOrder | None:
         return self._orders().get(task.process.artifact_object_id)
-
-    def task_title(self, task):
-        return task.title
-
-    task_title.short_description = _("Task")
 
     def order(self, task):
         order = self._order(task)
@@ -97,24 +128,10 @@ class TaskColumns:
 
     deadline.short_description = _("Answer by")
 
-    def received(self, task):
-        return _when(task.created)
 
-    received.short_description = _("Received")
-
-    def done(self, task):
-        return _when(task.finished)
-
-    done.short_description = _("Done")
-
-
-class RectificationInboxView(TaskColumns, FlowInboxListView):
+class RectificationInboxView(TaskColumns, PooledInboxView):
     title = _("My rectification tasks")
     columns = ("task_id", "task_title", "order", "contract", "deadline", "received")
-
-    @viewprop
-    def queryset(self):
-        return inbox_tasks(self.request.user).order_by("-created")
 
 
 class RectificationArchiveView(TaskColumns, FlowArchiveListView):
@@ -122,13 +139,11 @@ class RectificationArchiveView(TaskColumns, FlowArchiveListView):
     columns = ("task_id", "task_title", "order", "contract", "done")
 
 
-class RectificationFlowApp(FlowAppViewset):
-    """The inbox and archive of rectification tasks, for providers and the palace's staff."""
+class PooledFlowApp(FlowAppViewset):
+    """A flow's inbox (its tasks for the user or a group of theirs) and archive, and nothing that steers it."""
 
-    icon = "build_circle"
-    chart_view_class = RectificationChartView
-    inbox_view_class = RectificationInboxView
-    archive_view_class = RectificationArchiveView
+    chart_view_class = GuardedChartView
+    inbox_view_class = PooledInboxView
     menu_template_name = "evaluations/rectification/flow_menu.html"
     base_template_name = "core/page.html"
     process_list_path = None
@@ -137,9 +152,6 @@ class RectificationFlowApp(FlowAppViewset):
     tasks_assign_path = None
     tasks_unassign_path = None
     queue_path = None
-
-    def __init__(self, **kwargs):
-        super().__init__(RectificationFlow, **kwargs)
 
     @property
     def index_path(self):
@@ -152,7 +164,20 @@ class RectificationFlowApp(FlowAppViewset):
         return super().has_view_permission(user, obj=obj)
 
     def get_context_data(self, request):
-        return {"user_inbox": inbox_tasks(request.user) if request.user.is_authenticated else Task.objects.none()}
+        if not request.user.is_authenticated:
+            return {"user_inbox": Task.objects.none()}
+        return {"user_inbox": self.inbox_view_class.tasks_for(request.user, self._flow_class)}
 
     def _get_urls(self):
         return _login_first(super()._get_urls())
+
+
+class RectificationFlowApp(PooledFlowApp):
+    """The inbox and archive of rectification tasks, for providers and the palace's staff."""
+
+    icon = "build_circle"
+    inbox_view_class = RectificationInboxView
+    archive_view_class = RectificationArchiveView
+
+    def __init__(self, **kwargs):
+        super().__init__(RectificationFlow, **kwargs)

@@ -108,12 +108,14 @@ class TaskIndexView(generic.RedirectView):
         return node.reverse(name, args=[task.process_id, task.pk])
 
 
-class RectificationTask(DomainDriven, flow.View):
-    """A human task whose work is done on the order's (or the review's) own page.
+class PageTask(DomainDriven, flow.View):
+    """A human task whose work is done on a domain object's own page (the order's, the review's, the
+    final evaluation's: evaluations/flows_final.py uses it too).
 
     The execute page forwards there; the page shows the form to whoever may act, and
     the service it calls moves the process on. Opened once the work is done, it
-    forwards all the same, and the page says what became of the order.
+    forwards all the same, and the page says what became of the object. Who the task is
+    for is the flow's ``may_do(node_name, user, task)``.
     """
 
     index_view_class = TaskIndexView
@@ -170,7 +172,7 @@ class RectificationFlow(flow.Flow):
 
     start = Begin(this.begin).Annotation(title=_("Order issued")).Next(this.respond)
     respond = (
-        RectificationTask(order_task)
+        PageTask(order_task)
         .Annotation(title=_("Answer the rectification order"), summary_template="{{ process.artifact }}")
         .Permission(_respond_pool)
         .Next(this.answered)
@@ -178,7 +180,7 @@ class RectificationFlow(flow.Flow):
     answered = (Gate(this.was_answered).Annotation(title=_("Answered by the deadline?"))
                 .Then(this.reinspect).Else(this.review))
     reinspect = (
-        RectificationTask(order_task)
+        PageTask(order_task)
         .Annotation(title=_("Re-inspect the rectification"), summary_template="{{ process.artifact }}")
         .Assign(this.named_reinspector)
         .Permission(_reinspect_pool)
@@ -187,7 +189,7 @@ class RectificationFlow(flow.Flow):
     review = (Gate(this.opened_review).Annotation(title=_("Second failed order in the term?"))
               .Then(this.decide, task_data=this.review_data).Else(this.end))
     decide = (
-        RectificationTask(review_task)
+        PageTask(review_task)
         .Annotation(title=_("Decide on early termination"), summary_template="{{ process.artifact.contract }}")
         .Permission(_decide_pool)
         .onCreate(this.link_review)
@@ -298,20 +300,20 @@ def _advance(process: Process, order: RectificationOrder) -> bool:
         name = task.flow_task.name
         if name == "respond" and order.state != RectificationOrder.State.OPEN:
             # Answered, or failed because the deadline passed (then nobody did it).
-            _complete(task, order.responded_by)
+            complete_task(task, order.responded_by)
             return True
         if name == "reinspect" and order.state in (RectificationOrder.State.PASSED, RectificationOrder.State.FAILED):
-            _complete(task, order.reinspector)
+            complete_task(task, order.reinspector)
             return True
         if name == "decide":
             review = TerminationReview.objects.filter(pk=task.data["review"]).exclude(decision="").first()
             if review is not None:
-                _complete(task, review.decided_by)
+                complete_task(task, review.decided_by)
                 return True
     return False
 
 
-def _complete(task: Task, done_by) -> None:
+def complete_task(task: Task, done_by) -> None:
     """Complete ``task`` as done by ``done_by`` (its owner from now on), and activate what follows."""
     activation = task.flow_task.activation_class(task)
     if task.status == STATUS.NEW:
@@ -323,4 +325,5 @@ def _complete(task: Task, done_by) -> None:
     activation.execute()
 
 
-__all__ = ["RectificationFlow", "follow_rectification", "open_task", "order_process", "pools_of"]
+__all__ = ["PageTask", "RectificationFlow", "admin_pool", "complete_task", "follow_rectification", "open_task",
+           "order_process", "pools_of"]

@@ -39,6 +39,7 @@ from .models import REVIEW_MAXIMA, FinalEvaluation, FinalPanelScore, FinalPanelS
 from .permissions import can_name_final_panel
 from .selectors_dashboards import contract_score
 from .selectors_rectification import contract_orders
+from .services import final_panel
 from .services.final_panel import panel_means
 
 PANEL_PAGE = "evaluations/final/panel_assign.html"
@@ -228,6 +229,16 @@ def _submit(request, seat: FinalPanelSeat, step: str, form) -> None:
         messages.success(request, _("Your justifications are recorded."))
 
 
+def _stale(seat: FinalPanelSeat, posted: str | None) -> str:
+    """Why a form posted from an older page was not taken: said in the services' words where they have them."""
+    State = FinalPanelSeat.State
+    if posted == "declare" and seat.state != State.ASSIGNED:
+        return str(final_panel.ERR_ALREADY_DECLARED)
+    if posted == "score" and seat.state in (State.SUBMITTED, State.JUSTIFYING):
+        return str(final_panel.ERR_ALREADY_SUBMITTED)
+    return str(STALE)
+
+
 def final_seat(request, pk: int):
     """The evaluator's seat on the final panel review: declare, score, justify; for its evaluator only."""
     seat = get_object_or_404(FinalPanelSeat.objects.select_related("evaluator"), pk=pk)
@@ -238,20 +249,22 @@ def final_seat(request, pk: int):
     if request.method == "POST":
         posted = request.POST.get("step")
         form = _form(seat, posted, request.POST) if posted == step else None
-        if form is None:
-            messages.error(request, STALE)
-        elif form.is_valid():
+        if form is None:  # a second tab, the back button, a double click
+            messages.error(request, _stale(seat, posted))
+            return redirect("evaluations:final_seat", pk=seat.pk)
+        if form.is_valid():
             try:
                 _submit(request, seat, posted, form)
             except DomainError as exc:
+                evaluation = seat.evaluation
                 seat.refresh_from_db()
-                seat.evaluation.refresh_from_db()
-                if _step(seat, seat.evaluation) == posted:
+                evaluation.refresh_from_db()
+                seat.evaluation = evaluation
+                if _step(seat, evaluation) == posted:
                     apply_domain_error(form, exc, request)
                     return _seat_page(request, seat, step=posted, form=form)
                 messages.error(request, str(exc))  # a stale page: say why, show what is needed now
             return redirect("evaluations:final_seat", pk=seat.pk)
-        else:
-            return _seat_page(request, seat, step=step, form=form)
+        return _seat_page(request, seat, step=step, form=form)
     return _seat_page(request, seat, step=step)
 
