@@ -41,7 +41,7 @@ class AppealForm(forms.Form):
 class AppealDecisionForm(forms.Form):
     """The administrator's decision on the appeal: uphold the proposal, or adjust its points."""
 
-    decision = forms.ChoiceField(label=_("Decision"), required=False, choices=Appeal.Decision.choices,
+    decision = forms.ChoiceField(label=_("Decision on the appeal"), required=False, choices=Appeal.Decision.choices,
                                  widget=forms.RadioSelect(attrs={"required": True}))
     adjusted_total = forms.DecimalField(
         label=_("Adjusted points"), required=False, max_digits=5, decimal_places=2,

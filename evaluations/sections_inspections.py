@@ -42,7 +42,7 @@ def evidence_file_policy(user, stored_file) -> bool | None:
     if stored_file.purpose != EVIDENCE_PURPOSE:
         return None
     evidence = (Evidence.objects.select_related("inspection__contract", "red_line__contract",
-                                                "finding__order__contract")
+                                                "finding__order__contract", "appeal__evaluation__contract")
                 .filter(file=stored_file).first())
     if evidence is None:
         return None
@@ -50,8 +50,10 @@ def evidence_file_policy(user, stored_file) -> bool | None:
         contract = evidence.inspection.contract
     elif evidence.red_line is not None:
         contract = evidence.red_line.contract
-    else:
+    elif evidence.finding is not None:
         contract = evidence.finding.order.contract
+    else:  # the evidence of an appeal against a final rating
+        contract = evidence.appeal.evaluation.contract
     if not user.is_authenticated:
         return False
     if user.is_superuser or has_role(user, contract.palace_id):

@@ -40,7 +40,7 @@ class FinalEvaluationTable(tables.Table):
     palace = tables.Column(_("Palace"), accessor="contract__palace__name", order_by=("contract__palace__name",))
     ends_on = tables.DateColumn(format="Y-m-d", verbose_name=_("Term ends"), accessor="contract__ends_on",
                                 order_by=("contract__ends_on",), attrs=NOWRAP)
-    state = tables.Column(_("State"), attrs=NOWRAP)
+    state = tables.Column(_("State"), attrs={"td": {"class": "hz-state"}})
     proposed_rating = tables.Column(_("Proposed rating"), attrs=NOWRAP, empty_values=())
     rating = tables.Column(_("Final rating"), attrs=NOWRAP, empty_values=())
     appeal_deadline = tables.DateColumn(format="Y-m-d", verbose_name=_("Appeal deadline"), attrs=NOWRAP)

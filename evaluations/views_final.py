@@ -201,12 +201,8 @@ def _status(ev: FinalEvaluation, *, user, party: bool, admin: bool, window: dict
     standing = {"rating": _rating(rating), "total": f"{total:.2f}" if total is not None else "—"}
     if ev.state == State.SIGN_OFF:
         if admin:
-            text = _("Ready for sign-off: %(rating)s, %(total)s points. Your sign-off makes the rating final.") % \
+            return _("Ready for sign-off: %(rating)s, %(total)s points. Your sign-off makes the rating final.") % \
                 standing
-            if rating == scoring.POOR:
-                text += " " + _("A 差 ends the partnership, so a second administrator of the palace must then "
-                                "confirm it.")
-            return text
         return _("Waiting for an administrator's sign-off: %(rating)s, %(total)s points.") % standing
     if ev.state == State.CONFIRMING:
         signed = {"name": _name(ev.signed_off_by), "date": _day(ev.signed_off_at)}

@@ -8,7 +8,8 @@ appeal adjusted to other points gives the other ratings cheaply. The default ter
 opens on 2026-12-01, is proposed on 2026-12-08, and may be appealed until 2026-12-15.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -19,7 +20,7 @@ from contracts.models import Contract
 from core.documents import documents_for_subject
 from core.models import Role
 from evaluations import services
-from evaluations.models import Appeal, Evidence, FinalEvaluation, FinalWeights
+from evaluations.models import Appeal, Evidence, FinalEvaluation, FinalWeights, RectificationOrder
 from tests.factories import pdf_upload, png_upload, staff
 from tests.final_builders import (
     PROPOSED,
@@ -28,6 +29,7 @@ from tests.final_builders import (
     opened_evaluation,
     panel_assigned,
     proposed_evaluation,
+    term_contract,
 )
 
 pytestmark = pytest.mark.django_db
@@ -126,6 +128,28 @@ def test_each_role_reads_the_proposed_rating_and_only_the_provider_may_appeal(ro
         assert client_for(outsider).get(reverse("evaluations:final_detail", args=[proposed.pk])).status_code == 403
 
 
+
+def test_the_deduction_names_the_failed_orders_and_the_red_line_cap_is_explained(roles, wenshang, client_for):
+    """A red line in March issues an order that nobody answers: it fails, takes off 5 points, and caps at 差."""
+    contract = term_contract(**build(roles, wenshang))
+    services.red_line_record(actor=roles["evaluator"], contract=contract, category="charging",
+                             occurred_on=date(2026, 3, 10), description="向参训职工收取资料费每人 50 元",
+                             now=at(date(2026, 3, 10), 15))
+    order = RectificationOrder.objects.get(contract=contract)
+    services.orders_fail_overdue(at(order.deadline + timedelta(days=1)))
+    ev = proposed_evaluation(evaluation=opened_evaluation(contract=contract, **build(roles, wenshang)))
+    assert (ev.failed_orders, ev.red_lines, ev.deduction) == (1, 1, Decimal("5.00"))
+    appeal(roles, ev)
+    admin = client_for(roles["admin"])
+    with time_machine.travel(at(PROPOSED + timedelta(days=1)), tick=False):
+        decide(admin, ev, decision="adjusted", adjusted_total="85", reason="补计漏记的活动后为 85 分。")
+        body = detail(admin, ev)
+    assert "1 failed order × 5 points" in body and order.number in body
+    assert reverse("evaluations:order", args=[order.pk]) in body and "−5.00" in body
+    assert "1 red line was recorded in the term, so the rating is capped at 差 whatever the points." in body
+    assert "On points alone it would be Good (良好)." in body
+    assert "Ready for sign-off: Poor (差), 85.00 points" in body
+
 # --- the appeal -----------------------------------------------------------------------------------
 
 def test_the_provider_appeals_with_grounds_and_evidence_once(roles, wenshang, proposed, client_for):
@@ -149,7 +173,14 @@ def test_the_provider_appeals_with_grounds_and_evidence_once(roles, wenshang, pr
         assert "Your appeal is lodged" in body and "You appealed on 2026-12-09" in body
         assert "第三季度满意度评价漏计两场活动。" in body and "签到表.png" in body and "活动记录.pdf" in body
         assert fresh(proposed).state == FinalEvaluation.State.APPEALED
-        assert Evidence.objects.filter(appeal__evaluation=proposed).count() == 2
+        files = Evidence.objects.filter(appeal__evaluation=proposed)
+        assert files.count() == 2
+        # The evidence opens for the palace's administrator and the provider, and for no one else.
+        download = reverse("file_download", args=[files.first().file_id])
+        assert download in body
+        assert client_for(roles["admin"]).get(download).status_code == 200
+        assert provider.get(download).status_code == 200
+        assert client_for(roles["provider_b"]).get(download).status_code == 403
 
         # A second appeal: refused, on the page, whether by the link or by a form kept open.
         response = provider.get(target, follow=True)
