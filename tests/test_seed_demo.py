@@ -74,7 +74,8 @@ def test_seed_demo_has_a_wenshang_recruitment_at_every_stage(seeded):
     assert publicity.objections.filter(state=Objection.State.OPEN).count() == 1
     assert publicity.awarded_application.rank == 1
 
-    awarded = wenshang.get(state=S.AWARDED)
+    # 育婴师培训's award; the other awarded recruitment is the final-evaluation demo's exited term.
+    awarded = wenshang.get(state=S.AWARDED, project__name="育婴师培训")
     contract = Contract.objects.get(recruitment=awarded)
     assert contract.state == Contract.State.DRAFT
     assert contract.provider_id == awarded.awarded_application.provider_id
@@ -121,7 +122,8 @@ def test_seed_demo_gives_wenshang_contracts_with_months_of_reports(seeded):
     assert returned.review_comment and returned.versions.get().outcome == R.RETURNED
     assert reports.filter(state=R.SUBMITTED).exists()  # some wait for review
 
-    waiting = Contract.objects.get(palace=wenshang, state=Contract.State.DRAFT)
+    # The award's draft; the other draft is the final-evaluation demo's renewal (续约).
+    waiting = Contract.objects.get(palace=wenshang, state=Contract.State.DRAFT, renewal_of__isnull=True)
     assert waiting.signed_at is not None and waiting.accepted_at is None
     released = Milestone.objects.filter(contract__in=active, position=1, released_at__isnull=False).count()
     assert len(active) - 2 <= released < len(active)

@@ -8,14 +8,15 @@ from django.utils import timezone
 from contracts.demo import seed_contracts
 from core.demo import seed_core
 from evaluations.demo import seed_evaluations
+from evaluations.demo_final import seed_final_evaluations
 from evaluations.summaries import close_periods
 from procurement.demo import seed_procurement
 from procurement.demo_recruitments import seed_recruitments
 
 
 class Command(BaseCommand):
-    help = ("Create the demo palaces, logins, providers, service projects, recruitments, contracts and "
-            "service reports (idempotent).")
+    help = ("Create the demo palaces, logins, providers, service projects, recruitments, contracts, "
+            "service reports, real-time and final evaluations (idempotent).")
 
     def add_arguments(self, parser):
         parser.add_argument("--send-mail", action="store_true",
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             seed_recruitments(root)
             seed_contracts(root)
         seed_evaluations(self.stdout)
+        seed_final_evaluations(self.stdout)
         # What the scheduler would have done by now: the months whose rating window has
         # closed get their real-time summary PDF.
         self.stdout.write(f"  {close_periods(timezone.now())} (monthly summaries)")
