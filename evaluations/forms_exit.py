@@ -6,6 +6,13 @@ from django.utils.translation import gettext_lazy as _
 from .models import HandoverItem
 
 NOTE_MAX = HandoverItem._meta.get_field("note").max_length
+Kind = HandoverItem.Kind
+PLACEHOLDERS = {
+    Kind.PARTICIPANTS: _("e.g. 312 participant records: 2 binders and the spreadsheet"),
+    Kind.KEYS: _("e.g. 6 keys to rooms 201–203, 2 access cards"),
+    Kind.EQUIPMENT: _("e.g. 1 projector, 2 speakers, 40 training manuals"),
+    Kind.SESSIONS: _("e.g. 3 sessions not held (listed with dates); none, if every session was held"),
+}
 
 
 class HandoverConfirmForm(forms.Form):
@@ -25,9 +32,10 @@ class HandoverConfirmForm(forms.Form):
         note = self.fields["note"]
         if item.provider_confirmed_at is None and item.palace_confirmed_at is None:
             note.label = _("What was handed over")
-            note.widget.attrs.update(required=True, placeholder=_("e.g. 312 participant records (2 binders and "
-                                                                   "the spreadsheet), 6 keys, 2 access cards"))
+            note.widget.attrs.update(required=True, placeholder=PLACEHOLDERS[item.kind])
             note.help_text = _("Recorded with your confirmation; the other side confirms the same record.")
         else:
+            # Confirming the record above: a remark is the exception, so one line is enough.
+            note.widget = forms.TextInput(attrs={"maxlength": NOTE_MAX})
             note.label = _("Remark (optional)")
             note.help_text = _("Added to the record above, under your side's name.")
