@@ -10,6 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -303,3 +305,134 @@ def test_flag_outliers_judges_each_cell_against_its_own_median(first, second):
         assert {seat for seat, c in flagged if c == cell} == expected
         if len(values) < 3:
             assert not expected
+
+
+# --- the pages ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def client_for(client_for):
+    """Clients that read the pages in English, the msgids' language."""
+
+    def make(user=None):
+        client = client_for(user)
+        client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return make
+
+
+def page(client, seat) -> str:
+    response = client.get(reverse("evaluations:final_seat", args=[seat.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def post_sheet(client, seat, results="30", reputation="22", management="23"):
+    return client.post(reverse("evaluations:final_seat", args=[seat.pk]), {
+        "step": "score", "points_results": results, "points_reputation": reputation,
+        "points_management": management, "comment_results": "完成合同约定培训", "comment_reputation": "反馈良好",
+        "comment_management": "台账齐全"})
+
+
+def test_the_seat_declares_before_it_shows_anything_of_the_term(roles, evaluation, evaluators, client_for):
+    seat = named(roles, evaluation, evaluators[:3])[0]
+    client = client_for(evaluators[0])
+    body = page(client, seat)
+    provider = evaluation.contract.provider
+    assert "Declaration of conflicts of interest" in body and provider.name in body
+    history = reverse("evaluations:provider_history", args=[provider.pk])
+    for hidden in ("Mean monthly score", "KPI completion", history, "Score sheet"):
+        assert hidden not in body
+
+    response = client.post(reverse("evaluations:final_seat", args=[seat.pk]), {"step": "declare", "conflict": "none"})
+    assert response.status_code == 302
+    body = page(client, seat)
+    for shown in ("Mean monthly score", "KPI completion against the full-term targets", history, "Score sheet",
+                  "Service results against the contract", "(0–40)", "(0–30)"):
+        assert shown in body
+
+
+def test_the_sheet_on_the_page_is_checked_by_the_service_and_submitted_once(roles, evaluation, evaluators,
+                                                                             client_for):
+    seat = declared(roles, evaluation, evaluators[:3])[0]
+    client = client_for(evaluators[0])
+    response = post_sheet(client, seat, results="45")
+    assert response.status_code == 200
+    assert "Service results against the contract: points must be between 0 and 40." in response.content.decode()
+    assert not FinalPanelScore.objects.exists()
+
+    assert post_sheet(client, seat).status_code == 302
+    response = post_sheet(client, seat, results="10")  # the same sheet posted again from the old page
+    assert response.status_code == 302
+    body = client.get(response["Location"]).content.decode()
+    assert "Your scores are already submitted." in body
+    assert "Your scores are submitted. They stay sealed" in body
+    assert sorted(FinalPanelScore.objects.values_list("points", flat=True)) == [22, 23, 30]
+
+
+def test_no_one_sees_another_evaluators_points_before_the_panel_compiles(roles, evaluation, evaluators,
+                                                                          client_for):
+    seats = declared(roles, evaluation, evaluators[:3])
+    clients = [client_for(e) for e in evaluators[:3]]
+    admin, auditor = client_for(roles["admin"]), client_for(roles["auditor"])
+    panel = reverse("evaluations:final_panel_assign", args=[evaluation.pk])
+    post_sheet(clients[0], seats[0], "37.50", "21.25", "23.75")
+    post_sheet(clients[1], seats[1], "31.50", "24.25", "26.75")
+    # The first two sheets are in: neither the others nor the palace see the points.
+    for body in (page(clients[1], seats[1]), page(clients[2], seats[2]), admin.get(panel).content.decode(),
+                 auditor.get(panel).content.decode()):
+        assert "37.50" not in body and "21.25" not in body
+    assert "24.25" not in page(clients[0], seats[0])
+    body = admin.get(panel).content.decode()
+    assert "2 of 3 evaluators have submitted." in body and "Scores submitted" in body
+
+    post_sheet(clients[2], seats[2], "35.00", "25.00", "25.00")
+    evaluation = fresh(evaluation)
+    assert evaluation.panel_value == Decimal("34.67") + Decimal("23.50") + Decimal("25.17")
+    for body in (page(clients[0], seats[0]), admin.get(panel).content.decode()):
+        assert "37.50" in body and "24.25" in body and "83.34" in body
+
+
+def test_the_panel_page_names_the_panel_for_the_administrator_only(roles, evaluation, evaluators, foshan,
+                                                                  client_for):
+    outsider = staff(foshan, Role.EVALUATOR, "t-fs-eval")
+    panel = reverse("evaluations:final_panel_assign", args=[evaluation.pk])
+    body = client_for(roles["admin"]).get(panel).content.decode()
+    assert "Name the panel" in body and "Choose at least 3." in body
+    assert evaluators[0].get_username() in body or str(evaluators[0]) in body
+    assert str(outsider) not in body and str(roles["auditor"]) not in body
+    body = client_for(roles["auditor"]).get(panel).content.decode()
+    assert 'name="evaluators"' not in body and "has not been named yet" in body
+    assert client_for(roles["auditor"]).post(panel, {"evaluators": [e.pk for e in evaluators[:3]]}).status_code == 403
+    assert client_for(evaluators[0]).get(panel).status_code == 403
+
+    admin = client_for(roles["admin"])
+    response = admin.post(panel, {"evaluators": [e.pk for e in evaluators[:2]]})
+    assert response.status_code == 200 and "Choose at least 3 different evaluators." in response.content.decode()
+    assert not evaluation.panel.exists()
+    response = admin.post(panel, {"evaluators": [e.pk for e in evaluators[:3]]})
+    assert response.status_code == 302
+    body = admin.get(panel).content.decode()
+    assert "0 of 3 evaluators have submitted." in body and 'name="evaluators"' not in body
+
+
+def test_a_recused_evaluator_is_replaced_from_the_panel_page(roles, evaluation, evaluators, client_for):
+    seats = named(roles, evaluation, evaluators[:3])
+    client = client_for(evaluators[2])
+    response = client.post(reverse("evaluations:final_seat", args=[seats[2].pk]),
+                           {"step": "declare", "conflict": "other", "note": "与该机构负责人为同学"})
+    assert response.status_code == 302
+    assert "recused from this panel" in page(client, seats[2])
+    panel = reverse("evaluations:final_panel_assign", args=[evaluation.pk])
+    admin = client_for(roles["admin"])
+    body = admin.get(panel).content.decode()
+    assert "recused: appoint a replacement" in body and "与该机构负责人为同学" in body
+    replace = reverse("evaluations:final_panel_replace", args=[seats[2].pk])
+    assert client_for(roles["auditor"]).post(replace, {f"seat{seats[2].pk}-evaluator": evaluators[3].pk}) \
+        .status_code == 403
+    response = admin.post(replace, {f"seat{seats[2].pk}-evaluator": evaluators[3].pk})
+    assert response.status_code == 302
+    replacement = FinalPanelSeat.objects.get(replaces=seats[2])
+    assert replacement.evaluator == evaluators[3]
+    body = admin.get(panel).content.decode()
+    assert "appoint a replacement" not in body and "replaces" in body
