@@ -50,7 +50,7 @@ from .final_events import final_changed
 
 __all__ = [
     "ERR_ALREADY_CONFIRMED", "ERR_ALREADY_EXITED", "ERR_CAUSE", "ERR_CAUSE_NOT_POOR", "ERR_CAUSE_NOT_TERMINATE",
-    "ERR_EXIT_REASON", "ERR_HANDOVER_NOTE", "ERR_NOT_IN_FORCE", "exclusion_end", "exit_open", "handover_confirm",
+    "ERR_EXIT_REASON", "ERR_HANDOVER_NOTE", "ERR_NOTE_TOO_LONG", "ERR_NOT_IN_FORCE", "exclusion_end", "exit_open", "handover_confirm",
 ]
 
 DEFAULT_EXCLUSION_YEARS = 1

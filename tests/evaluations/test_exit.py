@@ -399,6 +399,16 @@ def test_a_side_confirms_an_item_once(roles, exited):
     assert item.note == "投影仪 1 台" and written() == before
 
 
+def test_a_remark_that_would_overflow_the_record_is_refused(roles, exited):
+    item = _item(exited, "equipment")
+    services.handover_confirm(actor=roles["provider_a"], item=item, note="设" * 450)
+    with pytest.raises(DomainError) as refused:
+        services.handover_confirm(actor=roles["admin"], item=item, note="备注" * 30)
+    assert str(refused.value) == zh(exit_services.ERR_NOTE_TOO_LONG, max=500)
+    item.refresh_from_db()
+    assert item.note == "设" * 450 and item.palace_confirmed_at is None
+
+
 @pytest.mark.parametrize("who", ["provider_b", "evaluator", "auditor", "other_admin"])
 def test_only_the_exited_provider_and_the_palaces_administrators_confirm(roles, exited, who):
     item = _item(exited, "participants")
