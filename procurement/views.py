@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 from core.models import Role
 from core.permissions import palace_ids
+from core.registry import page_sections
 from core.tables import FilteredTableView
 from core.viewmixins import apply_domain_error, deny_or_login
 
@@ -114,6 +115,7 @@ def provider_detail(request, pk: int):
     return TemplateResponse(request, "procurement/provider_detail.html", {
         "provider": provider, "form": form,
         "can_review": can_review_provider(request.user, provider),
+        "page_sections": page_sections("procurement.provider_detail", request, provider),
     })
 
 
@@ -226,6 +228,7 @@ def organisation(request):
     provider = selectors.provider_detail(provider.pk)
     return TemplateResponse(request, "procurement/organisation.html", {
         "provider": provider, "document_form": ProviderDocumentForm(),
+        "page_sections": page_sections("procurement.organisation", request, provider),
     })
 
 

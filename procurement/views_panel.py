@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.status import STATUS
 
 from core.errors import DomainError
+from core.registry import page_sections
 from core.viewmixins import apply_domain_error, deny_or_login
 
 from . import selectors, services
@@ -143,4 +144,5 @@ def _page(request, member: PanelMember, *, step: str, form=None):
             application.current_documents = [d for d in application.documents.all()
                                              if d.version == application.version]
     ctx["can_see_ranking"] = can_see_scores(request.user, recruitment)
+    ctx["page_sections"] = page_sections("procurement.panel_seat", request, member)
     return TemplateResponse(request, "procurement/panel/seat.html", ctx)
