@@ -9,8 +9,6 @@ after compilation, the panel's points. Each form calls one service, whose
 ``final_changed`` moves the final evaluation's workflow (evaluations/flows_final.py).
 """
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -26,7 +24,7 @@ from core.permissions import has_role
 from core.viewmixins import apply_domain_error, deny_or_login
 from procurement.permissions import can_work_panel_seat
 
-from . import services
+from . import scoring, services
 from .charts import trend_chart
 from .forms_final_panel import (
     FinalDeclarationForm,
@@ -38,13 +36,13 @@ from .forms_final_panel import (
 from .models import REVIEW_MAXIMA, FinalEvaluation, FinalPanelScore, FinalPanelSeat, ReviewCriterion
 from .permissions import can_name_final_panel
 from .selectors_dashboards import contract_score
+from .selectors_final import term_components
 from .selectors_rectification import contract_orders
 from .services import final_panel
 from .services.final_panel import panel_means
 
 PANEL_PAGE = "evaluations/final/panel_assign.html"
 SEAT_PAGE = "evaluations/final/seat.html"
-CENT = Decimal("0.01")
 STALE = gettext_lazy("This page was out of date; here is what your seat needs now.")
 
 _EVALUATION = FinalEvaluation.objects.select_related("contract__provider", "contract__project", "contract__palace")
@@ -180,17 +178,19 @@ def _status(seat: FinalPanelSeat, evaluation: FinalEvaluation) -> str:
 
 
 def _term_facts(evaluation: FinalEvaluation) -> dict:
-    """What an evaluator weighs: the term's monthly scores, KPI completion, rectification orders, red lines."""
+    """What an evaluator weighs: the term's components as the rating will read them (``term_components``),
+    the monthly scores' trend, each KPI target's delivery, the rectification orders and the red lines."""
     contract = evaluation.contract
     today = timezone.localdate()
+    found = term_components(contract)
     standing = contract_score(contract, today)
-    scored = [p.score for p in standing.trend if p.score is not None]
-    mean = (sum(scored) / len(scored)).quantize(CENT, rounding=ROUND_HALF_UP) if scored else None
     return {
-        "mean": mean, "months_scored": len(scored),
+        "mean": found[scoring.PERIOD_SCORES], "kpi_completion": found[scoring.KPI],
+        "satisfaction": found[scoring.SATISFACTION], "failed_orders": found["failed_orders"],
+        "months_scored": sum(p.score is not None for p in standing.trend),
         "chart": trend_chart(standing.trend, title=_("Monthly score over the term")) if standing.trend else "",
         "kpi": kpi_progress(contract, today), "orders": contract_orders(contract),
-        "failed_orders": standing.failed_orders, "red_lines": standing.red_lines,
+        "red_lines": standing.red_lines,
     }
 
 
