@@ -13,6 +13,7 @@ class EvaluationsConfig(AppConfig):
             receivers,  # noqa: F401  (report scores and the milestone conditions)
             sections,  # noqa: F401  (rating links on the report page, the provider's rating panel)
             sections_exit,  # noqa: F401  (the exit on a terminated contract's page)
+            sections_final,  # noqa: F401  (the final evaluation on the contract's page)
             sections_history,  # noqa: F401  (the provider's track record on procurement's pages)
             sections_inspections,  # noqa: F401  (contract page section, evidence downloads)
             sections_rectification,  # noqa: F401  (orders on the contract page, document access)

@@ -67,6 +67,8 @@ from .tables_final import FinalEvaluationTable, rating_chip
 TEMPLATES = "evaluations/final/"
 State = FinalEvaluation.State
 
+ERR_NO_APPEAL = gettext_lazy("There is no appeal to decide: the provider has not appealed the proposed rating.")
+
 
 def _day(value) -> str:
     if value is None:
@@ -275,8 +277,7 @@ def _trail(ev: FinalEvaluation) -> list[dict]:
             "name": _name(appeal.lodged_by)}})
         if appeal.decided_at:
             rows.append({"at": appeal.decided_at, "text": _("Appeal decided by %(name)s: %(decision)s.") % {
-                "name": _name(appeal.decided_by), "decision": appeal.get_decision_display()},
-                "bad": False})
+                "name": _name(appeal.decided_by), "decision": appeal.get_decision_display()}})
     if ev.signed_off_at:
         rows.append({"at": ev.signed_off_at, "text": _("Signed off by %(name)s.") % {"name": _name(ev.signed_off_by)}})
     if ev.confirmed_at:
@@ -312,7 +313,7 @@ def _url(name: str, pk: int) -> str | None:
         return None
 
 
-def _page(request, ev: FinalEvaluation, *, decide_form=None, status: int = 200):
+def _page(request, ev: FinalEvaluation, *, decide_form=None):
     user = request.user
     contract = ev.contract
     today = timezone.localdate()
@@ -373,7 +374,7 @@ def _page(request, ev: FinalEvaluation, *, decide_form=None, status: int = 200):
         ctx["panel_url"] = _url("evaluations:final_panel_assign", ev.pk)
     seat = next((s for s in ev.panel.all() if s.evaluator_id == user.pk), None) if not party else None
     ctx["seat_url"] = _url("evaluations:final_seat", seat.pk) if seat else None
-    return TemplateResponse(request, TEMPLATES + "detail.html", ctx, status=status)
+    return TemplateResponse(request, TEMPLATES + "detail.html", ctx)
 
 
 def final_detail(request, pk: int):
@@ -451,7 +452,7 @@ def final_appeal_decide(request, pk: int):
     ev = _for_page(pk)
     appeal = getattr(ev, "appeal", None)
     if appeal is None or not can_decide_appeal(request.user, ev):
-        messages.error(request, str(services.ERR_APPEAL_DECIDED if appeal else services.ERR_NOT_PROPOSED))
+        messages.error(request, str(services.ERR_APPEAL_DECIDED if appeal else ERR_NO_APPEAL))
         return _to_page(ev)
     form = AppealDecisionForm(request.POST)
     if form.is_valid():

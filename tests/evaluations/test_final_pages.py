@@ -96,6 +96,11 @@ def test_while_the_panel_works_the_provider_sees_only_that_it_is_under_way(roles
         staff_body = detail(client_for(roles["admin"]), ev)
         assert "0 of 3 evaluators have submitted their scores" in staff_body
         assert reverse("evaluations:final_panel_assign", args=[ev.pk]) in staff_body
+        # The contract's page leads to it, without a rating yet.
+        contract_page = client_for(roles["provider_a"]).get(
+            reverse("contracts:contract_detail", args=[ev.contract_id])).content.decode()
+        assert reverse("evaluations:final_detail", args=[ev.pk]) in contract_page
+        assert "Proposed rating" not in contract_page
         # The table says the same: under way, no rating.
         rows = client_for(roles["provider_a"]).get(reverse("evaluations:final_list")).content.decode()
         assert ev.contract.number in rows and "Panel review" in rows
@@ -111,6 +116,9 @@ def test_each_role_reads_the_proposed_rating_and_only_the_provider_may_appeal(ro
         assert "2026-12-15" in body and "5 working days left after today" in body
         assert reverse("evaluations:final_appeal", args=[proposed.pk]) in body
         assert "hz-chart" in body  # the term's monthly scores
+        contract_page = client_for(roles["provider_a"]).get(
+            reverse("contracts:contract_detail", args=[proposed.contract_id])).content.decode()
+        assert reverse("evaluations:final_detail", args=[proposed.pk]) in contract_page and "38.57" in contract_page
 
         admin = detail(client_for(roles["admin"]), proposed)
         assert "The provider may appeal until 2026-12-15; after that an administrator signs the rating off" in admin
