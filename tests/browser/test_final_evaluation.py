@@ -135,4 +135,7 @@ def test_the_provider_appeals_and_two_administrators_make_the_poor_rating_final(
     provider.goto(live_server.url + reverse("evaluations:final_list"))
     assert ev.contract.number in provider.locator("table").inner_text()
     screenshot(provider, "final-10-provider-list-phone")
+    provider.goto(live_server.url + reverse("contracts:contract_detail", args=[ev.contract_id]))
+    assert provider.locator(f"#final-evaluation a[href$='{reverse('evaluations:final_detail', args=[ev.pk])}']").count()
+    screenshot(provider, "final-11-provider-contract-phone")
     assert not provider.bad_responses, provider.bad_responses
