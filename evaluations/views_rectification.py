@@ -31,7 +31,7 @@ from . import services
 from .filters import OrderFilter
 from .flows import order_process
 from .forms_rectification import OrderResponseForm, ReinspectionForm, TerminationDecisionForm
-from .models import RectificationOrder, TerminationReview
+from .models import Exit, RectificationOrder, TerminationReview
 from .permissions import (
     can_decide_termination,
     can_reinspect_order,
@@ -274,8 +274,9 @@ def order_reinspect(request, pk: int):
 
 def _review_status(review: TerminationReview, *, decider: bool) -> str:
     if review.decision == TerminationReview.Decision.TERMINATE:
-        return _("Decided on %(date)s: terminate the contract early. The decision and its reason are recorded; "
-                 "the early termination proceeds through the final evaluation and exit.") % {
+        return _("Decided on %(date)s: terminate the contract early. The contract was terminated the same day and "
+                 "the provider exits (退出合作): excluded from the palace's recruitments, its last payment "
+                 "withheld, the handover to complete and the service drafted for re-tender.") % {
             "date": _day(timezone.localtime(review.decided_at))}
     if review.decision == TerminationReview.Decision.CONTINUE:
         return _("Decided on %(date)s: the contract continues. Another failed order in the term will ask for a "
@@ -283,7 +284,9 @@ def _review_status(review: TerminationReview, *, decider: bool) -> str:
     if decider:
         return _("The contract has failed %(count)d rectification orders in its term. Decide whether to terminate "
                  "it early or let it continue, and give the reason: it is recorded with the decision and shown "
-                 "to the provider.") % {"count": len(review.failed_orders.all())}
+                 "to the provider. Terminating ends the contract at once: the provider exits and is excluded from "
+                 "the palace's recruitments, the last payment is withheld and the service is drafted for "
+                 "re-tender.") % {"count": len(review.failed_orders.all())}
     return _("Waiting for the palace's administrator to decide whether to terminate the contract early.")
 
 
@@ -320,6 +323,7 @@ def termination_review(request, pk: int):
         o.reason = reason_text(o)
     return TemplateResponse(request, REVIEW_PAGE, {
         "review": review, "contract": review.contract, "orders": orders, "staff": staff,
+        "exit": Exit.objects.filter(termination_review=review).first(),
         "status": _review_status(review, decider=decider),
         "form": (form or TerminationDecisionForm()) if decider else None,
         "page_title": _("Termination review · %(contract)s") % {"contract": review.contract.number},
