@@ -21,8 +21,8 @@ service project        provider                      what happened
                                                      year), the handover half confirmed, and the
                                                      **re-tender drafted** from the old notice for
                                                      ws-admin to set its dates and publish
-困难职工家政帮扶服务    汶上县家政服务协会             more visits than agreed, high ratings: proposed
-                                                     良好; the provider's appeal showed home visits left
+困难职工家政帮扶服务    汶上县家政服务协会             ahead of schedule, high ratings: proposed 良好;
+                                                     the provider's appeal showed home visits left
                                                      out of the count, and ws-admin **adjusted** it to
                                                      90.50, **优秀**; signed off, the last 30% paid,
                                                      and **renewed** for the next term without
