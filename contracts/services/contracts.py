@@ -85,10 +85,10 @@ def _lock(contract: Contract) -> Contract:
     return Contract.objects.select_for_update().select_related("palace", "provider", "project").get(pk=contract.pk)
 
 
-def _next_number(palace_id: int) -> str:
+def _next_number(palace_id: int, when: datetime | None = None) -> str:
     # Locking the palace row serialises numbering across concurrent awards and renewals.
     palace = Palace.objects.select_for_update().get(pk=palace_id)
-    prefix = f"{palace.code.upper()}-HT-{timezone.localdate():%Y}-"
+    prefix = f"{palace.code.upper()}-HT-{timezone.localdate(when):%Y}-"
     return f"{prefix}{Contract.objects.filter(number__startswith=prefix).count() + 1:03d}"
 
 
@@ -373,7 +373,7 @@ def contract_renew(*, actor: User, contract: Contract, now: datetime | None = No
         raise DomainError(ERR_NOT_RENEWABLE)
     starts_on = contract.ends_on + timedelta(days=1)
     new = Contract.objects.create(
-        number=_next_number(contract.palace_id), palace=contract.palace, provider=contract.provider,
+        number=_next_number(contract.palace_id, now), palace=contract.palace, provider=contract.provider,
         project=contract.project, amount=contract.amount, term_months=contract.term_months, starts_on=starts_on,
         ends_on=add_months(starts_on, contract.term_months) - timedelta(days=1),
         report_schedule=contract.report_schedule, renewal_of=contract, created_by=actor)
