@@ -16,7 +16,7 @@ def can_manage_evaluation(user: AnyUser, palace_id: int) -> bool:
 
 
 def can_assign_inspection(user: AnyUser, contract: Contract) -> bool:
-    return contract.state in (Contract.State.ACTIVE, Contract.State.RECTIFICATION) and has_role(
+    return contract.state in Contract.IN_FORCE and has_role(
         user, contract.palace_id, Role.ADMIN)
 
 
@@ -34,7 +34,7 @@ def can_submit_inspection(user: AnyUser, inspection: Inspection) -> bool:
 
 
 def can_record_red_line(user: AnyUser, contract: Contract) -> bool:
-    return contract.state in (Contract.State.ACTIVE, Contract.State.RECTIFICATION) and has_role(
+    return contract.state in Contract.IN_FORCE and has_role(
         user, contract.palace_id, Role.EVALUATOR, Role.ADMIN)
 
 

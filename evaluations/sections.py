@@ -57,7 +57,7 @@ def provider_rating_panels(user) -> list[HomePanel]:
         return []
     today = timezone.localdate()
     activities = list(Activity.objects.filter(
-        contract__provider=provider, contract__state__in=(Contract.State.ACTIVE, Contract.State.RECTIFICATION),
+        contract__provider=provider, contract__state__in=Contract.IN_FORCE,
         date__range=(today - timedelta(days=RATING_WINDOW_DAYS), today),
     ).annotate(ratings_count=Count("ratings")).order_by("-date", "-pk")[:PANEL_ACTIVITIES])
     if not activities:

@@ -30,7 +30,7 @@ from .services.period import month_of, weights_for
 from .services.rectification import FAILED_ORDERS_FOR_REVIEW
 
 # A contract is in force from the provider's acceptance until it is completed or terminated.
-IN_FORCE = (Contract.State.ACTIVE, Contract.State.RECTIFICATION, Contract.State.FINAL_EVALUATION)
+IN_FORCE = Contract.IN_FORCE
 DEADLINE_HORIZON_WORKING_DAYS = 5
 STANDINGS = ("red", "amber", "green", "none")  # worst first: the board's default order
 INDICATOR_LABELS = {

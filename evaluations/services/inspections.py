@@ -145,7 +145,7 @@ def inspection_submit(*, actor: User, inspection: Inspection, items: Mapping[int
         raise NotPermitted
     if inspection.state != Inspection.State.ASSIGNED:
         raise DomainError(ERR_INSPECTION_DONE)
-    if inspection.order_id is None and contract.state not in (Contract.State.ACTIVE, Contract.State.RECTIFICATION):
+    if inspection.order_id is None and contract.state not in Contract.IN_FORCE:
         raise DomainError(ERR_CONTRACT_NOT_IN_FORCE)
     checklist_items = list(inspection.checklist.items.all())
     if set(items) != {i.pk for i in checklist_items} or any(

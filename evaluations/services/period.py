@@ -32,7 +32,9 @@ from contracts.services import add_months
 from .. import scoring
 from ..models import IndicatorWeights, Inspection, PeriodScore, Rating, RectificationOrder, RedLine
 
-IN_FORCE = (Contract.State.ACTIVE, Contract.State.RECTIFICATION)
+# A failing month issues an order only before the final evaluation opens: in the last 30 days
+# there is no time left to put it right, and the term's record goes to the final evaluation.
+ORDERS_ISSUED_IN = (Contract.State.ACTIVE, Contract.State.RECTIFICATION)
 
 
 def month_of(day: date) -> date:
@@ -154,7 +156,7 @@ def period_settle(period: PeriodScore, result: scoring.PeriodResult, *, red_line
         from ..documents import issue_monthly_summary
 
         transaction.on_commit(lambda: issue_monthly_summary(period=period), robust=True)
-    if result.failed and period.contract.state in IN_FORCE and _order_due(period, result, red_line):
+    if result.failed and period.contract.state in ORDERS_ISSUED_IN and _order_due(period, result, red_line):
         from .rectification import order_issue_for_period
 
         order_issue_for_period(period=period, result=result, red_line=red_line, actor=actor, now=now)

@@ -60,7 +60,7 @@ def rating_problem(link: RatingLink | None, now: datetime) -> str:
         return str(ERR_NOT_YET)
     if activity.date < today - timedelta(days=RATING_WINDOW_DAYS):
         return str(ERR_TOO_OLD % {"days": RATING_WINDOW_DAYS})
-    if activity.contract.state not in (Contract.State.ACTIVE, Contract.State.RECTIFICATION):
+    if activity.contract.state not in Contract.IN_FORCE:
         return str(ERR_CLOSED)
     return ""
 

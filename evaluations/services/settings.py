@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contracts.models import Contract
 from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import Palace, User
@@ -20,7 +21,7 @@ from ..models import (
     RectificationOrder,
 )
 from ..permissions import can_manage_evaluation, can_manage_final_weights
-from .period import IN_FORCE, month_of, period_apply
+from .period import month_of, period_apply
 
 ERR_WEIGHT_RANGE = _("Each weight is a whole number from 0 to 100.")
 ERR_WEIGHTS_SUM = _("The weights add up to %(total)s; they must add up to 100.")
@@ -63,7 +64,7 @@ def weights_update(*, actor: User, palace_id: int, inspections: int, reports: in
                  after=values)
 
     month = month_of(timezone.localdate(now))
-    periods = list(PeriodScore.objects.filter(contract__palace_id=palace_id, contract__state__in=IN_FORCE,
+    periods = list(PeriodScore.objects.filter(contract__palace_id=palace_id, contract__state__in=Contract.IN_FORCE,
                                               month=month).select_related("contract").order_by("pk"))
     issued_before = set(RectificationOrder.objects.filter(period__in=periods).values_list("pk", flat=True))
     for period in periods:
