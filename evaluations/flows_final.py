@@ -233,6 +233,11 @@ def open_task(evaluation: FinalEvaluation, node: str) -> Task | None:
 def follow_final(sender, evaluation: FinalEvaluation, **kwargs) -> None:
     """Bring the evaluation's process up to date with the evaluation and its panel."""
     process = final_process(evaluation)
+    if evaluation.state == State.CANCELLED:
+        # An early termination overtook the evaluation: its open tasks leave every inbox.
+        if process is not None and process.status == PROCESS.NEW:
+            FinalEvaluationFlow.instance.cancel(process)
+        return
     if process is None:
         process = FinalEvaluationFlow.start.run(evaluation=evaluation)
     if process.status != PROCESS.NEW:

@@ -160,6 +160,10 @@ def _status(ev: FinalEvaluation, *, user, party: bool, admin: bool, window: dict
             total, rating: str, seats: tuple[int, int]) -> str:
     """One paragraph on where the evaluation stands and what happens next, for this viewer."""
     contract = ev.contract
+    if ev.state == State.CANCELLED:
+        return _("Ended unrated: the contract was terminated early on %(date)s, after its termination review, "
+                 "and the provider exits (退出合作). The exit, not a rating, closes this term.") % {
+            "date": _day(contract.ended_at)}
     if ev.state == State.PANEL:
         if party:
             return _("The palace is evaluating your contract's term: a panel of evaluators reviews the service, and "
@@ -244,6 +248,8 @@ def _status(ev: FinalEvaluation, *, user, party: bool, admin: bool, window: dict
 def _steps(ev: FinalEvaluation, rating: str) -> list[dict]:
     """The progress bar: each step done, current or to come; the second confirmation only for a 差."""
     order = [State.PANEL, State.PROPOSED, State.APPEALED, State.SIGN_OFF, State.CONFIRMING, State.FINAL]
+    if ev.state not in order:  # ended unrated by an early termination: no progress to show
+        return []
     at = order.index(ev.state)
     appeal = getattr(ev, "appeal", None)
     steps = [

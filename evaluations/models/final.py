@@ -76,6 +76,8 @@ class FinalEvaluation(models.Model):
         SIGN_OFF = "sign_off", _("Awaiting sign-off")
         CONFIRMING = "confirming", _("Awaiting a second confirmation")
         FINAL = "final", _("Final")
+        # An early termination (TerminationReview) ended the contract before the rating was final.
+        CANCELLED = "cancelled", _("Ended by early termination")
 
     class Outcome(models.TextChoices):
         PENDING = "", _("Not decided")
@@ -168,6 +170,11 @@ class FinalEvaluation(models.Model):
 
     @state.transition(source=[State.SIGN_OFF, State.CONFIRMING], target=State.FINAL)
     def finalise(self):
+        pass
+
+    @state.transition(source=[State.PANEL, State.PROPOSED, State.APPEALED, State.SIGN_OFF, State.CONFIRMING],
+                      target=State.CANCELLED)
+    def cancel(self):
         pass
 
 

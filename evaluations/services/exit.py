@@ -174,6 +174,7 @@ def exit_open(*, actor: User, contract: Contract, reason: str, final_evaluation:
                                 termination_review=termination_review, reason=reason, exclusion=exclusion,
                                 withheld_milestone=milestone, retender=retender, created_by=actor, created_at=now)
     HandoverItem.objects.bulk_create([HandoverItem(exit=exit_, kind=kind) for kind in HandoverItem.Kind.values])
+    overtaken = _cancel_open_evaluation(contract, termination_review, actor)
 
     audit.record(actor=actor, action="exit.opened", obj=exit_, palace=contract.palace_id, before=before, after={
         "state": contract.state, "ended_at": contract.ended_at, "end_reason": contract.end_reason,
@@ -202,9 +203,31 @@ def exit_open(*, actor: User, contract: Contract, reason: str, final_evaluation:
     notify(_admins(contract.palace_id), subject=subject,
            body=body + "\n" + str(_("The re-tender %(retender)s is drafted: review and publish it.") % {
                "retender": retender.number}), url=url)
-    if final_evaluation is not None:
-        final_changed.send(sender=FinalEvaluation, evaluation=final_evaluation)
+    for evaluation in (final_evaluation, overtaken):
+        if evaluation is not None:
+            final_changed.send(sender=FinalEvaluation, evaluation=evaluation)
     return exit_
+
+
+def _cancel_open_evaluation(contract: Contract, termination_review: TerminationReview | None,
+                            actor: User) -> FinalEvaluation | None:
+    """An early termination in the term's last 30 days ends its final evaluation unrated.
+
+    The panel's and the appeal's work stops (the workflow follows ``final_changed``); the
+    exit, not a rating, is the term's outcome.
+    """
+    if termination_review is None:
+        return None
+    evaluation = (FinalEvaluation.objects.select_for_update().filter(contract=contract)
+                  .exclude(state__in=[FinalEvaluation.State.FINAL, FinalEvaluation.State.CANCELLED]).first())
+    if evaluation is None:
+        return None
+    before = audit.snapshot(evaluation, ["state"])
+    evaluation.cancel()
+    evaluation.save(update_fields=["state"])
+    audit.record(actor=actor, action="final_evaluation.cancelled", obj=evaluation, palace=contract.palace_id,
+                 before=before, after={"state": evaluation.state, "termination_review": termination_review.pk})
+    return evaluation
 
 
 @transaction.atomic
