@@ -20,6 +20,7 @@ evaluation, then the seat, writes one audit event and sends ``final_changed``.
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
@@ -140,7 +141,8 @@ def final_panel_assign(*, actor: User, evaluation: FinalEvaluation, evaluators: 
 
 
 @transaction.atomic
-def final_panel_declare(*, actor: User, seat: FinalPanelSeat, conflict: str, note: str = "") -> FinalPanelSeat:
+def final_panel_declare(*, actor: User, seat: FinalPanelSeat, conflict: str, note: str = "",
+                        now: datetime | None = None) -> FinalPanelSeat:
     """回避: the evaluator declares a conflict of interest with the provider, or none.
 
     Any conflict recuses the evaluator, and the palace's administrators are asked to
@@ -161,7 +163,7 @@ def final_panel_declare(*, actor: User, seat: FinalPanelSeat, conflict: str, not
     else:
         seat.declare_clear()
     seat.conflict, seat.conflict_note = conflict, note.strip()[:500]
-    seat.declared_at = timezone.now()
+    seat.declared_at = now or timezone.now()
     seat.save()
     audit.record(actor=actor, action="final_panel.recused" if recused else "final_panel.declared", obj=seat,
                  palace=evaluation.contract.palace_id, before=before,
@@ -201,8 +203,8 @@ def _points(value) -> Decimal | None:
 
 
 @transaction.atomic
-def final_panel_submit(*, actor: User, seat: FinalPanelSeat,
-                       scores: Mapping[str, tuple[Decimal, str]]) -> FinalPanelSeat:
+def final_panel_submit(*, actor: User, seat: FinalPanelSeat, scores: Mapping[str, tuple[Decimal, str]],
+                       now: datetime | None = None) -> FinalPanelSeat:
     """Submit the seat's whole sheet: points and a comment on every review criterion. Sealed.
 
     No evaluator sees another's points before the panel compiles. A second submission (a
@@ -234,17 +236,18 @@ def final_panel_submit(*, actor: User, seat: FinalPanelSeat,
     FinalPanelScore.objects.bulk_create(rows)
     before = audit.snapshot(seat, ["state"])
     seat.submit()
-    seat.submitted_at = timezone.now()
+    seat.submitted_at = now or timezone.now()
     seat.save()
     audit.record(actor=actor, action="final_panel.submitted", obj=seat, palace=evaluation.contract.palace_id,
                  before=before, after={"state": seat.state,
                                        "scores": {r.criterion: r.points for r in rows}})
-    _changed(_after_submission(evaluation))
+    _changed(_after_submission(evaluation, now))
     return seat
 
 
 @transaction.atomic
-def final_panel_justify(*, actor: User, seat: FinalPanelSeat, justifications: Mapping[int, str]) -> FinalPanelSeat:
+def final_panel_justify(*, actor: User, seat: FinalPanelSeat, justifications: Mapping[int, str],
+                        now: datetime | None = None) -> FinalPanelSeat:
     """The evaluator explains each score flagged as an outlier (keyed by score id); the sheet counts again."""
     evaluation, seat = _lock_seat(seat)
     if not can_work_panel_seat(actor, seat):
@@ -258,11 +261,11 @@ def final_panel_justify(*, actor: User, seat: FinalPanelSeat, justifications: Ma
     seat.save()
     audit.record(actor=actor, action="final_panel.justified", obj=seat, palace=evaluation.contract.palace_id,
                  before=before, after={"state": seat.state, "justifications": written})
-    _changed(_after_submission(evaluation))
+    _changed(_after_submission(evaluation, now))
     return seat
 
 
-def _after_submission(evaluation: FinalEvaluation) -> FinalEvaluation:
+def _after_submission(evaluation: FinalEvaluation, now: datetime | None = None) -> FinalEvaluation:
     """When the whole panel is in, flag outliers; compile when none is unexplained. Returns the evaluation as now."""
     seats = list(panels.active_seats(evaluation.panel).select_related("evaluator"))
     if not panels.panel_in(seats, evaluation.panel_size):
@@ -278,7 +281,7 @@ def _after_submission(evaluation: FinalEvaluation) -> FinalEvaluation:
             % {"number": evaluation.contract.number},
             url_of=_seat_url)
         return evaluation
-    return _compile(evaluation, scores)
+    return _compile(evaluation, scores, now)
 
 
 def panel_means(scores: Sequence[FinalPanelScore]) -> dict[str, Decimal]:
@@ -289,7 +292,7 @@ def panel_means(scores: Sequence[FinalPanelScore]) -> dict[str, Decimal]:
     return {c: scoring.criterion_mean(points[c]) for c in ReviewCriterion.values}
 
 
-def _compile(evaluation: FinalEvaluation, scores: Sequence[FinalPanelScore]) -> FinalEvaluation:
+def _compile(evaluation: FinalEvaluation, scores: Sequence[FinalPanelScore], now: datetime | None) -> FinalEvaluation:
     """Write ``panel_value`` (the sum of the criterion means, out of 100) and hand over to the rating."""
     means = panel_means(scores)
     evaluation.panel_value = sum(means.values(), Decimal(0))
@@ -298,7 +301,7 @@ def _compile(evaluation: FinalEvaluation, scores: Sequence[FinalPanelScore]) -> 
                  after={"panel_value": evaluation.panel_value, "means": means})
     from .final import final_panel_compiled  # the rating's side; it imports nothing of the panel
 
-    return final_panel_compiled(evaluation=evaluation)
+    return final_panel_compiled(evaluation=evaluation, now=now)
 
 
 __all__ = ["final_panel_assign", "final_panel_declare", "final_panel_justify", "final_panel_replace",
