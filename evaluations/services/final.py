@@ -141,7 +141,13 @@ def opens_on(contract: Contract):
 
 
 def final_rating_of(contract: Contract) -> str | None:
-    """The contract's final rating once final, else None (registered with contracts.conditions)."""
+    """The contract's final rating once final, else None (registered with contracts.conditions).
+
+    No query when the caller has loaded ``contract.final_evaluation`` already.
+    """
+    if Contract.final_evaluation.is_cached(contract):
+        evaluation = getattr(contract, "final_evaluation", None)
+        return evaluation.rating or None if evaluation is not None and evaluation.state == State.FINAL else None
     rating = FinalEvaluation.objects.filter(contract_id=contract.pk, state=State.FINAL).values_list(
         "rating", flat=True).first()
     return rating or None

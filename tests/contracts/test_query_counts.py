@@ -35,7 +35,9 @@ def on_day():
 # memberships and provider link, and the shell's unread-notification count (read twice). The bounds
 # leave room for a read or two more in the shell, never one per row.
 TABLE_QUERIES = 13
-DETAIL_QUERIES = 19  # 13 of its own, 6 for the sections evaluations adds (score, inspections, orders)
+# 13 of its own; 8 for what evaluations adds: the sections (score, inspections, orders, final evaluation)
+# and the final payment's condition, which reads the final rating.
+DETAIL_QUERIES = 21
 REPORT_QUERIES = 12
 CATEGORIES = ["training", "culture", "sports"]
 

@@ -386,7 +386,7 @@ def test_the_window_closes_on_its_own_and_the_administrators_are_asked_to_sign_o
 # --- sign-off ----------------------------------------------------------------------------------------
 
 def test_a_good_rating_is_final_at_sign_off_with_its_report_and_the_last_payment_unlocked(
-        roles, parties, reports, django_capture_on_commit_callbacks):
+        roles, parties, reports, django_capture_on_commit_callbacks, django_assert_num_queries):
     evaluation = proposed_evaluation(**parties)
     last = Milestone.objects.get(contract=evaluation.contract, condition=Milestone.Condition.FINAL_RATING)
     assert milestone_problem(last) == "The final evaluation has not rated this contract yet."
@@ -409,6 +409,9 @@ def test_a_good_rating_is_final_at_sign_off_with_its_report_and_the_last_payment
     assert any("89.33" in s for s in subjects(roles["provider_a"]))
     last.refresh_from_db()
     assert milestone_problem(last) == ""
+    loaded = Contract.objects.select_related("final_evaluation").get(pk=evaluation.contract_id)
+    with django_assert_num_queries(0):
+        assert final.final_rating_of(loaded) == "good"
 
     with pytest.raises(DomainError) as exc:
         services.final_sign_off(actor=roles["admin"], evaluation=evaluation, now=after_window(evaluation))
@@ -435,6 +438,8 @@ def test_a_poor_rating_signed_off_without_the_second_confirmation_is_not_final(r
     assert evaluation.rating == "" and evaluation.total is None and evaluation.finalised_at is None
     assert reports == []
     assert final.final_rating_of(evaluation.contract) is None
+    assert final.final_rating_of(Contract.objects.select_related("final_evaluation").get(
+        pk=evaluation.contract_id)) is None
     assert Contract.objects.get(pk=evaluation.contract_id).state == Contract.State.FINAL_EVALUATION
     assert any("Confirm the final rating" in s for s in subjects(second))
     assert not any("Confirm the final rating" in s for s in subjects(roles["admin"]))
