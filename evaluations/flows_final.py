@@ -98,7 +98,7 @@ def _admin_task(view, title):
 class FinalEvaluationFlow(flow.Flow):
     """Final evaluation"""
 
-    process_title = _("Final evaluation")
+    process_title = _("Final evaluation workflow")
     process_description = _("The panel review of a contract's term, the proposed rating and its appeal window, "
                             "the appeal's decision, the sign-off and, for a 差, a second administrator's "
                             "confirmation.")

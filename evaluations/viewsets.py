@@ -1,10 +1,11 @@
-"""Real-time evaluation and rectification in the UI shell.
+"""Evaluation in the UI shell: real-time evaluation and rectification, the final evaluation, exit.
 
 Administrators see the standing of every contract, assign inspections, keep the
 checklists and weights, and decide termination reviews; evaluators work through their
 inbox of inspections and re-inspections and record red lines; providers see their own
 scores and answer rectification orders. The order page is shared, each viewer seeing
-the step that is theirs.
+the step that is theirs. At the end of a term the final evaluation (its panel review,
+appeal and sign-off), the exit with its handover, and each provider's history live here too.
 """
 
 from django.urls import path
@@ -43,7 +44,7 @@ def _staff_or_provider(user):
 
 
 class EvaluationsApp(HezuoApplication):
-    title = _("Real-time evaluation")
+    title = _("Evaluation and exit")
     icon = "fact_check"
     app_name = "evaluations"
     permission = staticmethod(_staff_or_provider)
