@@ -1,10 +1,16 @@
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from core.models import Role
 
 from .factories import PalaceFactory, ProviderFactory, provider_user, staff
 from .test_i18n import compiled_catalogue  # noqa: F401  (compiles the .mo once per session for every test)
+
+# Hypothesis's per-example deadline (200 ms) fails correct examples on a loaded CI worker; the
+# properties assert arithmetic, not speed (timings belong in benchmarks).
+hypothesis_settings.register_profile("hezuo", deadline=None)
+hypothesis_settings.load_profile("hezuo")
 
 
 @pytest.fixture(autouse=True)

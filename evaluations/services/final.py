@@ -268,11 +268,11 @@ def final_panel_compiled(*, evaluation: FinalEvaluation, now: datetime | None = 
                         "rating": evaluation.proposed_rating, "appeal_deadline": evaluation.appeal_deadline})
     with translation.override(settings.LANGUAGE_CODE):
         body = breakdown_text(final_breakdown(evaluation))
-    notify(_provider_users(contract), subject=_(
-        "Proposed final rating of contract %(number)s: %(rating)s, %(total)s points; you may appeal until "
-        "%(date)s") % {"number": contract.number, "rating": _label(evaluation.proposed_rating),
-                       "total": f"{result.total:.2f}", "date": f"{evaluation.appeal_deadline:%Y-%m-%d}"},
-        body=body, url=_page(evaluation))
+        subject = str(_("Proposed final rating of contract %(number)s: %(rating)s, %(total)s points; you may appeal "
+                        "until %(date)s") % {"number": contract.number, "rating": _label(evaluation.proposed_rating),
+                                             "total": f"{result.total:.2f}",
+                                             "date": f"{evaluation.appeal_deadline:%Y-%m-%d}"})
+    notify(_provider_users(contract), subject=subject, body=body, url=_page(evaluation))
     _changed(evaluation)
     return evaluation
 

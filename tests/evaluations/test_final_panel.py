@@ -13,13 +13,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import DomainError, NotPermitted
 from core.models import AuditEvent, Notification, Role
 from evaluations import services
-from evaluations.models import FinalEvaluation, FinalPanelScore, FinalPanelSeat
+from evaluations.models import FinalEvaluation, FinalPanelScore, FinalPanelSeat, ReviewCriterion
 from evaluations.services import final_panel
 from evaluations.services.final import final_evaluation_open
 from evaluations.services.final_events import final_changed
@@ -129,7 +130,8 @@ def test_a_conflict_recuses_and_a_replacement_takes_the_seat(roles, evaluation, 
                                            note="2024 年曾任该机构兼职讲师")
     assert recused.state == FinalPanelSeat.State.RECUSED
     assert (recused.conflict, recused.conflict_note) == ("employment", "2024 年曾任该机构兼职讲师")
-    ask = Notification.objects.get(recipient=roles["admin"], subject__contains="appoint a replacement")
+    ask = Notification.objects.get(recipient=roles["admin"], subject__contains=gettext(
+        "%(name)s recused from the final review of %(number)s; appoint a replacement").split("%(number)s")[-1])
     assert ask.url.endswith(f"/final/{evaluation.pk}/panel/")
     with pytest.raises(DomainError) as refused:
         services.final_panel_submit(actor=evaluators[2], seat=recused, scores=sheet(30, 20, 20))
@@ -171,10 +173,10 @@ def test_a_conflict_recuses_and_a_replacement_takes_the_seat(roles, evaluation, 
 def test_a_sheet_scores_every_criterion_within_its_maximum(roles, evaluation, evaluators):
     seat = declared(roles, evaluation, evaluators[:3])[0]
     for scores, message in (
-            (sheet(41, 20, 20), final_panel.ERR_SCORE_RANGE % {"criterion": "Service results against the contract",
+            (sheet(41, 20, 20), final_panel.ERR_SCORE_RANGE % {"criterion": ReviewCriterion.RESULTS.label,
                                                                "max": "40"}),
             (sheet(30, -1, 20), final_panel.ERR_SCORE_RANGE % {
-                "criterion": "Workers' reputation and participation", "max": "30"}),
+                "criterion": ReviewCriterion.REPUTATION.label, "max": "30"}),
             ({"results": (Decimal(30), ""), "reputation": (Decimal(20), "")}, final_panel.ERR_SCORE_MISSING),
     ):
         with pytest.raises(DomainError) as refused:
@@ -223,7 +225,9 @@ def test_an_outlier_score_needs_a_justification_before_the_panel_compiles(roles,
     assert seat.state == FinalPanelSeat.State.JUSTIFYING
     flagged = FinalPanelScore.objects.get(is_outlier=True)
     assert (flagged.seat_id, flagged.criterion) == (seat.pk, "results")
-    assert Notification.objects.filter(recipient=evaluators[2], subject__contains="Justify your outlier scores",
+    asked = gettext("Justify your outlier scores for the final review of %(number)s") % {
+        "number": evaluation.contract.number}
+    assert Notification.objects.filter(recipient=evaluators[2], subject=asked,
                                        url__endswith=f"/final/seats/{seat.pk}/").exists()
     assert fresh(evaluation).panel_value is None
 
