@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
 from contracts.permissions import is_party
+from core.models import Role
 from core.permissions import has_role
 from core.registry import PageSection, register_file_policy, register_page_section
 
@@ -56,6 +57,9 @@ def evidence_file_policy(user, stored_file) -> bool | None:
         contract = evidence.appeal.evaluation.contract
     if not user.is_authenticated:
         return False
+    if evidence.appeal_id is not None and not (user.is_superuser or is_party(user, contract)):
+        # An appeal is the administrators' and auditors' to read, not every evaluator's.
+        return has_role(user, contract.palace_id, Role.ADMIN, Role.AUDITOR)
     if user.is_superuser or has_role(user, contract.palace_id):
         return True
     if not is_party(user, contract):

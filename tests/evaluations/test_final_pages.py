@@ -189,6 +189,9 @@ def test_the_provider_appeals_with_grounds_and_evidence_once(roles, wenshang, pr
         assert client_for(roles["admin"]).get(download).status_code == 200
         assert provider.get(download).status_code == 200
         assert client_for(roles["provider_b"]).get(download).status_code == 403
+        # The auditor reads it; an evaluator of the palace, who cannot open the evaluation, does not.
+        assert client_for(roles["auditor"]).get(download).status_code == 200
+        assert client_for(roles["evaluator"]).get(download).status_code == 403
 
         # A second appeal: refused, on the page, whether by the link or by a form kept open.
         response = provider.get(target, follow=True)

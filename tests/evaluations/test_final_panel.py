@@ -387,6 +387,8 @@ def test_no_one_sees_another_evaluators_points_before_the_panel_compiles(roles, 
                  auditor.get(panel).content.decode()):
         assert "37.50" not in body and "21.25" not in body
     assert "24.25" not in page(clients[0], seats[0])
+    for body in (admin.get(panel).content.decode(), auditor.get(panel).content.decode()):
+        assert "台账齐全" not in body  # the comments are sealed with the points
     body = admin.get(panel).content.decode()
     assert "2 of 3 evaluators have submitted." in body and "Scores submitted" in body
 
@@ -395,6 +397,8 @@ def test_no_one_sees_another_evaluators_points_before_the_panel_compiles(roles, 
     assert evaluation.panel_value == Decimal("34.67") + Decimal("23.50") + Decimal("25.17")
     for body in (page(clients[0], seats[0]), admin.get(panel).content.decode()):
         assert "37.50" in body and "24.25" in body and "83.34" in body
+        # Once compiled, each evaluator's comment is read beside their points.
+        assert "完成合同约定培训" in body and "台账齐全" in body
 
 
 def test_the_panel_page_names_the_panel_for_the_administrator_only(roles, evaluation, evaluators, foshan,
