@@ -421,6 +421,7 @@ def final_sign_off(*, actor: User, evaluation: FinalEvaluation, now: datetime | 
     _check_sign_off_state(evaluation, now)
     if evaluation.state == State.PROPOSED:
         evaluation.ready_for_sign_off()
+    _count_late_red_lines(evaluation, contract, actor)
     total, rating = final_standing(evaluation)
     evaluation.signed_off_by, evaluation.signed_off_at = actor, now
     if rating != scoring.POOR:
@@ -435,6 +436,25 @@ def final_sign_off(*, actor: User, evaluation: FinalEvaluation, now: datetime | 
         "number": contract.number, "name": actor.get_full_name() or actor.get_username()}, url=_page(evaluation))
     _changed(evaluation)
     return evaluation
+
+
+def _count_late_red_lines(evaluation: FinalEvaluation, contract: Contract, actor: User) -> None:
+    """A red line recorded after the proposal (the term runs on) still caps the rating at 差.
+
+    The proposal counted the term's red lines when the panel compiled; sign-off counts them
+    again, so no red line of the term escapes the cap. The change is audited and the
+    breakdown, page and report then show the cap.
+    """
+    count = contract.red_lines.count()
+    if count == evaluation.red_lines:
+        return
+    before = {"red_lines": evaluation.red_lines, "proposed_rating": evaluation.proposed_rating}
+    evaluation.red_lines = count
+    evaluation.proposed_rating = scoring.final_rating(evaluation.proposed_total, count)
+    evaluation.save(update_fields=["red_lines", "proposed_rating"])
+    audit.record(actor=actor, action="final_evaluation.red_lines_recounted", obj=evaluation,
+                 palace=contract.palace_id, before=before,
+                 after={"red_lines": count, "proposed_rating": evaluation.proposed_rating})
 
 
 def _check_sign_off_state(evaluation: FinalEvaluation, now: datetime) -> None:

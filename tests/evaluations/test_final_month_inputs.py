@@ -12,8 +12,8 @@ import time_machine
 from contracts import services as contract_services
 from contracts.models import Contract
 from evaluations import services
-from evaluations.models import PeriodScore, RectificationOrder
-from tests.final_builders import at, opened_evaluation
+from evaluations.models import FinalEvaluation, PeriodScore, RectificationOrder
+from tests.final_builders import PROPOSED, after_window, at, opened_evaluation, proposed_evaluation
 
 
 def _december_session(contract: Contract, provider_user):
@@ -56,3 +56,18 @@ def test_workers_still_rate_and_evaluators_still_inspect_in_the_final_month(role
     assert not RectificationOrder.objects.filter(contract=contract).exists()
     contract.refresh_from_db()
     assert contract.state == Contract.State.FINAL_EVALUATION
+
+
+def test_a_red_line_after_the_proposal_still_caps_the_rating_at_sign_off(roles, wenshang):
+    evaluation = proposed_evaluation(palace=wenshang, provider=roles["provider_a"].provider,
+                                     provider_user=roles["provider_a"], admin=roles["admin"])
+    assert evaluation.proposed_rating == "good" and evaluation.red_lines == 0
+    with time_machine.travel(at(PROPOSED, 15), tick=False):
+        services.red_line_record(actor=roles["evaluator"], contract=evaluation.contract, category="charging",
+                                 occurred_on=PROPOSED, description="向参训职工收取资料费每人 50 元")
+    services.final_sign_off(actor=roles["admin"], evaluation=evaluation, now=after_window(evaluation))
+    evaluation = FinalEvaluation.objects.get(pk=evaluation.pk)
+    # 差 needs a second administrator now, whatever the points.
+    assert evaluation.state == FinalEvaluation.State.CONFIRMING
+    assert (evaluation.red_lines, evaluation.proposed_rating) == (1, "poor")
+    assert evaluation.proposed_total > 60
