@@ -5,6 +5,7 @@ from viewflow.contrib.auth import AuthViewset
 
 from contracts.viewsets import ContractsApp
 from core import views as core_views
+from core.desk_app import DeskApp
 from core.site import HezuoSite, HomeApp
 from evaluations.flow_viewsets import RectificationFlowApp
 from evaluations.flow_viewsets_final import FinalEvaluationFlowApp
@@ -13,7 +14,7 @@ from procurement.portal import ProviderPortalApp
 from procurement.viewsets import PanelFlowApp, ProcurementApp
 
 site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp(), ContractsApp(), EvaluationsApp(), PanelFlowApp(),
-                           RectificationFlowApp(), FinalEvaluationFlowApp()])
+                           RectificationFlowApp(), FinalEvaluationFlowApp(), DeskApp()])
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workbench:index", permanent=False), name="home"),

@@ -86,3 +86,67 @@ def register_page_section(page: str, fn: Callable[[Any, Any], "PageSection | Non
 def page_sections(page: str, request, obj) -> list[PageSection]:
     sections = [s for fn in _page_sections.get(page, []) if (s := fn(request, obj)) is not None]
     return sorted(sections, key=lambda s: s.order)
+
+
+# The auditor's desk: each app registers its read-only tables (core.desk.DeskTableView subclasses).
+_desk_tables: dict[str, type] = {}
+
+
+def register_desk_table(view_class: type) -> type:
+    """Class decorator: list a ``DeskTableView`` subclass on the desk under its ``slug``."""
+    slug = view_class.slug
+    if not slug or (slug in _desk_tables and _desk_tables[slug] is not view_class):
+        raise ValueError(f"desk table slug {slug!r} is empty or taken")
+    _desk_tables[slug] = view_class
+    return view_class
+
+
+def desk_tables() -> list[type]:
+    return sorted(_desk_tables.values(), key=lambda v: (v.order, v.slug))
+
+
+def desk_table(slug: str) -> type | None:
+    return _desk_tables.get(slug)
+
+
+# Audit actions ("contract.signed") -> what a reader is told ("Contract signed").
+_action_labels: dict[str, Any] = {}
+
+
+def register_action_labels(labels: dict[str, Any]) -> None:
+    _action_labels.update(labels)
+
+
+def action_label(action: str) -> str:
+    label = _action_labels.get(action)
+    return str(label) if label is not None else action
+
+
+def action_choices() -> list[tuple[str, str]]:
+    return sorted(((code, str(label)) for code, label in _action_labels.items()), key=lambda c: c[1])
+
+
+# The page of an object named in the audit trail: model label -> fn(object_id) -> url. Each
+# function must build the URL from the id alone (no query), so a page of events costs nothing more.
+_object_urls: dict[str, Callable[[str], str]] = {}
+
+
+def register_object_url(model_label: str, fn: Callable[[str], str]) -> None:
+    _object_urls[model_label] = fn
+
+
+def object_url(model_label: str, object_id: str) -> str:
+    fn = _object_urls.get(model_label)
+    return fn(object_id) if fn else ""
+
+
+def url_by_pk(url_name: str) -> Callable[[str], str]:
+    """An object-URL function for a page whose only argument is the object's primary key."""
+    from django.urls import NoReverseMatch, reverse
+
+    def url(object_id: str) -> str:
+        try:
+            return reverse(url_name, args=[object_id])
+        except NoReverseMatch:
+            return ""
+    return url

@@ -112,13 +112,13 @@ def test_contract_export_escapes_a_provider_name_a_spreadsheet_would_run(roles, 
 
     response = client.get(reverse("contracts:contract_list"), {"_export": "csv"})
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     row = next(r for r in rows[1:] if r[0] == contract.number)
     assert row[1] == "'" + evil.name
     assert "120000.00" in row  # money exports as a number, not as formatted text
 
     response = client.get(reverse("contracts:contract_list"), {"_export": "xlsx"})
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(response.getvalue())).active
     cells = [c.value for c in next(r for r in sheet.iter_rows() if r[0].value == contract.number)]
     assert cells[1] == "'" + evil.name
 
@@ -135,7 +135,7 @@ def test_overdue_reports_show_days_overdue_and_export(roles, wenshang, client_fo
     assert reverse("contracts:report_detail", args=[report_of(contract, 2).pk]) in body
 
     response = client.get(reverse("contracts:overdue_reports"), {"_export": "csv"})
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 2
     assert rows[1][:2] == [contract.number, "汶上县心理学会"]
     assert "4" in rows[1]  # days overdue: due 2026-03-06, today 2026-03-10

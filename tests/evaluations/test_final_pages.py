@@ -342,7 +342,7 @@ def test_the_table_shows_each_viewer_its_own_in_a_flat_number_of_queries(roles, 
 
         export = admin.get(target, {"_export": "csv"})
         assert export.status_code == 200
-        text = export.content.decode("utf-8-sig")
+        text = export.getvalue().decode("utf-8-sig")
         assert proposed.contract.number in text and "38.57" in text
 
         assert proposed.contract.number not in client_for(roles["provider_b"]).get(target).content.decode()

@@ -224,7 +224,7 @@ def test_the_orders_table_shows_each_viewer_their_orders(roles, contract, client
             assert response.status_code == 200 and order.number not in response.content.decode()
         export = client_for(roles["auditor"]).get(reverse("evaluations:order_list") + "?_export=csv")
         assert export.status_code == 200
-        rows = b"".join(export.streaming_content if export.streaming else [export.content]).decode()
+        rows = export.getvalue().decode()
         assert order.number in rows and "2026-04-22 (14 days left)" in rows
         filtered = client_for(roles["admin"]).get(reverse("evaluations:order_list") + "?state=passed")
         assert order.number not in filtered.content.decode()

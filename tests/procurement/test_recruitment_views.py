@@ -178,7 +178,7 @@ def test_list_is_scoped_filtered_and_exported(roles, wenshang, foshan, english):
     body = page(english(admin).get(reverse("procurement:recruitment_list"), {"state": "published"}))
     assert ours.number not in body
     export = english(roles["auditor"]).get(reverse("procurement:recruitment_list"), {"_export": "csv"})
-    assert export.status_code == 200 and ours.number in export.content.decode()
+    assert export.status_code == 200 and ours.number in export.getvalue().decode()
 
 
 # --- sealing -----------------------------------------------------------------------------------
