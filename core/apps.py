@@ -10,5 +10,6 @@ class CoreConfig(AppConfig):
         from . import (
             checks,  # noqa: F401  (registers system checks)
             checks_calendar,  # noqa: F401  (registers hezuo.W002 under the database tag)
+            desk_documents,  # noqa: F401  (registers desk tables)
             home,  # noqa: F401  (registers core's home panels)
         )
