@@ -10,7 +10,10 @@ class ContractsConfig(AppConfig):
         # The award hand-off: procurement announces, contracts drafts. Imports stay one way.
         from procurement.services.recruitment import recruitment_awarded
 
-        from . import home  # noqa: F401  (registers home panels and access policies)
+        from . import (
+            desk,  # noqa: F401  (registers desk tables)
+            home,  # noqa: F401  (registers home panels and access policies)
+        )
         from .jobs import register_jobs
         from .services import contract_draft_from_award
 
