@@ -45,3 +45,49 @@ class ChosenLanguageMiddleware:
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+# What an auditor may POST: checking a document or the audit chain, and their own session and
+# account. Downloads and exports are GETs.
+AUDITOR_POSTS = frozenset({
+    "verify_upload", "desk:verify_chain",
+    "login", "logout", "set_language", "password_change", "workbench:notification_read",
+})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+class AuditorsReadOnlyMiddleware:
+    """An auditor reads everything and changes nothing: refuse their writes in one place.
+
+    Each view and service checks its own permission too (an auditor holds none of the roles
+    that may write); this is the guarantee that no page, present or future, takes a POST from
+    someone who only audits, whatever the page would do with it. A person who also holds
+    another role (an administrator of one palace who audits another) passes, and the services
+    judge each write by palace.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method in SAFE_METHODS or not _only_audits(request.user):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in AUDITOR_POSTS:
+            return None
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+
+
+def _only_audits(user) -> bool:
+    from .models import Role
+    from .permissions import palace_ids
+
+    if not user.is_authenticated or user.is_superuser:
+        return False
+    audited = palace_ids(user, Role.AUDITOR)
+    return bool(audited) and palace_ids(user) == audited

@@ -5,6 +5,7 @@ to its checks, and ``build(world)`` adds the objects those checks need.
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.urls import reverse
 
@@ -38,3 +39,15 @@ class Check:
 
 def url(name, *args):
     return lambda w: reverse(name, args=[a(w) if callable(a) else a for a in args])
+
+
+def build_everything(world) -> None:
+    """Build every area's objects now (the matrix builds each when a row first asks), for tests that
+    want the whole lifecycle at once. An exit (and a 差 rating) bars provider A from recruitments, so
+    the recruitment areas come first and the exit last."""
+    first = ("recruitment", "application", "draft", "publicised", "staff")
+    parts = sorted(vars(world).items(), key=lambda item: (item[0] not in first, item[0] == "exit"))
+    for _, part in parts:
+        for name, attr in vars(type(part)).items():
+            if isinstance(attr, cached_property):
+                getattr(part, name)
