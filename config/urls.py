@@ -13,8 +13,8 @@ from evaluations.viewsets import EvaluationsApp
 from procurement.portal import ProviderPortalApp
 from procurement.viewsets import PanelFlowApp, ProcurementApp
 
-site = HezuoSite(viewsets=[HomeApp(), ProviderPortalApp(), ProcurementApp(), ContractsApp(), EvaluationsApp(), PanelFlowApp(),
-                           RectificationFlowApp(), FinalEvaluationFlowApp(), DeskApp()])
+site = HezuoSite(viewsets=[HomeApp(), DeskApp(), ProviderPortalApp(), ProcurementApp(), ContractsApp(),
+                           EvaluationsApp(), PanelFlowApp(), RectificationFlowApp(), FinalEvaluationFlowApp()])
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="workbench:index", permanent=False), name="home"),

@@ -253,7 +253,9 @@ class FinalDeskTable(FinalEvaluationTable):
 
     class Meta(FinalEvaluationTable.Meta):
         fields = [*FinalEvaluationTable.Meta.fields, "appeal", "finalised_at", "report"]
-        sequence = fields
+        # The report beside the rating it records, where a 1366-pixel screen still shows it.
+        sequence = ["contract", "provider", "palace", "state", "proposed_rating", "rating", "report", "appeal",
+                    "finalised_at", "ends_on", "appeal_deadline", "project"]
         order_by = ["-ends_on"]
 
     def render_appeal(self, record):
