@@ -20,6 +20,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
@@ -117,13 +118,33 @@ class SafeURLFetcher(URLFetcher):
         raise PdfResourceRefused(f"Refused resource outside the app: {url[:200]}")
 
 
+def lay_out(html: str) -> Document:
+    """Lay ``html`` out in pages. Only ``data:`` URLs and the app's static files are fetched.
+
+    Apart from ``html_to_pdf`` so that tests can look at the boxes of a real document's pages.
+    """
+    return HTML(string=html, base_url=base_url(), url_fetcher=SafeURLFetcher()).render()
+
+
 def html_to_pdf(html: str) -> bytes:
     """Lay out ``html`` as a PDF. Only ``data:`` URLs and the app's static files are fetched."""
-    return HTML(string=html, base_url=base_url(), url_fetcher=SafeURLFetcher()).write_pdf()
+    return lay_out(html).write_pdf()
+
+
+def signoff_lines(name: str) -> list[str]:
+    """The issuing unit's name as the 落款 prints it: a long name goes on two lines, broken before its
+    parenthesis ("汶上县总工会职工服务中心" / "（汶上县工人文化宫）") rather than wherever the line ends."""
+    cut = name.find("（")
+    if len(name) <= 12 or cut <= 0:
+        return [name]
+    return [name[:cut], name[cut:]]
 
 
 def render_pdf(template_name: str, context: dict) -> bytes:
     """Render a Django template to PDF bytes, in the documents' language."""
+    palace = context.get("palace")
+    if palace is not None and "signoff_lines" not in context:
+        context = {**context, "signoff_lines": signoff_lines(palace.name)}
     with translation.override(DOCUMENT_LANGUAGE):
         html = render_to_string(template_name, context)
     return html_to_pdf(html)

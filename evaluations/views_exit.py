@@ -16,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.documents import documents_for_subject
 from core.errors import DomainError
+from core.models import IssuedDocument
 from core.permissions import has_role
 from core.viewmixins import apply_domain_error, deny_or_login
 from procurement.models import Recruitment
@@ -101,6 +103,7 @@ def _exit_page(request, exit_: Exit, *, bound: HandoverConfirmForm | None = None
         "party": side == PROVIDER_SIDE, "rows": rows, "confirmations": confirmations,
         "confirmations_needed": 2 * len(items), "status": _status(exit_, side, items),
         "cause_url": _cause_url(exit_), "retender_url": _retender_url(exit_, staff),
+        "notice": documents_for_subject(exit_).filter(kind=IssuedDocument.Kind.EXIT_NOTICE).first(),
         "page_title": _("Exit · %(contract)s") % {"contract": contract.number},
     }, status=status)
 

@@ -28,7 +28,7 @@ from contracts.permissions import is_party
 from contracts.selectors import kpi_progress
 from core.documents import documents_for_subject
 from core.errors import DomainError
-from core.models import Palace, Role
+from core.models import IssuedDocument, Palace, Role
 from core.permissions import has_role, palace_ids
 from core.tables import FilteredTableView
 from core.viewmixins import apply_domain_error, deny_or_login
@@ -373,6 +373,8 @@ def _page(request, ev: FinalEvaluation, *, decide_form=None):
         ctx["documents"] = list(documents_for_subject(ev))
     exit_ = getattr(ev, "exit", None) if ev.outcome == FinalEvaluation.Outcome.EXITED else None
     ctx["exit_url"] = _url("evaluations:exit_detail", exit_.pk) if exit_ else None
+    if exit_ is not None and ev.state == State.FINAL:  # the exit notice goes with the assessment report
+        ctx["documents"] += list(documents_for_subject(exit_).filter(kind=IssuedDocument.Kind.EXIT_NOTICE))
     renewal = getattr(contract, "renewal", None) if ev.outcome == FinalEvaluation.Outcome.RENEWED else None
     ctx["renewal"] = renewal
     ctx["history_url"] = _url("evaluations:provider_history", contract.provider_id) if not party else None

@@ -15,7 +15,8 @@ which in one transaction:
   (``procurement.services.recruitment_retender_draft``), for the administrator to review
   and publish;
 * opens the handover checklist (交接清单): participant records, keys, equipment and
-  unfinished sessions, each confirmed by both sides with ``handover_confirm``.
+  unfinished sessions, each confirmed by both sides with ``handover_confirm``;
+* and, once committed, issues the exit notice (退出合作通知书, ``documents.issue_exit_notice``).
 
 An exit happens once per contract: a second attempt is refused and writes nothing.
 """
@@ -206,6 +207,9 @@ def exit_open(*, actor: User, contract: Contract, reason: str, final_evaluation:
     for evaluation in (final_evaluation, overtaken):
         if evaluation is not None:
             final_changed.send(sender=FinalEvaluation, evaluation=evaluation)
+    from ..documents import issue_exit_notice
+
+    transaction.on_commit(lambda: issue_exit_notice(exit_=exit_, actor=actor), robust=True)
     return exit_
 
 

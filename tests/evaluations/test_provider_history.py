@@ -95,9 +95,10 @@ def test_every_term_with_its_rating_renewal_rectification_exit_and_documents(rol
 
 
 def test_each_reader_is_offered_only_the_documents_it_may_download(roles, history, client_for):
-    """The provider and the auditor get both assessment reports; the palace's evaluator (not on the final
-    panel) only the rectification notice, which goes with the contract's orders. Every link downloads."""
-    for role, reports in (("provider_a", 2), ("auditor", 2), ("evaluator", 0)):
+    """The provider and the auditor get both assessment reports and the exit notice; the palace's evaluator
+    (not on the final panel) only the rectification notice, which goes with the contract's orders. Every
+    link downloads."""
+    for role, reports in (("provider_a", 3), ("auditor", 3), ("evaluator", 0)):
         client = client_for(roles[role])
         response, body = page(client, history["provider"])
         assert response.status_code == 200 and history["poor"].contract.number in body
