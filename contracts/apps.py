@@ -11,6 +11,7 @@ class ContractsConfig(AppConfig):
         from procurement.services.recruitment import recruitment_awarded
 
         from . import (
+            audit_labels,  # noqa: F401  (registers what the audit actions are called)
             desk,  # noqa: F401  (registers desk tables)
             home,  # noqa: F401  (registers home panels and access policies)
         )

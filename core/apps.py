@@ -8,8 +8,10 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            audit_labels,  # noqa: F401  (registers what core's audit actions are called)
             checks,  # noqa: F401  (registers system checks)
             checks_calendar,  # noqa: F401  (registers hezuo.W002 under the database tag)
+            desk_audit,  # noqa: F401  (registers the audit trail's desk table)
             desk_documents,  # noqa: F401  (registers desk tables)
             home,  # noqa: F401  (registers core's home panels)
         )

@@ -232,6 +232,16 @@ class ChainReport:
     ok: bool
     first_bad_seq: int | None = None
     problem: str = ""
+    # What broke, for a reader in any language: MISSING (``other_seq``: the next stored event),
+    # OUT_OF_ORDER (``other_seq``: the event it should follow), ALTERED, or TRUNCATED
+    # (``other_seq``: the chain tip the head names).
+    kind: str = ""
+    other_seq: int | None = None
+
+    MISSING = "missing"
+    OUT_OF_ORDER = "out_of_order"
+    ALTERED = "altered"
+    TRUNCATED = "truncated"
 
 
 def verify_chain() -> ChainReport:
@@ -247,15 +257,18 @@ def verify_chain() -> ChainReport:
                 return ChainReport(
                     checked, False, expected_seq,
                     f"event #{expected_seq} is missing (next stored event is #{event.seq})",
+                    kind=ChainReport.MISSING, other_seq=event.seq,
                 )
             if event.prev_hash != expected_prev:
                 return ChainReport(
                     checked, False, event.seq,
                     f"event #{event.seq} does not follow event #{event.seq - 1}",
+                    kind=ChainReport.OUT_OF_ORDER, other_seq=event.seq - 1,
                 )
             if _digest(event) != event.hash:
                 return ChainReport(
                     checked, False, event.seq, f"event #{event.seq} was altered",
+                    kind=ChainReport.ALTERED,
                 )
             expected_prev = event.hash
             expected_seq += 1
@@ -264,5 +277,41 @@ def verify_chain() -> ChainReport:
             return ChainReport(
                 checked, False, last_seq + 1,
                 f"events after #{last_seq} were removed (the chain tip is #{head.seq})",
+                kind=ChainReport.TRUNCATED, other_seq=head.seq,
             )
     return ChainReport(checked, True)
+
+
+@dataclass
+class ChainBreak:
+    """The stored events that show where a broken chain broke, for ``verify_audit`` and the desk.
+
+    ``bad`` is the first bad event when it is still stored; when it is gone (removed), ``last_good``
+    and ``next_stored`` are the stored events either side of the gap.
+    """
+
+    bad: AuditEvent | None = None
+    last_good: AuditEvent | None = None
+    next_stored: AuditEvent | None = None
+
+
+def chain_break(report: ChainReport) -> ChainBreak:
+    if report.ok or report.first_bad_seq is None:
+        return ChainBreak()
+    events = AuditEvent.objects.select_related("actor", "palace")
+    bad = events.filter(seq=report.first_bad_seq).first()
+    if bad is not None:
+        return ChainBreak(bad=bad)
+    return ChainBreak(
+        last_good=events.filter(seq__lt=report.first_bad_seq).order_by("-seq").first(),
+        next_stored=events.filter(seq__gt=report.first_bad_seq).order_by("seq").first(),
+    )
+
+
+def describe(event: AuditEvent) -> str:
+    """One line for an operator: seq, action code, object, time and who (``verify_audit``)."""
+    when = timezone.localtime(event.created_at).isoformat(timespec="seconds")
+    return (
+        f"#{event.seq} · {event.action} · {event.object_type} {event.object_id} "
+        f"“{event.object_repr}” · {when} · by {event.actor_label}"
+    )

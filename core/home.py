@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from .audit_display import actor_login, actor_name, event_action_label
 from .models import AuditEvent, Role
 from .permissions import palace_ids
 from .registry import HomePanel, register_home_panels
@@ -13,6 +14,7 @@ def audit_panels(user):
     if not audited:
         return []
     events = (AuditEvent.objects.filter(palace_id__in=audited)
-              .select_related("palace").order_by("-seq")[:8])
-    return [HomePanel(_("Latest recorded changes"), "core/panels/audit_events.html",
-                      {"events": list(events)}, order=20)]
+              .select_related("actor").order_by("-seq")[:8])
+    rows = [{"event": e, "action": event_action_label(e), "actor": actor_name(e), "actor_login": actor_login(e)}
+            for e in events]
+    return [HomePanel(_("Latest recorded changes"), "core/panels/audit_events.html", {"events": rows}, order=20)]

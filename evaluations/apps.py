@@ -8,6 +8,7 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            audit_labels,  # noqa: F401  (registers what the audit actions are called)
             desk,  # noqa: F401  (registers desk tables)
             flows,  # noqa: F401  (the rectification workflow follows the services' signal)
             flows_final,  # noqa: F401  (the final evaluation's workflow follows the services' signal)

@@ -8,6 +8,7 @@ class ProcurementConfig(AppConfig):
 
     def ready(self) -> None:
         from . import (
+            audit_labels,  # noqa: F401  (registers what the audit actions are called)
             desk,  # noqa: F401  (registers desk tables)
             flows,  # noqa: F401  (the panel workflow follows the panel services' signal)
             home,  # noqa: F401  (registers home panels and access policies)

@@ -36,8 +36,8 @@ def on_day():
 # leave room for a read or two more in the shell, never one per row.
 TABLE_QUERIES = 13
 # 13 of its own; 8 for what evaluations adds: the sections (score, inspections, orders, final evaluation)
-# and the final payment's condition, which reads the final rating.
-DETAIL_QUERIES = 21
+# and the final payment's condition, which reads the final rating; 1 for the administrator's change history.
+DETAIL_QUERIES = 22
 REPORT_QUERIES = 12
 CATEGORIES = ["training", "culture", "sports"]
 

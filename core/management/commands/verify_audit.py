@@ -5,22 +5,13 @@
 Exits 0 with "Checked N events; the chain is intact.", or 1 with the problem
 and the seq, action, object and time of the first bad event (for a removed
 event, of the stored event next to the gap). Run it from cron and alert on a
-non-zero exit.
+non-zero exit. The desk's "Verify the chain" page runs the same check
+(core.audit.verify_chain) and names the same events (core.audit.chain_break).
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from core.audit import verify_chain
-from core.models import AuditEvent
-
-
-def describe(event: AuditEvent) -> str:
-    when = timezone.localtime(event.created_at).isoformat(timespec="seconds")
-    return (
-        f"#{event.seq} · {event.action} · {event.object_type} {event.object_id} "
-        f"“{event.object_repr}” · {when} · by {event.actor_label}"
-    )
+from core.audit import chain_break, describe, verify_chain
 
 
 class Command(BaseCommand):
@@ -34,18 +25,13 @@ class Command(BaseCommand):
             )
             return
         lines = [f"The audit chain is broken at event #{report.first_bad_seq}: {report.problem}."]
-        bad = AuditEvent.objects.filter(seq=report.first_bad_seq).first()
-        if bad is not None:
-            lines.append(f"  first bad event: {describe(bad)}")
-        else:
-            # The event itself is gone: show its stored neighbours, which bound the gap.
-            before = (
-                AuditEvent.objects.filter(seq__lt=report.first_bad_seq).order_by("-seq").first()
-            )
-            after = AuditEvent.objects.filter(seq__gt=report.first_bad_seq).order_by("seq").first()
-            if before is not None:
-                lines.append(f"  last good event:   {describe(before)}")
-            if after is not None:
-                lines.append(f"  next stored event: {describe(after)}")
+        found = chain_break(report)
+        if found.bad is not None:
+            lines.append(f"  first bad event: {describe(found.bad)}")
+        # The event itself is gone: show its stored neighbours, which bound the gap.
+        if found.last_good is not None:
+            lines.append(f"  last good event:   {describe(found.last_good)}")
+        if found.next_stored is not None:
+            lines.append(f"  next stored event: {describe(found.next_stored)}")
         lines.append(f"Checked {report.checked} events before stopping.")
         raise CommandError("\n".join(lines))

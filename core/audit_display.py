@@ -1,0 +1,129 @@
+"""How an audit event reads to a person: words for its action, object type, actor and changes.
+
+The trail stores codes ("contract.signed", "contracts.Contract", field names) so that its hashes
+never depend on a language; everything a reader sees is looked up here at display time.
+"""
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent
+from .registry import action_label
+
+AUDITED_APPS = ("core", "procurement", "contracts", "evaluations")
+NOT_AUDITED = {"core.AuditEvent", "core.AuditHead"}
+SYSTEM = _("System")
+
+
+@lru_cache(maxsize=256)
+def audited_model(label: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError):
+        return None
+
+
+def object_type_label(label: str) -> str:
+    """"contracts.Contract" -> the model's verbose name in the reader's language."""
+    model = audited_model(label)
+    return capfirst(str(model._meta.verbose_name)) if model is not None else label
+
+
+def object_type_choices() -> list[tuple[str, str]]:
+    """Every model of the apps that record events, by name: fixed, so no scan of the trail."""
+    choices = [(m._meta.label, capfirst(str(m._meta.verbose_name)))
+               for app in AUDITED_APPS for m in apps.get_app_config(app).get_models()
+               if m._meta.label not in NOT_AUDITED]
+    return sorted(choices, key=lambda c: c[1])
+
+
+def actor_name(event: AuditEvent) -> str:
+    """The person's full name, or "System" for an event no person caused (``actor`` loaded)."""
+    if event.actor_id is None:
+        return str(SYSTEM)
+    return event.actor.get_full_name()
+
+
+def actor_login(event: AuditEvent) -> str:
+    """The login name beside the full name, when it adds something."""
+    if event.actor_id is None or event.actor_label == actor_name(event):
+        return ""
+    return event.actor_label
+
+
+def actor_text(event: AuditEvent) -> str:
+    login = actor_login(event)
+    return f"{actor_name(event)} ({login})" if login else actor_name(event)
+
+
+def event_action_label(event: AuditEvent) -> str:
+    return action_label(event.action)
+
+
+def field_label(object_type: str, key: str) -> str:
+    model = audited_model(object_type)
+    if model is not None:
+        try:
+            field = model._meta.get_field(key)
+        except FieldDoesNotExist:
+            return key
+        # a reverse relation ("criteria" of a recruitment) has no verbose name: name its model
+        name = getattr(field, "verbose_name", None)
+        if name is None and getattr(field, "related_model", None) is not None:
+            name = field.related_model._meta.verbose_name_plural
+        return capfirst(str(name)) if name else key
+    return key
+
+
+def show_value(value: Any) -> str:
+    """A stored JSON value as text: strings as they are, anything else as compact JSON."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+_ABSENT = object()
+
+
+@dataclass
+class FieldChange:
+    key: str
+    label: str
+    before: str
+    after: str
+    changed: bool
+
+
+def _as_dict(value) -> dict:
+    return value if isinstance(value, dict) else ({} if value is None else {"": value})
+
+
+def field_changes(event: AuditEvent) -> list[FieldChange]:
+    """before/after side by side, key by key; ``changed`` where both sides exist and differ or one is
+    missing (a record created has only an "after": every field it set counts as changed)."""
+    before, after = _as_dict(event.before), _as_dict(event.after)
+    keys = list(before) + [k for k in after if k not in before]
+    rows = []
+    for key in keys:
+        b, a = before.get(key, _ABSENT), after.get(key, _ABSENT)
+        rows.append(FieldChange(
+            key=key, label=field_label(event.object_type, key) if key else "",
+            before="" if b is _ABSENT else show_value(b), after="" if a is _ABSENT else show_value(a),
+            changed=b != a,
+        ))
+    return rows
+
+
+def changed_fields(event: AuditEvent) -> list[str]:
+    """The names of the fields an event changed, in the reader's language."""
+    return [c.label or c.key for c in field_changes(event) if c.changed]
