@@ -9,7 +9,7 @@ import django_filters
 import django_tables2 as tables
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -162,7 +162,7 @@ def audit_event(request, seq: int):
     event = visible_events(request.user).filter(seq=seq).first()
     if event is None:
         raise Http404
-    return render(request, "core/desk/audit_event.html", {
+    return TemplateResponse(request, "core/desk/audit_event.html", {
         "page_title": _("Audit event #%(seq)s") % {"seq": event.seq},
         "event": event,
         "action": event_action_label(event),
@@ -220,4 +220,4 @@ def verify_chain_page(request):
             ctx.update(problem=problem_text(report), bad=_event_facts(user, found.bad),
                        last_good=_event_facts(user, found.last_good),
                        next_stored=_event_facts(user, found.next_stored))
-    return render(request, "core/desk/verify_chain.html", ctx)
+    return TemplateResponse(request, "core/desk/verify_chain.html", ctx)
