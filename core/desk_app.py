@@ -5,7 +5,7 @@ the desk's own pages (documents ZIP, audit events, chain verification) add their
 """
 
 from django.http import Http404
-from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +22,7 @@ def desk_index(request):
         return deny_or_login(request)
     tables = [{"url": reverse("desk:table", args=[v.slug]), "title": v.page_title, "description": v.description,
                "icon": v.icon} for v in desk_tables()]
-    return render(request, "core/desk/index.html", {"page_title": _("Audit desk"), "tables": tables})
+    return TemplateResponse(request, "core/desk/index.html", {"page_title": _("Audit desk"), "tables": tables})
 
 
 def desk_table_view(request, table):
