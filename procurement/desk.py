@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.desk import DeskTableView, desk_palace_ids
 from core.registry import register_desk_table
@@ -88,7 +89,7 @@ class RecruitmentDeskView(ProcurementDeskView):
 @register_desk_table
 class ApplicationDeskView(ProcurementDeskView):
     slug = "applications"
-    page_title = _("Applications")
+    page_title = pgettext_lazy("recruitment", "Applications")
     description = _("Every application once its recruitment has closed, with the compiled points and rank once "
                     "the panel's scores are compiled.")
     icon = "inbox"

@@ -158,7 +158,7 @@ class ApplicationDeskTable(DeskTable):
     """Compiled points and rank come from ``shown_total``/``shown_rank``, which the queryset fills in
     only once the recruitment's scores are compiled (``scores_open``): a sealed row has none to show."""
 
-    recruitment = tables.Column(_("Recruitment"), accessor="recruitment__number",
+    recruitment = tables.Column(pgettext_lazy("desk column", "Recruitment"), accessor="recruitment__number",
                                 order_by=("recruitment__number",), attrs=MONO)
     provider = tables.Column(_("Provider"), accessor="provider__name", order_by=("provider__name",), attrs=NAME)
     credit_code = tables.Column(_("Credit code"), accessor="provider__credit_code",
@@ -248,7 +248,7 @@ def _correction_text(correction: ScoreCorrection) -> str:
 class ScoreDeskTable(DeskTable):
     """Only scores of compiled recruitments reach this table (see procurement.desk.ScoreDeskView)."""
 
-    recruitment = tables.Column(_("Recruitment"), accessor="member__recruitment__number",
+    recruitment = tables.Column(pgettext_lazy("desk column", "Recruitment"), accessor="member__recruitment__number",
                                 order_by=("member__recruitment__number",), attrs=MONO)
     provider = tables.Column(_("Provider"), accessor="application__provider__name",
                              order_by=("application__provider__name",), attrs=NAME)
