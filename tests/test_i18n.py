@@ -46,7 +46,7 @@ MAKEMESSAGES = [
 MAKEMESSAGES_HINT = "python manage.py " + " ".join(MAKEMESSAGES)
 
 # Entries whose translation is rightly the msgid itself.
-SAME_IN_CHINESE = {"SHA-256"}
+SAME_IN_CHINESE = {"SHA-256", "PDF"}  # the file format is called PDF in Chinese too
 
 
 # --- a small .po reader (polib is not a dependency) ------------------------------------------------
