@@ -35,7 +35,8 @@ ROWS: dict[str, list[Check]] = {
         Check(url("rate", "not-a-real-token-000000"), ALL(404)),
         # A POST from a browser that never opened the page (no device cookie) stores nothing:
         # it is handed a cookie and asked to send the form again.
-        Check(url("rate", token), ALL(400), "post", {"stars": "5"}),
+        # Someone who only audits is refused any write, a rating included (core.middleware).
+        Check(url("rate", token), {**ALL(400), "auditor": 403, "other_auditor": 403}, "post", {"stars": "5"}),
     ],
     "evaluations:activity_qr": [Check(url("evaluations:activity_qr", activity), READ)],
     "evaluations:activity_poster": [Check(url("evaluations:activity_poster", activity), READ)],
