@@ -106,9 +106,9 @@ class AuditEvent(models.Model):
 
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
     created_at = models.DateTimeField(_("time"), db_index=True)
-    actor = models.ForeignKey(
+    actor = models.ForeignKey(  # indexed below only where there is one: the system's events are not
         User, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     actor_label = models.CharField(_("actor"), max_length=150)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -116,14 +116,15 @@ class AuditEvent(models.Model):
         Palace, verbose_name=_("palace"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
-    object_type = models.CharField(_("object type"), max_length=100, db_index=True)
-    object_id = models.CharField(_("object id"), max_length=64, db_index=True)
+    # Found by (object_type, object_id) together: the composite index below serves both.
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64)
     object_repr = models.CharField(_("object"), max_length=200)
-    action = models.CharField(_("action"), max_length=60, db_index=True)
+    action = models.CharField(_("action"), max_length=60)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)  # the chain proves it (verify_chain); no index is needed
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -131,7 +132,12 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        # Every audited write updates each of these, so only what a page or the chain looks up by.
+        # The action is matched exactly (never LIKE): a plain index, without the varchar_pattern_ops
+        # twin that db_index would add.
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"]),
+                   models.Index(fields=["action"], name="core_auditevent_action"),
+                   models.Index(fields=["actor"], name="core_auditevent_actor", condition=models.Q(actor__isnull=False))]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_repr}"

@@ -242,7 +242,8 @@ class Rating(models.Model):
     """A worker's 1–5 stars for an activity they attended; one per device per activity."""
 
     # PROTECT: a report's re-save keeps its activities' rows; removing a rated activity is refused.
-    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="ratings")
+    # No index of its own: the one-per-device constraint's index (activity, device) serves the activity.
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="ratings", db_index=False)
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="+")
     stars = models.PositiveSmallIntegerField(_("stars"), validators=[MinValueValidator(1), MaxValueValidator(5)])
     comment = models.CharField(_("comment"), max_length=500, blank=True)
