@@ -96,8 +96,11 @@ def period_score(inputs: PeriodInputs, weights: Mapping[str, Decimal] = DEFAULT_
     if not total:
         return PeriodResult(score=None, weights={}, shared_out=shared_out, red_line=inputs.red_lines > 0)
     applied = {n: w * HUNDRED / total for n, w in counted.items()}
-    score = sum((applied[n] * min(max(Decimal(values[n]), Decimal(0)), HUNDRED) for n in applied), Decimal(0))
-    score = q(score / HUNDRED)
+    # Σ weight × value ÷ Σ weight, divided once: the weighted sum of cents is exact, so the one
+    # rounding is to the cent, as the database's copy of this sum rounds it (hezuo_period_score,
+    # evaluations/sql.py).
+    weighted = sum((counted[n] * min(max(Decimal(values[n]), Decimal(0)), HUNDRED) for n in counted), Decimal(0))
+    score = q(weighted / total)
     return PeriodResult(score=min(max(score, Decimal(0)), HUNDRED), weights={n: q(w) for n, w in applied.items()},
                         shared_out=shared_out, red_line=inputs.red_lines > 0)
 
