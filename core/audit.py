@@ -5,9 +5,11 @@ Each event's hash covers its content and the previous event's hash, so editing,
 deleting or reordering any stored row breaks the chain at that row.
 """
 
+import functools
 import hashlib
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
@@ -45,6 +47,7 @@ def to_json(value: Any) -> Any:
                       parse_float=_stable_number)
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and called on every audited write with the few addresses of the moment
 def clean_ip(value: str | None) -> str | None:
     """The client address in the form the database stores and returns, or None if it is not one.
 
@@ -71,8 +74,9 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:
     return to_json(data)
 
 
-def _digest(event: AuditEvent) -> str:
-    payload = {
+def _payload(event: AuditEvent) -> dict:
+    """What an event's hash covers: its content and the previous event's hash."""
+    return {
         "seq": event.seq,
         "created_at": event.created_at.astimezone(UTC).isoformat(),
         "actor_id": event.actor_id,
@@ -87,8 +91,62 @@ def _digest(event: AuditEvent) -> str:
         "after": event.after,
         "prev_hash": event.prev_hash,
     }
-    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _canonical(payload: dict) -> str:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _digest(event: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(_payload(event)).encode("utf-8")).hexdigest()
+
+
+# A value filled in later, in an event built ahead of its statement (``digest_template``).
+_BLANK = "\x00{}\x00"
+_BLANK_IN_TEXT = re.compile(r'"\\u0000(\w+)\\u0000"')
+
+
+def blank(name: str) -> str:
+    """A stand-in for a JSON value of an event that ``DigestTemplate.fill`` or the database fills in."""
+    return _BLANK.format(name)
+
+
+@dataclass(frozen=True)
+class DigestTemplate:
+    """The text an event's hash covers, cut where values are still to come.
+
+    ``pieces`` are the canonical text between the blanks, ``names`` the blanks in order: the
+    text is piece 1, the JSON of the first named value, piece 2, and so on. The text is
+    ``_canonical``'s own, so the event, once stored, verifies like any other.
+    """
+
+    pieces: tuple[str, ...]
+    names: tuple[str, ...]
+
+    def fill(self, **values) -> "DigestTemplate":
+        """The template with these blanks filled in (as JSON, exactly as ``_canonical`` writes them)."""
+        pieces, names = [self.pieces[0]], []
+        for name, piece in zip(self.names, self.pieces[1:], strict=True):
+            if name in values:
+                pieces[-1] += _canonical(values[name]) + piece
+            else:
+                names.append(name)
+                pieces.append(piece)
+        return DigestTemplate(tuple(pieces), tuple(names))
+
+
+def digest_template(event: AuditEvent, *, blank_fields: tuple[str, ...] = ()) -> DigestTemplate:
+    """The text ``event``'s hash would cover, with ``blank(name)`` wherever a value is still to come.
+
+    For a write done by one statement in the database (a worker's rating): the event is built
+    here as ``record`` would build it, with blanks for what only the statement knows (its
+    sequence number, the previous hash, the new row's id…); ``blank_fields`` makes the event's
+    own fields of those names blanks too (``created_at``: a datetime here), so that one
+    template serves every such write, each filling in its own values.
+    """
+    payload = _payload(event) | {name: blank(name) for name in blank_fields}
+    parts = _BLANK_IN_TEXT.split(_canonical(payload))
+    return DigestTemplate(tuple(parts[0::2]), tuple(parts[1::2]))
 
 
 def record(
