@@ -17,6 +17,9 @@ site = HezuoSite(viewsets=[HomeApp(), DeskApp(), ProviderPortalApp(), Procuremen
                            EvaluationsApp(), PanelFlowApp(), RectificationFlowApp(), FinalEvaluationFlowApp()])
 
 urlpatterns = [
+    # First: the public rating page is the busiest address (a hall of workers scanning one QR
+    # code), and Django tries the patterns in order.
+    path("", include("evaluations.urls")),
     path("", RedirectView.as_view(pattern_name="workbench:index", permanent=False), name="home"),
     path("accounts/", AuthViewset(with_profile_view=False).urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -24,6 +27,5 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("core.urls")),
     path("", include("procurement.urls")),
-    path("", include("evaluations.urls")),
     path("app/", site.urls),
 ]

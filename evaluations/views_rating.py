@@ -45,7 +45,6 @@ from .services.ratings import (
     RATING_WINDOW_DAYS,
     device_key,
     find_link,
-    link_to_rate,
 )
 
 DEVICE_COOKIE = "hz_device"
@@ -110,13 +109,31 @@ def over_the_limit(request) -> bool:
 # --- the public page ------------------------------------------------------------------------------
 
 class RatingForm(forms.Form):
-    stars = forms.TypedChoiceField(
-        label=_("How satisfied were you with this activity?"), coerce=int,
-        choices=[(n, n) for n in range(1, 6)],
-        error_messages={"required": ERR_STARS, "invalid_choice": ERR_STARS})
+    # The page draws its own five radio buttons (stars_range); a whole number 1–5 is all the field checks.
+    stars = forms.IntegerField(
+        label=_("How satisfied were you with this activity?"), min_value=1, max_value=5,
+        error_messages={"required": ERR_STARS, "invalid": ERR_STARS, "min_value": ERR_STARS, "max_value": ERR_STARS})
     comment = forms.CharField(
         label=_("Comment (optional)"), required=False, max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX}))
+
+
+_STARS = {str(n): n for n in range(1, 6)}
+
+
+def plainly_valid(data) -> tuple[int, str] | None:
+    """(stars, comment) when the POST is plainly what RatingForm accepts; None leaves it to the form.
+
+    The page's hot path: a Form deep-copies its fields on every instantiation, which costs a
+    rating more than its database work. Only input the form certainly accepts passes here, with
+    the values it would clean (a test holds the two together); anything else, the form judges.
+    """
+    stars = _STARS.get(data.get("stars", ""))
+    comment = data.get("comment", "")
+    if stars is None or "\x00" in comment:
+        return None
+    comment = comment.strip()
+    return (stars, comment) if len(comment) <= COMMENT_MAX else None
 
 
 def public_rating_url(link: RatingLink) -> str:
@@ -189,21 +206,26 @@ def _show(request, link: RatingLink | None, device: str | None, now, *, form: Ra
 
 
 def _post(request, token: str, device: str | None, now):
-    form = RatingForm(request.POST)
-    if not form.is_valid():
-        return _show(request, find_link(token), device, now, form=form, posted=True)
+    posted = plainly_valid(request.POST)
+    form = None
+    if posted is None:
+        form = RatingForm(request.POST)
+        if not form.is_valid():
+            return _show(request, find_link(token), device, now, form=form, posted=True)
+        posted = form.cleaned_data["stars"], form.cleaned_data["comment"]
     if device is None:
+        form = form or _bound(request)
         # A POST from a device without this site's cookie: a script, or a browser refusing cookies.
         # Accepting it would make every cookie-less request a new "device"; it is handed a cookie
         # and asked to send the form once more instead.
         form.add_error(None, ERR_NO_DEVICE)
         return _show(request, find_link(token), device, now, form=form, status=400, posted=True)
     try:
-        # The link is read once, with what a rating needs; the service checks it (unknown, not yet,
-        # too old, closed). The redirect needs nothing more: no page context is built for it.
-        services.rating_submit(link=link_to_rate(token), stars=form.cleaned_data["stars"],
-                               comment=form.cleaned_data["comment"], device_id=device, now=now)
+        # The service reads the link and checks it (unknown, not yet, too old, closed); on PostgreSQL
+        # in the same statement as the rating. The redirect needs nothing more: no page context.
+        services.rating_submit(token=token, stars=posted[0], comment=posted[1], device_id=device, now=now)
     except DomainError as exc:
+        form = form or _bound(request)
         if exc.field == "stars":
             form.add_error("stars", str(exc))
         # Already rated (also when this device's other POST won the race), closed, or unknown: the
@@ -212,6 +234,13 @@ def _post(request, token: str, device: str | None, now):
         return _show(request, link, device, now, form=form, posted=True) if link else _unavailable(
             request, None, str(exc), now)
     return HttpResponseRedirect(request.path)  # this page again (post/redirect/get): the thank-you
+
+
+def _bound(request) -> RatingForm:
+    """The form as the page shows it again, for input that passed ``plainly_valid``."""
+    form = RatingForm(request.POST)
+    form.is_valid()
+    return form
 
 
 # --- the QR code and the poster (staff and the provider) ------------------------------------------

@@ -6,21 +6,26 @@ two batches, and holds the audit head (which every audited write needs) for as s
 time as it can. See ``rating_submit``.
 """
 
+import functools
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Activity, Contract
 from core import audit
 from core.errors import DomainError
+from core.middleware import current_ip
 
+from .. import scoring
 from ..models import Rating, RatingLink
 from .period import (
+    ORDERS_ISSUED_IN,
     model_from_row,
     period_change,
     period_create,
@@ -130,7 +135,8 @@ def link_to_rate(token: str) -> RatingLink | None:
 
 ONCE_PER_DEVICE = "rating_once_per_device"
 
-# This transaction's COMMIT does not wait for its WAL to reach the disk (PostgreSQL only). The
+# A rating's own transaction (never a caller's it runs inside) does not wait at COMMIT for its WAL
+# to reach the disk (PostgreSQL only; hezuo_rating_submit does the same with set_config). The
 # trade-off: if the database server crashes, the ratings answered "thank you" in roughly the last
 # fraction of a second (up to 3 × wal_writer_delay) can be lost. Nothing becomes inconsistent: the
 # rating, its month's update and its audit event are one transaction and are lost together, and
@@ -178,6 +184,80 @@ def _send(conn, statements: list[tuple[str, list]], read: tuple[int, ...] = ()) 
     return rows
 
 
+# --- one statement on PostgreSQL (the function of migration 0005) ----------------------------------
+
+IN_DATABASE = "HZ001"  # the function's SQLSTATE for "take the ordinary path": it wrote nothing
+PIECE_SEPARATOR = "\x1f"  # never in canonical JSON text, which escapes every control character
+
+
+def in_database(conn) -> bool:
+    """Whether ratings go through ``hezuo_rating_submit`` (PostgreSQL; settings.HEZUO_RATING_IN_DATABASE)."""
+    return conn.vendor == "postgresql" and getattr(settings, "HEZUO_RATING_IN_DATABASE", True)
+
+
+@functools.cache
+def _event_template() -> audit.DigestTemplate:
+    """A rating's audit event as ``audit.record`` writes it, with blanks for what differs from one to the next."""
+    from core.models import AuditEvent
+
+    blank = audit.blank
+    event = AuditEvent(seq=blank("seq"), created_at=timezone.now(), actor=None, actor_label="system", ip=blank("ip"),
+                       palace_id=blank("palace_id"), object_type=Rating._meta.label, object_id=blank("object_id"),
+                       object_repr=blank("object_repr"), action="rating.submitted", before=None,
+                       after={"activity": blank("activity"), "stars": blank("stars")}, prev_hash=blank("prev_hash"))
+    return audit.digest_template(event, blank_fields=("created_at",))
+
+
+@functools.cache
+def _call() -> tuple[str, tuple[str, ...]]:
+    """The function's call, with the rules' constants written in once; and the blanks it fills in itself."""
+    from psycopg import sql
+
+    in_database_blanks = _event_template().fill(created_at="", ip="", stars=0).names
+    constants = [list(in_database_blanks), list(Contract.IN_FORCE), list(ORDERS_ISSUED_IN),
+                 scoring.SATISFACTION_MIN_RATINGS, [int(scoring.DEFAULT_WEIGHTS[n]) for n in scoring.INDICATORS],
+                 scoring.PASS_MARK, scoring.GREEN_FROM]
+    text = sql.SQL("SELECT rating_id, activity_id, contract_id FROM hezuo_rating_submit(%s::text, %s::integer, "
+                   "%s::integer, %s::text, %s::text, %s::timestamptz, %s::date, %s::date, %s::boolean, %s::inet, "
+                   "%s::text, {})").format(sql.SQL(", ").join(sql.Literal(value) for value in constants)).as_string()
+    return text, in_database_blanks
+
+
+def _submit_in_database(conn, *, token: str, stars: int, comment: str, device: str, now: datetime) -> Rating | None:
+    """The rating in one statement, or None when the function leaves it to the ordinary path.
+
+    ``now`` decides the day (the window's checks); the rows are stamped with the clock, as
+    the ordinary path stamps them. Outside a transaction the statement is its own, and its
+    COMMIT does not wait for the disk (see COMMIT_WITHOUT_WAITING); inside the caller's, it
+    runs in a savepoint and leaves the caller's commit as it is.
+    """
+    today = timezone.localdate(now)
+    stamp = timezone.now()
+    on_its_own = not conn.in_atomic_block
+    ip = audit.clean_ip(current_ip())
+    call, _blanks = _call()
+    event = _event_template().fill(created_at=stamp.astimezone(UTC).isoformat(), ip=ip, stars=stars)
+    params = [token, stars, int(scoring.stars_to_points(stars)), comment, device, stamp,
+              today - timedelta(days=RATING_WINDOW_DAYS), today, on_its_own, ip, PIECE_SEPARATOR.join(event.pieces)]
+    try:
+        with transaction.atomic(using=conn.alias) if not on_its_own else nullcontext():
+            with conn.cursor() as cursor:
+                cursor.execute(call, params)
+                rating_id, activity_id, contract_id = cursor.fetchone()
+    except IntegrityError as exc:
+        if _is_repeat(exc):
+            raise DomainError(ERR_ALREADY) from None
+        raise
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == IN_DATABASE:
+            return None
+        raise
+    rating = Rating(id=rating_id, activity_id=activity_id, contract_id=contract_id, stars=stars, comment=comment,
+                    device=device, created_at=stamp)
+    rating._state.adding = False
+    return rating
+
+
 def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int, comment: str, device_id: str,
                   now: datetime | None = None) -> Rating:
     """A worker's rating: checked, stored once per device, and added to the month's score at once.
@@ -185,7 +265,11 @@ def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int
     ``link`` is the page's link as ``link_to_rate`` (or ``find_link``) loaded it, so it is not
     read twice; without it, ``token`` is looked up.
 
-    One transaction, in two round trips before its COMMIT on PostgreSQL:
+    On PostgreSQL the common case is one statement, ``hezuo_rating_submit`` (migration
+    0005 says what it does and what it leaves to this code); ``link`` given, or the
+    function declining, the rating goes the ordinary way below.
+
+    The ordinary way is one transaction, in two round trips before its COMMIT on PostgreSQL:
 
     1. the rating's INSERT; the key-share locks its foreign keys and its audit event's need
        (activity, contract, palace); the audit head's lock; the month's row lock with the
@@ -199,6 +283,15 @@ def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int
     error propagates. The COMMIT does not wait for the disk (``COMMIT_WITHOUT_WAITING``).
     """
     now = now or timezone.now()
+    conn = transaction.get_connection()  # the connection itself: each use of the proxy looks it up again
+    comment = comment.strip()[:COMMENT_MAX]
+    if link is None and in_database(conn):
+        if not isinstance(stars, int) or not 1 <= stars <= 5:
+            raise DomainError(ERR_STARS, field="stars")
+        rating = _submit_in_database(conn, token=token, stars=stars, comment=comment, device=device_key(device_id),
+                                     now=now)
+        if rating is not None:
+            return rating
     if link is None:
         link = link_to_rate(token)
     problem = rating_problem(link, now)
@@ -208,11 +301,11 @@ def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int
         raise DomainError(ERR_STARS, field="stars")
     activity = link.activity
     contract = activity.contract
-    conn = transaction.get_connection()  # the connection itself: each use of the proxy looks it up again
-    rating = Rating(activity=activity, contract=contract, stars=stars, comment=comment.strip()[:COMMENT_MAX],
+    rating = Rating(activity=activity, contract=contract, stars=stars, comment=comment,
                     device=device_key(device_id), created_at=timezone.now())
     sql = _sql(conn)
-    first = [(COMMIT_WITHOUT_WAITING, [])] if conn.vendor == "postgresql" else []
+    # Its own transaction's COMMIT only: inside a caller's, the caller's commit keeps its durability.
+    first = [(COMMIT_WITHOUT_WAITING, [])] if conn.vendor == "postgresql" and not conn.in_atomic_block else []
     first.append((sql["insert"], [f.get_db_prep_save(getattr(rating, f.attname), conn) for f in sql["inserted"]]))
     inserted = len(first) - 1
     if conn.features.has_select_for_update:
