@@ -82,12 +82,12 @@ def _contract_users(contract: Contract):
 
 
 def _lock(contract: Contract) -> Contract:
-    return Contract.objects.select_for_update().select_related("palace", "provider", "project").get(pk=contract.pk)
+    return Contract.objects.select_for_update(no_key=True).select_related("palace", "provider", "project").get(pk=contract.pk)
 
 
 def _next_number(palace_id: int, when: datetime | None = None) -> str:
     # Locking the palace row serialises numbering across concurrent awards and renewals.
-    palace = Palace.objects.select_for_update().get(pk=palace_id)
+    palace = Palace.objects.select_for_update(no_key=True).get(pk=palace_id)
     prefix = f"{palace.code.upper()}-HT-{timezone.localdate(when):%Y}-"
     return f"{prefix}{Contract.objects.filter(number__startswith=prefix).count() + 1:03d}"
 
@@ -271,7 +271,7 @@ def report_schedule_generate(*, contract: Contract) -> list[ServiceReport]:
     Idempotent, and safe when called twice at once: the contract row is locked first, so
     the second caller finds the periods the first one made.
     """
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    contract = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
     if contract.starts_on is None or contract.ends_on is None:
         return []
     existing = set(contract.reports.values_list("sequence", flat=True))

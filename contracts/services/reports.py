@@ -72,7 +72,7 @@ class ActivityInput:
 
 def _lock(report: ServiceReport) -> ServiceReport:
     # Contract first, then report: the same order as every contract service, so they cannot deadlock.
-    Contract.objects.select_for_update().get(pk=report.contract_id)
+    Contract.objects.select_for_update(no_key=True).get(pk=report.contract_id)
     return ServiceReport.objects.select_for_update().select_related("contract", "contract__provider").get(
         pk=report.pk)
 

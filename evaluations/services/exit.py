@@ -140,7 +140,7 @@ def exit_open(*, actor: User, contract: Contract, reason: str, final_evaluation:
     palace's administrators are notified, and ``final_changed`` is sent for a final evaluation.
     """
     now = now or timezone.now()
-    contract = Contract.objects.select_for_update().select_related("palace", "provider", "project").get(
+    contract = Contract.objects.select_for_update(no_key=True).select_related("palace", "provider", "project").get(
         pk=contract.pk)
     if not can_open_exit(actor, contract):
         raise NotPermitted
@@ -247,7 +247,7 @@ def handover_confirm(*, actor: User, item: HandoverItem, note: str = "", now: da
     """
     now = now or timezone.now()
     exit_ = Exit.objects.select_related("contract").get(pk=item.exit_id)
-    contract = Contract.objects.select_for_update().select_related("provider").get(pk=exit_.contract_id)
+    contract = Contract.objects.select_for_update(no_key=True).select_related("provider").get(pk=exit_.contract_id)
     exit_ = Exit.objects.select_for_update().get(pk=exit_.pk)
     exit_.contract = contract
     item = HandoverItem.objects.select_for_update().get(pk=item.pk)

@@ -116,7 +116,7 @@ def _lock(evaluation: FinalEvaluation) -> tuple[FinalEvaluation, Contract]:
     contract_id = FinalEvaluation.objects.filter(pk=evaluation.pk).values_list("contract_id", flat=True).get()
     # OF the contract only: the joined palace stays unlocked, so the report issued on another
     # sign-off's commit (its rows refer to the palace) never waits for this transaction.
-    contract = Contract.objects.select_for_update(of=("self",)).select_related("palace", "provider", "project").get(
+    contract = Contract.objects.select_for_update(no_key=True, of=("self",)).select_related("palace", "provider", "project").get(
         pk=contract_id)
     evaluation = FinalEvaluation.objects.select_for_update().get(pk=evaluation.pk)
     evaluation.contract = contract
@@ -174,7 +174,7 @@ def final_evaluation_open(*, contract: Contract, now: datetime | None = None,
     ``actor`` is None when the scheduler opens it, else an administrator of the palace.
     """
     now = now or timezone.now()
-    contract = Contract.objects.select_for_update(of=("self",)).select_related("palace", "provider").get(
+    contract = Contract.objects.select_for_update(no_key=True, of=("self",)).select_related("palace", "provider").get(
         pk=contract.pk)
     if actor is not None and not has_role(actor, contract.palace_id, Role.ADMIN):
         raise NotPermitted

@@ -75,7 +75,7 @@ def _admins(palace_id: int):
 def _lock(evaluation_id: int) -> FinalEvaluation:
     """Lock the contract, then the evaluation: the order every final-evaluation service keeps."""
     contract_id = FinalEvaluation.objects.values_list("contract_id", flat=True).get(pk=evaluation_id)
-    list(Contract.objects.select_for_update().filter(pk=contract_id).values_list("pk", flat=True))
+    list(Contract.objects.select_for_update(no_key=True).filter(pk=contract_id).values_list("pk", flat=True))
     return (FinalEvaluation.objects.select_for_update(of=("self",)).select_related("contract", "contract__provider")
             .get(pk=evaluation_id))
 

@@ -105,7 +105,7 @@ def checklist_create(*, actor: User, palace_id: int, category: str, name: str,
 def inspection_assign(*, actor: User, contract: Contract, checklist: ChecklistTemplate, inspector: User,
                       due_on: date, kind: str = Inspection.Kind.SCHEDULED, now: datetime | None = None) -> Inspection:
     """Assign an evaluator to inspect a contract's service. A spot check is not shown to the provider."""
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    contract = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
     if not can_assign_inspection(actor, contract):
         raise NotPermitted
     if not has_role(inspector, contract.palace_id, Role.EVALUATOR):
@@ -140,7 +140,7 @@ def inspection_submit(*, actor: User, inspection: Inspection, items: Mapping[int
     now = now or timezone.now()
     inspection = Inspection.objects.select_for_update().select_related("contract", "checklist").get(
         pk=inspection.pk)
-    contract = Contract.objects.select_for_update().get(pk=inspection.contract_id)
+    contract = Contract.objects.select_for_update(no_key=True).get(pk=inspection.contract_id)
     if inspection.inspector_id != actor.pk:
         raise NotPermitted
     if inspection.state != Inspection.State.ASSIGNED:
@@ -178,7 +178,7 @@ def red_line_record(*, actor: User, contract: Contract, category: str, occurred_
                     evidence: Sequence[UploadedFile] = (), now: datetime | None = None) -> RedLine:
     """Record a serious violation: the month fails at once and a rectification order is issued."""
     now = now or timezone.now()
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    contract = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
     if not can_record_red_line(actor, contract):
         raise NotPermitted
     if category not in RedLine.Category.values:

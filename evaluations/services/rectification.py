@@ -74,7 +74,7 @@ def _provider_users(contract: Contract):
 
 
 def _next_number(contract: Contract, when: datetime) -> str:
-    palace = Palace.objects.select_for_update().get(pk=contract.palace_id)
+    palace = Palace.objects.select_for_update(no_key=True).get(pk=contract.palace_id)
     prefix = f"{palace.code.upper()}-ZG-{timezone.localdate(when):%Y}-"
     return f"{prefix}{RectificationOrder.objects.filter(number__startswith=prefix).count() + 1:03d}"
 
@@ -125,7 +125,7 @@ def order_issue_for_period(*, period: PeriodScore, result: scoring.PeriodResult,
     inputs keep it there. None when that order exists already.
     """
     now = now or timezone.now()
-    contract = Contract.objects.select_for_update().get(pk=period.contract_id)
+    contract = Contract.objects.select_for_update(no_key=True).get(pk=period.contract_id)
     if red_line is None and period.orders.filter(trigger=RectificationOrder.Trigger.SCORE).exists():
         return None
     if red_line is None and (result.score is None or result.score >= scoring.PASS_MARK):
@@ -161,7 +161,7 @@ def order_issue_for_period(*, period: PeriodScore, result: scoring.PeriodResult,
 
 
 def _lock_order(order: RectificationOrder) -> tuple[RectificationOrder, Contract]:
-    contract = Contract.objects.select_for_update().get(pk=order.contract_id)
+    contract = Contract.objects.select_for_update(no_key=True).get(pk=order.contract_id)
     order = RectificationOrder.objects.select_for_update().get(pk=order.pk)
     order.contract = contract
     return order, contract

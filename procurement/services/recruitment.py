@@ -135,7 +135,7 @@ class CriterionInput:
 def _next_number(project: ServiceProject, when: datetime) -> str:
     """The palace's next number this year. Locking the palace row serialises numbering, so two
     administrators creating recruitments at once cannot both take the same number."""
-    palace = Palace.objects.select_for_update().get(pk=project.palace_id)
+    palace = Palace.objects.select_for_update(no_key=True).get(pk=project.palace_id)
     prefix = f"{palace.code.upper()}-{when:%Y}-"
     count = Recruitment.objects.filter(number__startswith=prefix).count()
     return f"{prefix}{count + 1:03d}"

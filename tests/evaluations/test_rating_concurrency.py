@@ -105,3 +105,21 @@ def test_ratings_and_a_red_line_at_the_same_moment_all_go_through(url, roles):
     assert (period.ratings_total, period.score) == (fresh.ratings_total, fresh.score)
     assert list(RectificationOrder.objects.values_list("trigger", flat=True)) == ["red_line"]
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rating_that_fails_the_month_and_others_in_flight_all_go_through(url):
+    # 29 one-star ratings: too few to count. Then 12 phones at once, each one star: whichever is
+    # the 30th fails the month and issues its order (the contract and the palace locked for it)
+    # while the others hold their key-share locks on the same rows and wait for the audit head.
+    for n in range(29):
+        assert phone(url, n).post(url, {"stars": "1"}).status_code == 302
+    phones = [phone(url, 100 + n) for n in range(12)]
+    results = run_together(*[lambda c=c: c.post(url, {"stars": "1"}) for c in phones])
+    assert [getattr(r, "status_code", r) for r in results] == [302] * 12, results
+    period = PeriodScore.objects.get(month=date(2026, 2, 1))
+    fresh = services.period_recompute(period)
+    assert (period.ratings_count, period.score, period.standing) == (41, 0, "red")
+    assert (period.ratings_total, period.score) == (fresh.ratings_total, fresh.score)
+    assert list(RectificationOrder.objects.values_list("trigger", flat=True)) == ["score"]
+    assert verify_chain().ok
