@@ -6,10 +6,11 @@ audit event, add it to the month's score. Sent from Python that is a dozen state
 several round trips; here it is one call, its plans cached by PL/pgSQL.
 
 The function does the common case only and leaves everything else to the ordinary path
-in Python (``evaluations.services.ratings``), by raising SQLSTATE HZ001 before anything it
-wrote can commit: a link that cannot be rated now, the month's first input (no row yet), a
-closed month (its summary is issued again), and a month this rating fails (its order is
-issued). What it shares with the Python code, and the tests that hold them together:
+in Python (``evaluations.services.ratings``): it checks and locks first, and declines
+(``declined`` says why) before writing anything: a link that cannot be rated now, a device
+that already rated, the month's first input (no row yet), a closed month (its summary is
+issued again), and a month this rating fails (its order is issued). What it shares with the
+Python code, and the tests that hold them together:
 
 * the link's checks (``rating_problem``): the activity's day within the window, the
   contract in force;
@@ -61,15 +62,18 @@ $$;
 
 CREATE OR REPLACE FUNCTION hezuo_rating_submit(
     p_token text, p_stars integer, p_points integer, p_comment text, p_device text, p_now timestamptz,
-    p_earliest date, p_today date, p_async boolean, p_ip inet, p_pieces text,
-    p_fields text[], p_in_force text[], p_orders_in text[],
+    p_earliest date, p_today date, p_async boolean, p_pieces text,
+    p_fields text[], p_in_force text[], p_orders_in text[], p_score_trigger text,
     p_min_ratings integer, p_weights integer[], p_pass numeric, p_green numeric,
-    OUT rating_id bigint, OUT activity_id bigint, OUT contract_id bigint
+    OUT rating_id bigint, OUT activity_id bigint, OUT contract_id bigint, OUT declined text
 ) LANGUAGE plpgsql AS $$
 DECLARE
     a record; h record; p record; pieces text[] := string_to_array(p_pieces, chr(31));
-    w integer[]; v_total integer; v_count integer; v_score numeric; v_standing text; v_repr text; v_blob text; v_digest text;
+    w integer[]; v_total integer; v_count integer; v_score numeric; v_standing text; v_repr text; v_blob text;
+    v_digest text; v_event jsonb;
 BEGIN
+    -- Everything is checked and locked before anything is written; a decline writes nothing and
+    -- raises nothing (the server's log would keep the statement, the worker's comment with it).
     SELECT ac.id, ac.contract_id, ac.palace_id, ac.date, ac.title, c.state, c.palace_id AS contract_palace
       INTO a
       FROM evaluations_ratinglink l
@@ -79,22 +83,26 @@ BEGIN
      WHERE l.token = p_token
        FOR KEY SHARE OF ac, c, pa;
     IF NOT FOUND OR a.date > p_today OR a.date < p_earliest OR NOT a.state = ANY (p_in_force) THEN
-        RAISE EXCEPTION 'hezuo: the link cannot take a rating' USING ERRCODE = 'HZ001';
+        declined := 'link';
+        RETURN;
     END IF;
-    IF p_async THEN
-        PERFORM set_config('synchronous_commit', 'off', true);
+    IF EXISTS (SELECT 1 FROM evaluations_rating r WHERE r.activity_id = a.id AND r.device = p_device) THEN
+        declined := 'repeat';  -- and if another POST of this device gets in first, the unique index says so
+        RETURN;
     END IF;
-    INSERT INTO evaluations_rating (stars, comment, device, created_at, activity_id, contract_id)
-         VALUES (p_stars, p_comment, p_device, p_now, a.id, a.contract_id)
-      RETURNING id INTO rating_id;
     SELECT seq, hash INTO h FROM core_audithead WHERE id = 1 FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'hezuo: no audit head yet' USING ERRCODE = 'HZ001';
+        declined := 'no audit head';
+        RETURN;
     END IF;
     SELECT * INTO p FROM evaluations_periodscore ps
      WHERE ps.contract_id = a.contract_id AND ps.month = date_trunc('month', a.date)::date FOR UPDATE;
-    IF NOT FOUND OR p.closed THEN
-        RAISE EXCEPTION 'hezuo: the month needs the ordinary path' USING ERRCODE = 'HZ001';
+    IF NOT FOUND THEN
+        declined := 'first input of the month';
+        RETURN;
+    ELSIF p.closed THEN
+        declined := 'closed month';
+        RETURN;
     END IF;
     SELECT ARRAY[iw.inspections, iw.reports, iw.satisfaction, iw.kpi] INTO w
       FROM evaluations_indicatorweights iw WHERE iw.palace_id = a.contract_palace;
@@ -106,13 +114,23 @@ BEGIN
     v_standing := CASE WHEN p.red_lines > 0 OR v_score < p_pass THEN 'red' WHEN v_score IS NULL THEN 'none'
                      WHEN v_score >= p_green THEN 'green' ELSE 'amber' END;
     IF v_score < p_pass AND a.state = ANY (p_orders_in) AND NOT EXISTS (
-            SELECT 1 FROM evaluations_rectificationorder o WHERE o.period_id = p.id AND o.trigger = 'score') THEN
-        RAISE EXCEPTION 'hezuo: the month fails and needs its order' USING ERRCODE = 'HZ001';
+            SELECT 1 FROM evaluations_rectificationorder o WHERE o.period_id = p.id AND o.trigger = p_score_trigger) THEN
+        declined := 'the month fails';
+        RETURN;
     END IF;
+
+    IF p_async THEN
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
+    INSERT INTO evaluations_rating (stars, comment, device, created_at, activity_id, contract_id)
+         VALUES (p_stars, p_comment, p_device, p_now, a.id, a.contract_id)
+      RETURNING id INTO rating_id;
     UPDATE evaluations_periodscore
        SET ratings_total = v_total, ratings_count = v_count, score = v_score,
            standing = v_standing, updated_at = p_now
      WHERE id = p.id;
+    -- The event's text, as core.audit.digest_template cut it, with this statement's values filled in;
+    -- the row's columns are read back from that text, so what is stored is what was hashed.
     v_repr := left(to_char(a.date, 'YYYY-MM-DD') || ' ' || a.title || ' ★' || p_stars, 200);
     v_blob := pieces[1];
     FOR i IN 1 .. array_length(p_fields, 1) LOOP
@@ -126,10 +144,13 @@ BEGIN
         END || pieces[i + 1];
     END LOOP;
     v_digest := encode(sha256(convert_to(v_blob, 'UTF8')), 'hex');
+    v_event := v_blob::jsonb;
     INSERT INTO core_auditevent (seq, created_at, actor_label, ip, object_type, object_id, object_repr, action,
                                  before, after, prev_hash, hash, actor_id, palace_id)
-         VALUES (h.seq + 1, p_now, 'system', p_ip, 'evaluations.Rating', rating_id::text, v_repr, 'rating.submitted',
-                 NULL, jsonb_build_object('activity', a.id, 'stars', p_stars), h.hash, v_digest, NULL, a.palace_id);
+         VALUES (h.seq + 1, p_now, v_event->>'actor_label', (v_event->>'ip')::inet, v_event->>'object_type',
+                 rating_id::text, v_repr, v_event->>'action', nullif(v_event->'before', 'null'::jsonb),
+                 nullif(v_event->'after', 'null'::jsonb), h.hash, v_digest, (v_event->>'actor_id')::bigint,
+                 a.palace_id);
     UPDATE core_audithead SET seq = h.seq + 1, hash = v_digest WHERE id = 1;
     activity_id := a.id;
     contract_id := a.contract_id;
@@ -138,8 +159,8 @@ $$;
 """
 
 DROP = """
-DROP FUNCTION IF EXISTS hezuo_rating_submit(text, integer, integer, text, text, timestamptz, date, date, boolean, inet,
-                                           text, text[], text[], text[], integer, integer[], numeric, numeric);
+DROP FUNCTION IF EXISTS hezuo_rating_submit(text, integer, integer, text, text, timestamptz, date, date, boolean, text,
+                                           text[], text[], text[], text, integer, integer[], numeric, numeric);
 DROP FUNCTION IF EXISTS hezuo_period_score(numeric, integer, numeric, integer, integer, integer, numeric,
                                           integer, integer, integer, integer, integer);
 """

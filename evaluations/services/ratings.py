@@ -9,6 +9,7 @@ time as it can. See ``rating_submit``.
 import functools
 import hashlib
 import hmac
+import logging
 from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 
@@ -23,7 +24,7 @@ from core.errors import DomainError
 from core.middleware import current_ip
 
 from .. import scoring
-from ..models import Rating, RatingLink
+from ..models import Rating, RatingLink, RectificationOrder
 from .period import (
     ORDERS_ISSUED_IN,
     model_from_row,
@@ -33,6 +34,8 @@ from .period import (
     period_lock,
     period_settle,
 )
+
+logger = logging.getLogger(__name__)
 
 RATING_WINDOW_DAYS = 14
 COMMENT_MAX = 500
@@ -186,7 +189,7 @@ def _send(conn, statements: list[tuple[str, list]], read: tuple[int, ...] = ()) 
 
 # --- one statement on PostgreSQL (the function of migration 0005) ----------------------------------
 
-IN_DATABASE = "HZ001"  # the function's SQLSTATE for "take the ordinary path": it wrote nothing
+UNDEFINED_FUNCTION = "42883"  # a database not migrated this far: ratings go the ordinary way, with a warning
 PIECE_SEPARATOR = "\x1f"  # never in canonical JSON text, which escapes every control character
 
 
@@ -215,12 +218,17 @@ def _call() -> tuple[str, tuple[str, ...]]:
 
     in_database_blanks = _event_template().fill(created_at="", ip="", stars=0).names
     constants = [list(in_database_blanks), list(Contract.IN_FORCE), list(ORDERS_ISSUED_IN),
-                 scoring.SATISFACTION_MIN_RATINGS, [int(scoring.DEFAULT_WEIGHTS[n]) for n in scoring.INDICATORS],
-                 scoring.PASS_MARK, scoring.GREEN_FROM]
-    text = sql.SQL("SELECT rating_id, activity_id, contract_id FROM hezuo_rating_submit(%s::text, %s::integer, "
-                   "%s::integer, %s::text, %s::text, %s::timestamptz, %s::date, %s::date, %s::boolean, %s::inet, "
+                 RectificationOrder.Trigger.SCORE.value, scoring.SATISFACTION_MIN_RATINGS,
+                 [int(scoring.DEFAULT_WEIGHTS[n]) for n in scoring.INDICATORS], scoring.PASS_MARK, scoring.GREEN_FROM]
+    text = sql.SQL("SELECT rating_id, activity_id, contract_id, declined FROM hezuo_rating_submit(%s::text, "
+                   "%s::integer, %s::integer, %s::text, %s::text, %s::timestamptz, %s::date, %s::date, %s::boolean, "
                    "%s::text, {})").format(sql.SQL(", ").join(sql.Literal(value) for value in constants)).as_string()
     return text, in_database_blanks
+
+
+def _on_its_own(conn) -> bool:
+    """Whether the rating is its own transaction (not inside a caller's)."""
+    return conn.get_autocommit() and not conn.in_atomic_block
 
 
 def _submit_in_database(conn, *, token: str, stars: int, comment: str, device: str, now: datetime) -> Rating | None:
@@ -233,29 +241,43 @@ def _submit_in_database(conn, *, token: str, stars: int, comment: str, device: s
     """
     today = timezone.localdate(now)
     stamp = timezone.now()
-    on_its_own = not conn.in_atomic_block
+    on_its_own = _on_its_own(conn)
     ip = audit.clean_ip(current_ip())
     call, _blanks = _call()
     event = _event_template().fill(created_at=stamp.astimezone(UTC).isoformat(), ip=ip, stars=stars)
     params = [token, stars, int(scoring.stars_to_points(stars)), comment, device, stamp,
-              today - timedelta(days=RATING_WINDOW_DAYS), today, on_its_own, ip, PIECE_SEPARATOR.join(event.pieces)]
+              today - timedelta(days=RATING_WINDOW_DAYS), today, on_its_own, PIECE_SEPARATOR.join(event.pieces)]
     try:
         with transaction.atomic(using=conn.alias) if not on_its_own else nullcontext():
             with conn.cursor() as cursor:
                 cursor.execute(call, params)
-                rating_id, activity_id, contract_id = cursor.fetchone()
+                rating_id, activity_id, contract_id, declined = cursor.fetchone()
     except IntegrityError as exc:
-        if _is_repeat(exc):
+        if _is_repeat(exc):  # this device's other POST got in between the check and the INSERT
             raise DomainError(ERR_ALREADY) from None
         raise
     except DatabaseError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) == IN_DATABASE:
-            return None
-        raise
+        if getattr(exc.__cause__, "sqlstate", None) != UNDEFINED_FUNCTION:
+            raise
+        _warn_not_migrated()
+        return None
+    if declined == "repeat":
+        raise DomainError(ERR_ALREADY)
+    if declined:
+        return None
     rating = Rating(id=rating_id, activity_id=activity_id, contract_id=contract_id, stars=stars, comment=comment,
                     device=device, created_at=stamp)
     rating._state.adding = False
     return rating
+
+
+@functools.cache
+def _warn_not_migrated() -> None:
+    logger.warning("hezuo_rating_submit is missing (run manage.py migrate): ratings take the slower Python path")
+
+
+def _is_stars(stars) -> bool:
+    return type(stars) is int and 1 <= stars <= 5  # not a bool: True would be hashed as true, stored as 1
 
 
 def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int, comment: str, device_id: str,
@@ -286,7 +308,7 @@ def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int
     conn = transaction.get_connection()  # the connection itself: each use of the proxy looks it up again
     comment = comment.strip()[:COMMENT_MAX]
     if link is None and in_database(conn):
-        if not isinstance(stars, int) or not 1 <= stars <= 5:
+        if not _is_stars(stars):
             raise DomainError(ERR_STARS, field="stars")
         rating = _submit_in_database(conn, token=token, stars=stars, comment=comment, device=device_key(device_id),
                                      now=now)
@@ -297,7 +319,7 @@ def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int
     problem = rating_problem(link, now)
     if problem:
         raise DomainError(problem)
-    if not isinstance(stars, int) or not 1 <= stars <= 5:
+    if not _is_stars(stars):
         raise DomainError(ERR_STARS, field="stars")
     activity = link.activity
     contract = activity.contract
@@ -305,7 +327,7 @@ def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int
                     device=device_key(device_id), created_at=timezone.now())
     sql = _sql(conn)
     # Its own transaction's COMMIT only: inside a caller's, the caller's commit keeps its durability.
-    first = [(COMMIT_WITHOUT_WAITING, [])] if conn.vendor == "postgresql" and not conn.in_atomic_block else []
+    first = [(COMMIT_WITHOUT_WAITING, [])] if conn.vendor == "postgresql" and _on_its_own(conn) else []
     first.append((sql["insert"], [f.get_db_prep_save(getattr(rating, f.attname), conn) for f in sql["inserted"]]))
     inserted = len(first) - 1
     if conn.features.has_select_for_update:

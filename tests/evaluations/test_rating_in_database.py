@@ -23,9 +23,11 @@ from hypothesis import strategies as st
 from contracts import services as contract_services
 from contracts.models import Activity
 from core.audit import verify_chain
+from core.errors import DomainError
 from core.models import AuditEvent, IssuedDocument
 from evaluations import scoring, services
 from evaluations.models import PeriodScore, Rating, RectificationOrder
+from evaluations.services import ratings
 from evaluations.views_rating import RatingForm, plainly_valid
 from tests.contract_builders import active_contract
 
@@ -198,3 +200,40 @@ def test_what_passes_the_hot_path_is_what_the_form_accepts_with_the_same_values(
         form = RatingForm(data)
         assert form.is_valid(), form.errors
         assert quick == (form.cleaned_data["stars"], form.cleaned_data["comment"])
+
+
+@on_postgres
+@pytest.mark.django_db
+def test_a_link_that_cannot_be_rated_is_declined_without_an_error_in_the_servers_log(contract, roles):
+    activity_titled(contract, roles, "职工篮球赛")
+    with connection.cursor() as cursor:
+        call, _blanks = ratings._call()
+        cursor.execute(call, ["no-such-token", 5, 100, "评论", "device", timezone.now(), DAY, DAY, False, ""])
+        assert cursor.fetchone() == (None, None, None, "link")
+    assert not Rating.objects.exists()
+
+
+@on_postgres
+@pytest.mark.django_db
+def test_without_the_function_ratings_go_the_ordinary_way_and_say_so_in_the_log(contract, roles, caplog):
+    activity = activity_titled(contract, roles, "职工摄影展")
+    token = services.rating_link_for(activity).token
+    services.rating_submit(token=token, stars=5, comment="", device_id="first-device-0123456789")
+    with connection.cursor() as cursor:  # a database restored from before migration 0005
+        cursor.execute("ALTER FUNCTION hezuo_rating_submit RENAME TO hezuo_rating_submit_away")
+    ratings._warn_not_migrated.cache_clear()
+    rating = services.rating_submit(token=token, stars=4, comment="", device_id="second-device-0123456789")
+    assert Rating.objects.get(pk=rating.pk).stars == 4 and month(contract).ratings_count == 2
+    assert "hezuo_rating_submit is missing" in caplog.text
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("stars", [True, 0, 6, "5", 4.0])
+def test_only_a_whole_number_of_stars_from_1_to_5_is_a_rating(stars, contract, roles):
+    activity = activity_titled(contract, roles, "职工象棋赛")
+    token = services.rating_link_for(activity).token
+    with pytest.raises(DomainError) as refused:
+        services.rating_submit(token=token, stars=stars, comment="", device_id="a-device-0123456789")
+    assert refused.value.field == "stars"
+    assert not Rating.objects.exists()
