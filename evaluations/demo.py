@@ -157,8 +157,9 @@ class _Seeder:
 
     # --- ratings --------------------------------------------------------------------------------
 
-    def rate_activities(self, scenario: Scenario, contract: Contract, poor_months: set[date]) -> None:
-        """Each month's ratings, shared among its activities in proportion to attendance."""
+    def rate_activities(self, scenario: Scenario, contract: Contract, poor_months: set[date],
+                        only=lambda month: True) -> None:
+        """Each month's ratings (of the months ``only`` keeps), shared among its activities by attendance."""
         rng = random.Random(f"ratings/{contract.number}")
         by_month: dict[date, list[Activity]] = {}
         since = add_months(self.this_month, -EVALUATED_MONTHS)
@@ -166,6 +167,8 @@ class _Seeder:
                 "date", "pk"):
             by_month.setdefault(activity.date.replace(day=1), []).append(activity)
         for month, activities in by_month.items():
+            if not only(month):
+                continue
             attended = sum(a.participants for a in activities)
             wanted = max(rng.randint(*RATINGS_PER_MONTH), round(math.sqrt(attended) * RATINGS_FACTOR))
             wanted = min(wanted, RATINGS_MONTH_MAX, attended * 4 // 5)
@@ -288,16 +291,25 @@ class _Seeder:
         self.ensure_checklists()
         scenarios = {s.project: s for s in SCENARIOS if s.project in self.contracts}
         # The months whose ratings are poor: where the score fails (the workers noticed too).
+        near = self.near_deadline_issue_day().replace(day=1)
         poor = {"职工安全生产技能培训": {self.months_back(4)}, "职工职业技能提升培训": {self.months_back(5)},
-                "工创圆梦": {self.near_deadline_issue_day().replace(day=1)}}
+                "工创圆梦": {near}}
+        # 工创圆梦's poor month is rated after its story: rated first, its poor ratings alone could fail
+        # the month days before the inspection that is meant to issue the order near its deadline.
+        later = {"工创圆梦": near}
         for project, scenario in scenarios.items():
-            self.rate_activities(scenario, self.contracts[project], poor.get(project, set()))
-        self.say(f"  {self.ratings} workers' ratings")
+            self.rate_activities(scenario, self.contracts[project], poor.get(project, set()),
+                                 only=lambda m, p=project: m != later.get(p))
         for project, scenario in scenarios.items():
             contract, inspector = self.contracts[project], self.evaluator(scenario.inspector)
             rng = random.Random(f"story/{contract.number}")
             skip = getattr(self, f"story_{scenario.story}")(contract, inspector, rng) if scenario.story else ()
             self.monthly_inspections(scenario, contract, inspector, skip=skip)
+        for project, month in later.items():
+            if project in scenarios:
+                self.rate_activities(scenarios[project], self.contracts[project], poor[project],
+                                     only=lambda m, month=month: m == month)
+        self.say(f"  {self.ratings} workers' ratings")
         self.assign_upcoming(scenarios)
 
     def assign_upcoming(self, scenarios: dict[str, Scenario]) -> None:
