@@ -9,7 +9,7 @@ red line is marked with the words "red line", not only in red.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from math import ceil
 
 from django.utils.formats import date_format
@@ -62,6 +62,16 @@ def _point_title(p: TrendPoint) -> str:
     return " · ".join(parts)
 
 
+def score_label(score: Decimal) -> str:
+    """A month's score on a chart: one decimal at most, cut rather than rounded.
+
+    Cut, so that a label never shows a month reaching a line it did not reach: 79.66 reads
+    79.6 in the amber band, not 80 on the green line; 59.99 reads 59.9, a fail.
+    """
+    cut = Decimal(score).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+    return f"{cut:.0f}" if cut == cut.to_integral_value() else f"{cut:.1f}"
+
+
 def trend_chart(points: Sequence[TrendPoint], *, title: str, width: int = 720, height: int = 260,
                 chart_id: str = "trend") -> SafeString:
     """The term's monthly scores: months across, 0–100 up, the 60 and 80 lines, red-line months marked."""
@@ -77,7 +87,7 @@ def trend_chart(points: Sequence[TrendPoint], *, title: str, width: int = 720, h
         return top + (100 - float(v)) / 100 * plot_h
 
     parts: list[str] = []
-    summary = ", ".join(f"{p.month:%Y-%m} {p.score:.0f}" if p.score is not None else f"{p.month:%Y-%m} –"
+    summary = ", ".join(f"{p.month:%Y-%m} {score_label(p.score)}" if p.score is not None else f"{p.month:%Y-%m} –"
                         for p in points)
     parts.append(format_html('<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>', chart_id, title,
                              chart_id, _("Monthly scores of the term: %(scores)s. Below 60 fails; 80 and above "
@@ -133,7 +143,7 @@ def trend_chart(points: Sequence[TrendPoint], *, title: str, width: int = 720, h
                 if any(abs(label_y - 4 - y(mark_at)) < 6 for mark_at in (scoring.PASS_MARK, scoring.GREEN_FROM)):
                     label_y = y(p.score) + 17
                 mark += format_html('<text x="{}" y="{}" text-anchor="middle" class="hz-chart__value">{}</text>',
-                                    _n(x(i)), _n(label_y), f"{p.score:.0f}")
+                                    _n(x(i)), _n(label_y), score_label(p.score))
         parts.append(format_html('<g class="hz-chart__point" data-month="{}" data-standing="{}"><title>{}</title>{}'
                                  '</g>', f"{p.month:%Y-%m}", p.standing, _point_title(p), mark))
         if i % label_every == 0 or p.current:
@@ -155,7 +165,7 @@ def sparkline(points: Sequence[TrendPoint], *, width: int = 96, height: int = 26
     """A small line of the term's monthly scores for a table cell, the last month as a coloured dot."""
     scored = [(i, p) for i, p in enumerate(points) if p.score is not None]
     label = _("Monthly scores of the term: %(scores)s") % {
-        "scores": ", ".join(f"{p.score:.0f}" for _i, p in scored) or "—"}
+        "scores": ", ".join(score_label(p.score) for _i, p in scored) or "—"}
     if not scored:
         return format_html('<span class="hz-muted" title="{}">—</span>', label)
     pad = 3

@@ -206,6 +206,15 @@ def test_the_trend_has_a_point_per_month_and_escapes_its_text():
     assert spark.count("<polyline") == 1 and "86, 52, 91, 70" in spark and "#c77700" in spark  # last: amber
 
 
+@pytest.mark.parametrize(("score", "label"), [("79.66", "79.6"), ("59.99", "59.9"), ("80.00", "80"), ("60.04", "60"),
+                                             ("100.00", "100"), ("0.00", "0"), ("72.50", "72.5")])
+def test_a_months_label_on_the_chart_never_reaches_a_line_its_score_did_not(score, label):
+    point = charts.TrendPoint(date(2026, 3, 1), Decimal(score), "amber")
+    svg = str(charts.trend_chart([point], title="走势"))
+    assert re.search(r'class="hz-chart__value">([^<]+)<', svg).group(1) == label
+    assert f"2026-03 {label}" in svg and label in str(charts.sparkline([point]))
+
+
 def test_a_project_name_with_markup_is_escaped_on_the_score_page(roles, contract, client_for):
     contract.project.name = "<b>职工</b>培训"
     contract.project.save()
