@@ -52,6 +52,7 @@ class ChosenLanguageMiddleware:
 AUDITOR_POSTS = frozenset({
     "verify_upload", "desk:verify_chain",
     "login", "logout", "set_language", "password_change", "workbench:notification_read",
+    "workbench:notifications_read_all",
 })
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
 from .views import HomeView
-from .views_notifications import NotificationListView, mark_read
+from .views_notifications import NotificationListView, mark_all_read, mark_read
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class HomeApp(HezuoApplication):
     index_path = path("", HomeView.as_view(), name="index")
     notifications_path = path("notifications/", NotificationListView.as_view(), name="notifications")
     notification_read_path = path("notifications/<int:pk>/read/", mark_read, name="notification_read")
+    notifications_read_all_path = path("notifications/read/", mark_all_read, name="notifications_read_all")
 
 
 class HezuoSite(Site):

@@ -36,6 +36,7 @@ ROWS: dict[str, list[Check]] = {
     # workbench
     "workbench:index": [Check(url("workbench:index"), AUTHED(200))],
     "workbench:notifications": [Check(url("workbench:notifications"), AUTHED(200))],
+    "workbench:notifications_read_all": [Check(url("workbench:notifications_read_all"), AUTHED(302), "post")],
     "workbench:notification_read": [
         Check(url("workbench:notification_read", lambda w: w.notification.pk),
               E(LOGIN, 404, 404, 404, 404, 404, 302, 404, 404), "post"),

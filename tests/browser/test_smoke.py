@@ -108,3 +108,25 @@ def test_public_registration_page_on_a_phone(wenshang, foshan, open_page, screen
     # Nothing is wider than the phone: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.bad_responses == []
+
+
+def test_a_provider_marks_all_its_notifications_read(world, open_page, screenshot, live_server):
+    from core.models import Notification
+
+    user = world["provider_a"]
+    Notification.objects.bulk_create([
+        Notification(recipient=user, subject="整改通知：请于 2026-12-21 前提交整改报告", body="汶上县工人文化宫"),
+        Notification(recipient=user, subject="服务报告已退回修改", body="请按审核意见补充活动照片"),
+        Notification(recipient=user, subject="合作协议已签署")])
+    page = open_page()
+    log_in(page, live_server, user.username)
+    page.goto(f"{live_server.url}/app/workbench/notifications/")
+    screenshot(page, "notifications-unread")
+    with page.expect_navigation():
+        page.get_by_role("button", name="将 3 条未读全部标为已读").click()
+    assert "已将 3 条通知标为已读。" in page.locator("body").inner_text()
+    assert page.get_by_role("button", name=re.compile("全部标为已读")).count() == 0
+    assert page.get_by_role("button", name="标为已读").count() == 0  # each is read: nothing left to mark
+    screenshot(page, "notifications-read")
+    assert not Notification.objects.filter(recipient=user, read_at__isnull=True).exists()
+    assert page.bad_responses == []
