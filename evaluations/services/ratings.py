@@ -1,9 +1,11 @@
 """Worker satisfaction (DOMAIN.md §4): 1–5 stars from a public link, one per device per activity.
 
-A rating is the hottest write of the system (a hall of workers scanning the same code):
-its transaction sends hand-written statements, built once from the models' metadata, in
-two batches, and holds the audit head (which every audited write needs) for as short a
-time as it can. See ``rating_submit``.
+A rating is the hottest write of the system (a hall of workers scanning the same code). On
+PostgreSQL it is one call of the function ``hezuo_rating_submit`` (evaluations migration
+0005); what that declines, and everything on SQLite, goes the ordinary way: a transaction of
+hand-written statements, built once from the models' metadata, sent in two batches, holding
+the audit head (which every audited write needs) for as short a time as it can. See
+``rating_submit``.
 """
 
 import functools
@@ -212,8 +214,8 @@ def _event_template() -> audit.DigestTemplate:
 
 
 @functools.cache
-def _call() -> tuple[str, tuple[str, ...]]:
-    """The function's call, with the rules' constants written in once; and the blanks it fills in itself."""
+def _call() -> str:
+    """The function's call, with the rules' constants written in once (the blanks it fills in among them)."""
     from psycopg import sql
 
     in_database_blanks = _event_template().fill(created_at="", ip="", stars=0).names
@@ -223,7 +225,7 @@ def _call() -> tuple[str, tuple[str, ...]]:
     text = sql.SQL("SELECT rating_id, activity_id, contract_id, declined FROM hezuo_rating_submit(%s::text, "
                    "%s::integer, %s::integer, %s::text, %s::text, %s::timestamptz, %s::date, %s::date, %s::boolean, "
                    "%s::text, {})").format(sql.SQL(", ").join(sql.Literal(value) for value in constants)).as_string()
-    return text, in_database_blanks
+    return text
 
 
 def _on_its_own(conn) -> bool:
@@ -243,7 +245,7 @@ def _submit_in_database(conn, *, token: str, stars: int, comment: str, device: s
     stamp = timezone.now()
     on_its_own = _on_its_own(conn)
     ip = audit.clean_ip(current_ip())
-    call, _blanks = _call()
+    call = _call()
     event = _event_template().fill(created_at=stamp.astimezone(UTC).isoformat(), ip=ip, stars=stars)
     params = [token, stars, int(scoring.stars_to_points(stars)), comment, device, stamp,
               today - timedelta(days=RATING_WINDOW_DAYS), today, on_its_own, PIECE_SEPARATOR.join(event.pieces)]
@@ -307,9 +309,9 @@ def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int
     now = now or timezone.now()
     conn = transaction.get_connection()  # the connection itself: each use of the proxy looks it up again
     comment = comment.strip()[:COMMENT_MAX]
+    if not _is_stars(stars):
+        raise DomainError(ERR_STARS, field="stars")
     if link is None and in_database(conn):
-        if not _is_stars(stars):
-            raise DomainError(ERR_STARS, field="stars")
         rating = _submit_in_database(conn, token=token, stars=stars, comment=comment, device=device_key(device_id),
                                      now=now)
         if rating is not None:
@@ -319,8 +321,6 @@ def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int
     problem = rating_problem(link, now)
     if problem:
         raise DomainError(problem)
-    if not _is_stars(stars):
-        raise DomainError(ERR_STARS, field="stars")
     activity = link.activity
     contract = activity.contract
     rating = Rating(activity=activity, contract=contract, stars=stars, comment=comment,

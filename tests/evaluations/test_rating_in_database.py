@@ -207,8 +207,7 @@ def test_what_passes_the_hot_path_is_what_the_form_accepts_with_the_same_values(
 def test_a_link_that_cannot_be_rated_is_declined_without_an_error_in_the_servers_log(contract, roles):
     activity_titled(contract, roles, "职工篮球赛")
     with connection.cursor() as cursor:
-        call, _blanks = ratings._call()
-        cursor.execute(call, ["no-such-token", 5, 100, "评论", "device", timezone.now(), DAY, DAY, False, ""])
+        cursor.execute(ratings._call(), ["no-such-token", 5, 100, "评论", "device", timezone.now(), DAY, DAY, False, ""])
         assert cursor.fetchone() == (None, None, None, "link")
     assert not Rating.objects.exists()
 
