@@ -3,8 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.registry import register_action_labels, register_object_url, url_by_pk
-
-from .models import RectificationOrder
+from evaluations.rectification.models import RectificationOrder
 
 register_action_labels({
     "checklist.activated": _("Inspection checklist activated"),

@@ -53,12 +53,23 @@ from contracts.models import Activity, Contract
 from contracts.services import add_months
 from core.models import Palace, User
 from core.workdays import WorkCalendar
+from evaluations.realtime.checklists import ensure_default_checklists
+from evaluations.realtime.models import ChecklistTemplate, Inspection, RedLine
+from evaluations.realtime.services.inspections import (
+    ItemScoreInput,
+    inspection_assign,
+    inspection_submit,
+    red_line_record,
+)
+from evaluations.realtime.services.ratings import rating_link_for, rating_submit
+from evaluations.rectification.models import Finding, RectificationOrder
+from evaluations.rectification.services import (
+    DEADLINE_WORKING_DAYS,
+    order_reinspect,
+    order_respond,
+    orders_fail_overdue,
+)
 from procurement.demo import DEMO_LICENCE
-
-from . import services
-from .checklists import ensure_default_checklists
-from .models import ChecklistTemplate, Finding, Inspection, RectificationOrder, RedLine
-from .services.rectification import DEADLINE_WORKING_DAYS
 
 # The palace began inspecting and putting up rating QR codes this many months ago.
 EVALUATED_MONTHS = 6
@@ -184,14 +195,14 @@ class _Seeder:
                 self.rate(activity, n, quality, rng)
 
     def rate(self, activity: Activity, n: int, quality: str, rng: random.Random) -> None:
-        token = services.rating_link_for(activity).token
+        token = rating_link_for(activity).token
         for k in range(n):
             stars = rng.choices((1, 2, 3, 4, 5), weights=STARS[quality])[0]
             comment = rng.choice(COMMENTS[quality]) if rng.random() < .15 else ""
             # Workers rate on the day or within a few days, well inside the 14-day window.
             when = _at(activity.date + timedelta(days=rng.choice((0, 0, 0, 1, 1, 2, 3, 5))),
                        rng.randint(11, 21), rng.randint(0, 59))
-            services.rating_submit(token=token, stars=stars, comment=comment, device_id=f"demo-{activity.pk}-{k}",
+            rating_submit(token=token, stars=stars, comment=comment, device_id=f"demo-{activity.pk}-{k}",
                                    now=when)
             self.ratings += 1
 
@@ -203,7 +214,7 @@ class _Seeder:
     def inspect(self, contract: Contract, inspector: User, day: date, quality: str, *, kind: str = "scheduled",
                 rng: random.Random) -> Inspection:
         checklist = self.checklists[contract.project.category]
-        inspection = services.inspection_assign(actor=self.admin, contract=contract, checklist=checklist,
+        inspection = inspection_assign(actor=self.admin, contract=contract, checklist=checklist,
                                                 inspector=inspector, due_on=day, kind=kind,
                                                 now=_at(day - timedelta(days=rng.randint(2, 6)), 9))
         low, high = {"good": (84, 98), "fair": (64, 80), "poor": (15, 45)}[quality]
@@ -211,9 +222,9 @@ class _Seeder:
         for item in checklist.items.all():
             points = rng.randint(low, high)
             note = rng.choice(LOW_NOTES) if points < 60 else ""
-            items[item.pk] = services.ItemScoreInput(Decimal(points), note)
+            items[item.pk] = ItemScoreInput(Decimal(points), note)
         notes = rng.choice(GOOD_NOTES) if quality != "poor" else "现场问题较多，已当场指出并拍照留存。"
-        return services.inspection_submit(actor=inspector, inspection=inspection, items=items, inspected_on=day,
+        return inspection_submit(actor=inspector, inspection=inspection, items=items, inspected_on=day,
                                           notes=notes, now=_at(day, 16, rng.randint(0, 59)))
 
     def inspection_day(self, month: date, contract: Contract, rng: random.Random) -> date | None:
@@ -252,7 +263,7 @@ class _Seeder:
 
     def red_line(self, contract: Contract, recorder: User, day: date, category: str, description: str
                  ) -> RectificationOrder:
-        red = services.red_line_record(actor=recorder, contract=contract, category=category, occurred_on=day,
+        red = red_line_record(actor=recorder, contract=contract, category=category, occurred_on=day,
                                        description=description, now=_at(day, 17, 30))
         return RectificationOrder.objects.get(red_line=red)
 
@@ -263,7 +274,7 @@ class _Seeder:
         responses = {f.pk: texts[i % len(texts)] for i, f in enumerate(findings)}
         evidence = {f.pk: [SimpleUploadedFile(f"整改佐证{f.position}.pdf", DEMO_LICENCE, content_type="application/pdf")]
                     for f in findings}
-        return services.order_respond(actor=provider_user, order=order, responses=responses, evidence=evidence,
+        return order_respond(actor=provider_user, order=order, responses=responses, evidence=evidence,
                                       now=_at(day, 15))
 
     def reinspect(self, order: RectificationOrder, outcome_for, days_after: int = 3) -> RectificationOrder:
@@ -271,7 +282,7 @@ class _Seeder:
         actor = order.reinspector or self.evaluator("ws-eval1")
         day = self.calendar.add_working_days(timezone.localdate(order.responded_at), days_after)
         outcomes = {f.pk: outcome_for(i, f) for i, f in enumerate(order.findings.all())}
-        return services.order_reinspect(actor=actor, order=order, outcomes=outcomes, now=_at(day, 10))
+        return order_reinspect(actor=actor, order=order, outcomes=outcomes, now=_at(day, 10))
 
     def months_back(self, n: int) -> date:
         return add_months(self.this_month, -n)
@@ -317,7 +328,7 @@ class _Seeder:
         for project, username, working_days, kind in UPCOMING:
             if project in scenarios:
                 contract = self.contracts[project]
-                services.inspection_assign(
+                inspection_assign(
                     actor=self.admin, contract=contract, checklist=self.checklists[contract.project.category],
                     inspector=self.evaluator(username), kind=kind,
                     due_on=self.calendar.add_working_days(self.today, working_days))
@@ -354,7 +365,7 @@ class _Seeder:
         second = self.red_line(contract, inspector, red_day, RedLine.Category.CHARGING,
                                "向参加焊工实操培训的职工每人收取材料费 80 元，该培训为免费公益服务。")
         # Nobody answers: the day after the deadline, the daily check fails the order.
-        services.orders_fail_overdue(_at(second.deadline + timedelta(days=1), 1))
+        orders_fail_overdue(_at(second.deadline + timedelta(days=1), 1))
         return (first_month,)
 
     def story_red_line_this_month(self, contract: Contract, inspector: User, rng: random.Random) -> Sequence[date]:

@@ -60,6 +60,33 @@ from contracts.demo import _Seeder as PaperContracts
 from contracts.models import Activity, Contract, ServiceReport
 from core.models import Palace, User
 from core.workdays import WorkCalendar
+from evaluations.exit.models import HandoverItem
+from evaluations.exit.services import handover_confirm
+from evaluations.final.models import Appeal, FinalEvaluation, FinalPanelSeat
+from evaluations.final.services.evaluation import (
+    appeal_decide,
+    appeal_lodge,
+    final_confirm,
+    final_evaluation_open,
+    final_renew,
+    final_sign_off,
+    opens_on,
+)
+from evaluations.final.services.panel import (
+    final_panel_assign,
+    final_panel_declare,
+    final_panel_submit,
+)
+from evaluations.realtime.checklists import ensure_default_checklists
+from evaluations.realtime.models import ChecklistTemplate, RedLine
+from evaluations.realtime.services.inspections import (
+    ItemScoreInput,
+    inspection_assign,
+    inspection_submit,
+    red_line_record,
+)
+from evaluations.realtime.services.ratings import rating_link_for, rating_submit
+from evaluations.rectification.services import orders_fail_overdue
 from procurement import services as procurement_services
 from procurement.demo import DEMO_LICENCE
 from procurement.demo_recruitments import CRITERIA, ELIGIBILITY
@@ -70,18 +97,6 @@ from procurement.models import (
     ServiceCategory,
     ServiceProject,
 )
-
-from . import services
-from .checklists import ensure_default_checklists
-from .models import (
-    Appeal,
-    ChecklistTemplate,
-    FinalEvaluation,
-    FinalPanelSeat,
-    HandoverItem,
-    RedLine,
-)
-from .services.final import opens_on
 
 TERM_MONTHS = 6
 C = ServiceCategory
@@ -283,10 +298,10 @@ class _Seeder:
             self.report(story, report, rng)
 
     def rate(self, story: Story, activity: Activity, rng: random.Random) -> None:
-        token = services.rating_link_for(activity).token
+        token = rating_link_for(activity).token
         for k in range(rng.randint(*story.ratings) * 3):
             stars = rng.choices((1, 2, 3, 4, 5), weights=story.stars)[0]
-            services.rating_submit(token=token, stars=stars, comment="", device_id=f"final-demo-{activity.pk}-{k}",
+            rating_submit(token=token, stars=stars, comment="", device_id=f"final-demo-{activity.pk}-{k}",
                                    now=_at(activity.date + timedelta(days=rng.choice((0, 1, 1, 2))),
                                            rng.randint(12, 21), rng.randint(0, 59)))
 
@@ -296,19 +311,19 @@ class _Seeder:
             day += timedelta(days=1)
         checklist = self.checklists[story.category]
         inspector = self.user(story.inspector)
-        inspection = services.inspection_assign(actor=self.admin, contract=contract, checklist=checklist,
+        inspection = inspection_assign(actor=self.admin, contract=contract, checklist=checklist,
                                                 inspector=inspector, due_on=day, now=_at(day - timedelta(days=3), 9))
-        items = {item.pk: services.ItemScoreInput(Decimal(rng.randint(*story.inspection)))
+        items = {item.pk: ItemScoreInput(Decimal(rng.randint(*story.inspection)))
                  for item in checklist.items.all()}
-        services.inspection_submit(actor=inspector, inspection=inspection, items=items, inspected_on=day,
+        inspection_submit(actor=inspector, inspection=inspection, items=items, inspected_on=day,
                                    notes="现场检查，服务按计划开展。", now=_at(day, 16, rng.randint(0, 59)))
 
     def red_line(self, story: Story, contract: Contract, day: date) -> None:
         """A red line nobody answers: the day after the deadline, the daily check fails its order."""
-        red = services.red_line_record(actor=self.user(story.inspector), contract=contract,
+        red = red_line_record(actor=self.user(story.inspector), contract=contract,
                                        category=RedLine.Category.CHARGING, occurred_on=day, description=RED_LINE,
                                        now=_at(day, 17, 30))
-        services.orders_fail_overdue(_at(red.order.deadline + timedelta(days=1), 1))
+        orders_fail_overdue(_at(red.order.deadline + timedelta(days=1), 1))
 
     def report(self, story: Story, report: ServiceReport, rng: random.Random) -> None:
         """Submitted within the first working days after the month, accepted a day or two later."""
@@ -323,20 +338,20 @@ class _Seeder:
 
     def open_final(self, contract: Contract) -> FinalEvaluation:
         """What the scheduler did at 02:00 on the day, 30 days before the end."""
-        return services.final_evaluation_open(contract=contract, now=_at(opens_on(contract), 2))
+        return final_evaluation_open(contract=contract, now=_at(opens_on(contract), 2))
 
     def panel(self, story: Story, evaluation: FinalEvaluation, *, submitted: int | None = None,
               declared: int = 0) -> None:
         """The panel named today; ``submitted`` of its sheets in (all by default), ``declared`` more declared."""
         evaluators = [self.user(u) for u in story.panel]
-        services.final_panel_assign(actor=self.admin, evaluation=evaluation, evaluators=evaluators)
+        final_panel_assign(actor=self.admin, evaluation=evaluation, evaluators=evaluators)
         seats = list(FinalPanelSeat.objects.filter(evaluation=evaluation).select_related("evaluator").order_by("pk"))
         submitted = len(seats) if submitted is None else submitted
         for index, seat in enumerate(seats[:submitted + declared]):
-            services.final_panel_declare(actor=seat.evaluator, seat=seat, conflict=Declaration.Conflict.NONE)
+            final_panel_declare(actor=seat.evaluator, seat=seat, conflict=Declaration.Conflict.NONE)
             if index < submitted:
                 results, reputation, management = story.sheets[index]
-                services.final_panel_submit(actor=seat.evaluator, seat=seat, scores={
+                final_panel_submit(actor=seat.evaluator, seat=seat, scores={
                     "results": (Decimal(results), "服务按合同开展，台账基本完整。"),
                     "reputation": (Decimal(reputation), "职工评价与回访情况见满意度统计。"),
                     "management": (Decimal(management), "安全与规范管理情况见现场检查记录。")})
@@ -357,31 +372,31 @@ class _Seeder:
         """差: appealed, the appeal rejected, signed off and confirmed; exit, handover half done, re-tender drafted."""
         self.panel(story, evaluation)
         provider_user = self.user(story.provider)
-        appeal = services.appeal_lodge(actor=provider_user, evaluation=evaluation, grounds=APPEAL_POOR,
+        appeal = appeal_lodge(actor=provider_user, evaluation=evaluation, grounds=APPEAL_POOR,
                                        evidence=[_licence("合作医院解除协议.pdf")])
-        services.appeal_decide(actor=self.admin, appeal=appeal, decision=Appeal.Decision.UPHELD, reason=DECISION_POOR)
-        services.final_sign_off(actor=self.admin, evaluation=evaluation)
-        services.final_confirm(actor=self.second, evaluation=evaluation)
+        appeal_decide(actor=self.admin, appeal=appeal, decision=Appeal.Decision.UPHELD, reason=DECISION_POOR)
+        final_sign_off(actor=self.admin, evaluation=evaluation)
+        final_confirm(actor=self.second, evaluation=evaluation)
         exit_ = evaluation.contract.exit
         for item in exit_.handover_items.order_by("pk"):
             if item.kind in HANDOVER:
                 note, palace_confirms = HANDOVER[item.kind]
-                services.handover_confirm(actor=provider_user, item=item, note=note)
+                handover_confirm(actor=provider_user, item=item, note=note)
                 if palace_confirms:
-                    services.handover_confirm(actor=self.admin, item=item, note="已清点无误。")
+                    handover_confirm(actor=self.admin, item=item, note="已清点无误。")
 
     def story_renewed(self, story: Story, evaluation: FinalEvaluation) -> None:
         """良好 proposed, adjusted on appeal to 优秀; signed off, the last 30% paid, renewed, the renewal signed."""
         self.panel(story, evaluation)
         evaluation.refresh_from_db()
-        appeal = services.appeal_lodge(actor=self.user(story.provider), evaluation=evaluation, grounds=APPEAL_GOOD,
+        appeal = appeal_lodge(actor=self.user(story.provider), evaluation=evaluation, grounds=APPEAL_GOOD,
                                        evidence=[_licence("纸质登记表及回访记录.pdf")])
-        services.appeal_decide(actor=self.admin, appeal=appeal, decision=Appeal.Decision.ADJUSTED,
+        appeal_decide(actor=self.admin, appeal=appeal, decision=Appeal.Decision.ADJUSTED,
                                adjusted_total=ADJUSTED_TOTAL, reason=DECISION_GOOD)
-        services.final_sign_off(actor=self.admin, evaluation=evaluation)
+        final_sign_off(actor=self.admin, evaluation=evaluation)
         contract = evaluation.contract
         contract_services.milestone_release(actor=self.admin, milestone=contract.milestones.get(position=3))
-        renewal = services.final_renew(actor=self.admin, evaluation=evaluation)
+        renewal = final_renew(actor=self.admin, evaluation=evaluation)
         contract_services.contract_sign(actor=self.admin, contract=renewal)
 
     def story_appeal_window(self, story: Story, evaluation: FinalEvaluation) -> None:

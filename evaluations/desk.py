@@ -33,19 +33,18 @@ from contracts.models import Contract
 from core.desk import DeskFilterSet, DeskTableView
 from core.models import IssuedDocument
 from core.registry import register_desk_table
-
-from .charts import standing_word
-from .models import (
-    FinalEvaluation,
-    FinalRating,
-    Finding,
-    Inspection,
-    PeriodScore,
-    RectificationOrder,
+from evaluations.final.models import FinalEvaluation, FinalRating
+from evaluations.realtime.charts import standing_word
+from evaluations.realtime.models import Inspection, PeriodScore
+from evaluations.realtime.months import month_of
+from evaluations.rectification.models import Finding, RectificationOrder
+from evaluations.standing.selectors import STANDINGS
+from evaluations.tables_desk import (
+    ContractDeskTable,
+    FinalDeskTable,
+    InspectionDeskTable,
+    OrderDeskTable,
 )
-from .selectors_dashboards import STANDINGS
-from .services.period import month_of
-from .tables_desk import ContractDeskTable, FinalDeskTable, InspectionDeskTable, OrderDeskTable
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 ZERO = Value(Decimal("0.00"), output_field=MONEY)

@@ -5,10 +5,13 @@ PDF of every month whose 14-day rating window has closed, and the final evaluati
 from datetime import datetime
 
 from core.scheduler import register_job
-
-from .services import orders_fail_overdue
-from .services.final import appeal_windows_close, final_evaluations_open_due, final_terms_end
-from .summaries import close_periods
+from evaluations.final.services.evaluation import (
+    appeal_windows_close,
+    final_evaluations_open_due,
+    final_terms_end,
+)
+from evaluations.rectification.services import orders_fail_overdue
+from evaluations.standing.summaries import close_periods
 
 
 def fail_overdue_orders(now: datetime) -> str:

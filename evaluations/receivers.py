@@ -11,10 +11,10 @@ from django.dispatch import receiver
 from contracts import conditions
 from contracts.models import ServiceReport
 from contracts.services import report_scored
-
-from .services.final import final_rating_of
-from .services.period import kpi_indicator, month_end, months_between, period_apply
-from .services.rectification import open_rectification
+from evaluations.final.services.evaluation import final_rating_of
+from evaluations.realtime.months import month_end, months_between
+from evaluations.realtime.services.period import kpi_indicator, period_apply
+from evaluations.rectification.services import open_rectification
 
 
 @receiver(report_scored, dispatch_uid="evaluations.report_scored")

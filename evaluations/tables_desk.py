@@ -15,11 +15,12 @@ from contracts.models import Contract
 from contracts.tables import STATE_CHIPS as CONTRACT_CHIPS
 from contracts.tables import money
 from contracts.tables_desk import MONO, NAME, NOWRAP, NUMBER, LocalDateTimeColumn, chip
-
-from .charts import standing_word
-from .models import Appeal, Inspection, RectificationOrder
-from .tables import OrderTable
-from .tables_final import FinalEvaluationTable
+from evaluations.final.models import Appeal
+from evaluations.final.tables import FinalEvaluationTable
+from evaluations.realtime.charts import standing_word
+from evaluations.realtime.models import Inspection
+from evaluations.rectification.models import RectificationOrder
+from evaluations.rectification.tables import OrderTable
 
 STANDING_CHIPS = {"green": "green", "amber": "amber", "red": "red"}
 INSPECTION_CHIPS = {Inspection.State.ASSIGNED: "amber", Inspection.State.SUBMITTED: "green",

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_rating
+from evaluations.realtime.views import rating as views_rating
 
 urlpatterns = [
     path("rate/<str:token>/", views_rating.rate, name="rate"),

@@ -13,18 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from core.permissions import is_admin_anywhere, is_evaluator_anywhere, is_staff_anywhere
 from core.site import HezuoApplication, MenuLink
+from evaluations.exit import views as views_exit
+from evaluations.final.views import evaluation as views_final
+from evaluations.final.views import history as views_history
+from evaluations.final.views import panel as views_final_panel
+from evaluations.realtime.views import inspections as views_inspections
+from evaluations.realtime.views import rating as views_rating
+from evaluations.rectification import views as views_rectification
+from evaluations.standing import views as views_dashboards
 from procurement.permissions import is_provider_user
-
-from . import (
-    views_dashboards,
-    views_exit,
-    views_final,
-    views_final_panel,
-    views_history,
-    views_inspections,
-    views_rating,
-    views_rectification,
-)
 
 
 def _staff(user):

@@ -292,7 +292,7 @@ def mint_devices(n: int, path: Path) -> None:
     """Device cookies exactly as the rating page signs them (evaluations.views_rating.set_device_cookie)."""
     from django.core import signing
 
-    from evaluations.views_rating import DEVICE_COOKIE, DEVICE_SALT, new_device_id
+    from evaluations.realtime.views.rating import DEVICE_COOKIE, DEVICE_SALT, new_device_id
 
     signer = signing.get_cookie_signer(salt=DEVICE_COOKIE + DEVICE_SALT)
     path.write_text("".join(signer.sign(new_device_id()) + "\n" for _ in range(n)))

@@ -30,8 +30,8 @@ from contracts import services as contract_services
 from contracts.models import Contract
 from core.models import Palace, Role, User
 from evaluations import services
+from evaluations.final.services.evaluation import opens_on
 from evaluations.models import REVIEW_MAXIMA, FinalEvaluation, FinalPanelSeat
-from evaluations.services.final import opens_on
 from procurement.models import Declaration, Provider
 from tests.contract_builders import active_contract
 from tests.factories import staff

@@ -24,9 +24,9 @@ from viewflow.workflow.models import Task
 from contracts.services import add_months
 from core.models import Role
 from evaluations import services
-from evaluations.flows_final import FinalEvaluationFlow, final_process
+from evaluations.final.flows import FinalEvaluationFlow, final_process
+from evaluations.final.services.evaluation import final_evaluation_open
 from evaluations.models import FinalEvaluation, FinalPanelScore, FinalPanelSeat
-from evaluations.services.final import final_evaluation_open
 from tests.authz import ALL, LOGIN, Check, E, url
 from tests.contract_builders import active_contract
 from tests.factories import staff

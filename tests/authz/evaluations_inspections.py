@@ -16,7 +16,7 @@ from functools import cached_property
 
 from django.utils import timezone
 
-import evaluations.sections_inspections  # noqa: F401  (registers the evidence file policy; apps.py imports it too)
+import evaluations.realtime.sections  # noqa: F401  (registers the evidence file policy; apps.py imports it too)
 from evaluations import services
 from tests.authz import LOGIN, Check, E, foundation, url
 from tests.contract_builders import active_contract

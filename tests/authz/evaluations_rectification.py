@@ -19,9 +19,9 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from evaluations import services
-from evaluations.documents import issue_rectification_notice
-from evaluations.flows import RectificationFlow, order_process
 from evaluations.models import RectificationOrder, TerminationReview
+from evaluations.rectification.documents import issue_rectification_notice
+from evaluations.rectification.flows import RectificationFlow, order_process
 from tests.authz import ALL, LOGIN, Check, E, foundation, url
 from tests.contract_builders import active_contract
 from tests.factories import evidence_for

@@ -407,7 +407,7 @@ def test_order_and_contract_pages_offer_the_notice_and_the_monthly_summary(
 
     from evaluations import services
     from evaluations.models import RectificationOrder
-    from evaluations.summaries import close_periods
+    from evaluations.standing.summaries import close_periods
     from tests.contract_builders import active_contract
 
     contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,

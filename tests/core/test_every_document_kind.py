@@ -23,7 +23,7 @@ from core.documents import verification_code_display
 from core.models import IssuedDocument, Palace
 from evaluations import services as evaluation_services
 from evaluations.models import Exit, FinalEvaluation, PeriodScore, RectificationOrder
-from evaluations.summaries import close_periods
+from evaluations.standing.summaries import close_periods
 from procurement.documents import issue_tender_report
 from procurement.models import Provider, ServiceCategory
 from procurement.services import provider_verify

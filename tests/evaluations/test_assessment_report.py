@@ -13,9 +13,9 @@ from pypdf import PdfReader
 from core.errors import DomainError
 from core.models import IssuedDocument, Role
 from evaluations import services
-from evaluations.documents import ERR_REPORT_NOT_FINAL, issue_assessment_report
+from evaluations.final.documents import ERR_REPORT_NOT_FINAL, issue_assessment_report
+from evaluations.final.selectors import final_breakdown
 from evaluations.models import FinalEvaluation
-from evaluations.selectors_final import final_breakdown
 from tests.factories import staff
 from tests.final_builders import (
     EXCELLENT_TERM,

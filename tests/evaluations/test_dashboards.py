@@ -20,12 +20,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-import evaluations.sections_score  # noqa: F401  (registers the contract page's section and the home panels)
+import evaluations.standing.sections  # noqa: F401  (registers the contract page's section and the home panels)
 from contracts import services as contract_services
 from core.registry import page_sections
-from evaluations import charts, services
-from evaluations import selectors_dashboards as selectors
+from evaluations import services
 from evaluations.models import PeriodScore, RectificationOrder
+from evaluations.realtime import charts
+from evaluations.standing import selectors as selectors
 from tests.contract_builders import active_contract, draft_contract
 
 pytestmark = pytest.mark.django_db

@@ -25,8 +25,8 @@ from contracts import services as contract_services
 from contracts.models import Contract
 from core.models import IssuedDocument, Membership, Role, User
 from evaluations import services
-from evaluations.charts import standing_word
 from evaluations.models import FinalEvaluation, FinalRating, Finding, Inspection, RectificationOrder
+from evaluations.realtime.charts import standing_word
 from procurement.models import Provider
 from tests.contract_builders import active_contract, draft_contract
 from tests.factories import ProviderFactory, evidence_for, provider_user, staff

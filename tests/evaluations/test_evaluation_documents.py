@@ -11,9 +11,9 @@ from pypdf import PdfReader
 from contracts import services as contract_services
 from core.models import AuditEvent, IssuedDocument
 from evaluations import services
-from evaluations.documents import trend_svg
 from evaluations.models import PeriodScore, RectificationOrder
-from evaluations.summaries import close_periods
+from evaluations.standing.documents import trend_svg
+from evaluations.standing.summaries import close_periods
 from tests.contract_builders import active_contract
 
 pytestmark = pytest.mark.django_db

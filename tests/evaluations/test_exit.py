@@ -22,6 +22,8 @@ from contracts.models import Contract, Milestone
 from core.errors import DomainError, NotPermitted
 from core.models import AuditEvent, Notification
 from evaluations import services
+from evaluations.exit import services as exit_services
+from evaluations.final.signals import final_changed
 from evaluations.models import (
     Exit,
     FinalEvaluation,
@@ -31,8 +33,6 @@ from evaluations.models import (
     RectificationOrder,
     TerminationReview,
 )
-from evaluations.services import exit as exit_services
-from evaluations.services.final_events import final_changed
 from procurement import services as procurement_services
 from procurement.models import Exclusion, Recruitment
 from procurement.services.recruitment import ERR_EXCLUDED

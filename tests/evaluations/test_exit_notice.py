@@ -16,9 +16,9 @@ from pypdf import PdfReader
 from contracts import services as contract_services
 from core.documents import DOCUMENT_TZ, document_bytes, verification_code_display
 from core.models import IssuedDocument, Role
-from evaluations import documents as evaluation_documents
 from evaluations import services
-from evaluations.documents import EXIT_TITLE, HANDOVER_LABELS, issue_exit_notice
+from evaluations.exit import documents as evaluation_documents
+from evaluations.exit.documents import EXIT_TITLE, HANDOVER_LABELS, issue_exit_notice
 from evaluations.models import Exit
 from tests.contract_builders import active_contract
 from tests.evaluations.test_exit import poor_final, review_to_decide

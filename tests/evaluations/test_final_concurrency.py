@@ -15,8 +15,8 @@ from contracts.models import Contract
 from core.errors import DomainError
 from core.models import AuditEvent, IssuedDocument, Role
 from evaluations import services
+from evaluations.final.services import evaluation as final
 from evaluations.models import Exit, FinalEvaluation
-from evaluations.services import final
 from procurement.models import Exclusion, Recruitment
 from tests.factories import staff
 from tests.final_builders import (

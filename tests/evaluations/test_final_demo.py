@@ -19,8 +19,8 @@ from core.audit import verify_chain
 from core.errors import DomainError
 from core.models import IssuedDocument, Notification, User
 from evaluations.demo_final import ADJUSTED_TOTAL, RECRUITMENT_DOCUMENTS
+from evaluations.exit.services import exclusion_end
 from evaluations.models import Appeal, FinalEvaluation, FinalPanelSeat, FinalRating, HandoverItem
-from evaluations.services.exit import exclusion_end
 from procurement import services as procurement_services
 from procurement.models import Exclusion, Recruitment
 

@@ -21,9 +21,9 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from core.models import Role
 from evaluations import services
-from evaluations.flows_final import FinalEvaluationFlow, final_process
+from evaluations.final.flows import FinalEvaluationFlow, final_process
+from evaluations.final.services.evaluation import final_evaluation_open
 from evaluations.models import FinalEvaluation, FinalPanelScore, FinalPanelSeat
-from evaluations.services.final import final_evaluation_open
 from tests.contract_builders import active_contract
 from tests.factories import staff
 

@@ -15,7 +15,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from contracts.models import Contract
 from evaluations import services
-from evaluations.flows_final import final_process
+from evaluations.final.flows import final_process
 from evaluations.models import Exit, FinalEvaluation, RectificationOrder, TerminationReview
 from tests.factories import evidence_for
 from tests.final_builders import at, opened_evaluation, panel_assigned, term_contract

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from core.errors import DomainError, NotPermitted
 from core.models import AuditEvent, Notification, Role
 from evaluations import services
+from evaluations.final.services import panel as final_panel
+from evaluations.final.services.evaluation import final_evaluation_open
+from evaluations.final.signals import final_changed
 from evaluations.models import FinalEvaluation, FinalPanelScore, FinalPanelSeat, ReviewCriterion
-from evaluations.services import final_panel
-from evaluations.services.final import final_evaluation_open
-from evaluations.services.final_events import final_changed
 from procurement import scoring
 from tests.contract_builders import active_contract
 from tests.factories import staff

@@ -6,21 +6,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluations.models import FinalRating
-from evaluations.scoring import (
+from evaluations.final.scoring import (
     DEFAULT_FINAL_WEIGHTS,
     EXCELLENT,
     FINAL_COMPONENTS,
     GOOD,
-    KPI,
     PANEL,
     PASS,
     PERIOD_SCORES,
     POOR,
-    SATISFACTION,
     final_points,
     final_rating,
 )
+from evaluations.models import FinalRating
+from evaluations.realtime.scoring import KPI, SATISFACTION
 
 points = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
 maybe_points = st.none() | points

@@ -19,10 +19,11 @@ from contracts.services import milestone_problem
 from core.errors import DomainError, NotPermitted
 from core.models import AuditEvent, Notification, Role, StoredFile
 from evaluations import services
+from evaluations.final.selectors import final_breakdown, final_evaluations_for, shows_points
+from evaluations.final.services import evaluation as final
+from evaluations.final.services.settings import ERR_EXCLUSION_YEARS, final_weights_update
 from evaluations.models import Appeal, Evidence, FinalEvaluation, Finding, RectificationOrder
-from evaluations.selectors_final import final_breakdown, final_evaluations_for, shows_points
-from evaluations.services import final
-from evaluations.services.settings import ERR_EXCLUSION_YEARS, ERR_WEIGHTS_SUM, final_weights_update
+from evaluations.realtime.services.settings import ERR_WEIGHTS_SUM
 from procurement.models import Recruitment
 from tests.factories import evidence_for, png_upload, provider_user, staff
 from tests.final_builders import (

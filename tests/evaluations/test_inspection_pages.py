@@ -19,13 +19,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import translation
 
-import evaluations.sections_inspections  # noqa: F401  (registers the section and the evidence file policy)
+import evaluations.realtime.sections  # noqa: F401  (registers the section and the evidence file policy)
 from core.audit import verify_chain
 from core.models import AuditEvent, Notification, Role, StoredFile
 from core.registry import page_sections
 from core.uploads import ERR_TOO_LARGE, ERR_TYPE
 from evaluations import services
-from evaluations.checklists import STANDARD_CHECKLISTS
 from evaluations.models import (
     ChecklistTemplate,
     IndicatorWeights,
@@ -35,8 +34,10 @@ from evaluations.models import (
     RectificationOrder,
     RedLine,
 )
-from evaluations.services.inspections import ERR_CHECKLIST_WEIGHTS, ERR_ITEMS
-from evaluations.services.settings import ERR_WEIGHTS_SUM
+from evaluations.realtime.checklists import STANDARD_CHECKLISTS
+from evaluations.realtime.services import inspections
+from evaluations.realtime.services.inspections import ERR_CHECKLIST_WEIGHTS, ERR_ITEMS
+from evaluations.realtime.services.settings import ERR_WEIGHTS_SUM
 from tests.contract_builders import active_contract
 from tests.factories import PNG_BYTES, evidence_for, png_upload, staff
 
@@ -343,7 +344,7 @@ def test_red_line_through_the_form_fails_the_month_and_issues_an_order(roles, co
 def test_red_line_without_a_description_is_refused(roles, contract, client_for):
     body = page(client_for(roles["admin"]).post(reverse("evaluations:red_line_record", args=[contract.pk]), {
         "category": "safety", "occurred_on": "2026-03-08", "description": "  "}))
-    assert zh(services.inspections.ERR_DESCRIPTION) in body
+    assert zh(inspections.ERR_DESCRIPTION) in body
     assert not RedLine.objects.exists() and not RectificationOrder.objects.exists()
 
 

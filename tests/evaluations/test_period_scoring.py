@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluations.scoring import (
+from evaluations.realtime.scoring import (
     DEFAULT_WEIGHTS,
     INDICATORS,
     NO_INPUT,

@@ -14,8 +14,8 @@ from contracts import services as contract_services
 from core.audit import verify_chain
 from evaluations import services
 from evaluations.models import PeriodScore, Rating, RectificationOrder, RedLine
-from evaluations.services.ratings import ERR_ALREADY
-from evaluations.views_rating import DEVICE_COOKIE
+from evaluations.realtime.services.ratings import ERR_ALREADY
+from evaluations.realtime.views.rating import DEVICE_COOKIE
 from tests.contract_builders import active_contract
 
 from ..threads import run_together

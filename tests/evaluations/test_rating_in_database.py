@@ -25,10 +25,11 @@ from contracts.models import Activity
 from core.audit import verify_chain
 from core.errors import DomainError
 from core.models import AuditEvent, IssuedDocument
-from evaluations import scoring, services
+from evaluations import services
 from evaluations.models import PeriodScore, Rating, RectificationOrder
-from evaluations.services import ratings
-from evaluations.views_rating import RatingForm, plainly_valid
+from evaluations.realtime import scoring
+from evaluations.realtime.services import ratings
+from evaluations.realtime.views.rating import RatingForm, plainly_valid
 from tests.contract_builders import active_contract
 
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the function exists on PostgreSQL only")

@@ -23,9 +23,10 @@ from contracts import services as contract_services
 from core.audit import verify_chain
 from core.models import AuditEvent, AuditHead
 from core.registry import page_sections
-from evaluations import sections, services
+from evaluations import services
 from evaluations.models import PeriodScore, Rating, RatingLink, RectificationOrder
-from evaluations.services.ratings import (
+from evaluations.realtime import sections
+from evaluations.realtime.services.ratings import (
     ERR_ALREADY,
     ERR_LINK,
     ERR_NOT_YET,
@@ -33,7 +34,7 @@ from evaluations.services.ratings import (
     ERR_TOO_OLD,
     link_to_rate,
 )
-from evaluations.views_rating import DEVICE_COOKIE, ERR_NO_DEVICE
+from evaluations.realtime.views.rating import DEVICE_COOKIE, ERR_NO_DEVICE
 from tests.contract_builders import active_contract
 
 pytestmark = pytest.mark.django_db

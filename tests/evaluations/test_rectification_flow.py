@@ -19,8 +19,8 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from core.models import Role
 from evaluations import services
-from evaluations.flows import RectificationFlow, order_process
 from evaluations.models import RectificationOrder, TerminationReview
+from evaluations.rectification.flows import RectificationFlow, order_process
 from tests.contract_builders import active_contract
 from tests.factories import evidence_for, provider_user, staff
 

@@ -11,10 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import Contract
-from evaluations import (
-    sections_rectification,  # noqa: F401  (imported at start-up by evaluations/apps.py)
-    services,
-)
+from evaluations import services
 from evaluations.models import Evidence, Finding, RectificationOrder, TerminationReview
 from tests.contract_builders import active_contract
 from tests.factories import evidence_for, pdf_upload, png_upload
@@ -282,7 +279,7 @@ def test_the_order_page_links_the_notice_pdf(roles, contract, client_for, django
 
 
 def test_the_contract_page_lists_the_orders_and_the_monthly_summaries(roles, contract, client_for):
-    from evaluations.summaries import close_periods
+    from evaluations.standing.summaries import close_periods
 
     with time_machine.travel(at(2026, 4, 8), tick=False):
         order = red_line_order(roles["evaluator"], contract, date(2026, 4, 7), "向参训职工收取资料费")

@@ -50,8 +50,8 @@ from core.models import IssuedDocument, Notification, Palace, Role, User
 from core.scheduler import run_jobs
 from core.workdays import add_working_days
 from evaluations import services as evaluation_services
-from evaluations.flows import OPEN, order_process
-from evaluations.flows_final import FinalEvaluationFlow, final_process, open_task
+from evaluations.final.flows import FinalEvaluationFlow, final_process, open_task
+from evaluations.final.services import evaluation as final_services
 from evaluations.models import (
     Appeal,
     ChecklistTemplate,
@@ -63,7 +63,7 @@ from evaluations.models import (
     PeriodScore,
     RectificationOrder,
 )
-from evaluations.services import final as final_services
+from evaluations.rectification.flows import OPEN, order_process
 from procurement import services as procurement_services
 from procurement.flows import panel_process
 from procurement.models import (

@@ -9,7 +9,7 @@ from contracts.demo import seed_contracts
 from core.demo import seed_core
 from evaluations.demo import seed_evaluations
 from evaluations.demo_final import seed_final_evaluations
-from evaluations.summaries import close_periods
+from evaluations.standing.summaries import close_periods
 from procurement.demo import seed_procurement
 from procurement.demo_recruitments import seed_recruitments
 

@@ -1,0 +1,626 @@
+"""Final evaluation (终期评价, DOMAIN.md §5): opened, proposed, appealed, signed off, renewed, ended.
+
+The scheduler opens it 30 days before the contract ends (``final_evaluations_open_due``)
+and the contract moves to "in final evaluation". Once the panel review is compiled
+(``evaluations.services.final_panel``), ``final_panel_compiled`` works out the other three
+components from the term's own records and proposes a rating; the provider may appeal
+it once within 5 working days (``appeal_lodge``), and an administrator upholds or adjusts
+it with a reason (``appeal_decide``). When the appeal is decided, or the window closes
+without one (``appeal_windows_close``), an administrator signs it off; a 差 ends a
+partnership, so a second administrator must confirm it (``final_confirm``). At ``final``
+the rating is fixed, the assessment report is issued, and the outcome follows: a 差 exits
+at once, a 合格 is re-tendered at the end of the term (``final_terms_end``), and an 优秀 or
+良好 may be renewed once (``final_renew``).
+
+Locks are taken in one order everywhere: contract, then evaluation, then appeal.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from contracts.models import Contract
+from contracts.permissions import is_party
+from contracts.services import contract_renew
+from core import audit
+from core.errors import DomainError, NotPermitted
+from core.models import Role, User
+from core.notify import notify
+from core.permissions import has_role
+from core.scheduler import claim
+from core.workdays import add_working_days
+from evaluations.exit.services import exit_open
+from evaluations.final.models import Appeal, FinalEvaluation, FinalRating, FinalWeights
+from evaluations.final.permissions import RENEWABLE_RATINGS, is_final_admin
+from evaluations.final.scoring import (
+    DEFAULT_FINAL_WEIGHTS,
+    PANEL,
+    PASS,
+    PERIOD_SCORES,
+    POOR,
+    final_rating,
+)
+from evaluations.final.selectors import (
+    breakdown_text,
+    evaluation_points,
+    final_breakdown,
+    final_standing,
+    term_components,
+)
+from evaluations.final.signals import final_changed
+from evaluations.realtime.scoring import HUNDRED, KPI, SATISFACTION, q
+from evaluations.realtime.services.inspections import _check_evidence, _store_evidence
+
+OPENS_DAYS_BEFORE_END = 30
+APPEAL_WORKING_DAYS = 5
+OPEN_FROM = (Contract.State.ACTIVE, Contract.State.RECTIFICATION)
+State = FinalEvaluation.State
+
+ERR_ALREADY_OPEN = _("The final evaluation of this contract is already open.")
+ERR_NOT_OPENABLE = _("A final evaluation opens only for a contract in force (active or under rectification).")
+ERR_TOO_EARLY = _("The final evaluation opens 30 days before the contract ends, on %(date)s.")
+ERR_NOT_IN_PANEL = _("This final evaluation is not waiting for its panel review.")
+ERR_NO_PANEL_VALUE = _("The panel review has no points yet.")
+ERR_NOT_PROPOSED = _("No rating has been proposed yet, so there is nothing to appeal.")
+ERR_APPEAL_CLOSED = _("The appeal window closed on %(date)s; the proposed rating can no longer be appealed.")
+ERR_APPEAL_ONCE = _("An appeal was already lodged on %(date)s; a proposed rating can be appealed only once.")
+ERR_GROUNDS = _("State the grounds of the appeal.")
+ERR_APPEAL_DECIDED = _("This appeal has already been decided.")
+ERR_DECISION = _("Choose whether the rating is upheld or adjusted.")
+ERR_REASON = _("Give the reason for the decision.")
+ERR_ADJUSTED_TOTAL = _("Give the adjusted points, from 0 to 100 with at most two decimals.")
+ERR_ADJUSTED_SAME = _("The adjusted points are the proposed points; uphold the rating instead.")
+ERR_WINDOW_OPEN = _("The provider may appeal until %(date)s; the rating can be signed off after that.")
+ERR_APPEAL_PENDING = _("The provider's appeal must be decided before the rating is signed off.")
+ERR_AWAITING_CONFIRMATION = _("%(name)s signed off this rating on %(date)s; it awaits a second administrator's "
+                              "confirmation.")
+ERR_ALREADY_FINAL = _("This final rating is already final.")
+ERR_NOT_SIGN_OFF = _("This final evaluation is not waiting for sign-off.")
+ERR_NOT_CONFIRMING = _("This final evaluation is not waiting for a second confirmation.")
+ERR_SAME_ADMIN = _("You signed off this rating of 差; a different administrator must confirm it, because it ends "
+                   "the partnership.")
+ERR_RENEW_NOT_FINAL = _("The rating is not final yet.")
+ERR_RENEW_RATING = _("Only a final rating of 优秀 or 良好 may be renewed without re-tender; this contract is rated "
+                     "%(rating)s.")
+ERR_RENEW_DONE = _("The outcome of this evaluation is already decided: %(outcome)s.")
+
+__all__ = [
+    "APPEAL_WORKING_DAYS", "ERR_ADJUSTED_SAME", "ERR_ADJUSTED_TOTAL", "ERR_ALREADY_FINAL", "ERR_ALREADY_OPEN",
+    "ERR_APPEAL_CLOSED", "ERR_APPEAL_DECIDED", "ERR_APPEAL_ONCE", "ERR_APPEAL_PENDING", "ERR_AWAITING_CONFIRMATION",
+    "ERR_DECISION", "ERR_GROUNDS", "ERR_NOT_CONFIRMING", "ERR_NOT_IN_PANEL", "ERR_NOT_OPENABLE", "ERR_NOT_PROPOSED",
+    "ERR_NOT_SIGN_OFF", "ERR_REASON", "ERR_RENEW_DONE", "ERR_RENEW_NOT_FINAL", "ERR_RENEW_RATING", "ERR_SAME_ADMIN",
+    "ERR_TOO_EARLY", "ERR_WINDOW_OPEN", "OPENS_DAYS_BEFORE_END", "appeal_decide", "appeal_lodge",
+    "appeal_windows_close", "final_confirm", "final_evaluation_open", "final_evaluations_open_due",
+    "final_panel_compiled", "final_rating_of", "final_renew", "final_sign_off", "final_standing",
+    "final_terms_end", "opens_on",
+]
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def _admins(palace_id: int):
+    return User.objects.filter(memberships__palace_id=palace_id, memberships__role=Role.ADMIN,
+                               is_active=True).distinct()
+
+
+def _provider_users(contract: Contract):
+    return User.objects.filter(provider_link__provider_id=contract.provider_id, is_active=True)
+
+
+def _page(evaluation: FinalEvaluation) -> str:
+    return reverse("evaluations:final_detail", args=[evaluation.pk])
+
+
+def _lock(evaluation: FinalEvaluation) -> tuple[FinalEvaluation, Contract]:
+    """The contract, then the evaluation, locked for this transaction (the one order everywhere)."""
+    contract_id = FinalEvaluation.objects.filter(pk=evaluation.pk).values_list("contract_id", flat=True).get()
+    # OF the contract only: the joined palace stays unlocked, so the report issued on another
+    # sign-off's commit (its rows refer to the palace) never waits for this transaction.
+    contract = Contract.objects.select_for_update(no_key=True, of=("self",)).select_related("palace", "provider", "project").get(
+        pk=contract_id)
+    evaluation = FinalEvaluation.objects.select_for_update().get(pk=evaluation.pk)
+    evaluation.contract = contract
+    return evaluation, contract
+
+
+def _appeal_of(evaluation: FinalEvaluation) -> Appeal | None:
+    return Appeal.objects.filter(evaluation_id=evaluation.pk).first()
+
+
+def _label(rating: str) -> str:
+    return str(FinalRating(rating).label) if rating else ""
+
+
+def _changed(evaluation: FinalEvaluation) -> None:
+    final_changed.send(sender=FinalEvaluation, evaluation=evaluation)
+
+
+def opens_on(contract: Contract):
+    """The day the contract's final evaluation opens: 30 days before its end date."""
+    return contract.ends_on - timedelta(days=OPENS_DAYS_BEFORE_END)
+
+
+def final_rating_of(contract: Contract) -> str | None:
+    """The contract's final rating once final, else None (registered with contracts.conditions).
+
+    No query when the caller has loaded ``contract.final_evaluation`` already.
+    """
+    if Contract.final_evaluation.is_cached(contract):
+        evaluation = getattr(contract, "final_evaluation", None)
+        return evaluation.rating or None if evaluation is not None and evaluation.state == State.FINAL else None
+    rating = FinalEvaluation.objects.filter(contract_id=contract.pk, state=State.FINAL).values_list(
+        "rating", flat=True).first()
+    return rating or None
+
+
+# --- opening ---------------------------------------------------------------------------------------
+
+def _weights(palace_id: int) -> dict[str, int]:
+    row = FinalWeights.objects.filter(palace_id=palace_id).first()
+    if row is None:
+        return dict(DEFAULT_FINAL_WEIGHTS)
+    return {PERIOD_SCORES: row.period_scores, KPI: row.kpi,
+            SATISFACTION: row.satisfaction, PANEL: row.panel}
+
+
+@transaction.atomic
+def final_evaluation_open(*, contract: Contract, now: datetime | None = None,
+                          actor: User | None = None) -> FinalEvaluation:
+    """Open the contract's final evaluation: its panel review is to be assigned.
+
+    Precondition: the contract is active or under rectification, ends within 30 days and
+    has no final evaluation. The palace's weights are copied onto the evaluation, so a
+    later change does not rewrite it; the contract moves to "in final evaluation".
+    ``actor`` is None when the scheduler opens it, else an administrator of the palace.
+    """
+    now = now or timezone.now()
+    contract = Contract.objects.select_for_update(no_key=True, of=("self",)).select_related("palace", "provider").get(
+        pk=contract.pk)
+    if actor is not None and not has_role(actor, contract.palace_id, Role.ADMIN):
+        raise NotPermitted
+    if FinalEvaluation.objects.filter(contract=contract).exists():
+        raise DomainError(ERR_ALREADY_OPEN)
+    if contract.state not in OPEN_FROM or contract.ends_on is None:
+        raise DomainError(ERR_NOT_OPENABLE)
+    if timezone.localdate(now) < opens_on(contract):
+        raise DomainError(ERR_TOO_EARLY % {"date": f"{opens_on(contract):%Y-%m-%d}"})
+    weights = _weights(contract.palace_id)
+    evaluation = FinalEvaluation.objects.create(
+        contract=contract, opened_at=now, weight_period_scores=weights[PERIOD_SCORES],
+        weight_kpi=weights[KPI], weight_satisfaction=weights[SATISFACTION],
+        weight_panel=weights[PANEL])
+    before = audit.snapshot(contract, ["state"])
+    contract.begin_final_evaluation()
+    contract.save()
+    audit.record(actor=actor, action="final_evaluation.opened", obj=evaluation, palace=contract.palace_id,
+                 before={"contract_state": before["state"]},
+                 after={"contract": contract.number, "contract_state": contract.state, "ends_on": contract.ends_on,
+                        "weights": weights})
+    subject = _("The final evaluation of contract %(number)s has opened; the term ends on %(date)s") % {
+        "number": contract.number, "date": f"{contract.ends_on:%Y-%m-%d}"}
+    url = _page(evaluation)
+    notify(_admins(contract.palace_id), subject=subject,
+           body=_("Assign the panel review of at least three evaluators."), url=url)
+    notify(_provider_users(contract), subject=subject,
+           body=_("The palace's panel reviews the term; you will see the proposed rating and its breakdown, "
+                  "and may appeal it within 5 working days."), url=url)
+    _changed(evaluation)
+    return evaluation
+
+
+def final_evaluations_open_due(now: datetime) -> int:
+    """Tick: open the final evaluation of every contract in force that ends within 30 days and has none.
+
+    Each contract in its own transaction, claimed so that an overlapping tick skips it.
+    """
+    today = timezone.localdate(now)
+    due = Contract.objects.filter(state__in=OPEN_FROM, ends_on__isnull=False,
+                                  ends_on__lte=today + timedelta(days=OPENS_DAYS_BEFORE_END),
+                                  final_evaluation__isnull=True)
+    opened = 0
+    for pk in due.order_by("ends_on", "pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            contract = claim(due, pk)
+            if contract is None:
+                continue
+            final_evaluation_open(contract=contract, now=now)
+            opened += 1
+    return opened
+
+
+# --- the proposal ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def final_panel_compiled(*, evaluation: FinalEvaluation, now: datetime | None = None) -> FinalEvaluation:
+    """Propose the rating once the panel review is compiled (its ``panel_value`` saved by the panel service).
+
+    Works out the other components from the term's records, the points, the deduction and
+    the rating; opens the appeal window of 5 working days (the deadline day included) and
+    tells the provider the proposed rating with its breakdown.
+    """
+    now = now or timezone.now()
+    evaluation, contract = _lock(evaluation)
+    if evaluation.state != State.PANEL:
+        raise DomainError(ERR_NOT_IN_PANEL)
+    if evaluation.panel_value is None:
+        raise DomainError(ERR_NO_PANEL_VALUE)
+    found = term_components(contract)
+    evaluation.period_scores_value = found[PERIOD_SCORES]
+    evaluation.kpi_value = found[KPI]
+    evaluation.satisfaction_value = found[SATISFACTION]
+    evaluation.failed_orders, evaluation.red_lines = found["failed_orders"], found["red_lines"]
+    result = evaluation_points(evaluation)
+    evaluation.period_scores_points = result.points[PERIOD_SCORES]
+    evaluation.kpi_points = result.points[KPI]
+    evaluation.satisfaction_points = result.points[SATISFACTION]
+    evaluation.panel_points = result.points[PANEL]
+    evaluation.deduction = result.deduction
+    evaluation.proposed_total = result.total
+    evaluation.proposed_rating = final_rating(result.total, evaluation.red_lines)
+    evaluation.proposed_at = now
+    evaluation.appeal_deadline = add_working_days(timezone.localdate(now), APPEAL_WORKING_DAYS)
+    evaluation.propose()
+    evaluation.save()
+    audit.record(actor=None, action="final_evaluation.proposed", obj=evaluation, palace=contract.palace_id,
+                 after={"values": result.values, "weights": result.weights, "points": result.points,
+                        "failed_orders": evaluation.failed_orders, "deduction": result.deduction,
+                        "red_lines": evaluation.red_lines, "total": result.total,
+                        "rating": evaluation.proposed_rating, "appeal_deadline": evaluation.appeal_deadline})
+    with translation.override(settings.LANGUAGE_CODE):
+        body = breakdown_text(final_breakdown(evaluation))
+        subject = str(_("Proposed final rating of contract %(number)s: %(rating)s, %(total)s points; you may appeal "
+                        "until %(date)s") % {"number": contract.number, "rating": _label(evaluation.proposed_rating),
+                                             "total": f"{result.total:.2f}",
+                                             "date": f"{evaluation.appeal_deadline:%Y-%m-%d}"})
+    notify(_provider_users(contract), subject=subject, body=body, url=_page(evaluation))
+    _changed(evaluation)
+    return evaluation
+
+
+# --- the appeal ------------------------------------------------------------------------------------
+
+@transaction.atomic
+def appeal_lodge(*, actor: User, evaluation: FinalEvaluation, grounds: str, evidence: Sequence[UploadedFile] = (),
+                 now: datetime | None = None) -> Appeal:
+    """The provider appeals the proposed rating: once, within 5 working days, with grounds and evidence.
+
+    The window is judged on the local date, the deadline day included. Evidence files
+    follow the rectification evidence's rules (type by content, size, count).
+    """
+    now = now or timezone.now()
+    evaluation, contract = _lock(evaluation)
+    if not is_party(actor, contract):
+        raise NotPermitted
+    appeal = _appeal_of(evaluation)
+    if appeal is not None:
+        raise DomainError(ERR_APPEAL_ONCE % {"date": f"{timezone.localdate(appeal.lodged_at):%Y-%m-%d}"})
+    if evaluation.appeal_deadline is None or evaluation.state == State.PANEL:
+        raise DomainError(ERR_NOT_PROPOSED)
+    if evaluation.state != State.PROPOSED or timezone.localdate(now) > evaluation.appeal_deadline:
+        raise DomainError(ERR_APPEAL_CLOSED % {"date": f"{evaluation.appeal_deadline:%Y-%m-%d}"})
+    grounds = (grounds or "").strip()
+    if not grounds:
+        raise DomainError(ERR_GROUNDS, field="grounds")
+    evidence = list(evidence or ())
+    _check_evidence(evidence)
+    appeal = Appeal.objects.create(evaluation=evaluation, grounds=grounds[:10000], lodged_by=actor, lodged_at=now)
+    _store_evidence(evidence, actor, appeal=appeal)
+    evaluation.lodge_appeal()
+    evaluation.save()
+    audit.record(actor=actor, action="final_evaluation.appealed", obj=evaluation, palace=contract.palace_id,
+                 after={"grounds": appeal.grounds, "evidence": [u.name for u in evidence],
+                        "proposed_total": evaluation.proposed_total, "proposed_rating": evaluation.proposed_rating})
+    notify(_admins(contract.palace_id), subject=_(
+        "%(provider)s appealed the proposed final rating of contract %(number)s: decide the appeal") % {
+        "provider": contract.provider.name, "number": contract.number}, body=appeal.grounds, url=_page(evaluation))
+    _changed(evaluation)
+    return appeal
+
+
+def _adjusted(value) -> Decimal:
+    try:
+        total = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise DomainError(ERR_ADJUSTED_TOTAL, field="adjusted_total") from None
+    if not total.is_finite() or not Decimal(0) <= total <= HUNDRED or total != q(total):
+        raise DomainError(ERR_ADJUSTED_TOTAL, field="adjusted_total")
+    return q(total)
+
+
+@transaction.atomic
+def appeal_decide(*, actor: User, appeal: Appeal, decision: str, reason: str, adjusted_total=None,
+                  now: datetime | None = None) -> Appeal:
+    """An administrator upholds the proposed rating or adjusts its points (0–100), with a reason.
+
+    The change, before and after, is audited and shown on the page and in the report; the
+    evaluation then waits for sign-off.
+    """
+    now = now or timezone.now()
+    evaluation, contract = _lock(appeal.evaluation)
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    if not is_final_admin(actor, evaluation):
+        raise NotPermitted
+    if appeal.decision or evaluation.state != State.APPEALED:
+        raise DomainError(ERR_APPEAL_DECIDED)
+    if decision not in Appeal.Decision.values:
+        raise DomainError(ERR_DECISION, field="decision")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(ERR_REASON, field="reason")
+    total = None
+    if decision == Appeal.Decision.ADJUSTED:
+        if adjusted_total is None or str(adjusted_total).strip() == "":
+            raise DomainError(ERR_ADJUSTED_TOTAL, field="adjusted_total")
+        total = _adjusted(adjusted_total)
+        if total == evaluation.proposed_total:
+            raise DomainError(ERR_ADJUSTED_SAME, field="adjusted_total")
+    before = {"total": evaluation.proposed_total, "rating": evaluation.proposed_rating}
+    appeal.decision, appeal.reason, appeal.adjusted_total = decision, reason[:10000], total
+    appeal.decided_by, appeal.decided_at = actor, now
+    appeal.save()
+    evaluation.ready_for_sign_off()
+    evaluation.save()
+    after_total, after_rating = final_standing(evaluation, appeal)
+    audit.record(actor=actor, action="final_evaluation.appeal_decided", obj=evaluation, palace=contract.palace_id,
+                 before=before, after={"decision": decision, "reason": appeal.reason, "total": after_total,
+                                       "rating": after_rating})
+    if decision == Appeal.Decision.ADJUSTED:
+        subject = _("Your appeal on contract %(number)s: the rating is adjusted to %(rating)s, %(total)s points") % {
+            "number": contract.number, "rating": _label(after_rating), "total": f"{after_total:.2f}"}
+    else:
+        subject = _("Your appeal on contract %(number)s: the proposed rating %(rating)s is upheld") % {
+            "number": contract.number, "rating": _label(after_rating)}
+    notify(_provider_users(contract), subject=subject, body=appeal.reason, url=_page(evaluation))
+    _changed(evaluation)
+    return appeal
+
+
+def appeal_windows_close(now: datetime) -> int:
+    """Tick: a proposed rating whose appeal window has passed without an appeal goes to sign-off."""
+    today = timezone.localdate(now)
+    due = Contract.objects.filter(final_evaluation__state=State.PROPOSED,
+                                  final_evaluation__appeal_deadline__lt=today)
+    closed = 0
+    for pk in due.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            contract = claim(due, pk)
+            if contract is None:
+                continue
+            evaluation = FinalEvaluation.objects.select_for_update().get(contract=contract)
+            evaluation.contract = contract
+            _window_closed(evaluation, contract)
+            closed += 1
+    return closed
+
+
+def _window_closed(evaluation: FinalEvaluation, contract: Contract) -> None:
+    evaluation.ready_for_sign_off()
+    evaluation.save()
+    audit.record(actor=None, action="final_evaluation.appeal_window_closed", obj=evaluation,
+                 palace=contract.palace_id, after={"appeal_deadline": evaluation.appeal_deadline,
+                                                   "state": evaluation.state})
+    notify(_admins(contract.palace_id), subject=_(
+        "No appeal against the final rating of contract %(number)s (%(rating)s): sign it off") % {
+        "number": contract.number, "rating": _label(evaluation.proposed_rating)}, url=_page(evaluation))
+    _changed(evaluation)
+
+
+# --- sign-off, confirmation and the outcome --------------------------------------------------------
+
+@transaction.atomic
+def final_sign_off(*, actor: User, evaluation: FinalEvaluation, now: datetime | None = None) -> FinalEvaluation:
+    """An administrator signs the rating off: final at once, or, for a 差, awaiting a second administrator.
+
+    A proposal whose appeal window has passed without an appeal is signed off directly,
+    without waiting for the scheduler to close the window.
+    """
+    now = now or timezone.now()
+    evaluation, contract = _lock(evaluation)
+    if not is_final_admin(actor, evaluation):
+        raise NotPermitted
+    _check_sign_off_state(evaluation, now)
+    if evaluation.state == State.PROPOSED:
+        evaluation.ready_for_sign_off()
+    _count_late_red_lines(evaluation, contract, actor)
+    total, rating = final_standing(evaluation)
+    evaluation.signed_off_by, evaluation.signed_off_at = actor, now
+    if rating != POOR:
+        return _finalise(evaluation, contract, actor, now, total, rating)
+    evaluation.await_confirmation()
+    evaluation.save()
+    audit.record(actor=actor, action="final_evaluation.signed_off", obj=evaluation, palace=contract.palace_id,
+                 after={"total": total, "rating": rating, "state": evaluation.state})
+    others = _admins(contract.palace_id).exclude(pk=actor.pk)
+    notify(others, subject=_(
+        "Confirm the final rating 差 of contract %(number)s, signed off by %(name)s: it ends the partnership") % {
+        "number": contract.number, "name": actor.get_full_name() or actor.get_username()}, url=_page(evaluation))
+    _changed(evaluation)
+    return evaluation
+
+
+def _count_late_red_lines(evaluation: FinalEvaluation, contract: Contract, actor: User) -> None:
+    """A red line recorded after the proposal (the term runs on) still caps the rating at 差.
+
+    The proposal counted the term's red lines when the panel compiled; sign-off counts them
+    again, so no red line of the term escapes the cap. The change is audited and the
+    breakdown, page and report then show the cap.
+    """
+    count = contract.red_lines.count()
+    if count == evaluation.red_lines:
+        return
+    before = {"red_lines": evaluation.red_lines, "proposed_rating": evaluation.proposed_rating}
+    evaluation.red_lines = count
+    evaluation.proposed_rating = final_rating(evaluation.proposed_total, count)
+    evaluation.save(update_fields=["red_lines", "proposed_rating"])
+    audit.record(actor=actor, action="final_evaluation.red_lines_recounted", obj=evaluation,
+                 palace=contract.palace_id, before=before,
+                 after={"red_lines": count, "proposed_rating": evaluation.proposed_rating})
+
+
+def _check_sign_off_state(evaluation: FinalEvaluation, now: datetime) -> None:
+    if evaluation.state == State.SIGN_OFF:
+        return
+    if evaluation.state == State.PROPOSED:
+        if timezone.localdate(now) <= evaluation.appeal_deadline:
+            raise DomainError(ERR_WINDOW_OPEN % {"date": f"{evaluation.appeal_deadline:%Y-%m-%d}"})
+        return
+    if evaluation.state == State.APPEALED:
+        raise DomainError(ERR_APPEAL_PENDING)
+    if evaluation.state == State.CONFIRMING:
+        signer = evaluation.signed_off_by
+        raise DomainError(ERR_AWAITING_CONFIRMATION % {
+            "name": signer.get_full_name() or signer.get_username(),
+            "date": f"{timezone.localdate(evaluation.signed_off_at):%Y-%m-%d}"})
+    if evaluation.state == State.FINAL:
+        raise DomainError(ERR_ALREADY_FINAL)
+    raise DomainError(ERR_NOT_SIGN_OFF)
+
+
+@transaction.atomic
+def final_confirm(*, actor: User, evaluation: FinalEvaluation, now: datetime | None = None) -> FinalEvaluation:
+    """A second administrator, not the one who signed it off, confirms a 差: it is final, and the provider exits."""
+    now = now or timezone.now()
+    evaluation, contract = _lock(evaluation)
+    if not is_final_admin(actor, evaluation):
+        raise NotPermitted
+    if evaluation.state == State.FINAL:
+        raise DomainError(ERR_ALREADY_FINAL)
+    if evaluation.state != State.CONFIRMING:
+        raise DomainError(ERR_NOT_CONFIRMING)
+    if evaluation.signed_off_by_id == actor.pk:
+        raise DomainError(ERR_SAME_ADMIN)
+    evaluation.confirmed_by, evaluation.confirmed_at = actor, now
+    total, rating = final_standing(evaluation)
+    return _finalise(evaluation, contract, actor, now, total, rating)
+
+
+OUTCOMES = {PASS: FinalEvaluation.Outcome.RETENDER, POOR: FinalEvaluation.Outcome.EXITED}
+
+
+def _finalise(evaluation: FinalEvaluation, contract: Contract, actor: User, now: datetime, total: Decimal,
+              rating: str) -> FinalEvaluation:
+    """The rating is final: fixed, reported (the assessment PDF, on commit), and its outcome set.
+
+    A 合格 is to be re-tendered at the end of the term; a 差 exits now, in this transaction.
+    """
+    evaluation.finalise()
+    evaluation.total, evaluation.rating, evaluation.finalised_at = total, rating, now
+    outcome = OUTCOMES.get(rating, FinalEvaluation.Outcome.PENDING)
+    if outcome:
+        evaluation.outcome, evaluation.outcome_at, evaluation.outcome_by = outcome, now, actor
+    evaluation.save()
+    audit.record(actor=actor, action="final_evaluation.finalised", obj=evaluation, palace=contract.palace_id,
+                 after={"total": total, "rating": rating, "outcome": evaluation.outcome,
+                        "signed_off_by": evaluation.signed_off_by_id, "confirmed_by": evaluation.confirmed_by_id})
+    if rating == POOR:
+        _exit(evaluation, contract, actor, now, total)
+    transaction.on_commit(lambda: _issue_report(evaluation, actor), robust=True)
+    terms = {"number": contract.number, "rating": _label(rating), "total": f"{total:.2f}"}
+    subject = _("Final rating of contract %(number)s: %(rating)s, %(total)s points") % terms
+    notify(_provider_users(contract), subject=subject, body=_outcome_text(evaluation), url=_page(evaluation))
+    notify(_admins(contract.palace_id), subject=subject, body=_outcome_text(evaluation), url=_page(evaluation))
+    _changed(evaluation)
+    return evaluation
+
+
+def _outcome_text(evaluation: FinalEvaluation) -> str:
+    if evaluation.rating in RENEWABLE_RATINGS:
+        return str(_("The contract may be renewed once without re-tender."))
+    if evaluation.rating == PASS:
+        return str(_("The service will be re-tendered when the term ends."))
+    return str(_("The partnership ends (退出合作): the contract is terminated and the handover begins."))
+
+
+def _exit(evaluation: FinalEvaluation, contract: Contract, actor: User, now: datetime, total: Decimal) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = str(_("Final evaluation of contract %(number)s rated 差 (%(total)s points), confirmed by two "
+                       "administrators.") % {"number": contract.number, "total": f"{total:.2f}"})
+    exit_open(actor=actor, contract=contract, reason=reason, final_evaluation=evaluation, now=now)
+
+
+def _issue_report(evaluation: FinalEvaluation, actor: User) -> None:
+    from evaluations.final.documents import issue_assessment_report
+
+    issue_assessment_report(evaluation=evaluation, actor=actor)
+
+
+@transaction.atomic
+def final_renew(*, actor: User, evaluation: FinalEvaluation, now: datetime | None = None) -> Contract:
+    """Renew a contract rated 优秀 or 良好 once without re-tender: a new term, drafted, linked to the old one."""
+    now = now or timezone.now()
+    evaluation, contract = _lock(evaluation)
+    if not is_final_admin(actor, evaluation):
+        raise NotPermitted
+    if evaluation.state != State.FINAL:
+        raise DomainError(ERR_RENEW_NOT_FINAL)
+    if evaluation.rating not in RENEWABLE_RATINGS:
+        raise DomainError(ERR_RENEW_RATING % {"rating": _label(evaluation.rating)})
+    if evaluation.outcome:
+        raise DomainError(ERR_RENEW_DONE % {"outcome": evaluation.get_outcome_display()})
+    renewal = contract_renew(actor=actor, contract=contract, now=now)
+    evaluation.outcome, evaluation.outcome_at, evaluation.outcome_by = FinalEvaluation.Outcome.RENEWED, now, actor
+    evaluation.save(update_fields=["outcome", "outcome_at", "outcome_by"])
+    audit.record(actor=actor, action="final_evaluation.renewed", obj=evaluation, palace=contract.palace_id,
+                 after={"outcome": evaluation.outcome, "renewal": renewal.number, "starts_on": renewal.starts_on})
+    _changed(evaluation)
+    return renewal
+
+
+def final_terms_end(now: datetime) -> int:
+    """Tick: a term that has ended after a final rating (other than an exit) is completed.
+
+    For a 合格 the re-tender is drafted from the contract's recruitment (or, for a contract
+    made outside Hezuo or a renewal, from its service project) for the administrator to
+    review and publish.
+    """
+    today = timezone.localdate(now)
+    due = Contract.objects.filter(state=Contract.State.FINAL_EVALUATION, ends_on__lt=today,
+                                  final_evaluation__state=State.FINAL).exclude(
+        final_evaluation__outcome=FinalEvaluation.Outcome.EXITED)
+    ended = 0
+    for pk in due.order_by("ends_on", "pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            contract = claim(due, pk)
+            if contract is None:
+                continue
+            evaluation = FinalEvaluation.objects.select_for_update().get(contract=contract)
+            _complete(contract, evaluation, now)
+            ended += 1
+    return ended
+
+
+def _complete(contract: Contract, evaluation: FinalEvaluation, now: datetime) -> None:
+    before = audit.snapshot(contract, ["state"])
+    contract.complete()
+    contract.ended_at = now
+    with translation.override(settings.LANGUAGE_CODE):
+        contract.end_reason = str(_("The term ended on %(date)s with a final rating of %(rating)s.") % {
+            "date": f"{contract.ends_on:%Y-%m-%d}", "rating": _label(evaluation.rating)})
+    contract.save()
+    retender = None
+    if evaluation.outcome == FinalEvaluation.Outcome.RETENDER:
+        from procurement.services.retender import recruitment_retender_draft
+
+        retender = recruitment_retender_draft(actor=None, recruitment=_first_recruitment(contract),
+                                              project=contract.project, now=now)
+    audit.record(actor=None, action="contract.completed", obj=contract, palace=contract.palace_id, before=before,
+                 after={"state": contract.state, "ended_at": contract.ended_at, "end_reason": contract.end_reason,
+                        "rating": evaluation.rating, "retender": retender.number if retender else None})
+
+
+def _first_recruitment(contract: Contract):
+    """The recruitment the service was last awarded by: a renewal's is its original term's."""
+    seen = set()
+    while contract is not None and contract.pk not in seen:
+        if contract.recruitment_id is not None:
+            return contract.recruitment
+        seen.add(contract.pk)
+        contract = contract.renewal_of
+    return None
