@@ -15,7 +15,6 @@ from core.permissions import is_admin_anywhere, is_evaluator_anywhere, is_staff_
 from core.site import HezuoApplication, MenuLink
 from evaluations.exit import views as views_exit
 from evaluations.final.views import evaluation as views_final
-from evaluations.final.views import history as views_history
 from evaluations.final.views import panel as views_final_panel
 from evaluations.realtime.views import inspections as views_inspections
 from evaluations.realtime.views import rating as views_rating
@@ -60,7 +59,7 @@ class EvaluationsApp(HezuoApplication):
     contract_score_path = path("contracts/<int:pk>/", views_dashboards.contract_score, name="contract_score")
 
     # inspections, red lines, checklists, weights (views_inspections)
-    inbox_path = path("inbox/", views_inspections.inbox, name="inbox")
+    inbox_path = path("inbox/", views_dashboards.inbox, name="inbox")
     inspection_assign_path = path("contracts/<int:pk>/inspections/new/", views_inspections.inspection_assign,
                                   name="inspection_assign")
     inspection_path = path("inspections/<int:pk>/", views_inspections.inspection, name="inspection")
@@ -104,7 +103,7 @@ class EvaluationsApp(HezuoApplication):
     handover_confirm_path = path("exits/<int:pk>/handover/", views_exit.handover_confirm, name="handover_confirm")
 
     # provider history (views_history)
-    provider_history_path = path("providers/<int:pk>/history/", views_history.provider_history,
+    provider_history_path = path("providers/<int:pk>/history/", views_exit.provider_history,
                                  name="provider_history")
 
     # worker ratings' QR codes (views_rating; the public page is in evaluations/urls.py)

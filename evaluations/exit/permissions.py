@@ -3,7 +3,9 @@
 from contracts.models import Contract
 from contracts.permissions import can_view_contract, is_party
 from core.models import Role
-from core.permissions import AnyUser, has_role
+from core.permissions import AnyUser, has_role, palace_ids
+from procurement.models import Application, Declaration, PanelMember, Provider, Recruitment
+from procurement.permissions import provider_of
 
 PROVIDER_SIDE, PALACE_SIDE = "provider", "palace"
 
@@ -34,4 +36,39 @@ def can_confirm_handover(user: AnyUser, item) -> bool:
     if side == PROVIDER_SIDE:
         return item.provider_confirmed_at is None
     return side == PALACE_SIDE and item.palace_confirmed_at is None
+
+
+def can_view_provider_history(user: AnyUser, provider: Provider) -> bool:
+    """A provider's track record (DOMAIN.md §5: it travels with it to every future recruitment).
+
+    The provider's own users; the administrators and auditors of the palace it registered
+    with, of any palace it holds or held a contract with, and of any palace whose recruitment
+    it applied to once the applications are unsealed; the evaluators of a palace it holds or
+    held a contract with (they inspect it); and the evaluators sitting on the panel of a
+    recruitment it applied to, once they declared no conflict with it. Never another provider,
+    never another palace's staff.
+    """
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    own = provider_of(user)
+    if own is not None:
+        return own.pk == provider.pk
+    if has_role(user, provider.palace_id, Role.ADMIN, Role.AUDITOR):
+        return True
+    staff_of = palace_ids(user)
+    if not staff_of:
+        return False
+    if Contract.objects.filter(provider=provider, palace_id__in=staff_of).exists():
+        return True
+    readers_of = palace_ids(user, Role.ADMIN, Role.AUDITOR)
+    if readers_of and Application.objects.filter(provider=provider, recruitment__palace_id__in=readers_of).exclude(
+            recruitment__state__in=(Recruitment.State.DRAFT, Recruitment.State.PUBLISHED)).exists():
+        return True
+    return Declaration.objects.filter(
+        member__evaluator=user, member__state__in=(PanelMember.State.DECLARED, PanelMember.State.SUBMITTED,
+                                                   PanelMember.State.JUSTIFYING),
+        member__recruitment__palace_id__in=palace_ids(user, Role.EVALUATOR),
+        application__provider=provider, conflict=Declaration.Conflict.NONE).exists()
 

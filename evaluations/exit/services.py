@@ -35,16 +35,12 @@ from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import Role, User
 from core.notify import notify
+from evaluations.exit.documents import issue_exit_notice
+from evaluations.exit.models import Exit, HandoverItem
 from evaluations.exit.permissions import PROVIDER_SIDE, can_open_exit, handover_side
+from evaluations.final.models import FinalEvaluation, FinalRating, FinalWeights
 from evaluations.final.signals import final_changed
-from evaluations.models import (
-    Exit,
-    FinalEvaluation,
-    FinalRating,
-    FinalWeights,
-    HandoverItem,
-    TerminationReview,
-)
+from evaluations.rectification.models import TerminationReview
 from procurement.models import Exclusion
 from procurement.services.retender import recruitment_retender_draft
 
@@ -206,8 +202,6 @@ def exit_open(*, actor: User, contract: Contract, reason: str, final_evaluation:
     for evaluation in (final_evaluation, overtaken):
         if evaluation is not None:
             final_changed.send(sender=FinalEvaluation, evaluation=evaluation)
-    from evaluations.exit.documents import issue_exit_notice
-
     transaction.on_commit(lambda: issue_exit_notice(exit_=exit_, actor=actor), robust=True)
     return exit_
 

@@ -23,15 +23,18 @@ from core.permissions import has_role
 from core.viewmixins import apply_domain_error, deny_or_login
 from evaluations.exit import services
 from evaluations.exit.forms import HandoverConfirmForm
+from evaluations.exit.history import provider_history as history_of
 from evaluations.exit.models import Exit, HandoverItem
 from evaluations.exit.permissions import (
     PALACE_SIDE,
     PROVIDER_SIDE,
     can_confirm_handover,
     can_view_exit,
+    can_view_provider_history,
     handover_side,
 )
-from procurement.models import Recruitment
+from procurement.models import Provider, Recruitment
+from procurement.permissions import can_view_provider, provider_of
 
 EXIT_PAGE = "evaluations/exit/exit_detail.html"
 
@@ -145,3 +148,19 @@ def handover_confirm(request, pk: int):
                 messages.success(request, _("Confirmed: %(item)s.") % {"item": item.get_kind_display()})
             return redirect(reverse("evaluations:exit_detail", args=[pk]) + f"#item-{item.kind}")
     return _exit_page(request, _exit_for_page(pk), bound=form)
+
+
+
+
+def provider_history(request, pk: int):
+    if not request.user.is_authenticated:
+        return deny_or_login(request)
+    provider = get_object_or_404(Provider.objects.select_related("palace"), pk=pk)
+    if not can_view_provider_history(request.user, provider):
+        return deny_or_login(request)
+    return TemplateResponse(request, "evaluations/history/provider_history.html", {
+        "history": history_of(provider, user=request.user),
+        "provider": provider,
+        "own": provider_of(request.user) is not None,
+        "can_view_profile": provider_of(request.user) is None and can_view_provider(request.user, provider),
+    })

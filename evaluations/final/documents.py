@@ -30,6 +30,7 @@ from evaluations.final.models import (
     FinalRating,
     ReviewCriterion,
 )
+from evaluations.final.scoring import panel_means
 from evaluations.final.selectors import FinalBreakdown, final_breakdown
 from evaluations.realtime.charts import trend_chart
 from evaluations.realtime.models import Rating
@@ -105,8 +106,6 @@ def _components(breakdown: FinalBreakdown) -> list[dict]:
 
 def _panel(evaluation: FinalEvaluation) -> dict:
     """The panel review: each criterion's maximum and the panel's points, and who sat on it."""
-    from evaluations.final.services.panel import panel_means
-
     seats = list(evaluation.panel.select_related("evaluator").order_by("pk"))
     scored = [s for s in seats if s.state == FinalPanelSeat.State.SUBMITTED]
     scores = list(FinalPanelScore.objects.filter(seat__in=scored))

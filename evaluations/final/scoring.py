@@ -8,11 +8,14 @@ indicators that have a value, in proportion to their weights. A red line fails t
 month whatever the score. Below 60 fails; 60 passes; 80 and above is green.
 """
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from evaluations.final.models import FinalPanelScore, ReviewCriterion
 from evaluations.realtime.scoring import HUNDRED, KPI, PASS_MARK, SATISFACTION, q
+from procurement import scoring as procurement_scoring
 
 PERIOD_SCORES, PANEL = "period_scores", "panel"
 
@@ -81,4 +84,12 @@ def final_rating(total: Decimal, red_lines: int = 0) -> str:
         if total >= floor:
             return rating
     return POOR
+
+
+def panel_means(scores: Sequence[FinalPanelScore]) -> dict[str, Decimal]:
+    """Per review criterion, the panel's points: the mean of the seats' points (trimmed from 5 seats)."""
+    points: dict[str, list[Decimal]] = defaultdict(list)
+    for s in scores:
+        points[s.criterion].append(s.points)
+    return {c: procurement_scoring.criterion_mean(points[c]) for c in ReviewCriterion.values}
 

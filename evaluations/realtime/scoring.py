@@ -65,8 +65,13 @@ class PeriodResult:
     red_line: bool = False
 
     @property
+    def below_pass_mark(self) -> bool:
+        return self.score is not None and self.score < PASS_MARK
+
+    @property
     def failed(self) -> bool:
-        return self.red_line or (self.score is not None and self.score < PASS_MARK)
+        """The one rule that fails a month (DOMAIN.md §4): below the pass mark, or a red line."""
+        return self.red_line or self.below_pass_mark
 
     @property
     def standing(self) -> str:

@@ -5,9 +5,9 @@ does not grow with its rows (the evaluator's inbox is held to that by a test).
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Value, When
 
 from contracts.models import Contract
 from core.models import Palace, Role, User
@@ -23,7 +23,6 @@ from evaluations.realtime.models import (
     PeriodScore,
     RedLine,
 )
-from evaluations.rectification.models import RectificationOrder
 from procurement.models import ServiceCategory
 
 RECENT_DAYS = 30
@@ -33,32 +32,8 @@ _CONTRACT = ("contract__palace", "contract__provider", "contract__project")
 
 # --- the evaluator's inbox ----------------------------------------------------------------------
 
-@dataclass
-class Inbox:
-    due: list[Inspection]  # assigned to me, soonest first; ``overdue`` set on each
-    reinspections: list[RectificationOrder]  # answered orders waiting for me, or for any evaluator here
-    recent: list[Inspection]  # what I submitted lately, newest first
-    today: date
-
-    @property
-    def overdue_count(self) -> int:
-        return sum(1 for i in self.due if i.overdue)
 
 
-def inbox_for(user: User, today: date) -> Inbox:
-    """Four queries whatever the numbers: roles, due, re-inspections, recent."""
-    evaluator_palaces = palace_ids(user, Role.EVALUATOR)
-    mine = Inspection.objects.filter(inspector=user).select_related(*_CONTRACT, "checklist", "order")
-    due = list(mine.filter(state=Inspection.State.ASSIGNED).order_by("due_on", "pk"))
-    for inspection in due:
-        inspection.overdue = inspection.due_on < today
-    reinspections = list(
-        RectificationOrder.objects.filter(state=RectificationOrder.State.RESPONDED)
-        .filter(Q(reinspector=user) | Q(reinspector__isnull=True, contract__palace_id__in=evaluator_palaces))
-        .select_related(*_CONTRACT, "reinspector").order_by("responded_at", "pk"))
-    recent = list(mine.filter(state=Inspection.State.SUBMITTED, submitted_at__date__gte=today - timedelta(
-        days=RECENT_DAYS)).order_by("-submitted_at", "-pk")[:RECENT_LIMIT])
-    return Inbox(due=due, reinspections=reinspections, recent=recent, today=today)
 
 
 # --- one inspection, one red line ---------------------------------------------------------------

@@ -27,23 +27,18 @@ from core.notify import notify
 from core.permissions import has_role
 from core.uploads import check_file_count, check_upload
 from core.workdays import add_working_days
-from evaluations.exit.services import exit_open
-from evaluations.models import (
-    Finding,
-    Inspection,
-    InspectionItemScore,
-    PeriodScore,
-    RectificationOrder,
-    RedLine,
-    TerminationReview,
-)
 from evaluations.realtime import scoring
+from evaluations.realtime.models import Inspection, InspectionItemScore, PeriodScore, RedLine
+from evaluations.realtime.months import month_end
 from evaluations.realtime.services.inspections import EVIDENCE_MAX_BYTES, _store_evidence
+from evaluations.rectification.documents import issue_rectification_notice
+from evaluations.rectification.models import Finding, RectificationOrder, TerminationReview
 from evaluations.rectification.permissions import (
     can_decide_termination,
     can_reinspect_order,
     can_respond_to_order,
 )
+from evaluations.rectification.signals import termination_decided
 
 DEADLINE_WORKING_DAYS = 10
 FAILED_ORDERS_FOR_REVIEW = 2
@@ -88,8 +83,6 @@ def _findings_for(period: PeriodScore, result: scoring.PeriodResult, red_line: R
         return [str(_("Red line — %(category)s on %(date)s: %(description)s") % {
             "category": red_line.get_category_display(), "date": f"{red_line.occurred_on:%Y-%m-%d}",
             "description": red_line.description})]
-    from evaluations.realtime.months import month_end
-
     findings = []
     failed_items = (InspectionItemScore.objects.filter(
         inspection__contract=period.contract, inspection__state=Inspection.State.SUBMITTED,
@@ -120,6 +113,11 @@ def _reinspector_for(contract: Contract, red_line: RedLine | None) -> User | Non
     return last.inspector if last else None
 
 
+def score_order_due(period: PeriodScore, result: scoring.PeriodResult) -> bool:
+    """A month below the pass mark calls for one order, once: not again while later inputs keep it there."""
+    return result.below_pass_mark and not period.orders.filter(trigger=RectificationOrder.Trigger.SCORE).exists()
+
+
 def order_issue_for_period(*, period: PeriodScore, result: scoring.PeriodResult, red_line: RedLine | None,
                            actor: User | None = None, now: datetime | None = None) -> RectificationOrder | None:
     """Issue the order a failing month calls for, inside the input's transaction.
@@ -129,9 +127,7 @@ def order_issue_for_period(*, period: PeriodScore, result: scoring.PeriodResult,
     """
     now = now or timezone.now()
     contract = Contract.objects.select_for_update(no_key=True).get(pk=period.contract_id)
-    if red_line is None and period.orders.filter(trigger=RectificationOrder.Trigger.SCORE).exists():
-        return None
-    if red_line is None and (result.score is None or result.score >= scoring.PASS_MARK):
+    if red_line is None and not score_order_due(period, result):
         return None
     order = RectificationOrder.objects.create(
         number=_next_number(contract, now), contract=contract, period=period,
@@ -156,8 +152,6 @@ def order_issue_for_period(*, period: PeriodScore, result: scoring.PeriodResult,
     url = reverse("evaluations:order", args=[order.pk])
     notify(_provider_users(contract), subject=subject, body="\n".join(texts), url=url)
     notify(_admins(contract.palace_id), subject=subject, url=url)
-    from evaluations.rectification.documents import issue_rectification_notice
-
     transaction.on_commit(lambda: issue_rectification_notice(order=order), robust=True)
     rectification_changed.send(sender=RectificationOrder, contract=contract)
     return order
@@ -302,7 +296,7 @@ def termination_decide(*, actor: User, review: TerminationReview, decision: str,
     """The administrator decides on early termination after the second failed order, with a reason.
 
     "terminate" ends the partnership at once, in this transaction, through the same exit as a final
-    rating of 差 (``exit.exit_open``: contract terminated, last milestone withheld, exclusion,
+    rating of 差 (``termination_decided``, heard by ``exit.exit_open``: contract terminated, last milestone withheld, exclusion,
     re-tender drafted, handover opened); "continue" records the decision and nothing else.
     """
     review = TerminationReview.objects.select_for_update().select_related("contract").get(pk=review.pk)
@@ -320,8 +314,8 @@ def termination_decide(*, actor: User, review: TerminationReview, decision: str,
     audit.record(actor=actor, action="termination_review.decided", obj=review, palace=review.contract.palace_id,
                  after={"decision": decision, "reason": review.reason})
     if decision == TerminationReview.Decision.TERMINATE:
-        exit_open(actor=actor, contract=review.contract, reason=review.reason, termination_review=review,
-                  now=review.decided_at)
+        # The exit (evaluations.exit, above this package) ends the partnership in this transaction.
+        termination_decided.send(sender=TerminationReview, review=review, actor=actor, now=review.decided_at)
     rectification_changed.send(sender=RectificationOrder, contract=review.contract)
     return review
 

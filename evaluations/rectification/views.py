@@ -24,7 +24,6 @@ from core.models import Role
 from core.permissions import has_role, palace_ids
 from core.tables import FilteredTableView
 from core.viewmixins import apply_domain_error, deny_or_login
-from evaluations.exit.models import Exit
 from evaluations.rectification import selectors as selectors
 from evaluations.rectification import services
 from evaluations.rectification.filters import OrderFilter
@@ -327,7 +326,8 @@ def termination_review(request, pk: int):
         o.reason = reason_text(o)
     return TemplateResponse(request, REVIEW_PAGE, {
         "review": review, "contract": review.contract, "orders": orders, "staff": staff,
-        "exit": Exit.objects.filter(termination_review=review).first(),
+        # The exit (a package above this one) is reached through the review it ended.
+        "exit": getattr(review, "exit", None) if review.decision else None,
         "status": _review_status(review, decider=decider),
         "form": (form or TerminationDecisionForm()) if decider else None,
         "page_title": _("Termination review · %(contract)s") % {"contract": review.contract.number},

@@ -16,6 +16,7 @@ from core.registry import HomePanel, PageSection, register_home_panels, register
 from core.workdays import WorkCalendar
 from evaluations.rectification.models import RectificationOrder
 from evaluations.standing import selectors as selectors
+from evaluations.standing.views import score_context
 from procurement.permissions import provider_of
 
 
@@ -23,8 +24,6 @@ def contract_score_section(request, contract: Contract) -> PageSection | None:
     """The score section of the contract page, once the contract has come into force."""
     if contract.state == Contract.State.DRAFT or not can_view_contract(request.user, contract):
         return None
-    from evaluations.standing.views import score_context
-
     return PageSection(title=_("Real-time score"), template="evaluations/dashboards/section_score.html",
                        context=score_context(request.user, contract, in_section=True), order=20)
 

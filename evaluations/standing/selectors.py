@@ -8,7 +8,7 @@ fixed number of queries, however many there are: counts are annotated, months pr
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, F, Min, Prefetch, Q, QuerySet
@@ -17,13 +17,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy, pgettext
 
 from contracts.models import Contract
-from core.models import Role
+from core.models import Role, User
 from core.permissions import AnyUser, palace_ids
 from core.workdays import WorkCalendar
 from evaluations.realtime import scoring
 from evaluations.realtime.charts import TrendPoint
 from evaluations.realtime.models import Inspection, PeriodScore, RedLine
 from evaluations.realtime.months import month_of, weights_for
+from evaluations.realtime.selectors import RECENT_DAYS, RECENT_LIMIT
 from evaluations.rectification.models import RectificationOrder, TerminationReview
 from evaluations.rectification.services import FAILED_ORDERS_FOR_REVIEW
 from procurement.models import Provider
@@ -395,3 +396,36 @@ def evaluator_work(user: AnyUser, today: date) -> dict:
     return {"inspections": list(inspections[:6]), "inspection_count": counts["total"], "overdue": counts["overdue"],
             "reinspect": list(reinspect.select_related("contract__provider").order_by("responded_at")[:5]),
             "today": today}
+
+
+_CONTRACT = ("contract__palace", "contract__provider", "contract__project")
+
+
+@dataclass
+class Inbox:
+    due: list[Inspection]  # assigned to me, soonest first; ``overdue`` set on each
+    reinspections: list[RectificationOrder]  # answered orders waiting for me, or for any evaluator here
+    recent: list[Inspection]  # what I submitted lately, newest first
+    today: date
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(1 for i in self.due if i.overdue)
+
+
+
+def inbox_for(user: User, today: date) -> Inbox:
+    """Four queries whatever the numbers: roles, due, re-inspections, recent."""
+    evaluator_palaces = palace_ids(user, Role.EVALUATOR)
+    mine = Inspection.objects.filter(inspector=user).select_related(*_CONTRACT, "checklist", "order")
+    due = list(mine.filter(state=Inspection.State.ASSIGNED).order_by("due_on", "pk"))
+    for inspection in due:
+        inspection.overdue = inspection.due_on < today
+    reinspections = list(
+        RectificationOrder.objects.filter(state=RectificationOrder.State.RESPONDED)
+        .filter(Q(reinspector=user) | Q(reinspector__isnull=True, contract__palace_id__in=evaluator_palaces))
+        .select_related(*_CONTRACT, "reinspector").order_by("responded_at", "pk"))
+    recent = list(mine.filter(state=Inspection.State.SUBMITTED, submitted_at__date__gte=today - timedelta(
+        days=RECENT_DAYS)).order_by("-submitted_at", "-pk")[:RECENT_LIMIT])
+    return Inbox(due=due, reinspections=reinspections, recent=recent, today=today)
+

@@ -13,10 +13,12 @@ from django.utils.translation import gettext_lazy
 
 from contracts.models import Contract
 from contracts.permissions import can_view_contract, is_party
+from core.permissions import is_evaluator_anywhere
 from core.viewmixins import deny_or_login
 from evaluations.realtime.charts import sparkline, standing_word, trend_chart
 from evaluations.realtime.permissions import can_assign_inspection, can_record_red_line
 from evaluations.standing import selectors as selectors
+from evaluations.standing.selectors import inbox_for
 from procurement.permissions import provider_of
 
 SORT_LABELS = (
@@ -92,3 +94,13 @@ def contract_score(request, pk: int):
     ctx = score_context(request.user, contract) | {
         "page_title": _("Score of %(contract)s") % {"contract": contract.number}}
     return TemplateResponse(request, "evaluations/dashboards/contract_score.html", ctx)
+
+
+def inbox(request):
+    user = request.user
+    if not user.is_authenticated or not is_evaluator_anywhere(user):
+        return deny_or_login(request)
+    return TemplateResponse(request, "evaluations/inspections/inbox.html", {
+        "inbox": inbox_for(user, timezone.localdate()), "page_title": _("My inspections"),
+    })
+

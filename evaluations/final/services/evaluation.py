@@ -36,7 +36,7 @@ from core.notify import notify
 from core.permissions import has_role
 from core.scheduler import claim
 from core.workdays import add_working_days
-from evaluations.exit.services import exit_open
+from evaluations.final.documents import issue_assessment_report
 from evaluations.final.models import Appeal, FinalEvaluation, FinalRating, FinalWeights
 from evaluations.final.permissions import RENEWABLE_RATINGS, is_final_admin
 from evaluations.final.scoring import (
@@ -54,9 +54,10 @@ from evaluations.final.selectors import (
     final_standing,
     term_components,
 )
-from evaluations.final.signals import final_changed
+from evaluations.final.signals import final_changed, final_rated_poor
 from evaluations.realtime.scoring import HUNDRED, KPI, SATISFACTION, q
 from evaluations.realtime.services.inspections import _check_evidence, _store_evidence
+from procurement.services.retender import recruitment_retender_draft
 
 OPENS_DAYS_BEFORE_END = 30
 APPEAL_WORKING_DAYS = 5
@@ -542,12 +543,11 @@ def _exit(evaluation: FinalEvaluation, contract: Contract, actor: User, now: dat
     with translation.override(settings.LANGUAGE_CODE):
         reason = str(_("Final evaluation of contract %(number)s rated 差 (%(total)s points), confirmed by two "
                        "administrators.") % {"number": contract.number, "total": f"{total:.2f}"})
-    exit_open(actor=actor, contract=contract, reason=reason, final_evaluation=evaluation, now=now)
+    # The exit (evaluations.exit, above this package) ends the partnership in this transaction.
+    final_rated_poor.send(sender=FinalEvaluation, evaluation=evaluation, reason=reason, actor=actor, now=now)
 
 
 def _issue_report(evaluation: FinalEvaluation, actor: User) -> None:
-    from evaluations.final.documents import issue_assessment_report
-
     issue_assessment_report(evaluation=evaluation, actor=actor)
 
 
@@ -606,7 +606,6 @@ def _complete(contract: Contract, evaluation: FinalEvaluation, now: datetime) ->
     contract.save()
     retender = None
     if evaluation.outcome == FinalEvaluation.Outcome.RETENDER:
-        from procurement.services.retender import recruitment_retender_draft
 
         retender = recruitment_retender_draft(actor=None, recruitment=_first_recruitment(contract),
                                               project=contract.project, now=now)

@@ -18,7 +18,6 @@ the panel in, flagging outliers, recording justifications) are
 evaluation, then the seat, writes one audit event and sends ``final_changed``.
 """
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -41,6 +40,8 @@ from evaluations.final.models import (
     ReviewCriterion,
 )
 from evaluations.final.permissions import can_name_final_panel
+from evaluations.final.scoring import panel_means
+from evaluations.final.services.evaluation import final_panel_compiled
 from evaluations.final.signals import final_changed
 from procurement import scoring
 from procurement.models import Declaration
@@ -283,12 +284,6 @@ def _after_submission(evaluation: FinalEvaluation, now: datetime | None = None) 
     return _compile(evaluation, scores, now)
 
 
-def panel_means(scores: Sequence[FinalPanelScore]) -> dict[str, Decimal]:
-    """Per review criterion, the panel's points: the mean of the seats' points (trimmed from 5 seats)."""
-    points: dict[str, list[Decimal]] = defaultdict(list)
-    for s in scores:
-        points[s.criterion].append(s.points)
-    return {c: scoring.criterion_mean(points[c]) for c in ReviewCriterion.values}
 
 
 def _compile(evaluation: FinalEvaluation, scores: Sequence[FinalPanelScore], now: datetime | None) -> FinalEvaluation:
@@ -298,10 +293,8 @@ def _compile(evaluation: FinalEvaluation, scores: Sequence[FinalPanelScore], now
     evaluation.save(update_fields=["panel_value"])
     audit.record(actor=None, action="final_panel.compiled", obj=evaluation, palace=evaluation.contract.palace_id,
                  after={"panel_value": evaluation.panel_value, "means": means})
-    from evaluations.final.services.evaluation import final_panel_compiled
-
     return final_panel_compiled(evaluation=evaluation, now=now)
 
 
 __all__ = ["final_panel_assign", "final_panel_declare", "final_panel_justify", "final_panel_replace",
-           "final_panel_submit", "panel_means"]
+           "final_panel_submit"]

@@ -37,11 +37,10 @@ from evaluations.final.models import (
     ReviewCriterion,
 )
 from evaluations.final.permissions import can_name_final_panel
-from evaluations.final.scoring import PERIOD_SCORES
+from evaluations.final.scoring import PERIOD_SCORES, panel_means
 from evaluations.final.selectors import term_components
 from evaluations.final.services import panel as final_panel
 from evaluations.final.services import panel as services
-from evaluations.final.services.panel import panel_means
 from evaluations.realtime.charts import trend_chart
 from evaluations.realtime.scoring import KPI, SATISFACTION
 from evaluations.rectification.selectors import contract_orders

@@ -29,7 +29,7 @@ from contracts.selectors import kpi_progress
 from evaluations.realtime import scoring
 from evaluations.realtime.models import IndicatorWeights, Inspection, PeriodScore, Rating, RedLine
 from evaluations.realtime.months import month_end, month_of, weights_for
-from evaluations.rectification.models import RectificationOrder
+from evaluations.realtime.signals import closed_month_changed, month_failed
 
 # A failing month issues an order only before the final evaluation opens: in the last 30 days
 # there is no time left to put it right, and the term's record goes to the final evaluation.
@@ -135,17 +135,18 @@ def period_change(period: PeriodScore, *, inspection: Decimal | None = None, rep
 
 def period_settle(period: PeriodScore, result: scoring.PeriodResult, *, red_line: RedLine | None = None,
                   actor=None, now=None) -> None:
-    """What follows the month's write: a closed month's summary issued again, a failing month's order."""
+    """What follows the month's write: a closed month's summary issued again, a failing month's order.
+
+    Both are the business of the packages above (standing, rectification): they hear it through
+    ``realtime.signals``, inside this transaction.
+    """
     if period.closed:
         # A late input (a report reviewed after the month's summary was issued) changes a closed
         # month: its summary is issued again, as the next version, so the PDF never disagrees.
-        from evaluations.standing.documents import issue_monthly_summary
-
-        transaction.on_commit(lambda: issue_monthly_summary(period=period), robust=True)
-    if result.failed and period.contract.state in ORDERS_ISSUED_IN and _order_due(period, result, red_line):
-        from evaluations.rectification.services import order_issue_for_period
-
-        order_issue_for_period(period=period, result=result, red_line=red_line, actor=actor, now=now)
+        closed_month_changed.send(sender=PeriodScore, period=period)
+    if result.failed and period.contract.state in ORDERS_ISSUED_IN:
+        month_failed.send(sender=PeriodScore, period=period, result=result, red_line=red_line, actor=actor,
+                          now=now)
 
 
 def kpi_indicator(contract: Contract, as_of: date) -> Decimal | None:
@@ -160,21 +161,6 @@ def kpi_indicator(contract: Contract, as_of: date) -> Decimal | None:
 def _cents(value) -> Decimal:
     """As the row's numeric(…, 2) columns store it, so the score is worked out on what is stored."""
     return Decimal(value).quantize(scoring.CENT, rounding=ROUND_HALF_UP)
-
-
-def _order_due(period: PeriodScore, result: scoring.PeriodResult, red_line: RedLine | None) -> bool:
-    """Whether the failing month may still call for an order, read before order_issue_for_period locks the contract.
-
-    A red line always does. Otherwise only a score below 60 in a month without its score
-    order yet: every later input into that month (each rating, in a month already under
-    its order or failed by a red line alone) would lock the contract just to find nothing
-    to issue. order_issue_for_period checks again under its lock.
-    """
-    if red_line is not None:
-        return True
-    if result.score is None or result.score >= scoring.PASS_MARK:
-        return False
-    return not RectificationOrder.objects.filter(period=period, trigger=RectificationOrder.Trigger.SCORE).exists()
 
 
 def model_from_row(model, fields: list, values) -> models.Model:

@@ -35,7 +35,6 @@ from evaluations.realtime.services.period import (
     period_lock,
     period_settle,
 )
-from evaluations.rectification.models import RectificationOrder
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +219,7 @@ def _call() -> str:
 
     in_database_blanks = _event_template().fill(created_at="", ip="", stars=0).names
     constants = [list(in_database_blanks), list(Contract.IN_FORCE), list(ORDERS_ISSUED_IN),
-                 RectificationOrder.Trigger.SCORE.value, scoring.SATISFACTION_MIN_RATINGS,
+                 "score", scoring.SATISFACTION_MIN_RATINGS,
                  [int(scoring.DEFAULT_WEIGHTS[n]) for n in scoring.INDICATORS], scoring.PASS_MARK, scoring.GREEN_FROM]
     text = sql.SQL("SELECT rating_id, activity_id, contract_id, declined FROM hezuo_rating_submit(%s::text, "
                    "%s::integer, %s::integer, %s::text, %s::text, %s::timestamptz, %s::date, %s::date, %s::boolean, "

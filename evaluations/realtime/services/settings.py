@@ -16,7 +16,6 @@ from evaluations.realtime.models import ChecklistTemplate, IndicatorWeights, Per
 from evaluations.realtime.months import month_of
 from evaluations.realtime.permissions import can_manage_evaluation
 from evaluations.realtime.services.period import period_apply
-from evaluations.rectification.models import RectificationOrder
 
 ERR_WEIGHT_RANGE = _("Each weight is a whole number from 0 to 100.")
 ERR_WEIGHTS_SUM = _("The weights add up to %(total)s; they must add up to 100.")
@@ -26,7 +25,7 @@ ERR_WEIGHTS_SUM = _("The weights add up to %(total)s; they must add up to 100.")
 class WeightsUpdated:
     weights: IndicatorWeights
     rescored: int  # contracts in force whose current month was scored again
-    orders: list[RectificationOrder]  # issued because a current month now falls below 60
+    orders: list  # rectification orders issued because a current month now falls below 60
 
 
 @transaction.atomic
@@ -60,10 +59,13 @@ def weights_update(*, actor: User, palace_id: int, inspections: int, reports: in
     month = month_of(timezone.localdate(now))
     periods = list(PeriodScore.objects.filter(contract__palace_id=palace_id, contract__state__in=Contract.IN_FORCE,
                                               month=month).select_related("contract").order_by("pk"))
-    issued_before = set(RectificationOrder.objects.filter(period__in=periods).values_list("pk", flat=True))
+    # The orders a failing month gets are rectification's (issued on ``month_failed``); they are
+    # read here through the months they point at, the way real-time evaluation knows of them.
+    orders_of = PeriodScore._meta.get_field("orders").related_model.objects.filter(period__in=periods)
+    issued_before = set(orders_of.values_list("pk", flat=True))
     for period in periods:
         period_apply(contract=period.contract, day=period.month, actor=actor, now=now)
-    orders = list(RectificationOrder.objects.filter(period__in=periods).exclude(pk__in=issued_before))
+    orders = list(orders_of.exclude(pk__in=issued_before))
     return WeightsUpdated(weights=row, rescored=len(periods), orders=orders)
 
 

@@ -21,7 +21,7 @@ from contracts.models import Contract
 from contracts.permissions import can_view_contract
 from core.errors import DomainError
 from core.models import Role
-from core.permissions import has_role, is_admin_anywhere, is_evaluator_anywhere
+from core.permissions import has_role, is_admin_anywhere
 from core.viewmixins import apply_domain_error, deny_or_login
 from core.workdays import add_working_days
 from evaluations.realtime import selectors
@@ -76,13 +76,6 @@ def _to_contract(contract: Contract, anchor: str = "inspections"):
 
 # --- the evaluator's inbox ----------------------------------------------------------------------
 
-def inbox(request):
-    user = request.user
-    if not user.is_authenticated or not is_evaluator_anywhere(user):
-        return deny_or_login(request)
-    return TemplateResponse(request, TEMPLATES + "inbox.html", {
-        "inbox": selectors.inbox_for(user, timezone.localdate()), "page_title": _("My inspections"),
-    })
 
 
 # --- assigning an inspection --------------------------------------------------------------------
