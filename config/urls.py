@@ -7,8 +7,8 @@ from contracts.viewsets import ContractsApp
 from core import views as core_views
 from core.desk_app import DeskApp
 from core.site import HezuoSite, HomeApp
-from evaluations.rectification.flow_viewsets import RectificationFlowApp
 from evaluations.final.flow_viewsets import FinalEvaluationFlowApp
+from evaluations.rectification.flow_viewsets import RectificationFlowApp
 from evaluations.viewsets import EvaluationsApp
 from procurement.portal import ProviderPortalApp
 from procurement.viewsets import PanelFlowApp, ProcurementApp

@@ -89,5 +89,4 @@ def checklist_set_active(*, actor: User, checklist: ChecklistTemplate, active: b
 
 
 
-__all__ = ["ERR_EXCLUSION_YEARS", "ERR_WEIGHTS_SUM", "ERR_WEIGHT_RANGE", "WeightsUpdated", "checklist_set_active",
-           "final_weights_update", "weights_update"]
+__all__ = ["ERR_WEIGHTS_SUM", "ERR_WEIGHT_RANGE", "WeightsUpdated", "checklist_set_active", "weights_update"]
