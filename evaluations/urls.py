@@ -1,9 +1,5 @@
 """Public evaluation pages (no login): a worker rates an activity from its QR link."""
 
-from django.urls import path
+from evaluations.realtime.urls import public_urlpatterns
 
-from evaluations.realtime.views import rating as views_rating
-
-urlpatterns = [
-    path("rate/<str:token>/", views_rating.rate, name="rate"),
-]
+urlpatterns = public_urlpatterns
