@@ -1,0 +1,1 @@
+"""Real-time evaluation (DOMAIN.md §4): inspections, workers' ratings, red lines and the running month score."""
