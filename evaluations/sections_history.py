@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.registry import PageSection, register_page_section, register_subject_policy
 from procurement.models import PanelMember, Provider
-from procurement.services import valid_applications
+from procurement.services.recruitment import valid_applications
 
 from .models import FinalEvaluation
 from .permissions import can_view_final, can_view_provider_history
