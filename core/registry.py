@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 
 
 @dataclass
@@ -142,8 +143,6 @@ def object_url(model_label: str, object_id: str) -> str:
 
 def url_by_pk(url_name: str) -> Callable[[str], str]:
     """An object-URL function for a page whose only argument is the object's primary key."""
-    from django.urls import NoReverseMatch, reverse
-
     def url(object_id: str) -> str:
         try:
             return reverse(url_name, args=[object_id])
