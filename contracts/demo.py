@@ -43,8 +43,8 @@ from django.utils import timezone
 
 from core import audit
 from core.models import Palace, User
-from procurement import services as procurement_services
 from procurement.models import KpiMetric, ServiceCategory, ServiceProject
+from procurement.services import providers as procurement_services
 
 from . import services
 from .models import Contract, ContractKpiTarget, Milestone, ServiceReport

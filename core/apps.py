@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
+        # Imported here, not at the top: they import models, which Django loads after the app configs.
         from . import (
             audit_labels,  # noqa: F401  (registers what core's audit actions are called)
             checks,  # noqa: F401  (registers system checks)

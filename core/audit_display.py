@@ -16,9 +16,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
-from .registry import action_label
+from .registry import action_label, apps_with_object_pages
 
-AUDITED_APPS = ("core", "procurement", "contracts", "evaluations")
 NOT_AUDITED = {"core.AuditEvent", "core.AuditHead"}
 SYSTEM = _("System")
 
@@ -38,9 +37,13 @@ def object_type_label(label: str) -> str:
 
 
 def object_type_choices() -> list[tuple[str, str]]:
-    """Every model of the apps that record events, by name: fixed, so no scan of the trail."""
+    """Every model of the apps that record events, by name: fixed, so no scan of the trail.
+
+    Those apps are core and the domain apps, which core does not name: each registers the pages
+    of its objects (``core.registry.register_object_url``), and so is known here."""
+    audited = [apps.get_app_config(label) for label in ["core", *sorted(apps_with_object_pages())]]
     choices = [(m._meta.label, capfirst(str(m._meta.verbose_name)))
-               for app in AUDITED_APPS for m in apps.get_app_config(app).get_models()
+               for config in audited for m in config.get_models()
                if m._meta.label not in NOT_AUDITED]
     return sorted(choices, key=lambda c: c[1])
 

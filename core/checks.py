@@ -2,7 +2,9 @@
 
 import shutil
 import subprocess
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.checks import Warning as CheckWarning
 from django.core.checks import register
 from django.utils.translation import gettext_lazy as _
@@ -33,10 +35,6 @@ def cjk_font_installed(app_configs, **kwargs):
 @register(deploy=True)
 def public_url_is_set(app_configs, **kwargs):
     """Issued PDFs print HEZUO_PUBLIC_URL for ever, so production must not leave it on localhost."""
-    from urllib.parse import urlsplit
-
-    from django.conf import settings
-
     host = urlsplit(settings.HEZUO_PUBLIC_URL).hostname or ""
     if host in {"127.0.0.1", "localhost", ""} or not settings.HEZUO_PUBLIC_URL.startswith("https://"):
         return [

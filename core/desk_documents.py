@@ -12,30 +12,18 @@ import django_filters
 import django_tables2 as tables
 from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .desk import DeskFilterSet, DeskTableView
 from .documents import normalise_key, verification_code
 from .models import IssuedDocument
-from .registry import register_desk_table
+from .registry import object_url, register_desk_table
 
 NOWRAP = {"td": {"class": "hz-nowrap"}}
 CODE = re.compile(r"[0-9a-f]{32}")  # a verification code (the document's UUID)
 HASH_PREFIX = re.compile(r"[0-9a-f]{8,64}")  # a SHA-256, whole or as shortened in the table
-
-# The page of each kind of subject, by URL name: core imports no domain app, so it names their
-# pages instead. Each takes the subject's primary key, which is the document's ``object_id``.
-# A monthly summary's page is its contract's, which the row does not carry: no link (the
-# title names the contract). A name that stops resolving drops the link, never the page.
-SUBJECT_PAGES: dict[str, str] = {
-    "procurement.provider": "procurement:provider_detail",
-    "procurement.recruitment": "procurement:recruitment_detail",
-    "evaluations.rectificationorder": "evaluations:order",
-    "evaluations.finalevaluation": "evaluations:final_detail",
-    "evaluations.exit": "evaluations:exit_detail",
-}
 
 # Titles name their subject in full-width brackets: 服务机构登记核验证明（汶上县心理学会）.
 _SUBJECT_IN_TITLE = re.compile(r"（([^（）]+)）\s*$")
@@ -48,14 +36,15 @@ def subject_label(doc: IssuedDocument) -> str:
 
 
 def subject_url(doc: IssuedDocument) -> str:
-    """The subject's page, or "" when it has none (needs ``content_type`` selected with the row)."""
-    name = SUBJECT_PAGES.get(f"{doc.content_type.app_label}.{doc.content_type.model}")
-    if name is None or not doc.object_id.isdigit():
-        return ""
-    try:
-        return reverse(name, args=[int(doc.object_id)])
-    except NoReverseMatch:
-        return ""
+    """The subject's page, or "" when it has none (needs ``content_type`` selected with the row).
+
+    Core imports no domain app: each registers the pages of its objects, from the document's
+    ``object_id`` alone (``core.registry.register_object_url``), the same pages the audit trail
+    links to. A monthly summary's page would be its contract's, which the row does not carry: its
+    subject has no page, so no link (the title names the contract). A page that stops resolving
+    drops the link, never the table."""
+    model = doc.content_type.model_class()
+    return object_url(model._meta.label, doc.object_id) if model is not None else ""
 
 
 class DocumentDeskTable(tables.Table):

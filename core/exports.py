@@ -17,6 +17,8 @@ from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone, translation
 from django.utils.encoding import force_str
+from django.utils.http import content_disposition_header
+from django_tables2 import utils
 from django_tables2.columns import DateTimeColumn
 from django_tables2.data import TableData
 from django_tables2.export import TableExport
@@ -31,8 +33,6 @@ def _cache_table_signatures() -> None:
     """django-tables2 asks ``inspect.signature`` which arguments a render/value method takes,
     once per cell: two thirds of an export's time. The answer depends only on the function, so
     remember it per function (plain functions and bound methods; anything else is asked afresh)."""
-    from django_tables2 import utils
-
     if getattr(utils.signature, "hezuo_cached", False):
         return
     original, known = utils.signature, {}
@@ -183,8 +183,6 @@ def _xlsx_cell(value):
 
 
 def _disposition(filename: str) -> str:
-    from django.utils.http import content_disposition_header
-
     return content_disposition_header(as_attachment=True, filename=filename)
 
 

@@ -2,6 +2,13 @@
 
 from contextvars import ContextVar
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.utils import translation
+
+from .models import Role
+from .permissions import palace_ids
+
 _client_ip: ContextVar[str | None] = ContextVar("hezuo_client_ip", default=None)
 
 
@@ -34,9 +41,6 @@ class ChosenLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.utils import translation
-
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         supported = {code for code, _name in settings.LANGUAGES}
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
@@ -79,15 +83,10 @@ class AuditorsReadOnlyMiddleware:
         match = request.resolver_match
         if match is not None and match.view_name in AUDITOR_POSTS:
             return None
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
 
 
 def _only_audits(user) -> bool:
-    from .models import Role
-    from .permissions import palace_ids
-
     if not user.is_authenticated or user.is_superuser:
         return False
     audited = palace_ids(user, Role.AUDITOR)

@@ -4,7 +4,9 @@
 * access policies: each app says who may download a file or document that
   belongs to one of its objects;
 * page sections: a later app adds a section to an earlier app's page (the
-  contract page shows the real-time score, which contracts cannot import).
+  contract page shows the real-time score, which contracts cannot import);
+* the desk: its tables, the words for audit actions, and the page of an object
+  (an audited object, or the subject of an issued document).
 """
 
 from collections.abc import Callable
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 
 
 @dataclass
@@ -126,8 +129,9 @@ def action_choices() -> list[tuple[str, str]]:
     return sorted(((code, str(label)) for code, label in _action_labels.items()), key=lambda c: c[1])
 
 
-# The page of an object named in the audit trail: model label -> fn(object_id) -> url. Each
-# function must build the URL from the id alone (no query), so a page of events costs nothing more.
+# The page of an object: of one named in the audit trail, and of the subject of an issued document
+# (core.desk_documents). Model label -> fn(object_id) -> url. Each function must build the URL
+# from the id alone (no query), so a page of events or documents costs nothing more.
 _object_urls: dict[str, Callable[[str], str]] = {}
 
 
@@ -140,10 +144,13 @@ def object_url(model_label: str, object_id: str) -> str:
     return fn(object_id) if fn else ""
 
 
+def apps_with_object_pages() -> set[str]:
+    """The app labels of the domain apps that registered the page of some object of theirs."""
+    return {label.partition(".")[0] for label in _object_urls}
+
+
 def url_by_pk(url_name: str) -> Callable[[str], str]:
     """An object-URL function for a page whose only argument is the object's primary key."""
-    from django.urls import NoReverseMatch, reverse
-
     def url(object_id: str) -> str:
         try:
             return reverse(url_name, args=[object_id])

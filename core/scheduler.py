@@ -112,6 +112,8 @@ def workflow_timers(now: datetime) -> str:
     conditions lock each task, but its scheduled process starts do not, so the
     whole sweep runs under ``exclusive``.
     """
+    # Imported here: viewflow.workflow is optional (see the is_installed check below), and its
+    # timers import its models.
     from viewflow.workflow.timers import fire_due_conditions, fire_due_start_timers, fire_due_timers
 
     with exclusive("workflow_timers") as mine:

@@ -7,6 +7,7 @@ class ProcurementConfig(AppConfig):
     verbose_name = _("Recruitment")
 
     def ready(self) -> None:
+        # Imported here, not at the top: they import models, which Django loads after the app configs.
         from . import (
             audit_labels,  # noqa: F401  (registers what the audit actions are called)
             desk,  # noqa: F401  (registers desk tables)

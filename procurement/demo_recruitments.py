@@ -34,7 +34,6 @@ from django.utils import timezone
 from core.models import Palace, User
 from core.workdays import add_working_days, next_working_day
 
-from . import services
 from .models import (
     Criterion,
     Declaration,
@@ -44,6 +43,7 @@ from .models import (
     ScoreCorrection,
     ServiceProject,
 )
+from .services import applying, award, compilation, drafting, panels, publishing, recruitment
 
 CENT = Decimal("0.01")
 PALACE = "wenshang"
@@ -54,18 +54,18 @@ RESERVE = "ws-eval6"
 K = Criterion.Kind
 CRITERIA = {
     "training": [
-        services.CriterionInput("服务方案", Decimal(30), K.SUBJECTIVE,
+        drafting.CriterionInput("服务方案", Decimal(30), K.SUBJECTIVE,
                                 "培训内容、课时安排与职工需求的契合度，方案的完整性和可操作性"),
-        services.CriterionInput("师资力量", Decimal(25), K.SUBJECTIVE, "讲师资质、持证比例与同类课程授课经验"),
-        services.CriterionInput("以往业绩", Decimal(15), K.SUBJECTIVE, "近三年承接同类政府购买服务项目的情况与评价"),
-        services.CriterionInput("安全保障与应急预案", Decimal(10), K.SUBJECTIVE, "场地安全、学员管理及突发事件处置措施"),
-        services.CriterionInput("报价", Decimal(20), K.PRICE, "有效最低报价 ÷ 本单位报价 × 20"),
+        drafting.CriterionInput("师资力量", Decimal(25), K.SUBJECTIVE, "讲师资质、持证比例与同类课程授课经验"),
+        drafting.CriterionInput("以往业绩", Decimal(15), K.SUBJECTIVE, "近三年承接同类政府购买服务项目的情况与评价"),
+        drafting.CriterionInput("安全保障与应急预案", Decimal(10), K.SUBJECTIVE, "场地安全、学员管理及突发事件处置措施"),
+        drafting.CriterionInput("报价", Decimal(20), K.PRICE, "有效最低报价 ÷ 本单位报价 × 20"),
     ],
     "activity": [
-        services.CriterionInput("活动方案", Decimal(35), K.SUBJECTIVE, "活动设计、场次安排与职工参与方式"),
-        services.CriterionInput("组织实施能力", Decimal(25), K.SUBJECTIVE, "指导老师、组织团队与保障措施"),
-        services.CriterionInput("社会影响与以往业绩", Decimal(20), K.SUBJECTIVE, "近三年开展同类公益活动的情况"),
-        services.CriterionInput("报价", Decimal(20), K.PRICE, "有效最低报价 ÷ 本单位报价 × 20"),
+        drafting.CriterionInput("活动方案", Decimal(35), K.SUBJECTIVE, "活动设计、场次安排与职工参与方式"),
+        drafting.CriterionInput("组织实施能力", Decimal(25), K.SUBJECTIVE, "指导老师、组织团队与保障措施"),
+        drafting.CriterionInput("社会影响与以往业绩", Decimal(20), K.SUBJECTIVE, "近三年开展同类公益活动的情况"),
+        drafting.CriterionInput("报价", Decimal(20), K.PRICE, "有效最低报价 ÷ 本单位报价 × 20"),
     ],
 }
 ELIGIBILITY = ("在中国境内依法登记的社会组织或培训机构，具有独立承担民事责任的能力；"
@@ -189,45 +189,45 @@ class _Seeder:
         if Recruitment.objects.filter(project=project, title=spec.title).exists():
             return None
         deadline = _at(add_working_days(timezone.localdate(opened), window), 17)
-        recruitment = services.recruitment_create(
+        recruitment = drafting.recruitment_create(
             actor=self.admin, project=project, title=spec.title, deadline=deadline,
             criteria=CRITERIA[spec.criteria], description=spec.description, eligibility=ELIGIBILITY,
             panel_size=len(PANEL))
-        services.recruitment_publish(actor=self.admin, recruitment=recruitment, now=opened)
+        publishing.recruitment_publish(actor=self.admin, recruitment=recruitment, now=opened)
         return recruitment
 
     def apply(self, recruitment: Recruitment, spec: Spec, opened: datetime) -> None:
         for i, bid in enumerate(spec.bids):
-            services.application_submit(
+            applying.application_submit(
                 actor=self.users[bid.username], recruitment=recruitment,
                 price=(recruitment.budget_ceiling * bid.share).quantize(Decimal(100)).quantize(CENT),
                 proposal=bid.proposal, now=opened + timedelta(days=1 + i, hours=1, minutes=23 * i))
 
     def close(self, recruitment: Recruitment) -> Recruitment:
         recruitment.refresh_from_db()
-        return services.recruitment_close(recruitment=recruitment, now=recruitment.deadline + timedelta(minutes=1))
+        return publishing.recruitment_close(recruitment=recruitment, now=recruitment.deadline + timedelta(minutes=1))
 
     def assign(self, recruitment: Recruitment) -> None:
-        services.panel_assign(actor=self.admin, recruitment=recruitment, evaluators=[self.users[u] for u in PANEL])
+        panels.panel_assign(actor=self.admin, recruitment=recruitment, evaluators=[self.users[u] for u in PANEL])
 
     def declare(self, member: PanelMember, conflict_with: int | None = None) -> None:
-        conflicts = {a.pk: (Declaration.Conflict.NONE, "") for a in services.valid_applications(member.recruitment)}
+        conflicts = {a.pk: (Declaration.Conflict.NONE, "") for a in recruitment.valid_applications(member.recruitment)}
         if conflict_with is not None:
             conflicts[conflict_with] = (Declaration.Conflict.EMPLOYMENT, "2024年曾在该机构兼职授课，按规定回避")
-        services.panel_declare(actor=member.evaluator, member=member, conflicts=conflicts)
+        panels.panel_declare(actor=member.evaluator, member=member, conflicts=conflicts)
 
     def score(self, member: PanelMember, index: int, spec: Spec) -> None:
         recruitment = member.recruitment
         quality = {Provider.objects.get(users__user=self.users[b.username]).pk: b.quality for b in spec.bids}
         subjective = list(recruitment.criteria.filter(kind=Criterion.Kind.SUBJECTIVE))
         sheet = []
-        for a, application in enumerate(services.valid_applications(recruitment)):
+        for a, application in enumerate(recruitment.valid_applications(recruitment)):
             for c, criterion in enumerate(subjective):
-                sheet.append(services.ScoreInput(
+                sheet.append(compilation.ScoreInput(
                     application.pk, criterion.pk,
                     _points(quality[application.provider_id], index, c, criterion.max_points),
                     COMMENTS[(a * 3 + c + index) % len(COMMENTS)]))
-        services.scores_submit(actor=member.evaluator, member=member, scores=sheet)
+        compilation.scores_submit(actor=member.evaluator, member=member, scores=sheet)
 
     def members(self, recruitment: Recruitment) -> list[PanelMember]:
         return list(recruitment.panel.exclude(state=PanelMember.State.RECUSED)
@@ -254,20 +254,20 @@ class _Seeder:
         # The second applicant's 师资力量 score from ws-eval3 was copied wrongly from the paper sheet:
         # ws-admin asks for the correction, ws-admin2 approves it, and the scores recompile.
         member = recruitment.panel.get(evaluator=self.users["ws-eval3"])
-        second = services.valid_applications(recruitment)[1]
+        second = recruitment.valid_applications(recruitment)[1]
         score = member.scores.get(application=second, criterion__name="师资力量")
-        correction = services.score_correction_request(
+        correction = compilation.score_correction_request(
             actor=self.admin, score=score, corrected_points=score.points + 2,
             reason=ScoreCorrection.Reason.ARITHMETIC,
             justification="纸质评分表上该项为" + f"{score.points + 2:.1f}" + "分，录入时误填，经评审专家本人签字确认更正。")
-        services.score_correction_decide(actor=self.approver, correction=correction, approve=True,
+        compilation.score_correction_decide(actor=self.approver, correction=correction, approve=True,
                                          note="已核对纸质评分表原件，同意更正。")
         recruitment.refresh_from_db()
         proposed = _at(add_working_days(timezone.localdate(recruitment.deadline), 3), 10)
-        services.award_propose(actor=self.admin, recruitment=recruitment,
+        award.award_propose(actor=self.admin, recruitment=recruitment,
                                application=recruitment.applications.get(rank=1), now=proposed)
         recruitment.refresh_from_db()
-        services.recruitment_finalise(recruitment=recruitment, now=recruitment.publicity_ends_at + timedelta(minutes=1))
+        award.recruitment_finalise(recruitment=recruitment, now=recruitment.publicity_ends_at + timedelta(minutes=1))
 
     def failed(self) -> None:
         opened = _at(next_working_day(self.today - timedelta(days=40)), 9, 30)
@@ -276,7 +276,7 @@ class _Seeder:
             return
         self.apply(recruitment, FAILED, opened)
         withdrawing = self.users[FAILED.bids[1].username]
-        services.application_withdraw(actor=withdrawing,
+        applying.application_withdraw(actor=withdrawing,
                                       application=recruitment.applications.get(provider__users__user=withdrawing),
                                       now=opened + timedelta(days=4))
         self.close(recruitment)
@@ -290,10 +290,10 @@ class _Seeder:
         self.close(recruitment)
         self.full_panel(recruitment, PUBLICITY)
         recruitment.refresh_from_db()
-        services.award_propose(actor=self.admin, recruitment=recruitment,
+        award.award_propose(actor=self.admin, recruitment=recruitment,
                                application=recruitment.applications.get(rank=1))
         runner_up = recruitment.applications.get(rank=2)
-        services.objection_lodge(
+        award.objection_lodge(
             actor=User.objects.filter(provider_link__provider_id=runner_up.provider_id).order_by("pk").first(),
             recruitment=recruitment,
             grounds="我单位报价低于拟中标单位，且具备人社部门批准的职业培训资质，认为“以往业绩”一项得分偏低，"
@@ -309,9 +309,9 @@ class _Seeder:
         self.assign(recruitment)
         members = self.members(recruitment)
         # ws-eval5 taught at the first applicant last year: recused, and ws-eval6 replaces them.
-        first = services.valid_applications(recruitment)[0]
+        first = recruitment.valid_applications(recruitment)[0]
         self.declare(members[4], conflict_with=first.pk)
-        replacement = services.panel_replace(actor=self.admin, member=members[4], evaluator=self.users[RESERVE])
+        replacement = panels.panel_replace(actor=self.admin, member=members[4], evaluator=self.users[RESERVE])
         self.declare(replacement)
         for member in members[:3]:
             self.declare(member)
@@ -326,7 +326,7 @@ class _Seeder:
         if recruitment is None:
             return
         bid = PUBLISHED.bids[0]
-        services.application_submit(
+        applying.application_submit(
             actor=self.users[bid.username], recruitment=recruitment,
             price=(recruitment.budget_ceiling * bid.share).quantize(Decimal(100)).quantize(CENT),
             proposal=bid.proposal, now=now)

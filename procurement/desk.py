@@ -148,7 +148,7 @@ class ExclusionDeskView(ProcurementDeskView):
 
     def base_queryset(self):
         today = timezone.localdate()
-        # As procurement.services.active_exclusion: in force from starts_on, up to (not on) ends_on.
+        # As procurement.services.applying.active_exclusion: in force from starts_on, up to (not on) ends_on.
         status = Case(When(ends_on__lte=today, then=Value(EXCLUSION_EXPIRED)),
                       When(starts_on__gt=today, then=Value(EXCLUSION_UPCOMING)),
                       default=Value(EXCLUSION_ACTIVE), output_field=CharField())

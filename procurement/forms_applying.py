@@ -10,7 +10,7 @@ from viewflow.forms.renderers import FormLayout
 
 from .forms import MultipleFileField
 from .models import ApplicationDocument, Recruitment
-from .services.recruitment import ApplicationFile
+from .services.applying import ApplicationFile
 
 FILE_HELP = _("PDF, JPEG or PNG, at most 10 MB.")
 

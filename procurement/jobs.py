@@ -26,8 +26,8 @@ from core.notify import notify
 from core.scheduler import claim, register_job
 from core.workdays import WorkCalendar
 
-from . import services
 from .models import Exclusion, Objection, Provider, Recruitment, RecruitmentReminder
+from .services import award, publishing
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def close_due_recruitments(now: datetime) -> str:
                 if recruitment is None:  # another tick has it, or has just closed it
                     counts["skipped"] += 1
                     continue
-                recruitment = services.recruitment_close(recruitment=recruitment, now=now)
+                recruitment = publishing.recruitment_close(recruitment=recruitment, now=now)
         except Exception:
             logger.exception("Closing recruitment %s failed", pk)
             counts["errors"] += 1
@@ -78,7 +78,7 @@ def finalise_ended_publicity(now: datetime) -> str:
                     _tell_admins_about_open_objections(recruitment, open_count)
                     counts["waiting for answers"] += 1
                     continue
-                services.recruitment_finalise(recruitment=recruitment, now=now)
+                award.recruitment_finalise(recruitment=recruitment, now=now)
         except Exception:
             logger.exception("Finalising recruitment %s failed", pk)
             counts["errors"] += 1

@@ -3,7 +3,7 @@
 from core.models import Palace, Role
 from core.permissions import AnyUser, has_role, is_admin_anywhere
 
-from .models import Provider, ServiceProject
+from .models import Declaration, PanelMember, Provider, Recruitment, ServiceProject
 
 
 def provider_of(user: AnyUser) -> Provider | None:
@@ -69,8 +69,6 @@ def can_view_recruitment(user: AnyUser, recruitment) -> bool:
 
 def applications_unsealed(recruitment) -> bool:
     """Until the deadline has passed and the recruitment closed, content is the applicant's alone."""
-    from .models import Recruitment
-
     return recruitment.state not in (Recruitment.State.DRAFT, Recruitment.State.PUBLISHED)
 
 
@@ -87,8 +85,6 @@ def can_view_application(user: AnyUser, application) -> bool:
         return False
     if user.is_superuser or has_role(user, recruitment.palace_id, Role.ADMIN, Role.AUDITOR):
         return True
-    from .models import Declaration, PanelMember
-
     return Declaration.objects.filter(
         member__recruitment=recruitment, member__evaluator=user,
         member__state__in=[PanelMember.State.DECLARED, PanelMember.State.SUBMITTED,
@@ -122,8 +118,6 @@ def can_see_scores(user: AnyUser, recruitment) -> bool:
 
 
 def _clear_panel_seat(user: AnyUser, recruitment) -> bool:
-    from .models import PanelMember
-
     return has_role(user, recruitment.palace_id, Role.EVALUATOR) and PanelMember.objects.filter(
         recruitment=recruitment, evaluator=user,
         state__in=[PanelMember.State.DECLARED, PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING],

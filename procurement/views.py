@@ -17,7 +17,7 @@ from core.registry import page_sections
 from core.tables import FilteredTableView
 from core.viewmixins import apply_domain_error, deny_or_login
 
-from . import selectors, services
+from . import selectors
 from .filters import ProviderFilter, ServiceProjectFilter
 from .forms import (
     KpiTargetFormSet,
@@ -35,6 +35,7 @@ from .permissions import (
     can_view_service_project,
     provider_of,
 )
+from .services import providers
 from .tables import ProviderTable, ServiceProjectTable
 
 # --- public sign-up -----------------------------------------------------------------------
@@ -46,11 +47,11 @@ def provider_signup(request):
     form = ProviderSignupForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        documents = [services.DocumentUpload(ProviderDocument.Kind.LICENCE, data["licence"])]
-        documents += [services.DocumentUpload(ProviderDocument.Kind.QUALIFICATION, f)
+        documents = [providers.DocumentUpload(ProviderDocument.Kind.LICENCE, data["licence"])]
+        documents += [providers.DocumentUpload(ProviderDocument.Kind.QUALIFICATION, f)
                       for f in data["qualifications"]]
         try:
-            provider = services.provider_register(
+            provider = providers.provider_register(
                 username=data["username"], password=data["password1"], email=data["contact_email"],
                 full_name=data["full_name"], palace=data["palace"], name=data["name"],
                 credit_code=data["credit_code"], legal_representative=data["legal_representative"],
@@ -101,11 +102,11 @@ def provider_detail(request, pk: int):
         if form.is_valid():
             try:
                 if form.cleaned_data["decision"] == "verify":
-                    services.provider_verify(actor=request.user, provider=provider,
+                    providers.provider_verify(actor=request.user, provider=provider,
                                              reason=form.cleaned_data["reason"])
                     messages.success(request, _("%(name)s is verified.") % {"name": provider.name})
                 else:
-                    services.provider_reject(actor=request.user, provider=provider,
+                    providers.provider_reject(actor=request.user, provider=provider,
                                              reason=form.cleaned_data["reason"])
                     messages.success(request, _("%(name)s was rejected.") % {"name": provider.name})
                 return redirect("procurement:provider_detail", pk=provider.pk)
@@ -148,9 +149,9 @@ class ServiceProjectListView(FilteredTableView):
         return ctx
 
 
-def _kpi_inputs(formset) -> list[services.KpiTargetInput]:
+def _kpi_inputs(formset) -> list[providers.KpiTargetInput]:
     return [
-        services.KpiTargetInput(metric=f.cleaned_data["metric"], target=f.cleaned_data["target"],
+        providers.KpiTargetInput(metric=f.cleaned_data["metric"], target=f.cleaned_data["target"],
                                 unit=f.cleaned_data["unit"], label=f.cleaned_data.get("label") or "")
         for f in formset.forms
         if f.cleaned_data and not f.cleaned_data.get("DELETE")
@@ -169,14 +170,14 @@ def _project_form_page(request, *, project: ServiceProject | None):
         data = form.cleaned_data
         try:
             if project is None:
-                project = services.service_project_create(
+                project = providers.service_project_create(
                     actor=request.user, palace=data["palace"], name=data["name"],
                     category=data["category"], description=data["description"],
                     budget=data["budget"], term_months=data["term_months"],
                     kpi_targets=_kpi_inputs(formset),
                 )
             else:
-                project = services.service_project_update(
+                project = providers.service_project_update(
                     actor=request.user, project=project, name=data["name"], category=data["category"],
                     description=data["description"], budget=data["budget"],
                     term_months=data["term_months"], is_active=data["is_active"],
@@ -242,7 +243,7 @@ def organisation_edit(request):
         data = dict(form.cleaned_data)
         categories = data.pop("categories")
         try:
-            services.provider_update_profile(actor=request.user, provider=provider,
+            providers.provider_update_profile(actor=request.user, provider=provider,
                                              categories=categories, **data)
         except DomainError as exc:
             apply_domain_error(form, exc, request)
@@ -262,9 +263,9 @@ def organisation_documents(request):
     form = ProviderDocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.provider_add_documents(
+            providers.provider_add_documents(
                 actor=request.user, provider=provider,
-                documents=[services.DocumentUpload(form.cleaned_data["kind"], f)
+                documents=[providers.DocumentUpload(form.cleaned_data["kind"], f)
                            for f in form.cleaned_data["files"]],
             )
         except DomainError as exc:
@@ -285,7 +286,7 @@ def organisation_resubmit(request):
     if provider is None:
         return deny_or_login(request)
     try:
-        services.provider_resubmit(actor=request.user, provider=provider)
+        providers.provider_resubmit(actor=request.user, provider=provider)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:

@@ -21,7 +21,7 @@ from . import selectors_public as selectors
 from .forms_applying import FIELDS_ONLY, ApplicationForm, ObjectionForm
 from .models import Application, Provider, Recruitment
 from .permissions import can_view_application, provider_of
-from .services import recruitment as services
+from .services import applying, award
 
 
 def _provider(request) -> Provider | None:
@@ -31,11 +31,11 @@ def _provider(request) -> Provider | None:
 def _eligibility_problem(provider: Provider, recruitment: Recruitment) -> str:
     """What stops this provider applying, said in advance in the service's words ("" if nothing)."""
     if provider.status != Provider.Status.VERIFIED:
-        return str(services.ERR_NOT_VERIFIED)
-    exclusion = services.active_exclusion(provider, recruitment.palace_id, timezone.localdate())
+        return str(applying.ERR_NOT_VERIFIED)
+    exclusion = applying.active_exclusion(provider, recruitment.palace_id, timezone.localdate())
     if exclusion is not None:
         return str(
-            services.ERR_EXCLUDED
+            applying.ERR_EXCLUDED
             % {"until": exclusion.ends_on.isoformat(), "reason": exclusion.reason}
         )
     return ""
@@ -57,7 +57,7 @@ def recruitments(request):
     for row in rows:
         row.recruitment.deadline_text = selectors.beijing_time(row.recruitment.deadline)
     excluded = {
-        r.recruitment.palace_id: services.active_exclusion(
+        r.recruitment.palace_id: applying.active_exclusion(
             provider, r.recruitment.palace_id, timezone.localdate()
         )
         for r in rows
@@ -114,7 +114,7 @@ def apply(request, pk: int):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            application = services.application_submit(
+            application = applying.application_submit(
                 actor=request.user,
                 recruitment=recruitment,
                 price=form.cleaned_data["price"],
@@ -196,7 +196,7 @@ def application_withdraw(request, pk: int):
     if application.provider_id != provider.pk:
         return deny_or_login(request)
     try:
-        services.application_withdraw(actor=request.user, application=application)
+        applying.application_withdraw(actor=request.user, application=application)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -214,11 +214,11 @@ def objection_lodge(request, pk: int):
     recruitment = _public_recruitment(pk)
     application = selectors.own_application(provider, recruitment)
     # Said in advance so that nobody writes grounds in vain; the service checks again on posting.
-    problem = services.objection_problem(recruitment, application, timezone.now())
+    problem = award.objection_problem(recruitment, application, timezone.now())
     form = ObjectionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.objection_lodge(
+            award.objection_lodge(
                 actor=request.user,
                 recruitment=recruitment,
                 grounds=form.cleaned_data["grounds"] or "",

@@ -16,10 +16,11 @@ from core.errors import DomainError
 from core.registry import page_sections
 from core.viewmixins import apply_domain_error, deny_or_login
 
-from . import selectors, services
+from . import selectors
 from .forms_recruitment import DeclarationForm, JustificationForm, ScoreSheetForm
 from .models import Criterion, PanelMember, Recruitment
 from .permissions import can_see_scores, can_work_panel_seat
+from .services import compilation, panels, recruitment
 
 
 def panel_task(request, member_pk: int):
@@ -54,7 +55,7 @@ def seat_task(request, task):
     member = selectors.panel_seat(task.data["member"])
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
         # Done already: a double submit, a second tab, the back button.
-        done = services.ERR_NOT_SCORING if member.state in (PanelMember.State.SUBMITTED,
+        done = compilation.ERR_NOT_SCORING if member.state in (PanelMember.State.SUBMITTED,
                                                             PanelMember.State.JUSTIFYING) else _seat_status(member)
         messages.info(request, str(done))
         return redirect("procurement:panel_task", member_pk=member.pk)
@@ -101,7 +102,7 @@ def _sheet_parts(member: PanelMember):
 
 def _form(member: PanelMember, step: str | None, data=None):
     if step == "declare":
-        return DeclarationForm(data, applications=list(services.valid_applications(member.recruitment)))
+        return DeclarationForm(data, applications=list(recruitment.valid_applications(member.recruitment)))
     if step == "score":
         applications, criteria = _sheet_parts(member)
         return ScoreSheetForm(data, applications=applications, criteria=criteria,
@@ -114,7 +115,7 @@ def _form(member: PanelMember, step: str | None, data=None):
 def _submit(request, member: PanelMember, step: str, form) -> None:
     actor = request.user
     if step == "declare":
-        member = services.panel_declare(actor=actor, member=member, conflicts=form.conflicts())
+        member = panels.panel_declare(actor=actor, member=member, conflicts=form.conflicts())
         if member.state == PanelMember.State.RECUSED:
             messages.info(request, _("You declared a conflict of interest, so you are recused from this panel. "
                                      "The administrator will appoint a replacement."))
@@ -122,13 +123,13 @@ def _submit(request, member: PanelMember, step: str, form) -> None:
             messages.success(request, _("Declared: no conflict of interest. The applications are now open to "
                                         "you for scoring."))
     elif step == "score":
-        services.scores_submit(actor=actor, member=member, scores=[
-            services.ScoreInput(application_id=a, criterion_id=c, points=points, comment=comment)
+        compilation.scores_submit(actor=actor, member=member, scores=[
+            compilation.ScoreInput(application_id=a, criterion_id=c, points=points, comment=comment)
             for a, c, points, comment in form.sheet()])
         messages.success(request, _("Your scores are submitted. They stay sealed until the whole panel has "
                                     "submitted."))
     else:
-        services.scores_justify(actor=actor, member=member, justifications=form.justifications())
+        compilation.scores_justify(actor=actor, member=member, justifications=form.justifications())
         messages.success(request, _("Your justifications are recorded."))
 
 

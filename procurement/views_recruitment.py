@@ -26,7 +26,7 @@ from core.tables import FilteredTableView
 from core.viewmixins import apply_domain_error, deny_or_login
 from core.workdays import add_working_days
 
-from . import selectors, services
+from . import selectors
 from .filters_recruitment import RecruitmentFilter
 from .forms_recruitment import (
     SUGGESTED_CRITERIA,
@@ -59,6 +59,7 @@ from .permissions import (
     can_view_recruitment,
     provider_of,
 )
+from .services import award, compilation, drafting, panels, publishing
 from .tables_recruitment import RecruitmentTable
 
 SUGGESTED_WINDOW_WORKING_DAYS = 10
@@ -109,8 +110,8 @@ class RecruitmentListView(FilteredTableView):
 
 # --- drafting -----------------------------------------------------------------------------------
 
-def _criteria_inputs(formset) -> list[services.CriterionInput]:
-    return [services.CriterionInput(name=row["name"], max_points=row["max_points"], kind=row["kind"],
+def _criteria_inputs(formset) -> list[drafting.CriterionInput]:
+    return [drafting.CriterionInput(name=row["name"], max_points=row["max_points"], kind=row["kind"],
                                     description=row.get("description") or "") for row in formset.filled()]
 
 
@@ -143,9 +144,9 @@ def _recruitment_form_page(request, *, recruitment: Recruitment | None, projects
         }
         try:
             if recruitment is None:
-                recruitment = services.recruitment_create(project=data["project"], **common)
+                recruitment = drafting.recruitment_create(project=data["project"], **common)
             else:
-                recruitment = services.recruitment_update(recruitment=recruitment, **common)
+                recruitment = drafting.recruitment_update(recruitment=recruitment, **common)
         except DomainError as exc:
             apply_domain_error(form, exc, request)
         else:
@@ -175,7 +176,7 @@ def recruitment_edit(request, pk: int):
     if not can_manage_recruitment(request.user, recruitment):
         return deny_or_login(request)
     if recruitment.state != Recruitment.State.DRAFT:
-        messages.error(request, str(services.ERR_NOT_DRAFT))
+        messages.error(request, str(drafting.ERR_NOT_DRAFT))
         return _detail(recruitment)
     projects = ServiceProject.objects.filter(pk=recruitment.project_id)
     return _recruitment_form_page(request, recruitment=recruitment, projects=projects)
@@ -299,7 +300,7 @@ def _action_forms(request, recruitment: Recruitment, panel: list[PanelMember]) -
     """The forms the administrator may use now, each posting to its own action."""
     State, forms = Recruitment.State, {}
     if recruitment.state == State.DRAFT:
-        forms["publish_errors"], forms["publish_warnings"] = services.publish_problems(recruitment, timezone.now())
+        forms["publish_errors"], forms["publish_warnings"] = publishing.publish_problems(recruitment, timezone.now())
     if recruitment.state in CANCELLABLE:
         forms["cancel_form"] = CancelForm()
     if recruitment.state == State.CLOSED:
@@ -325,7 +326,7 @@ def _action_forms(request, recruitment: Recruitment, panel: list[PanelMember]) -
         forms["decide_form"] = CorrectionDecideForm()
     if recruitment.state == State.PUBLICITY:
         forms["answer_form"] = ObjectionAnswerForm()
-        forms["finalise_problem"] = services.finalise_problem(recruitment, timezone.now())
+        forms["finalise_problem"] = award.finalise_problem(recruitment, timezone.now())
         forms["can_finalise"] = not forms["finalise_problem"]
     forms["can_reissue"] = recruitment.state in (State.FAILED, State.CANCELLED)
     return forms
@@ -357,12 +358,12 @@ def admin_action(view):
 @admin_action
 def recruitment_publish(request, recruitment: Recruitment):
     try:
-        warnings = services.recruitment_publish(actor=request.user, recruitment=recruitment)
+        warnings = publishing.recruitment_publish(actor=request.user, recruitment=recruitment)
     except DomainError as exc:
         recruitment.refresh_from_db()
         errors = []
         if recruitment.state == Recruitment.State.DRAFT:
-            errors, _warnings = services.publish_problems(recruitment, timezone.now())
+            errors, _warnings = publishing.publish_problems(recruitment, timezone.now())
         for problem in errors or [str(exc)]:
             messages.error(request, problem)
         return None
@@ -380,14 +381,14 @@ def recruitment_cancel(request, recruitment: Recruitment):
     if not form.is_valid():
         _form_errors(request, form)
         return None
-    services.recruitment_cancel(actor=request.user, recruitment=recruitment, reason=form.cleaned_data["reason"])
+    publishing.recruitment_cancel(actor=request.user, recruitment=recruitment, reason=form.cleaned_data["reason"])
     messages.success(request, _("The recruitment is cancelled; the applicants are told why."))
     return None
 
 
 @admin_action
 def recruitment_reissue(request, recruitment: Recruitment):
-    clone = services.recruitment_reissue(actor=request.user, recruitment=recruitment)
+    clone = publishing.recruitment_reissue(actor=request.user, recruitment=recruitment)
     messages.success(request, _("Re-issued as the draft %(number)s. Set its deadline, check it, then publish.")
                      % {"number": clone.number})
     return redirect("procurement:recruitment_edit", pk=clone.pk)
@@ -400,7 +401,7 @@ def panel_assign(request, recruitment: Recruitment):
     if not form.is_valid():
         _form_errors(request, form)
         return _detail(recruitment, "panel")
-    members = services.panel_assign(actor=request.user, recruitment=recruitment,
+    members = panels.panel_assign(actor=request.user, recruitment=recruitment,
                                     evaluators=list(form.cleaned_data["evaluators"]))
     messages.success(request, _("The panel of %(count)d is named; each evaluator has a task in their inbox.")
                      % {"count": len(members)})
@@ -415,7 +416,7 @@ def panel_replace(request, recruitment: Recruitment, member_pk: int):
     if not form.is_valid():
         _form_errors(request, form)
         return _detail(recruitment, "panel")
-    replacement = services.panel_replace(actor=request.user, member=member,
+    replacement = panels.panel_replace(actor=request.user, member=member,
                                          evaluator=form.cleaned_data["evaluator"])
     messages.success(request, _("%(name)s replaces %(old)s on the panel.")
                      % {"name": replacement.evaluator, "old": member.evaluator})
@@ -429,7 +430,7 @@ def correction_request(request, recruitment: Recruitment):
         _form_errors(request, form)
         return _detail(recruitment, "corrections")
     data = form.cleaned_data
-    services.score_correction_request(actor=request.user, score=data["score"],
+    compilation.score_correction_request(actor=request.user, score=data["score"],
                                       corrected_points=data["corrected_points"], reason=data["reason"],
                                       justification=data["justification"])
     messages.success(request, _("The correction is requested. Another administrator must approve it; until "
@@ -445,7 +446,7 @@ def correction_decide(request, recruitment: Recruitment, correction_pk: int):
         _form_errors(request, form)
         return _detail(recruitment, "corrections")
     approve = form.cleaned_data["decision"] == "approve"
-    services.score_correction_decide(actor=request.user, correction=correction, approve=approve,
+    compilation.score_correction_decide(actor=request.user, correction=correction, approve=approve,
                                      note=form.cleaned_data["note"])
     messages.success(request, _("Correction approved; the scores are compiled again.") if approve
                      else _("Correction rejected; the score stands."))
@@ -458,7 +459,7 @@ def award_propose(request, recruitment: Recruitment):
     if not form.is_valid():
         _form_errors(request, form)
         return _detail(recruitment, "award")
-    services.award_propose(actor=request.user, recruitment=recruitment,
+    award.award_propose(actor=request.user, recruitment=recruitment,
                            application=form.cleaned_data["application"], reason=form.cleaned_data["reason"])
     recruitment.refresh_from_db()
     messages.success(request, _("The result is published for publicity until %(until)s.") % {
@@ -473,7 +474,7 @@ def objection_answer(request, recruitment: Recruitment, objection_pk: int):
     if not form.is_valid():
         _form_errors(request, form)
         return _detail(recruitment, "objections")
-    services.objection_answer(actor=request.user, objection=objection,
+    award.objection_answer(actor=request.user, objection=objection,
                               upheld=form.cleaned_data["decision"] == "upheld",
                               answer=form.cleaned_data["answer"], outcome=form.cleaned_data["outcome"])
     messages.success(request, _("The objection is answered; the applicant is notified."))
@@ -485,6 +486,6 @@ def recruitment_finalise(request, recruitment: Recruitment):
     if recruitment.state != Recruitment.State.PUBLICITY:
         messages.info(request, _("Only a result in publicity can be finalised."))
         return None
-    services.recruitment_finalise(recruitment=recruitment, actor=request.user)
+    award.recruitment_finalise(recruitment=recruitment, actor=request.user)
     messages.success(request, _("Awarded. A draft contract has been created."))
     return None

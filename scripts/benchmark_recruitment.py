@@ -61,7 +61,7 @@ def run(args, connection, transaction) -> int:
     from core.documents import document_bytes
     from core.models import IssuedDocument
     from procurement import documents as procurement_documents
-    from procurement.services import recruitment_compile
+    from procurement.services.compilation import recruitment_compile
     from tests.recruitment_builders import RecruitmentBuilder, Stage
 
     timings: dict[str, float] = {}

@@ -15,7 +15,7 @@ from evaluations.exit.history import track_records
 from evaluations.exit.models import Exit
 from evaluations.exit.permissions import can_view_exit, can_view_provider_history
 from procurement.models import PanelMember, Provider
-from procurement.services import valid_applications
+from procurement.services.recruitment import valid_applications
 
 
 def contract_exit_section(request, contract: Contract) -> PageSection | None:

@@ -1,6 +1,127 @@
-"""Every write in procurement: providers and service projects, then recruitments."""
+"""Every write in procurement, re-exported by name for callers that reach the package: providers
+and service projects, then each step of a recruitment. New code imports from the step's module."""
+# ruff: noqa: F401  (every name here is a re-export)
 
-from .providers import *  # noqa: F403
-from .providers import DocumentUpload, KpiTargetInput  # noqa: F401  (re-exported for callers)
-from .recruitment import *  # noqa: F403
-from .retender import *  # noqa: F403
+from .applying import (
+    ERR_DEADLINE_PASSED,
+    ERR_EXCLUDED,
+    ERR_MISSING_DOCUMENT,
+    ERR_NOT_OPEN,
+    ERR_NOT_VERIFIED,
+    ERR_NOT_YOUR_APPLICATION,
+    ERR_PRICE,
+    ERR_PRICE_CEILING,
+    SEALED_SAFE_FIELDS,
+    ApplicationFile,
+    active_exclusion,
+    application_submit,
+    application_withdraw,
+)
+from .award import (
+    ERR_ANSWER_REQUIRED,
+    ERR_AWARD_REASON,
+    ERR_NOT_APPLICANT,
+    ERR_NOT_IN_PUBLICITY,
+    ERR_OBJECTION_GROUNDS,
+    ERR_OPEN_OBJECTIONS,
+    ERR_PUBLICITY_RUNNING,
+    PUBLICITY_WORKING_DAYS,
+    award_propose,
+    finalise_problem,
+    objection_answer,
+    objection_lodge,
+    objection_problem,
+    recruitment_finalise,
+)
+from .compilation import (
+    ERR_CORRECTION_REASON,
+    ERR_DECLARE_FIRST,
+    ERR_LOCKED,
+    ERR_NOT_COMPILED,
+    ERR_NOT_SCORING,
+    ERR_SAME_PERSON,
+    ERR_SCORE_MISSING,
+    ERR_SCORE_RANGE,
+    ScoreInput,
+    compile_results,
+    recruitment_compile,
+    score_correction_decide,
+    score_correction_request,
+    scores_justify,
+    scores_submit,
+)
+from .drafting import (
+    ERR_NOT_DRAFT,
+    CriterionInput,
+    recruitment_create,
+    recruitment_terms,
+    recruitment_update,
+)
+from .panels import (
+    ERR_ALREADY_DECLARED,
+    ERR_ALREADY_ON_PANEL,
+    ERR_DECLARE_ALL,
+    ERR_JUSTIFY,
+    ERR_NOT_CLOSED,
+    ERR_NOT_EVALUATOR,
+    ERR_PANEL_COUNT,
+    ERR_REPLACEMENT,
+    panel_assign,
+    panel_declare,
+    panel_replace,
+)
+from .providers import (
+    ERR_BUDGET,
+    ERR_CODE_TAKEN,
+    ERR_DUPLICATE_KPI,
+    ERR_LICENCE_REQUIRED,
+    ERR_NO_CATEGORY,
+    ERR_NO_KPI,
+    ERR_NOT_PENDING,
+    ERR_NOT_REJECTED,
+    ERR_PROJECT_NAME_TAKEN,
+    ERR_REASON_REQUIRED,
+    ERR_TERM_RANGE,
+    ERR_USERNAME_TAKEN,
+    PROFILE_FIELDS,
+    PROJECT_FIELDS,
+    DocumentUpload,
+    KpiTargetInput,
+    provider_add_documents,
+    provider_register,
+    provider_reject,
+    provider_resubmit,
+    provider_update_profile,
+    provider_verify,
+    service_project_create,
+    service_project_update,
+)
+from .publishing import (
+    ERR_NO_CRITERIA,
+    ERR_NO_KPIS,
+    ERR_PANEL_SIZE,
+    ERR_WEIGHTS,
+    ERR_WINDOW,
+    MIN_VALID_APPLICATIONS,
+    MIN_WINDOW_WORKING_DAYS,
+    PRICE_WEIGHT_WARNING,
+    publish_problems,
+    recruitment_cancel,
+    recruitment_close,
+    recruitment_publish,
+    recruitment_reissue,
+)
+from .recruitment import (
+    ERR_NOT_EVALUATING,
+    panel_changed,
+    recruitment_awarded,
+    valid_applications,
+)
+from .retender import (
+    RETENDER_DRAFTED_SUBJECT,
+    RETENDER_MARK,
+    RETENDER_PUBLISHED_SUBJECT,
+    is_retender,
+    recruitment_retender_draft,
+    retender_published,
+)

@@ -1,7 +1,7 @@
-"""What every scoring panel does alike, whichever panel it is.
+"""Scoring panels: what every panel does alike, then the recruitment's panel (DOMAIN.md §1).
 
 Two panels share ``procurement.models.PanelSeat``: the recruitment's (``PanelMember``,
-scoring every applicant, in ``recruitment.py``) and the final evaluation's panel review
+scoring every applicant, below and in ``compilation.py``) and the final evaluation's panel review
 (``evaluations.FinalPanelSeat``, scoring the one provider, in
 ``evaluations/services/final_panel.py``). Both name evaluators of the palace, replace a
 recused seat by a new one, call the panel in when every seat that counts has submitted,
@@ -13,27 +13,46 @@ words and links of their notifications).
 A seat's scores are rows with ``points``, ``is_outlier`` and ``justification`` under
 ``seat.scores``. The callers hold the locks (the panel's parent row, then the seat) and
 the transaction.
+
+The recruitment's own panel steps follow at the end (naming the panel, declaring
+conflicts (回避), replacing a recused seat); its score sheets and their compilation are in
+``compilation``.
 """
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import audit
-from core.errors import DomainError
+from core.errors import DomainError, NotPermitted
 from core.models import Membership, Role, User
 from core.notify import notify
 
 from .. import scoring
-from ..models import PanelSeat
+from ..models import Declaration, PanelMember, PanelSeat, Recruitment
+from .recruitment import (
+    ERR_NOT_EVALUATING,
+    lock_recruitment,
+    palace_admins,
+    panel_changed,
+    require_admin,
+    valid_applications,
+)
 
 ERR_NOT_EVALUATOR = _("%(name)s is not an evaluator of this palace.")
 ERR_ALREADY_ON_PANEL = _("%(name)s is already on this panel.")
 ERR_REPLACEMENT = _("Only a recused evaluator can be replaced.")
 ERR_JUSTIFY = _("Write a justification for each flagged score.")
+ERR_NOT_CLOSED = _("A panel can be assigned only after the recruitment has closed.")
+ERR_PANEL_COUNT = _("Choose exactly %(size)d evaluators.")
+ERR_DECLARE_ALL = _("Declare for every applicant.")
+ERR_ALREADY_DECLARED = _("You have already declared.")
 # xgettext:no-python-format
 OUTLIER_BODY = _("Some of your scores are more than 30% of the maximum away from the panel median.")
 
@@ -111,3 +130,93 @@ def record_justifications(seat: PanelSeat, justifications: dict[int, str]) -> di
         score.justification = justifications[pk].strip()
         score.save(update_fields=["justification"])
     return {str(k): v.strip() for k, v in justifications.items()}
+
+
+# --- the recruitment's panel ----------------------------------------------------------------------
+
+def active_members(recruitment: Recruitment):
+    """The recruitment's seats whose scores count."""
+    return active_seats(recruitment.panel)
+
+
+@transaction.atomic
+def panel_assign(*, actor: User, recruitment: Recruitment, evaluators: Sequence[User]) -> list[PanelMember]:
+    """The administrator names the panel; evaluation starts and each evaluator gets a task."""
+    recruitment = lock_recruitment(recruitment)
+    require_admin(actor, recruitment)
+    if recruitment.state != Recruitment.State.CLOSED:
+        raise DomainError(ERR_NOT_CLOSED)
+    if len({u.pk for u in evaluators}) != recruitment.panel_size:
+        raise DomainError(ERR_PANEL_COUNT % {"size": recruitment.panel_size}, field="evaluators")
+    check_evaluators(recruitment.palace_id, evaluators)
+    members = [PanelMember.objects.create(recruitment=recruitment, evaluator=u) for u in evaluators]
+    before = audit.snapshot(recruitment, ["state"])
+    recruitment.start_evaluation()
+    recruitment.save()
+    audit.record(actor=actor, action="panel.assigned", obj=recruitment, palace=recruitment.palace_id,
+                 before=before, after={"state": recruitment.state,
+                                       "panel": [u.get_username() for u in evaluators]})
+    for member in members:
+        _notify_assignment(member)
+    panel_changed.send(sender=Recruitment, recruitment=recruitment)
+    return members
+
+
+def _notify_assignment(member: PanelMember) -> None:
+    notify([member.evaluator],
+           subject=_("You are on the panel for %(number)s") % {"number": member.recruitment.number},
+           body=_("Declare any conflict of interest, then score the applications."),
+           url=reverse("procurement:panel_task", args=[member.pk]))
+
+
+@transaction.atomic
+def panel_declare(*, actor: User, member: PanelMember, conflicts: dict[int, tuple[str, str]]) -> PanelMember:
+    """回避: for each applicant, conflict kind and details. Any conflict recuses the evaluator."""
+    member = PanelMember.objects.select_for_update().select_related("recruitment").get(pk=member.pk)
+    if member.evaluator_id != actor.pk:
+        raise NotPermitted
+    if member.recruitment.state != Recruitment.State.EVALUATING:
+        raise DomainError(ERR_NOT_EVALUATING)
+    if member.state != PanelMember.State.ASSIGNED:
+        raise DomainError(ERR_ALREADY_DECLARED)
+    applications = list(valid_applications(member.recruitment))
+    if {a.pk for a in applications} != set(conflicts):
+        raise DomainError(ERR_DECLARE_ALL)
+    for kind, _note in conflicts.values():
+        if kind not in Declaration.Conflict.values:
+            raise DomainError(ERR_DECLARE_ALL)
+    Declaration.objects.bulk_create([
+        Declaration(member=member, application_id=pk, conflict=kind, note=note.strip()[:500])
+        for pk, (kind, note) in conflicts.items()])
+    conflicted = [pk for pk, (kind, _n) in conflicts.items() if kind != Declaration.Conflict.NONE]
+    before = audit.snapshot(member, ["state"])
+    if conflicted:
+        member.recuse()
+    else:
+        member.declare_clear()
+    member.declared_at = timezone.now()
+    member.save()
+    audit.record(actor=actor, action="panel.recused" if conflicted else "panel.declared", obj=member,
+                 palace=member.recruitment.palace_id, before=before,
+                 after={"state": member.state, "declarations": {str(k): v[0] for k, v in conflicts.items()}})
+    if conflicted:
+        notify(palace_admins(member.recruitment.palace_id),
+               subject=_("%(name)s recused from %(number)s; appoint a replacement")
+               % {"name": member.evaluator, "number": member.recruitment.number},
+               url=reverse("procurement:recruitment_detail", args=[member.recruitment_id]))
+    panel_changed.send(sender=Recruitment, recruitment=member.recruitment)
+    return member
+
+
+@transaction.atomic
+def panel_replace(*, actor: User, member: PanelMember, evaluator: User) -> PanelMember:
+    member = PanelMember.objects.select_for_update().select_related("recruitment").get(pk=member.pk)
+    require_admin(actor, member.recruitment)
+    check_replacement(member, evaluator, palace_id=member.recruitment.palace_id, panel=member.recruitment.panel)
+    replacement = PanelMember.objects.create(recruitment=member.recruitment, evaluator=evaluator, replaces=member)
+    audit.record(actor=actor, action="panel.replaced", obj=replacement, palace=member.recruitment.palace_id,
+                 before={"evaluator": member.evaluator.get_username()},
+                 after={"evaluator": evaluator.get_username()})
+    _notify_assignment(replacement)
+    panel_changed.send(sender=Recruitment, recruitment=member.recruitment)
+    return replacement

@@ -23,6 +23,7 @@ from core.notify import notify
 from core.uploads import DOCUMENT_TYPES, store_uploads
 
 from ..credit_code import normalise, validate_credit_code
+from ..documents import issue_provider_certificate
 from ..models import (
     KpiMetric,
     KpiTarget,
@@ -205,7 +206,6 @@ def _review(*, actor: User, provider_id: int, approve: bool, reason: str) -> Pro
                body=_("%(name)s may now apply to recruitments.") % {"name": provider.name},
                url=reverse("portal:organisation"))
         # After commit and robust: a PDF that fails to render must not undo the verification.
-        from ..documents import issue_provider_certificate
         transaction.on_commit(lambda: issue_provider_certificate(actor=actor, provider=provider), robust=True)
     else:
         notify(users, subject=_("Your registration was not accepted"),

@@ -8,10 +8,11 @@ administrator sets the new dates, reviews it and publishes it with the ordinary
 ``recruitment_publish``, which refuses it until its rules hold (``publish_problems``).
 
 The excluded provider is not named on the notice: its ``Exclusion``, checked whenever
-it applies (``_eligibility_error``), refuses it with the end date.
+it applies (``applying.eligibility_problem``), refuses it with the end date.
 
 When a re-tender is published, ``retender_published`` tells the palace's staff and the
-verified providers registered with the palace in the project's category.
+verified providers registered with the palace in the project's category. ``publishing``
+calls it, so this module imports the drafting and applying steps, never publishing.
 """
 
 from datetime import datetime
@@ -27,14 +28,10 @@ from core.errors import NotPermitted
 from core.models import Membership, Role, User
 from core.notify import notify
 
+from ..forms_recruitment import SUGGESTED_CRITERIA, SUGGESTED_DOCUMENTS
 from ..models import Provider, Recruitment, ServiceProject
-from .recruitment import (
-    CriterionInput,
-    _criteria_rows,
-    _new_draft,
-    active_exclusion,
-    recruitment_terms,
-)
+from .applying import active_exclusion
+from .drafting import CriterionInput, criteria_rows, new_draft, recruitment_terms
 
 __all__ = ["RETENDER_DRAFTED_SUBJECT", "RETENDER_MARK", "RETENDER_PUBLISHED_SUBJECT", "is_retender", "recruitment_retender_draft", "retender_published"]
 
@@ -56,8 +53,6 @@ def _retender_title(title: str) -> str:
 def _suggested_terms(project: ServiceProject) -> dict:
     """For a project never recruited here (its contract was made outside Hezuo): the suggested criteria
     and documents the new-recruitment form offers, with the project's budget as the ceiling."""
-    from ..forms_recruitment import SUGGESTED_CRITERIA, SUGGESTED_DOCUMENTS
-
     return {
         "project": project, "title": project.name, "deadline": None,
         "criteria": [CriterionInput(str(c["name"]), c["max_points"], c["kind"], str(c["description"]))
@@ -99,7 +94,7 @@ def recruitment_retender_draft(
     with translation.override(settings.LANGUAGE_CODE):
         terms = recruitment_terms(recruitment) if recruitment is not None else _suggested_terms(project)
         terms["title"] = _retender_title(terms["title"])
-    draft = _new_draft(created_by=actor or project.created_by, **terms)
+    draft = new_draft(created_by=actor or project.created_by, **terms)
     draft.reissue_of = recruitment
     draft.save(update_fields=["reissue_of"])
     exclusion = (active_exclusion(excluded_provider, project.palace_id, timezone.localdate(now))
@@ -107,7 +102,7 @@ def recruitment_retender_draft(
     audit.record(actor=actor, action="recruitment.retender_drafted", obj=draft, palace=draft.palace_id,
                  after=audit.snapshot(draft, ["number", "title", "state", "panel_size", "budget_ceiling"]) | {
                      "retender_of": recruitment.number if recruitment is not None else None,
-                     "criteria": _criteria_rows(draft),
+                     "criteria": criteria_rows(draft),
                      "required_documents": list(draft.required_documents.values_list("name", flat=True)),
                      "excluded_provider": excluded_provider.name if excluded_provider is not None else None,
                      "excluded_until": exclusion.ends_on if exclusion is not None else None})

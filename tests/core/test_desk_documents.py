@@ -16,9 +16,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from core import documents, views_desk_zip
-from core.desk_documents import SUBJECT_PAGES
 from core.documents import DOCUMENT_TZ, document_issue
 from core.models import IssuedDocument
+from core.registry import object_url
 from core.views_desk_zip import safe_stem
 
 from ..factories import ProviderFactory, UserFactory
@@ -196,9 +196,17 @@ def test_no_zip_button_when_nothing_matches(docs, roles, client_for):
     assert 'data-testid="documents-zip"' not in response.content.decode()
 
 
-def test_every_subject_page_name_resolves():
-    for name in SUBJECT_PAGES.values():
-        assert reverse(name, args=[1])
+def test_every_subject_with_a_page_links_to_it_through_what_its_app_registered():
+    pages = {
+        "procurement.Provider": "procurement:provider_detail",
+        "procurement.Recruitment": "procurement:recruitment_detail",
+        "evaluations.RectificationOrder": "evaluations:order",
+        "evaluations.FinalEvaluation": "evaluations:final_detail",
+        "evaluations.Exit": "evaluations:exit_detail",
+    }
+    for label, name in pages.items():
+        assert object_url(label, "1") == reverse(name, args=[1])
+    assert object_url("evaluations.PeriodScore", "1") == ""  # a monthly summary's subject: no page of its own
 
 
 def test_first_page_queries_do_not_grow_with_rows(roles, client_for):

@@ -35,7 +35,7 @@ from evaluations.models import (
 )
 from procurement import services as procurement_services
 from procurement.models import Exclusion, Recruitment
-from procurement.services.recruitment import ERR_EXCLUDED
+from procurement.services.applying import ERR_EXCLUDED
 from procurement.services.retender import RETENDER_MARK, RETENDER_PUBLISHED_SUBJECT
 from tests.contract_builders import active_contract
 from tests.factories import evidence_for, provider_user

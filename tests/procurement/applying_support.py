@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from procurement import services
 from procurement.models import Application, Criterion, Recruitment
-from procurement.services.recruitment import ApplicationFile, CriterionInput
+from procurement.services.applying import ApplicationFile
+from procurement.services.drafting import CriterionInput
 
 from ..factories import PDF_BYTES, ServiceProjectFactory
 

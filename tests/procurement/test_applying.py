@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 
 from core.models import AuditEvent, Notification, StoredFile
 from procurement.models import Application, Exclusion, Objection, Recruitment
-from procurement.services import recruitment as services
+from procurement.services import applying, award
 
 from ..factories import PDF_BYTES, ProviderFactory, provider_user
 from ..recruitment_builders import RecruitmentBuilder, Stage
@@ -179,7 +179,7 @@ def test_a_late_application_is_refused_and_nothing_is_written(roles, closing_soo
         response = client.post(apply_url(recruitment), application_form(recruitment))
     assert response.status_code == 200
     deadline = timezone.localtime(recruitment.deadline).strftime("%Y-%m-%d %H:%M")
-    assert en(services.ERR_DEADLINE_PASSED, deadline=deadline) in form_errors(response)
+    assert en(applying.ERR_DEADLINE_PASSED, deadline=deadline) in form_errors(response)
     assert_nothing_written()
 
 
@@ -194,7 +194,7 @@ def test_a_form_opened_before_the_deadline_and_posted_after_it_is_refused(
     with time_machine.travel(recruitment.deadline + timedelta(minutes=1), tick=False):
         response = client.post(apply_url(recruitment), application_form(recruitment))
     message = en(
-        services.ERR_DEADLINE_PASSED,
+        applying.ERR_DEADLINE_PASSED,
         deadline=timezone.localtime(recruitment.deadline).strftime("%Y-%m-%d %H:%M"),
     )
     assert message in response.content.decode()
@@ -204,9 +204,9 @@ def test_a_form_opened_before_the_deadline_and_posted_after_it_is_refused(
 def test_an_unverified_provider_is_refused_with_the_message(roles, wenshang, recruitment, english):
     user = provider_user(ProviderFactory(palace=wenshang, name="待核验培训学校"))
     client = english(user)
-    assert en(services.ERR_NOT_VERIFIED) in client.get(apply_url(recruitment)).content.decode()
+    assert en(applying.ERR_NOT_VERIFIED) in client.get(apply_url(recruitment)).content.decode()
     response = client.post(apply_url(recruitment), application_form(recruitment))
-    assert en(services.ERR_NOT_VERIFIED) in form_errors(response)
+    assert en(applying.ERR_NOT_VERIFIED) in form_errors(response)
     assert_nothing_written()
 
 
@@ -237,7 +237,7 @@ def test_a_missing_required_document_is_refused_naming_it(roles, recruitment, en
     response = english(roles["provider_a"]).post(
         apply_url(recruitment), application_form(recruitment, skip=["服务实施方案"])
     )
-    assert en(services.ERR_MISSING_DOCUMENT, name="服务实施方案") in form_errors(response)
+    assert en(applying.ERR_MISSING_DOCUMENT, name="服务实施方案") in form_errors(response)
     assert_nothing_written()
 
 
@@ -275,8 +275,8 @@ def test_an_oversize_or_disguised_document_is_refused_and_nothing_is_written(
 @pytest.mark.parametrize(
     ("price", "expected"),
     [
-        ("-5", lambda: en(services.ERR_PRICE)),
-        ("0", lambda: en(services.ERR_PRICE)),
+        ("-5", lambda: en(applying.ERR_PRICE)),
+        ("0", lambda: en(applying.ERR_PRICE)),
         ("八万", lambda: "Enter a number."),
     ],
 )
@@ -391,11 +391,11 @@ def test_an_objection_is_refused_for_a_provider_that_did_not_apply(publicised, e
     )
     client = english(outsider)
     assert (
-        en(services.ERR_NOT_APPLICANT)
+        en(award.ERR_NOT_APPLICANT)
         in client.get(objection_url(publicised.recruitment)).content.decode()
     )
     response = client.post(objection_url(publicised.recruitment), {"grounds": "结果不公"})
-    assert en(services.ERR_NOT_APPLICANT) in form_errors(response)
+    assert en(award.ERR_NOT_APPLICANT) in form_errors(response)
     assert not Objection.objects.exists()
 
 
@@ -404,14 +404,14 @@ def test_an_objection_is_refused_outside_publicity(roles, recruitment, publicise
     response = english(roles["provider_a"]).post(
         objection_url(recruitment), {"grounds": "尚未公示"}
     )
-    assert en(services.ERR_NOT_IN_PUBLICITY) in form_errors(response)
+    assert en(award.ERR_NOT_IN_PUBLICITY) in form_errors(response)
     # …and once the publicity period is over.
     ended = publicised.recruitment.publicity_ends_at + timedelta(minutes=1)
     with time_machine.travel(ended, tick=False):
         response = english(publicised.provider_users[1]).post(
             objection_url(publicised.recruitment), {"grounds": "逾期质疑"}
         )
-    assert en(services.ERR_NOT_IN_PUBLICITY) in form_errors(response)
+    assert en(award.ERR_NOT_IN_PUBLICITY) in form_errors(response)
     assert not Objection.objects.exists()
     assert (
         Recruitment.objects.get(pk=publicised.recruitment.pk).state == Recruitment.State.PUBLICITY

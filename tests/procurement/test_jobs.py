@@ -14,6 +14,7 @@ from core.scheduler import run_jobs
 from core.workdays import working_days_between
 from procurement import jobs, services
 from procurement.models import Exclusion, Recruitment, RecruitmentReminder, ServiceCategory
+from procurement.services import publishing
 
 from ..factories import PalaceFactory, ProviderFactory, provider_user, staff
 from ..recruitment_builders import RecruitmentBuilder, Stage, build_recruitment
@@ -65,14 +66,14 @@ def test_closing_twice_does_nothing_the_second_time(db):
 def test_one_broken_recruitment_does_not_stop_the_others(db, monkeypatch):
     first = build_recruitment(Stage.APPLIED, applicants=2)
     second = build_recruitment(Stage.APPLIED, applicants=2, palace=first.palace)
-    real_close = services.recruitment_close
+    real_close = publishing.recruitment_close
 
     def close(*, recruitment, now):
         if recruitment.pk == first.recruitment.pk:
             raise RuntimeError("broken")
         return real_close(recruitment=recruitment, now=now)
 
-    monkeypatch.setattr(services, "recruitment_close", close)
+    monkeypatch.setattr(publishing, "recruitment_close", close)
     later = max(first.recruitment.deadline, second.recruitment.deadline) + timedelta(minutes=1)
     assert jobs.close_due_recruitments(later) == "closed 1, failed 0, skipped 0, errors 1"
     assert state_of(first.recruitment) == Recruitment.State.PUBLISHED

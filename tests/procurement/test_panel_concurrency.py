@@ -36,19 +36,19 @@ def test_the_last_two_evaluators_submitting_together_compile_exactly_once(monkey
     import time
 
     from procurement import services
-    from procurement.services import recruitment as recruitment_services
+    from procurement.services import compilation
 
     # Widen the race window: each sheet pauses just before checking whether the panel is
     # complete. Two locks serialise the sheets today: the recruitment row, and the audit
     # chain's head (every service appends an event before this check). Were both gone,
     # each sheet would see the other as missing and nothing would ever compile.
-    check = recruitment_services._after_submission
+    check = compilation._after_submission
 
     def slow_check(recruitment):
         time.sleep(0.5)
         return check(recruitment)
 
-    monkeypatch.setattr(recruitment_services, "_after_submission", slow_check)
+    monkeypatch.setattr(compilation, "_after_submission", slow_check)
 
     b = RecruitmentBuilder(applicants=3, evaluators=3, criteria=4).advance_to(Stage.DECLARED)
     first, second, third = b.members

@@ -25,7 +25,9 @@ from procurement.models import (
     Score,
     ScoreCorrection,
 )
-from procurement.services.recruitment import ApplicationFile, CriterionInput, ScoreInput
+from procurement.services.applying import ApplicationFile
+from procurement.services.compilation import ScoreInput
+from procurement.services.drafting import CriterionInput
 
 from ..factories import ProviderFactory, ServiceProjectFactory, pdf_upload, provider_user, staff
 

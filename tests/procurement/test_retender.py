@@ -16,12 +16,8 @@ from core.errors import DomainError, NotPermitted
 from core.models import AuditEvent, Notification, Role
 from procurement import services
 from procurement.models import Exclusion, Recruitment, ServiceCategory
-from procurement.services.recruitment import (
-    ERR_EXCLUDED,
-    ERR_WINDOW,
-    MIN_WINDOW_WORKING_DAYS,
-    publish_problems,
-)
+from procurement.services.applying import ERR_EXCLUDED
+from procurement.services.publishing import ERR_WINDOW, MIN_WINDOW_WORKING_DAYS, publish_problems
 from procurement.services.retender import RETENDER_MARK, RETENDER_PUBLISHED_SUBJECT
 from tests.contract_builders import draft_contract
 
