@@ -20,6 +20,7 @@ from core.notify import notify
 from core.uploads import check_file_count, check_upload, store_upload
 from procurement.models import ServiceCategory
 
+from ..imports import parse_activities
 from ..models import (
     Activity,
     Contract,
@@ -213,8 +214,6 @@ def report_save(*, actor: User, report: ServiceReport, narrative: str,
 @transaction.atomic
 def report_import_activities(*, actor: User, report: ServiceReport, upload: UploadedFile) -> int:
     """Replace the report's activities with a venue check-in export (CSV or XLSX): all rows or none."""
-    from ..imports import parse_activities
-
     report = _lock(report)
     _require_editable(actor, report)
     rows = parse_activities(upload, period_start=report.period_start, period_end=report.period_end)
