@@ -9,7 +9,6 @@ import functools
 import hashlib
 import ipaddress
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
@@ -101,54 +100,6 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(_payload(event)).encode("utf-8")).hexdigest()
 
 
-# A value filled in later, in an event built ahead of its statement (``digest_template``).
-_BLANK = "\x00{}\x00"
-_BLANK_IN_TEXT = re.compile(r'"\\u0000(\w+)\\u0000"')
-
-
-def blank(name: str) -> str:
-    """A stand-in for a JSON value of an event that ``DigestTemplate.fill`` or the database fills in."""
-    return _BLANK.format(name)
-
-
-@dataclass(frozen=True)
-class DigestTemplate:
-    """The text an event's hash covers, cut where values are still to come.
-
-    ``pieces`` are the canonical text between the blanks, ``names`` the blanks in order: the
-    text is piece 1, the JSON of the first named value, piece 2, and so on. The text is
-    ``_canonical``'s own, so the event, once stored, verifies like any other.
-    """
-
-    pieces: tuple[str, ...]
-    names: tuple[str, ...]
-
-    def fill(self, **values) -> "DigestTemplate":
-        """The template with these blanks filled in (as JSON, exactly as ``_canonical`` writes them)."""
-        pieces, names = [self.pieces[0]], []
-        for name, piece in zip(self.names, self.pieces[1:], strict=True):
-            if name in values:
-                pieces[-1] += _canonical(values[name]) + piece
-            else:
-                names.append(name)
-                pieces.append(piece)
-        return DigestTemplate(tuple(pieces), tuple(names))
-
-
-def digest_template(event: AuditEvent, *, blank_fields: tuple[str, ...] = ()) -> DigestTemplate:
-    """The text ``event``'s hash would cover, with ``blank(name)`` wherever a value is still to come.
-
-    For a write done by one statement in the database (a worker's rating): the event is built
-    here as ``record`` would build it, with blanks for what only the statement knows (its
-    sequence number, the previous hash, the new row's id…); ``blank_fields`` makes the event's
-    own fields of those names blanks too (``created_at``: a datetime here), so that one
-    template serves every such write, each filling in its own values.
-    """
-    payload = _payload(event) | {name: blank(name) for name in blank_fields}
-    parts = _BLANK_IN_TEXT.split(_canonical(payload))
-    return DigestTemplate(tuple(parts[0::2]), tuple(parts[1::2]))
-
-
 def record(
     *,
     actor: User | None,
@@ -183,105 +134,6 @@ def record(
     event.save()
     AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
     return event
-
-
-def chain_event(
-    head: tuple[int, str],
-    *,
-    actor: User | None,
-    action: str,
-    obj: models.Model,
-    palace: Palace | int | None = None,
-    before: dict | None = None,
-    after: dict | None = None,
-) -> tuple[AuditEvent, list[tuple[str, list]]]:
-    """``record`` in two steps, for a hot write that sends its statements in batches.
-
-    The caller sends ``head_statements()`` (they lock the chain's head, as ``record`` does) in
-    its transaction, passes the row read (seq, hash) here, and sends the statements returned
-    in the same transaction: the event is the one ``record`` would write, with the same
-    hash. On PostgreSQL it is one statement that inserts the event and moves the head (on
-    SQLite, two). The SQL is built once per database from the models' metadata.
-    """
-    conn = transaction.get_connection()  # the connection itself: each use of the proxy looks it up again
-    sql = _chain_sql(conn)
-    seq, prev_hash = head
-    palace_id = palace.pk if isinstance(palace, Palace) else palace
-    actor_user = actor if actor is not None and actor.is_authenticated else None
-    event = AuditEvent(
-        seq=seq + 1,
-        created_at=timezone.now(),
-        actor=actor_user,
-        actor_label=(actor_user.get_username() if actor_user else "system"),
-        ip=clean_ip(current_ip()),
-        palace_id=palace_id,
-        object_type=obj._meta.label,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        action=action,
-        before=to_json(before),
-        after=to_json(after),
-        prev_hash=prev_hash,
-    )
-    event.hash = _digest(event)
-    values = [f.get_db_prep_save(getattr(event, f.attname), conn) for f in sql["fields"]]
-    if sql["append"]:
-        return event, [(sql["append"], values)]
-    return event, [(sql["insert"], values), (sql["move"], [event.seq, event.hash])]
-
-
-def head_statements(*, palace: Palace | int | None = None, actor: User | None = None) -> list[tuple[str, list]]:
-    """The statements that lock the chain's head for ``chain_event``; the last one reads (seq, hash).
-
-    Before the head, they take the key-share locks that the event's foreign keys (its
-    palace, its actor) need when PostgreSQL checks them, at COMMIT: no such wait can then
-    happen while the head is held. A service that locks a palace FOR UPDATE and then records
-    an event waits for the head; a transaction holding the head and waiting for that palace
-    to check its event's foreign key would deadlock with it. (SQLite has no row locks.)
-    """
-    conn = transaction.get_connection()
-    sql = _chain_sql(conn)
-    statements = []
-    if conn.features.has_select_for_update:
-        palace_id = palace.pk if isinstance(palace, Palace) else palace
-        actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-        if palace_id is not None:
-            statements.append((sql["palace"], [palace_id]))
-        if actor_id is not None:
-            statements.append((sql["actor"], [actor_id]))
-    return [*statements, (sql["head"], [])]
-
-
-_CHAIN_SQL: dict[str, dict] = {}
-
-
-def _chain_sql(conn) -> dict:
-    if conn.vendor in _CHAIN_SQL:
-        return _CHAIN_SQL[conn.vendor]
-    q = conn.ops.quote_name
-    head, events = q(AuditHead._meta.db_table), q(AuditEvent._meta.db_table)
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(q(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
-    # Only table and column names from the models' metadata go into the text; values are parameters.
-    sql = {
-        "fields": fields,
-        "head": f"SELECT {q('seq')}, {q('hash')} FROM {head} WHERE {q('id')} = 1{lock}",  # noqa: S608
-        "palace": f"SELECT 1 FROM {q(Palace._meta.db_table)} WHERE {q('id')} = %s FOR KEY SHARE",  # noqa: S608
-        "actor": f"SELECT 1 FROM {q(User._meta.db_table)} WHERE {q('id')} = %s FOR KEY SHARE",  # noqa: S608
-        "insert": f"INSERT INTO {events} ({columns}) VALUES ({placeholders})",  # noqa: S608
-        "move": f"UPDATE {head} SET {q('seq')} = %s, {q('hash')} = %s WHERE {q('id')} = 1",  # noqa: S608
-        "append": "",
-    }
-    if conn.vendor == "postgresql":  # one statement: the INSERT feeds the head's UPDATE
-        sql["append"] = (
-            f"WITH e AS (INSERT INTO {events} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-            f"RETURNING {q('seq')}, {q('hash')}) "
-            f"UPDATE {head} SET {q('seq')} = e.{q('seq')}, {q('hash')} = e.{q('hash')} FROM e "
-            f"WHERE {head}.{q('id')} = 1")
-    _CHAIN_SQL[conn.vendor] = sql
-    return sql
 
 
 @dataclass

@@ -4,9 +4,7 @@ from contracts.models import Contract
 from contracts.permissions import is_party
 from core.models import Role
 from core.permissions import AnyUser, has_role
-from evaluations.realtime.models import (
-    Inspection,
-)
+from evaluations.realtime.models import Inspection
 
 
 def can_manage_evaluation(user: AnyUser, palace_id: int) -> bool:

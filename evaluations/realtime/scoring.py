@@ -102,8 +102,7 @@ def period_score(inputs: PeriodInputs, weights: Mapping[str, Decimal] = DEFAULT_
         return PeriodResult(score=None, weights={}, shared_out=shared_out, red_line=inputs.red_lines > 0)
     applied = {n: w * HUNDRED / total for n, w in counted.items()}
     # Σ weight × value ÷ Σ weight, divided once: the weighted sum of cents is exact, so the one
-    # rounding is to the cent, as the database's copy of this sum rounds it (hezuo_period_score,
-    # evaluations/migrations/0005_rating_submit_function.py).
+    # rounding is to the cent.
     weighted = sum((counted[n] * min(max(Decimal(values[n]), Decimal(0)), HUNDRED) for n in counted), Decimal(0))
     score = q(weighted / total)
     return PeriodResult(score=min(max(score, Decimal(0)), HUNDRED), weights={n: q(w) for n, w in applied.items()},

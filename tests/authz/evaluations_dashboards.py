@@ -1,4 +1,4 @@
-"""Rows for the standing of contracts (evaluations/views_dashboards.py): the board, the provider's scores,
+"""Rows for the standing of contracts (evaluations/standing/views.py): the board, the provider's scores,
 and one contract's score.
 
 The board is the palace staff's to read, each seeing only their own palaces' contracts

@@ -1,4 +1,4 @@
-"""Rows for the exit page and its handover form (evaluations/views_exit.py).
+"""Rows for the exit page and its handover form (evaluations/exit/views.py).
 
 The palace's staff (evaluator and auditor included) and the exited provider (A) read the
 exit; provider B and the other palace are refused; the superuser (a technical account)

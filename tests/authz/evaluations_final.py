@@ -1,4 +1,4 @@
-"""Rows for the final evaluation's pages (evaluations/views_final.py): the table, the evaluation's page,
+"""Rows for the final evaluation's pages (evaluations/final/views/evaluation.py): the table, the evaluation's page,
 the provider's appeal, the administrator's decision, sign-off, confirmation and renewal, and the weights.
 
 Who reads an evaluation: the palace's administrators and auditors, the evaluators who sit on

@@ -1,4 +1,4 @@
-"""Rows for the final panel review (evaluations/views_final_panel.py) and the final evaluation
+"""Rows for the final panel review (evaluations/final/views/panel.py) and the final evaluation
 workflow's app (evaluations/flows_final.py, "finalevaluation:...").
 
 The panel page is read by the palace's administrators and auditors (and the superuser, a

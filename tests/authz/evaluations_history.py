@@ -1,4 +1,4 @@
-"""Rows for the provider history page (evaluations/views_history.py).
+"""Rows for the provider history page (evaluations/exit/views.py).
 
 A provider's history is read by the provider itself, by the administrators and auditors of
 the palace it registered with, by the staff of a palace it holds a contract with (its

@@ -1,4 +1,4 @@
-"""Rows for inspections, red lines, checklists, weights and the evaluator's inbox (evaluations/views_inspections.py).
+"""Rows for inspections, red lines, checklists, weights and the evaluator's inbox (evaluations/realtime/views/inspections.py).
 
 The palace's administrator assigns inspections and keeps the checklists and weights
 (the other palace's administrator keeps its own, and reads its own pages); the assigned

@@ -58,10 +58,10 @@ APPS = ("core", "procurement", "contracts", "evaluations")
 DOTTED = re.compile(r"^[a-z_]+\.[a-z_]+$")
 # Places where ``action`` is not a literal, and why each is covered.
 DYNAMIC = {
-    ("core/audit.py", "action"),  # record() and chain_event() pass on their caller's action
+    ("core/audit.py", "action"),  # record() passes on its caller's action
     ("core/audit.py", "event.action"),  # the hash's payload
     ("procurement/services/panels.py", "action"),  # ask_justifications(): its callers pass literals
-    ("evaluations/services/rectification.py", "f'rectification.{order.state}'"),  # passed or failed
+    ("evaluations/rectification/services.py", "f'rectification.{order.state}'"),  # passed or failed
 }
 
 

@@ -17,7 +17,7 @@ from contracts import services as contract_services
 from core.documents import DOCUMENT_TZ, document_bytes, verification_code_display
 from core.models import IssuedDocument, Role
 from evaluations import services
-from evaluations.exit import documents as evaluation_documents
+from evaluations.exit import services as exit_services
 from evaluations.exit.documents import EXIT_TITLE, HANDOVER_LABELS, issue_exit_notice
 from evaluations.models import Exit
 from tests.contract_builders import active_contract
@@ -185,7 +185,7 @@ def test_the_exit_page_says_the_notice_is_coming_before_it_is_issued(roles, clie
 @pytest.mark.django_db(transaction=True)
 def test_two_issues_at_once_make_one_notice(roles, contract, monkeypatch):
     # Open the exit without its commit hook, then issue the notice twice at the same moment.
-    monkeypatch.setattr(evaluation_documents, "issue_exit_notice", lambda **kwargs: None)
+    monkeypatch.setattr(exit_services, "issue_exit_notice", lambda **kwargs: None)
     exit_ = services.exit_open(actor=roles["admin"], contract=contract, reason=REASON,
                                final_evaluation=poor_final(contract))
     monkeypatch.undo()

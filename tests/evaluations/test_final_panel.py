@@ -1,4 +1,4 @@
-"""The final panel review's services (evaluations/services/final_panel.py).
+"""The final panel review's services (evaluations/final/services/panel.py).
 
 Three or more evaluators of the palace, each declaring a conflict with the provider or
 none, a sealed sheet each, outliers justified, and ``panel_value`` = Σ criterion means,

@@ -64,7 +64,7 @@ def parties(roles, wenshang):
 def reports(monkeypatch):
     """The assessment reports asked for, in order (the PDF itself is the documents' tests' business)."""
     issued = []
-    monkeypatch.setattr("evaluations.documents.issue_assessment_report",
+    monkeypatch.setattr("evaluations.final.services.evaluation.issue_assessment_report",
                         lambda *, evaluation, actor: issued.append((evaluation.pk, actor)))
     return issued
 

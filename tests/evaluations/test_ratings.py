@@ -13,28 +13,38 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from contracts import services as contract_services
+from contracts.models import Activity
 from core.audit import verify_chain
-from core.models import AuditEvent, AuditHead
+from core.errors import DomainError
+from core.models import AuditEvent, AuditHead, IssuedDocument
 from core.registry import page_sections
 from evaluations import services
 from evaluations.models import PeriodScore, Rating, RatingLink, RectificationOrder
-from evaluations.realtime import sections
+from evaluations.realtime import scoring, sections
 from evaluations.realtime.services.ratings import (
     ERR_ALREADY,
     ERR_LINK,
     ERR_NOT_YET,
     ERR_STARS,
     ERR_TOO_OLD,
-    link_to_rate,
+    find_link,
 )
-from evaluations.realtime.views.rating import DEVICE_COOKIE, ERR_NO_DEVICE
+from evaluations.realtime.views.rating import (
+    DEVICE_COOKIE,
+    ERR_NO_DEVICE,
+    RatingForm,
+    plainly_valid,
+)
 from tests.contract_builders import active_contract
 
 pytestmark = pytest.mark.django_db
@@ -360,13 +370,11 @@ def test_a_rating_reads_its_link_once_and_writes_in_few_statements(url, contract
     with CaptureQueriesContext(connection) as queries:
         assert client.post(url, {"stars": "4"}).status_code == 302
     sql = _statements(queries)
-    if connection.vendor == "postgresql":  # the link, its checks, the rating, its event and the month: one call
-        assert len(sql) == 1 and "hezuo_rating_submit(" in sql[0]
-    else:  # the link, then each statement of the transaction one by one
-        assert sum('"evaluations_ratinglink"' in s for s in sql) == 1  # the view and the service share it
-        assert not any('FROM "contracts_contract"' in s for s in sql)  # the contract comes with the link
-        assert sum('UPDATE "evaluations_periodscore"' in s for s in sql) == 1  # sums, score and standing at once
-        assert len(sql) == 7
+    assert sum('"evaluations_ratinglink"' in s for s in sql) == 1  # the link with its activity and contract
+    assert not any('FROM "contracts_contract"' in s for s in sql)  # the contract comes with the link
+    assert sum('UPDATE "evaluations_periodscore"' in s for s in sql) == 1  # sums, score and standing at once
+    assert not any("synchronous_commit" in s for s in sql)
+    assert len(sql) <= 12, sql
     period = february(contract)
     assert (period.ratings_count, period.ratings_total) == (2, 175)
     assert verify_chain().ok and AuditEvent.objects.order_by("seq").last().action == "rating.submitted"
@@ -374,7 +382,7 @@ def test_a_rating_reads_its_link_once_and_writes_in_few_statements(url, contract
 
 @pytest.mark.django_db(transaction=True)
 def test_an_integrity_error_other_than_a_repeat_is_not_taken_for_already_rated(url, two_days_later):
-    link = link_to_rate(url.split("/")[-2])
+    link = find_link(url.split("/")[-2])
     link.activity.pk = 10**9  # the activity is gone: the INSERT breaks its foreign key, not the one-per-device rule
     with pytest.raises(IntegrityError):
         services.rating_submit(link=link, stars=4, comment="", device_id="a-device-id-1234567890")
@@ -405,3 +413,163 @@ def test_a_rating_can_be_the_first_event_of_the_audit_chain(url, two_days_later)
     assert verify_chain().ok
     assert phone(url).post(url, {"stars": "4"}).status_code == 302  # the next one chains onto it
     assert AuditEvent.objects.count() == 2 and verify_chain().ok
+
+
+def rate(activity: Activity, stars: int, n: int = 0):
+    """One phone: opens the page (its device cookie), then posts its stars."""
+    url = reverse("rate", args=[services.rating_link_for(activity).token])
+    client = Client(REMOTE_ADDR=f"10.0.{n // 200}.{n % 200 + 1}")
+    assert client.get(url).status_code == 200
+    return client.post(url, {"stars": str(stars), "comment": "好"})
+
+
+def activity_titled(contract, roles, title: str) -> Activity:
+    report = contract.reports.get(sequence=2)
+    contract_services.report_save(actor=roles["provider_a"], report=report, narrative="二月", activities=[
+        contract_services.ActivityInput(ACTIVITY_DAY, title, "culture", "多功能厅", 60)])
+    return report.activities.get()
+
+
+HOSTILE = ['引号"和\\反斜杠', "换行\n制表\t回车\r", "控制\x01\x1f字符", "表情😀与𠮷", "<script>alert(1)</script>",
+           "公式 =HYPERLINK(\"http://x\")", "长" * 240]
+
+
+@pytest.mark.parametrize("title", HOSTILE)
+def test_a_ratings_event_verifies_whatever_the_activitys_title(title, contract, roles, two_days_later):
+    activity = activity_titled(contract, roles, title)
+    assert rate(activity, 5, 1).status_code == 302
+    assert rate(activity, 4, 2).status_code == 302
+    rating = Rating.objects.latest("pk")
+    event = AuditEvent.objects.latest("seq")
+    assert (event.action, event.object_type, event.object_id) == ("rating.submitted", "evaluations.Rating",
+                                                                  str(rating.pk))
+    assert event.object_repr == str(rating)[:200]
+    assert event.after == {"activity": activity.pk, "stars": 4} and event.before is None
+    assert (event.actor_id, event.actor_label, event.palace_id) == (None, "system", activity.palace_id)
+    assert event.ip == "10.0.0.3"
+    report = verify_chain()
+    assert report.ok, report.problem
+    period = february(contract)
+    fresh = services.period_recompute(period)
+    assert (period.ratings_count, period.ratings_total, period.score, period.standing) == (
+        2, 175, fresh.score, fresh.standing)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rating_that_fails_the_month_issues_the_order_once(contract, roles, two_days_later):
+    activity = activity_titled(contract, roles, "职工健身操")
+    for n in range(scoring.SATISFACTION_MIN_RATINGS - 1):  # 29 ratings of one star: too few to count yet
+        assert rate(activity, 1, n).status_code == 302
+    assert february(contract).score is None and not RectificationOrder.objects.exists()
+
+    assert rate(activity, 1, 99).status_code == 302  # the 30th: satisfaction 0 counts, the month fails
+    period = february(contract)
+    assert (period.ratings_count, period.score, period.standing) == (30, Decimal("0.00"), "red")
+    order = RectificationOrder.objects.get()
+    assert (order.period_id, order.trigger) == (period.pk, RectificationOrder.Trigger.SCORE)
+    contract.refresh_from_db()
+    assert contract.state == contract.State.RECTIFICATION
+
+    assert rate(activity, 1, 100).status_code == 302  # under its order already: no second order
+    assert RectificationOrder.objects.count() == 1 and february(contract).ratings_count == 31
+    fresh = services.period_recompute(february(contract))
+    assert (fresh.ratings_total, fresh.score) == (february(contract).ratings_total, february(contract).score)
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rating_of_a_closed_month_issues_its_summary_again(contract, roles, two_days_later):
+    activity = activity_titled(contract, roles, "职工合唱团")
+    assert rate(activity, 5, 1).status_code == 302
+    PeriodScore.objects.filter(pk=february(contract).pk).update(closed=True)
+    summaries = IssuedDocument.objects.filter(kind=IssuedDocument.Kind.MONTHLY_SUMMARY)
+    assert not summaries.exists()
+    assert rate(activity, 3, 2).status_code == 302
+    assert february(contract).ratings_count == 2
+    assert summaries.count() == 1
+    assert verify_chain().ok
+
+
+def _synchronous_commit() -> str:
+    # Straight on the driver's connection: Django's cursor wrappers (and the capture) are not involved.
+    with connection.connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="synchronous_commit is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_ratings_own_transaction_commits_durably(contract, roles, two_days_later):
+    activity = activity_titled(contract, roles, "职工读书会")
+    token = services.rating_link_for(activity).token
+    services.rating_submit(token=token, stars=5, comment="", device_id="first-device-0123456789")  # the month's row
+    seen = []
+
+    def at_the_months_write(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "evaluations_periodscore"'):  # the rating's last statement before COMMIT
+            seen.append((connection.in_atomic_block, _synchronous_commit()))
+        return result
+
+    assert connection.get_autocommit()  # no caller's transaction: the rating's is its own
+    with connection.execute_wrapper(at_the_months_write):
+        services.rating_submit(token=token, stars=4, comment="", device_id="second-device-0123456789")
+    assert seen == [(True, "on")]
+    assert _synchronous_commit() == "on"
+    assert february(contract).ratings_count == 2
+
+
+def test_a_rating_inside_a_callers_transaction_is_part_of_it(contract, roles, two_days_later):
+    activity = activity_titled(contract, roles, "职工象棋赛")
+    token = services.rating_link_for(activity).token
+    services.rating_submit(token=token, stars=5, comment="", device_id="first-device-0123456789")
+    with transaction.atomic():
+        rating = services.rating_submit(token=token, stars=4, comment="", device_id="second-device-0123456789")
+        with pytest.raises(DomainError) as again:  # a replay inside the caller's transaction leaves it usable
+            services.rating_submit(token=token, stars=1, comment="", device_id="second-device-0123456789")
+        assert str(again.value) == str(ERR_ALREADY)
+        if connection.vendor == "postgresql":
+            assert _synchronous_commit() == "on"
+        assert february(contract).ratings_count == 2
+    assert Rating.objects.get(pk=rating.pk).stars == 4
+    assert february(contract).ratings_count == 2 and verify_chain().ok
+
+
+def test_a_forged_or_expired_link_is_refused_by_the_service_and_stores_nothing(contract, roles):
+    activity = activity_titled(contract, roles, "职工摄影展")
+    token = services.rating_link_for(activity).token
+    for forged in ["no-such-token", "", "x" * 80, str(activity.pk)]:
+        with pytest.raises(DomainError) as refused:
+            services.rating_submit(token=forged, stars=5, comment="", device_id="a-device-0123456789",
+                                   now=at(2026, 2, 12))
+        assert str(refused.value) == str(ERR_LINK)
+    with pytest.raises(DomainError) as refused:
+        services.rating_submit(token=token, stars=5, comment="", device_id="a-device-0123456789",
+                               now=at(2026, 2, 25))
+    assert str(refused.value) == str(ERR_TOO_OLD % {"days": 14})
+    assert not Rating.objects.exists() and not PeriodScore.objects.filter(ratings_count__gt=0).exists()
+
+
+@pytest.mark.parametrize("stars", [True, 0, 6, "5", 4.0])
+def test_only_a_whole_number_of_stars_from_1_to_5_is_a_rating(stars, contract, roles, two_days_later):
+    activity = activity_titled(contract, roles, "职工象棋赛")
+    token = services.rating_link_for(activity).token
+    with pytest.raises(DomainError) as refused:
+        services.rating_submit(token=token, stars=stars, comment="", device_id="a-device-0123456789")
+    assert refused.value.field == "stars"
+    assert not Rating.objects.exists()
+
+
+# --- the page's hot path: plainly valid input is what the form accepts -------------------------------
+
+@settings(max_examples=500)
+@given(stars=st.sampled_from(["1", "3", "5", "0", "6", " 4", "4.0", "", "x", "٣"]) | st.text(max_size=3),
+       comment=st.text(max_size=520) | st.sampled_from(["", "  好  ", "\x00", "a\x00b", " " * 600, "字" * 500]))
+def test_what_passes_the_hot_path_is_what_the_form_accepts_with_the_same_values(stars, comment):
+    data = QueryDict(mutable=True)
+    data.update({"stars": stars, "comment": comment})
+    quick = plainly_valid(data)
+    if quick is not None:
+        form = RatingForm(data)
+        assert form.is_valid(), form.errors
+        assert quick == (form.cleaned_data["stars"], form.cleaned_data["comment"])

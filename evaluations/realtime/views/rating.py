@@ -220,8 +220,8 @@ def _post(request, token: str, device: str | None, now):
         form.add_error(None, ERR_NO_DEVICE)
         return _show(request, find_link(token), device, now, form=form, status=400, posted=True)
     try:
-        # The service reads the link and checks it (unknown, not yet, too old, closed); on PostgreSQL
-        # in the same statement as the rating. The redirect needs nothing more: no page context.
+        # The service reads the link and checks it (unknown, not yet, too old, closed). The redirect
+        # needs nothing more: no page context.
         services.rating_submit(token=token, stars=posted[0], comment=posted[1], device_id=device, now=now)
     except DomainError as exc:
         form = form or _bound(request)
