@@ -33,9 +33,8 @@ from django.utils import timezone
 
 from core.models import Palace, User
 from core.workdays import add_working_days, next_working_day
-
-from . import services
-from .models import (
+from procurement import services
+from procurement.models import (
     Criterion,
     Declaration,
     PanelMember,

@@ -55,25 +55,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts import services as contract_services
-from contracts.demo import Plan
-from contracts.demo import _Seeder as PaperContracts
 from contracts.models import Activity, Contract, ServiceReport
 from core.models import Palace, User
 from core.workdays import WorkCalendar
-from procurement import services as procurement_services
-from procurement.demo import DEMO_LICENCE
-from procurement.demo_recruitments import CRITERIA, ELIGIBILITY
-from procurement.models import (
-    Declaration,
-    KpiMetric,
-    Provider,
-    ServiceCategory,
-    ServiceProject,
-)
-
-from . import services
-from .checklists import ensure_default_checklists
-from .models import (
+from demo.contracts import Plan
+from demo.contracts import _Seeder as PaperContracts
+from demo.providers import DEMO_LICENCE
+from demo.recruitments import CRITERIA, ELIGIBILITY
+from evaluations import services
+from evaluations.checklists import ensure_default_checklists
+from evaluations.models import (
     Appeal,
     ChecklistTemplate,
     FinalEvaluation,
@@ -81,7 +72,15 @@ from .models import (
     HandoverItem,
     RedLine,
 )
-from .services.final import opens_on
+from evaluations.services.final import opens_on
+from procurement import services as procurement_services
+from procurement.models import (
+    Declaration,
+    KpiMetric,
+    Provider,
+    ServiceCategory,
+    ServiceProject,
+)
 
 TERM_MONTHS = 6
 C = ServiceCategory

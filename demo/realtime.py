@@ -1,6 +1,6 @@
 """Demo real-time evaluation (seed_demo), written through ``evaluations.services`` on top of the contracts demo.
 
-汶上县工人文化宫's eight contracts in force (contracts/demo.py) get the palace's standard
+汶上县工人文化宫's eight contracts in force (demo/contracts.py) get the palace's standard
 inspection checklists (evaluations/checklists.py) and, over the six months since the palace
 began evaluating, a monthly inspection by ws-eval1…6 and some 2,200 workers' ratings spread
 over their activities, red lines and rectification orders, so that the board
@@ -53,12 +53,11 @@ from contracts.models import Activity, Contract
 from contracts.services import add_months
 from core.models import Palace, User
 from core.workdays import WorkCalendar
-from procurement.demo import DEMO_LICENCE
-
-from . import services
-from .checklists import ensure_default_checklists
-from .models import ChecklistTemplate, Finding, Inspection, RectificationOrder, RedLine
-from .services.rectification import DEADLINE_WORKING_DAYS
+from demo.providers import DEMO_LICENCE
+from evaluations import services
+from evaluations.checklists import ensure_default_checklists
+from evaluations.models import ChecklistTemplate, Finding, Inspection, RectificationOrder, RedLine
+from evaluations.services.rectification import DEADLINE_WORKING_DAYS
 
 # The palace began inspecting and putting up rating QR codes this many months ago.
 EVALUATED_MONTHS = 6
