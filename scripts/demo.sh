@@ -4,6 +4,7 @@
 # Uses config.settings.dev (manage.py's default) and the database in DATABASE_URL,
 # or SQLite in db.sqlite3. Safe to run again: bootstrap skips what is done and
 # seed_demo leaves demo rows that exist alone. DEMO_ADDR overrides the address.
+# The demo's stories and the seed_demo command live in demo/ (one module per story).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "procurement",
     "contracts",
     "evaluations",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,4 @@
-"""The demo of real-time evaluation (evaluations/demo.py), seeded on top of the contracts demo.
+"""The demo of real-time evaluation (demo/realtime.py), seeded on top of the contracts demo.
 
 One test, because seeding takes a while: it checks what the demo promises Wenshang's
 board shows, that every month's stored score is what a full recompute gives, and that
@@ -11,12 +11,14 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
-from contracts.demo import seed_contracts
 from core.audit import verify_chain
-from core.demo import seed_core
 from core.workdays import WorkCalendar
+from demo.contracts import seed_contracts
+from demo.palaces import seed_core
+from demo.providers import seed_procurement
+from demo.realtime import seed_evaluations
+from demo.recruitments import seed_recruitments
 from evaluations import services
-from evaluations.demo import seed_evaluations
 from evaluations.models import (
     Inspection,
     PeriodScore,
@@ -25,8 +27,6 @@ from evaluations.models import (
     RedLine,
     TerminationReview,
 )
-from procurement.demo import seed_procurement
-from procurement.demo_recruitments import seed_recruitments
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The final-evaluation demo (evaluations/demo_final.py), seeded by ``seed_demo`` with everything else.
+"""The final-evaluation demo (demo/final.py), seeded by ``seed_demo`` with everything else.
 
 One test, because seeding takes a while: the four stories of 汶上县 are there as the
 palace's staff and the providers see them (states, ratings, the exit and its exclusion,
@@ -18,7 +18,7 @@ from contracts.models import Contract
 from core.audit import verify_chain
 from core.errors import DomainError
 from core.models import IssuedDocument, Notification, User
-from evaluations.demo_final import ADJUSTED_TOTAL, RECRUITMENT_DOCUMENTS
+from demo.final import ADJUSTED_TOTAL, RECRUITMENT_DOCUMENTS
 from evaluations.exit.services import exclusion_end
 from evaluations.models import Appeal, FinalEvaluation, FinalPanelSeat, FinalRating, HandoverItem
 from procurement import services as procurement_services

@@ -5,12 +5,17 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from core.demo import DEMO_PASSWORD
 from core.models import Palace, Role, User
-
-from .credit_code import make_credit_code
-from .models import KpiMetric, Provider, ProviderDocument, ServiceCategory, ServiceProject
-from .services import providers
+from demo.palaces import DEMO_PASSWORD
+from procurement.credit_code import make_credit_code
+from procurement.models import (
+    KpiMetric,
+    Provider,
+    ProviderDocument,
+    ServiceCategory,
+    ServiceProject,
+)
+from procurement.services import providers
 
 # A minimal but well-formed PDF standing in for a scanned business licence.
 DEMO_LICENCE = (

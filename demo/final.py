@@ -55,11 +55,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts import services as contract_services
-from contracts.demo import Plan
-from contracts.demo import _Seeder as PaperContracts
 from contracts.models import Activity, Contract, ServiceReport
 from core.models import Palace, User
 from core.workdays import WorkCalendar
+from demo.contracts import Plan
+from demo.contracts import _Seeder as PaperContracts
+from demo.providers import DEMO_LICENCE
+from demo.recruitments import CRITERIA, ELIGIBILITY
 from evaluations.exit.models import HandoverItem
 from evaluations.exit.services import handover_confirm
 from evaluations.final.models import Appeal, FinalEvaluation, FinalPanelSeat
@@ -88,8 +90,6 @@ from evaluations.realtime.services.inspections import (
 from evaluations.realtime.services.ratings import rating_link_for, rating_submit
 from evaluations.rectification.services import orders_fail_overdue
 from procurement import services as procurement_services
-from procurement.demo import DEMO_LICENCE
-from procurement.demo_recruitments import CRITERIA, ELIGIBILITY
 from procurement.models import (
     Declaration,
     KpiMetric,

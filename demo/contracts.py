@@ -19,7 +19,7 @@ contract           provider                      last closed month's report
 职工心理健康         汶上县心理学会                   **overdue**, a draft not submitted
 =================  ============================  ===================================================
 
-The draft contract the 育婴师培训 award produced (procurement/demo_recruitments.py) is
+The draft contract the 育婴师培训 award produced (demo/recruitments.py) is
 signed by the palace and waits for the provider to accept it. A few contracts have a
 draft for the current month. Over the last twelve months Wenshang's submitted and
 accepted reports add up to about 64 training, 48 cultural and 27 sports activities
@@ -41,13 +41,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from contracts import services
+from contracts.models import Contract, ContractKpiTarget, Milestone, ServiceReport
 from core import audit
 from core.models import Palace, User
 from procurement.models import KpiMetric, ServiceCategory, ServiceProject
 from procurement.services import providers as procurement_services
-
-from . import services
-from .models import Contract, ContractKpiTarget, Milestone, ServiceReport
 
 C = ServiceCategory
 

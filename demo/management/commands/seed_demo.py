@@ -5,13 +5,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from contracts.demo import seed_contracts
-from core.demo import seed_core
-from evaluations.demo import seed_evaluations
-from evaluations.demo_final import seed_final_evaluations
+from demo.contracts import seed_contracts
+from demo.final import seed_final_evaluations
+from demo.palaces import seed_core
+from demo.providers import seed_procurement
+from demo.realtime import seed_evaluations
+from demo.recruitments import seed_recruitments
 from evaluations.standing.summaries import close_periods
-from procurement.demo import seed_procurement
-from procurement.demo_recruitments import seed_recruitments
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """Demo real-time evaluation (seed_demo), written through ``evaluations.services`` on top of the contracts demo.
 
-汶上县工人文化宫's eight contracts in force (contracts/demo.py) get the palace's standard
+汶上县工人文化宫's eight contracts in force (demo/contracts.py) get the palace's standard
 inspection checklists (evaluations/checklists.py) and, over the six months since the palace
 began evaluating, a monthly inspection by ws-eval1…6 and some 2,200 workers' ratings spread
 over their activities, red lines and rectification orders, so that the board
@@ -53,6 +53,7 @@ from contracts.models import Activity, Contract
 from contracts.services import add_months
 from core.models import Palace, User
 from core.workdays import WorkCalendar
+from demo.providers import DEMO_LICENCE
 from evaluations.realtime.checklists import ensure_default_checklists
 from evaluations.realtime.models import ChecklistTemplate, Inspection, RedLine
 from evaluations.realtime.services.inspections import (
@@ -69,7 +70,6 @@ from evaluations.rectification.services import (
     order_respond,
     orders_fail_overdue,
 )
-from procurement.demo import DEMO_LICENCE
 
 # The palace began inspecting and putting up rating QR codes this many months ago.
 EVALUATED_MONTHS = 6

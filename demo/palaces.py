@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
-from . import services
-from .models import Palace, Role, User
+from core import services
+from core.models import Palace, Role, User
 
 DEMO_PASSWORD = "hezuo-demo"  # noqa: S105  (documented in the README; demo only)
 

@@ -33,8 +33,7 @@ from django.utils import timezone
 
 from core.models import Palace, User
 from core.workdays import add_working_days, next_working_day
-
-from .models import (
+from procurement.models import (
     Criterion,
     Declaration,
     PanelMember,
@@ -43,7 +42,15 @@ from .models import (
     ScoreCorrection,
     ServiceProject,
 )
-from .services import applying, award, compilation, drafting, panels, publishing, recruitment
+from procurement.services import (
+    applying,
+    award,
+    compilation,
+    drafting,
+    panels,
+    publishing,
+    recruitment,
+)
 
 CENT = Decimal("0.01")
 PALACE = "wenshang"
