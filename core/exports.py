@@ -81,8 +81,9 @@ def export_columns(table, exclude_columns: Iterable[str] = ()) -> list[ExportCol
 
 
 def _cell_reader(table, bound, model) -> Callable[[Any], Any]:
-    """A row's export cell for one column, as django-tables2's ``BoundRow.get_cell_value`` would
-    give it (an empty value exports as nothing), neutralised and in local time."""
+    """A row's export cell for one column: empty where django-tables2 finds the cell empty (the
+    column's ``empty_values``; a missing relation), else the column's export value, neutralised,
+    in local time."""
     column = bound.column
     read = _accessor_reader(bound.accessor, model)
     value_of = _value_function(table, bound)
