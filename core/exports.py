@@ -1,65 +1,57 @@
 """CSV/XLSX exports that a spreadsheet cannot mistake for formulas, streamed row by row.
 
-A table's export walks its filtered, sorted queryset in chunks (``QuerySet.iterator``, a
-server-side cursor on PostgreSQL), so ten thousand rows never sit in memory at once: CSV goes
-out as a streaming response, XLSX is written by openpyxl's write-only workbook to a temporary
-file and sent from there. Every text cell that begins like a formula is neutralised.
+A table's columns are declared once, on its django-tables2 ``Table``, and serve the page and
+the export alike: the page renders them through django-tables2; the export reads each column's
+*export value* straight from the rows of the selector's queryset:
+
+* ``value_<name>(record)`` (or ``(value)``, or both) on the table, when it has one: the
+  column's plain text, a seal's word included (rows hide sealed values in SQL annotations, so
+  the export says exactly what the page may say);
+* otherwise the column's accessor on the row: a choice's label, a date or a moment as the
+  column's ``format`` writes it on the page (in the palace's time zone; without a format, ISO
+  text and a moment to the second), a link's text, a number as a number.
+
+``render_<name>`` is the page's decoration (chips, links, dashes) and never reaches the export;
+``exclude_from_export=True`` keeps a column off the export, ``visible=False`` keeps it off the
+page only. The headers are the page's (translated verbose names).
+
+Each column's reader is worked out once per export, not per cell: no bound rows, no signature
+inspection per cell. The queryset is read in chunks (``QuerySet.iterator``, a server-side
+cursor on PostgreSQL), so ten thousand rows never sit in memory at once: CSV goes out as a
+streaming response, XLSX is written by openpyxl's write-only workbook to a temporary file and
+sent from there. Every text cell that begins like a formula is neutralised.
 """
 
 import csv
 import datetime
 import re
 import tempfile
-import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
 from django.utils.encoding import force_str
 from django.utils.http import content_disposition_header
-from django_tables2 import utils
-from django_tables2.columns import DateTimeColumn
-from django_tables2.data import TableData
-from django_tables2.export import TableExport
-from django_tables2.rows import BoundRows
+from django_tables2.columns import Column, DateColumn, DateTimeColumn
+from django_tables2.columns.linkcolumn import BaseLinkColumn
+from django_tables2.utils import signature
 from openpyxl import Workbook
-from tablib import Dataset
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cache_table_signatures() -> None:
-    """django-tables2 asks ``inspect.signature`` which arguments a render/value method takes,
-    once per cell: two thirds of an export's time. The answer depends only on the function, so
-    remember it per function (plain functions and bound methods; anything else is asked afresh)."""
-    if getattr(utils.signature, "hezuo_cached", False):
-        return
-    original, known = utils.signature, {}
-
-    def signature(fn):
-        if isinstance(fn, types.MethodType):
-            key = (fn.__func__, True)
-        elif isinstance(fn, types.FunctionType):
-            key = (fn, False)
-        else:
-            return original(fn)
-        if key not in known:
-            known[key] = original(fn)
-        return known[key]
-
-    signature.hezuo_cached = True
-    utils.signature = signature
-
-
-_cache_table_signatures()
 CHUNK = 1000
 AWARE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$")
+ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)?$")
+DATE_TEMPLATE = re.compile(r'\{\{ value\|date:"(.*)"\|default:default \}\}')
 CSV_BOM = "\ufeff"  # so that Excel opens UTF-8 Chinese as Chinese, not mojibake
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# What a ``value_<name>`` method or a column's ``value`` may ask for, as in django-tables2.
+CELL_ARGUMENTS = ("value", "record", "column", "bound_column", "table")
 
 
 def sanitize_cell(value):
@@ -69,49 +61,163 @@ def sanitize_cell(value):
     return value
 
 
-class SafeTableExport(TableExport):
-    """django-tables2's in-memory export, neutralised (small, fixed tables such as statistics)."""
+@dataclass(frozen=True)
+class ExportColumn:
+    """One exported column: its header as the page shows it, and its cell as a function of a row."""
 
-    def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
-        dataset: Dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)
-        safe = Dataset(title=dataset.title)
-        safe.headers = [sanitize_cell(h) for h in dataset.headers or []]
-        for row in dataset:
-            safe.append([sanitize_cell(c) for c in row])
-        return safe
+    name: str
+    header: str
+    cell: Callable[[Any], Any]
 
 
-def _chunks(source: Iterable, size: int) -> Iterator[list]:
-    batch = []
-    for item in source:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def export_columns(table, exclude_columns: Iterable[str] = ()) -> list[ExportColumn]:
+    """The table's exported columns, in the page's order (hidden export-only columns included)."""
+    exclude_columns = set(exclude_columns or ())
+    model = getattr(table.data, "model", None) or getattr(table._meta, "model", None)
+    return [
+        ExportColumn(bound.name, force_str(bound.header), _cell_reader(table, bound, model))
+        for bound in table.columns.iterall()
+        if not (bound.column.exclude_from_export or bound.name in exclude_columns)
+    ]
+
+
+def _cell_reader(table, bound, model) -> Callable[[Any], Any]:
+    """A row's export cell for one column: empty where django-tables2 finds the cell empty (the
+    column's ``empty_values``; a missing relation), else the column's export value, neutralised,
+    in local time."""
+    column = bound.column
+    read = _accessor_reader(bound.accessor, model)
+    value_of = _value_function(table, bound)
+    empty_values = column.empty_values
+    link_text = isinstance(column, BaseLinkColumn) and column.text is not None
+    moment = isinstance(column, DateTimeColumn)
+
+    def cell(record):
+        try:
+            value = read(record)
+        except Exception:  # a missing relation or attribute is an empty cell, as on the page
+            if not link_text:
+                return None
+            return _plain(value_of(record, None), moment)
+        if value in empty_values:
+            return None
+        return _plain(value_of(record, value), moment)
+
+    return cell
+
+
+def _accessor_reader(accessor, model) -> Callable[[Any], Any]:
+    """Read ``accessor`` (``a__b__c``) off a row; a field with choices reads as its label."""
+    bits = tuple(accessor.bits)
+    field = accessor.get_field(model) if model is not None and bits else None
+    if field is not None and getattr(field, "choices", None):
+        head, display = bits[:-1], f"get_{bits[-1]}_display"
+
+        def read_choice(record):
+            owner = _walk(record, head)
+            label = getattr(owner, display, None)
+            return label() if label is not None else _walk(owner, bits[-1:])
+
+        return read_choice
+    return lambda record: _walk(record, bits)
+
+
+def _walk(obj, bits):
+    for bit in bits:
+        obj = obj[bit] if isinstance(obj, dict) else getattr(obj, bit)
+        if callable(obj) and not getattr(obj, "do_not_call_in_templates", False):
+            if getattr(obj, "alters_data", False):
+                raise ValueError(f"{bit} alters data")
+            obj = obj()
+    return obj
+
+
+def _value_function(table, bound) -> Callable[[Any, Any], Any]:
+    """The column's export value as ``f(record, value)``: the table's ``value_<name>``, else the
+    column's own (a date's ISO text, a link's text, the value itself)."""
+    method = getattr(table, f"value_{bound.name}", None)
+    if method is not None:
+        return _caller(method, table, bound)
+    column = bound.column
+    kind = type(column)
+    if kind.value in (DateColumn.value, DateTimeColumn.value):
+        return _date_value(column)
+    if isinstance(column, BaseLinkColumn) and kind.value is BaseLinkColumn.value:
+        return column.text_value
+    if kind.value is Column.value and kind.render is Column.render:
+        return lambda record, value: value
+    return _caller(column.value, table, bound)
+
+
+def _date_value(column) -> Callable[[Any, Any], Any]:
+    """A date or a moment as the page writes it (the column's ``format``, in the palace's time
+    zone); a column without a format exports a date as ISO text and a moment to the second.
+    No date is an empty cell (django-tables2 would render the page's dash into the export)."""
+    page_format = _page_format(column)
+    is_date_column = type(column).value is DateColumn.value
+
+    def date_value(record, value):
+        if isinstance(value, datetime.datetime):
+            if page_format:
+                return dateformat.format(timezone.localtime(value) if timezone.is_aware(value) else value,
+                                         page_format)
+            return value  # made local by _plain
+        if isinstance(value, datetime.date) and is_date_column:
+            return dateformat.format(value, page_format) if page_format else value.isoformat()
+        return value
+
+    return date_value
+
+
+def _page_format(column) -> str:
+    """The ``format`` a DateColumn or DateTimeColumn was declared with ("" for the locale's own):
+    django-tables2 keeps it only in the template it renders the page's cell with."""
+    found = DATE_TEMPLATE.fullmatch(getattr(column, "template_code", "") or "")
+    page_format = found.group(1) if found else ""
+    return "" if page_format.endswith("_FORMAT") else page_format
+
+
+def _caller(fn, table, bound) -> Callable[[Any, Any], Any]:
+    """Call ``fn`` with the cell arguments it names (asked once, not per cell), as django-tables2
+    does: a function that names an argument no cell has gives nothing."""
+    names, takes_any = signature(fn)
+    if takes_any:
+        names = CELL_ARGUMENTS
+    elif any(name not in CELL_ARGUMENTS for name in names):
+        return lambda record, value: None
+    names = tuple(names)
+    if names == ("record",):
+        return lambda record, value: fn(record=record)
+    if names == ("value",):
+        return lambda record, value: fn(value=value)
+    if set(names) == {"record", "value"}:
+        return lambda record, value: fn(record=record, value=value)
+    fixed = {"column": bound.column, "bound_column": bound, "table": table}
+
+    def call(record, value):
+        given = {"record": record, "value": value, **fixed}
+        return fn(**{name: given[name] for name in names})
+
+    return call
 
 
 def iter_table_values(table, exclude_columns: Iterable[str] = (), chunk_size: int = CHUNK) -> Iterator[list]:
-    """What ``Table.as_values`` gives (headers first, then each row's export values), neutralised,
-    with the table's queryset read ``chunk_size`` rows at a time instead of all at once."""
-    exclude_columns = set(exclude_columns or ())
-    columns = [c for c in table.columns.iterall()
-               if not (c.column.exclude_from_export or c.name in exclude_columns)]
-    yield [sanitize_cell(force_str(c.header, strings_only=True)) for c in columns]
+    """The export's rows: the page's headers first, then each row's export values, neutralised,
+    with the table's filtered, sorted queryset read ``chunk_size`` rows at a time."""
+    columns = export_columns(table, exclude_columns)
+    yield [sanitize_cell(c.header) for c in columns]
     data = getattr(table.data, "data", None)
-    source = data.iterator(chunk_size=chunk_size) if isinstance(data, QuerySet) else iter(table.data)
-    for batch in _chunks(source, chunk_size):
-        chunk = TableData.from_data(data=batch)
-        chunk.set_table(table)
-        for row in BoundRows(data=chunk, table=table, pinned_data={"top": None, "bottom": None}):
-            yield [_cell(row.get_cell_value(c.name), c.column) for c in columns]
+    rows = data.iterator(chunk_size=chunk_size) if isinstance(data, QuerySet) else iter(table.data)
+    cells = [c.cell for c in columns]
+    for record in rows:
+        yield [cell(record) for cell in cells]
 
 
-def _cell(value, column=None):
+def _plain(value, moment: bool = False):
+    """A cell as a spreadsheet takes it: text, a number, or a naive local date and time."""
     value = force_str(value, strings_only=True)
-    if isinstance(value, str) and (isinstance(column, DateTimeColumn) or AWARE_ISO.match(value)):
-        # django-tables2 exports a datetime as its UTC isoformat; read it back to convert it.
+    if isinstance(value, str) and (AWARE_ISO.match(value) or (moment and ISO_MOMENT.match(value))):
+        # A value method may give a moment as ISO text (UTC): read it back to convert it.
         try:
             value = datetime.datetime.fromisoformat(value)
         except ValueError:

@@ -22,8 +22,11 @@ class ProviderTable(tables.Table):
     def render_status(self, record):
         return format_html('<span class="hz-chip hz-chip--{}">{}</span>', record.status, record.get_status_display())
 
-    def render_categories(self, record):
+    def value_categories(self, record):
         return "、".join(str(c.get_category_display()) for c in record.categories.all())
+
+    def render_categories(self, record):
+        return self.value_categories(record)
 
 
 class ServiceProjectTable(tables.Table):

@@ -24,6 +24,7 @@ from core.models import Role
 from procurement import services
 from procurement.models import Application, Exclusion, Recruitment, ScoreCorrection
 
+from ..desk_pages import assert_export_matches_page
 from ..factories import ProviderFactory, staff
 from ..recruitment_builders import PROVIDER_NAMES, RecruitmentBuilder, Stage
 
@@ -374,3 +375,10 @@ def test_exclusions_first_page_queries_do_not_grow_with_rows(roles, wenshang, cl
         text = page(client, "exclusions")
     assert len(re.findall(r"<tr\b", body(text))) == 20
     assert len(many) == len(few)
+
+
+def test_applications_export_says_what_the_page_shows_sealed_cells_included(roles, applications_world, client_for):
+    # Compiled points, sealed points (the seal's word, never the stored numbers) and a neutralised name.
+    client = client_for(roles["auditor"])
+    assert assert_export_matches_page(client, url("applications")) == 5
+    assert assert_export_matches_page(client, url("applications"), sort="-total") == 5
