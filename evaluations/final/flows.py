@@ -102,6 +102,11 @@ class FinalEvaluationFlow(flow.Flow):
                             "the appeal's decision, the sign-off and, for a 差, a second administrator's "
                             "confirmation.")
     process_summary_template = "{{ process.artifact.contract }}"
+
+    @property
+    def flow_label(self) -> str:
+        # Not viewflow's label from the module path ("final/flows/finalevaluation"): a name of the flow's own.
+        return "finalevaluation"
     lock_impl = lock.select_for_update_lock
 
     start = Begin(this.begin).Annotation(title=_("Final evaluation opened")).Next(this.name_panel)

@@ -169,6 +169,12 @@ class RectificationFlow(flow.Flow):
     process_summary_template = "{{ process.artifact }}"
     lock_impl = lock.select_for_update_lock
 
+    @property
+    def flow_label(self) -> str:
+        # Viewflow derives the label from the module path (it would be "rectification/flows/rectification"
+        # here); the pages' templates live under evaluations/rectification/.
+        return "rectification"
+
     start = Begin(this.begin).Annotation(title=_("Order issued")).Next(this.respond)
     respond = (
         PageTask(order_task)
