@@ -28,7 +28,7 @@ def _stored(process: Process) -> tuple[str, list[str]]:
 
 def _process_with_old_references(old_class: str, nodes: list[str]) -> Process:
     process = Process.objects.create(flow_class=RectificationFlow)
-    for node in nodes:
+    for _node in nodes:
         Task.objects.create(process=process, flow_task=RectificationFlow.start)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE viewflow_process SET flow_class = %s WHERE id = %s", [old_class, process.pk])
