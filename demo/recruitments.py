@@ -49,8 +49,8 @@ from procurement.services import (
     drafting,
     panels,
     publishing,
-    recruitment,
 )
+from procurement.services.recruitment import valid_applications
 
 CENT = Decimal("0.01")
 PALACE = "wenshang"
@@ -218,7 +218,7 @@ class _Seeder:
         panels.panel_assign(actor=self.admin, recruitment=recruitment, evaluators=[self.users[u] for u in PANEL])
 
     def declare(self, member: PanelMember, conflict_with: int | None = None) -> None:
-        conflicts = {a.pk: (Declaration.Conflict.NONE, "") for a in recruitment.valid_applications(member.recruitment)}
+        conflicts = {a.pk: (Declaration.Conflict.NONE, "") for a in valid_applications(member.recruitment)}
         if conflict_with is not None:
             conflicts[conflict_with] = (Declaration.Conflict.EMPLOYMENT, "2024年曾在该机构兼职授课，按规定回避")
         panels.panel_declare(actor=member.evaluator, member=member, conflicts=conflicts)
@@ -228,7 +228,7 @@ class _Seeder:
         quality = {Provider.objects.get(users__user=self.users[b.username]).pk: b.quality for b in spec.bids}
         subjective = list(recruitment.criteria.filter(kind=Criterion.Kind.SUBJECTIVE))
         sheet = []
-        for a, application in enumerate(recruitment.valid_applications(recruitment)):
+        for a, application in enumerate(valid_applications(recruitment)):
             for c, criterion in enumerate(subjective):
                 sheet.append(compilation.ScoreInput(
                     application.pk, criterion.pk,
@@ -261,7 +261,7 @@ class _Seeder:
         # The second applicant's 师资力量 score from ws-eval3 was copied wrongly from the paper sheet:
         # ws-admin asks for the correction, ws-admin2 approves it, and the scores recompile.
         member = recruitment.panel.get(evaluator=self.users["ws-eval3"])
-        second = recruitment.valid_applications(recruitment)[1]
+        second = valid_applications(recruitment)[1]
         score = member.scores.get(application=second, criterion__name="师资力量")
         correction = compilation.score_correction_request(
             actor=self.admin, score=score, corrected_points=score.points + 2,
@@ -316,7 +316,7 @@ class _Seeder:
         self.assign(recruitment)
         members = self.members(recruitment)
         # ws-eval5 taught at the first applicant last year: recused, and ws-eval6 replaces them.
-        first = recruitment.valid_applications(recruitment)[0]
+        first = valid_applications(recruitment)[0]
         self.declare(members[4], conflict_with=first.pk)
         replacement = panels.panel_replace(actor=self.admin, member=members[4], evaluator=self.users[RESERVE])
         self.declare(replacement)
