@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
 from contracts.permissions import is_party
-from contracts.services import contract_renew
+from contracts.services import contract_begin_final, contract_complete, contract_renew
 from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import Role, User
@@ -190,8 +190,7 @@ def final_evaluation_open(*, contract: Contract, now: datetime | None = None,
         weight_kpi=weights[scoring.KPI], weight_satisfaction=weights[scoring.SATISFACTION],
         weight_panel=weights[scoring.PANEL])
     before = audit.snapshot(contract, ["state"])
-    contract.begin_final_evaluation()
-    contract.save()
+    contract_begin_final(actor=actor, contract=contract)
     audit.record(actor=actor, action="final_evaluation.opened", obj=evaluation, palace=contract.palace_id,
                  before={"contract_state": before["state"]},
                  after={"contract": contract.number, "contract_state": contract.state, "ends_on": contract.ends_on,
@@ -590,22 +589,17 @@ def final_terms_end(now: datetime) -> int:
 
 
 def _complete(contract: Contract, evaluation: FinalEvaluation, now: datetime) -> None:
-    before = audit.snapshot(contract, ["state"])
-    contract.complete()
-    contract.ended_at = now
     with translation.override(settings.LANGUAGE_CODE):
-        contract.end_reason = str(_("The term ended on %(date)s with a final rating of %(rating)s.") % {
+        reason = str(_("The term ended on %(date)s with a final rating of %(rating)s.") % {
             "date": f"{contract.ends_on:%Y-%m-%d}", "rating": _label(evaluation.rating)})
-    contract.save()
     retender = None
     if evaluation.outcome == FinalEvaluation.Outcome.RETENDER:
         from procurement.services.retender import recruitment_retender_draft
 
         retender = recruitment_retender_draft(actor=None, recruitment=_first_recruitment(contract),
                                               project=contract.project, now=now)
-    audit.record(actor=None, action="contract.completed", obj=contract, palace=contract.palace_id, before=before,
-                 after={"state": contract.state, "ended_at": contract.ended_at, "end_reason": contract.end_reason,
-                        "rating": evaluation.rating, "retender": retender.number if retender else None})
+    contract_complete(actor=None, contract=contract, reason=reason, now=now, cause={
+        "rating": evaluation.rating, "retender": retender.number if retender else None})
 
 
 def _first_recruitment(contract: Contract):
