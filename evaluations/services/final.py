@@ -262,7 +262,7 @@ def final_panel_compiled(*, evaluation: FinalEvaluation, now: datetime | None = 
     evaluation.save()
     audit.record(actor=None, action="final_evaluation.proposed", obj=evaluation, palace=contract.palace_id,
                  after={"values": result.values, "weights": result.weights, "points": result.points,
-                        "failed_orders": evaluation.failed_orders, "deduction": result.deduction,
+                        "subtotal": result.subtotal, "failed_orders": evaluation.failed_orders, "deduction": result.deduction,
                         "red_lines": evaluation.red_lines, "total": result.total,
                         "rating": evaluation.proposed_rating, "appeal_deadline": evaluation.appeal_deadline})
     with translation.override(settings.LANGUAGE_CODE):
