@@ -9,8 +9,6 @@ register_action_labels({
     "checklist.activated": _("Inspection checklist activated"),
     "checklist.created": _("Inspection checklist created"),
     "checklist.deactivated": _("Inspection checklist deactivated"),
-    "contract.completed": _("Contract completed"),
-    "contract.rectification_closed": _("Contract back in service after rectification"),
     "exit.handover_completed": _("Exit handover completed"),
     "exit.opened": _("Exit opened"),
     "final_evaluation.appeal_decided": _("Final evaluation appeal decided"),

@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract, Milestone
+from contracts.services import ERR_CANNOT_TERMINATE, contract_terminate
 from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import Role, User
@@ -59,7 +60,7 @@ ERR_CAUSE_NOT_POOR = _("Only a final rating of 差 that is final leads to an exi
 ERR_CAUSE_NOT_TERMINATE = _("Only a termination review decided “terminate early” leads to an exit.")
 ERR_EXIT_REASON = _("Give the reason for ending the partnership; the provider reads it.")
 ERR_ALREADY_EXITED = _("Contract %(number)s already exited on %(date)s; an exit happens once.")
-ERR_NOT_IN_FORCE = _("Contract %(number)s is %(state)s: only a contract in force can be terminated.")
+ERR_NOT_IN_FORCE = ERR_CANNOT_TERMINATE
 ERR_ALREADY_CONFIRMED = _("Your side already confirmed “%(item)s” on %(date)s.")
 ERR_HANDOVER_NOTE = _("Say what was handed over: the first confirmation of an item records it, and the other "
                       "side confirms the same record.")
@@ -150,9 +151,7 @@ def exit_open(*, actor: User, contract: Contract, reason: str, final_evaluation:
         raise DomainError(ERR_NOT_IN_FORCE % {"number": contract.number, "state": contract.get_state_display()})
 
     before = audit.snapshot(contract, ["state", "ended_at", "end_reason"])
-    contract.terminate()
-    contract.ended_at, contract.end_reason = now, reason
-    contract.save(update_fields=["state", "ended_at", "end_reason"])
+    contract_terminate(actor=actor, contract=contract, reason=reason, now=now)
 
     today = timezone.localdate(now)
     years = (FinalWeights.objects.filter(palace_id=contract.palace_id).values_list("exclusion_years", flat=True)

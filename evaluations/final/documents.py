@@ -100,7 +100,7 @@ def _rated(total: Decimal | None, rating: str) -> str:
 def _components(breakdown: FinalBreakdown) -> list[dict]:
     """The breakdown's rows (the page's and the notice's), with the document's Chinese labels."""
     return [{"label": COMPONENT_LABELS[row.key], "value": _pts(row.value), "weight": f"{row.set_weight}",
-             "applied": "—" if row.shared_out else _pts(row.weight), "points": _pts(row.points),
+             "applied": "—" if row.shared_out else _pts(row.weight), "points": row.points_text,
              "shared_out": row.shared_out} for row in breakdown.components]
 
 
@@ -241,7 +241,7 @@ def _report_context(evaluation: FinalEvaluation) -> dict:
         "rating": RATING_LABELS[evaluation.rating], "rating_key": evaluation.rating,
         "total": _pts(breakdown.total), "outcome": OUTCOME_TEXT[evaluation.rating],
         "components": components, "shared_out": [c["label"] for c in components if c["shared_out"]],
-        "subtotal": _pts(breakdown.subtotal), "deduction": _pts(breakdown.deduction),
+        "subtotal": breakdown.subtotal_text, "deduction": _pts(breakdown.deduction),
         "proposed_total": _pts(breakdown.proposed_total), "adjusted": breakdown.adjusted,
         "capped": breakdown.capped, "uncapped": RATING_LABELS[scoring.final_rating(breakdown.total)],
         "failed_orders": breakdown.failed_orders, "deduction_each": f"{scoring.FAILED_ORDER_DEDUCTION:.0f}",

@@ -95,17 +95,18 @@ class FinalEvaluation(models.Model):
     weight_satisfaction = models.PositiveSmallIntegerField(default=15)
     weight_panel = models.PositiveSmallIntegerField(default=15)
 
-    # Each component's value on 0–100, and its points (value × weight ÷ 100).
+    # Each component's value on 0–100, and its points (value × weight ÷ 100), kept to 4 places: exact, so
+    # that the points shown add up to the total, which alone is rounded (scoring.final_points).
     period_scores_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
                                               validators=POINTS)
     kpi_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, validators=POINTS)
     satisfaction_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
                                              validators=POINTS)
     panel_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, validators=POINTS)
-    period_scores_points = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    kpi_points = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    satisfaction_points = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
-    panel_points = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    period_scores_points = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    kpi_points = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    satisfaction_points = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
+    panel_points = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     failed_orders = models.PositiveSmallIntegerField(_("failed rectification orders"), default=0)
     deduction = models.DecimalField(_("deduction"), max_digits=5, decimal_places=2, default=Decimal("0"))
     red_lines = models.PositiveSmallIntegerField(_("red lines in the term"), default=0)

@@ -31,6 +31,10 @@ from evaluations.realtime.scoring import HUNDRED, KPI, SATISFACTION, mean, q
 from evaluations.rectification.models import RectificationOrder
 from procurement.permissions import provider_of
 
+# How the breakdown's figures make the total (DOMAIN.md §5), said under it wherever it is shown.
+ROUNDED_ONCE = _("The components' points are not rounded to the cent; only their sum less the deduction is, "
+                 "once (half up), and the rating is read from that total.")
+
 COMPONENT_LABELS = {
     PERIOD_SCORES: _("Mean of the term's period scores"), KPI: _("KPI completion"),
     SATISFACTION: _("End-of-term satisfaction"), PANEL: _("Final panel review"),
@@ -135,6 +139,15 @@ def final_standing(evaluation: FinalEvaluation, appeal: Appeal | None = None) ->
 
 # --- the breakdown ---------------------------------------------------------------------------------
 
+def points_text(value: Decimal | None, *, cut_short: bool = False) -> str:
+    """Points as the breakdown prints them: every place that counts, from 2 to 4 ("44.995", "13.4985",
+    "45.00"), so that the components add up to the total; "…" after a sum cut short (scoring.cut)."""
+    if value is None:
+        return "—"
+    whole, places = f"{value:.4f}".split(".")
+    return f"{whole}.{places.rstrip('0').ljust(2, '0')}{'…' if cut_short else ''}"
+
+
 @dataclass(frozen=True)
 class ComponentRow:
     key: str
@@ -142,18 +155,23 @@ class ComponentRow:
     weight: Decimal  # the weight applied: the evaluation's, or more when another component had no input
     set_weight: int  # the weight copied from the palace's settings when the evaluation opened
     value: Decimal | None  # 0–100, None without input
-    points: Decimal | None
+    points: Decimal | None  # to 4 places, not rounded to the cent: only the total is
 
     @property
     def shared_out(self) -> bool:
         return self.value is None
+
+    @property
+    def points_text(self) -> str:
+        return points_text(self.points)
 
 
 @dataclass(frozen=True)
 class FinalBreakdown:
     evaluation: FinalEvaluation
     components: list[ComponentRow]
-    subtotal: Decimal  # the sum of the components' points
+    subtotal: Decimal  # the exact sum of the components' points (to 4 places, cut when a shared-out weight recurs)
+    subtotal_is_exact: bool
     failed_orders: int
     deduction: Decimal
     proposed_total: Decimal
@@ -178,6 +196,10 @@ class FinalBreakdown:
     def adjusted(self) -> bool:
         return self.appeal is not None and self.appeal.decision == Appeal.Decision.ADJUSTED
 
+    @property
+    def subtotal_text(self) -> str:
+        return points_text(self.subtotal, cut_short=not self.subtotal_is_exact)
+
 
 def final_breakdown(evaluation: FinalEvaluation) -> FinalBreakdown | None:
     """The evaluation's points, component by component, and how they make the rating; None before the proposal."""
@@ -196,7 +218,8 @@ def final_breakdown(evaluation: FinalEvaluation) -> FinalBreakdown | None:
     notes = [str(_("%(component)s had no input in the term; its weight is shared out among the others.") % {
         "component": row.label}) for row in rows if row.shared_out and row.set_weight]
     return FinalBreakdown(
-        evaluation=evaluation, components=rows, subtotal=result.subtotal, failed_orders=evaluation.failed_orders,
+        evaluation=evaluation, components=rows, subtotal=result.subtotal,
+        subtotal_is_exact=result.subtotal_is_exact, failed_orders=evaluation.failed_orders,
         deduction=evaluation.deduction, proposed_total=evaluation.proposed_total,
         proposed_rating=evaluation.proposed_rating, red_lines=evaluation.red_lines,
         capped=evaluation.red_lines > 0 and final_rating(total) != POOR, appeal=appeal,
@@ -213,7 +236,8 @@ def breakdown_text(breakdown: FinalBreakdown) -> str:
         else:
             lines.append(str(_("%(component)s: %(value)s × %(weight)s%% = %(points)s points") % {
                 "component": row.label, "value": f"{row.value:.2f}", "weight": f"{row.weight.normalize():f}",
-                "points": f"{row.points:.2f}"}))
+                "points": row.points_text}))
+    lines.append(str(_("Sum of the components: %(points)s points") % {"points": breakdown.subtotal_text}))
     if breakdown.failed_orders:
         lines.append(str(_("Deduction: %(count)d failed rectification order(s) × 5 = %(points)s points") % {
             "count": breakdown.failed_orders, "points": f"{breakdown.deduction:.2f}"}))
@@ -222,4 +246,5 @@ def breakdown_text(breakdown: FinalBreakdown) -> str:
             "count": breakdown.red_lines}))
     lines.append(str(_("Total: %(total)s points, %(rating)s") % {"total": f"{breakdown.total:.2f}",
                                                                  "rating": breakdown.rating_label}))
+    lines.append(str(ROUNDED_ONCE))
     return "\n".join(lines)

@@ -111,23 +111,3 @@ def period_score(inputs: PeriodInputs, weights: Mapping[str, Decimal] = DEFAULT_
 
 def mean(total: Decimal, count: int) -> Decimal | None:
     return q(Decimal(total) / count) if count else None
-
-
-# --- the final evaluation (DOMAIN.md §5) ------------------------------------------------------------
-#
-# Four components, each valued 0–100 and weighted by the palace's FinalWeights (50/20/15/15 by
-# default): points = value × weight ÷ 100, to the cent. As in the monthly score, a component with
-# no input at all (no ratings in the whole term, no KPI measured from activities) carries no
-# weight: its weight is shared out among the others in proportion to theirs. Each failed
-# rectification order takes off 5 points (the total never falls below 0), and any red line in
-# the term caps the rating at 差 whatever the points. Each rating boundary belongs to the upper tier.
-
-
-
-
-
-
-
-
-
-

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
 from contracts.permissions import is_party
+from contracts.services import contract_close_rectification, contract_open_rectification
 from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import Palace, Role, User
@@ -141,8 +142,7 @@ def order_issue_for_period(*, period: PeriodScore, result: scoring.PeriodResult,
     Finding.objects.bulk_create([Finding(order=order, position=n, text=t[:500]) for n, t in enumerate(texts, 1)])
     before = audit.snapshot(contract, ["state"])
     if contract.state == Contract.State.ACTIVE:
-        contract.open_rectification()
-        contract.save()
+        contract_open_rectification(actor=actor, contract=contract)
     audit.record(actor=actor, action="rectification.issued", obj=order, palace=contract.palace_id,
                  before=before, after={"number": order.number, "trigger": order.trigger,
                                        "score": result.score, "deadline": order.deadline, "findings": texts,
@@ -247,11 +247,7 @@ def _after_close(order: RectificationOrder, contract: Contract, now: datetime) -
     notify(_provider_users(contract), subject=subject, url=reverse("evaluations:order", args=[order.pk]))
     if contract.state == Contract.State.RECTIFICATION and not contract.rectification_orders.filter(
             state__in=RectificationOrder.OPEN_STATES).exists():
-        before = audit.snapshot(contract, ["state"])
-        contract.close_rectification()
-        contract.save()
-        audit.record(actor=None, action="contract.rectification_closed", obj=contract, palace=contract.palace_id,
-                     before=before, after=audit.snapshot(contract, ["state"]))
+        contract_close_rectification(actor=None, contract=contract)
     if order.state == RectificationOrder.State.FAILED:
         failed = list(contract.rectification_orders.filter(state=RectificationOrder.State.FAILED))
         reviewed = set(TerminationReview.failed_orders.through.objects.filter(

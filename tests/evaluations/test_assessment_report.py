@@ -4,7 +4,7 @@ the approval trail and the page numbers."""
 
 import re
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import time_machine
@@ -14,7 +14,7 @@ from core.errors import DomainError
 from core.models import IssuedDocument, Role
 from evaluations import services
 from evaluations.final.documents import ERR_REPORT_NOT_FINAL, issue_assessment_report
-from evaluations.final.selectors import final_breakdown
+from evaluations.final.selectors import FinalBreakdown, final_breakdown
 from evaluations.models import FinalEvaluation
 from tests.factories import staff
 from tests.final_builders import (
@@ -42,6 +42,19 @@ def report_of(evaluation: FinalEvaluation) -> IssuedDocument:
 def flat(text: str) -> str:
     """The extracted text without the line breaks and spaces a wrapped paragraph picks up."""
     return re.sub(r"\s+", "", text)
+
+
+def assert_the_printed_figures_make_the_total(text: str, breakdown: FinalBreakdown) -> None:
+    """Each component's points as the evaluation's page prints them (unrounded), their sum, and the
+    proposed total that sum less the deduction rounds to, once (DOMAIN.md §5)."""
+    for row in breakdown.components:
+        assert row.points_text in text, row.label
+    assert f"折合得分合计{breakdown.subtotal_text}" in text
+    printed = sum((Decimal(row.points_text) for row in breakdown.components if not row.shared_out), Decimal(0))
+    assert printed == Decimal(breakdown.subtotal_text)
+    assert (printed - breakdown.deduction).quantize(Decimal("0.01"), ROUND_HALF_UP) == breakdown.proposed_total
+    assert f"（合计减扣分，四舍五入到分）{breakdown.proposed_total:.2f}" in text
+    assert "不逐项取整" in text
 
 
 @pytest.fixture
@@ -80,9 +93,7 @@ def test_a_poor_rating_appealed_and_upheld_is_reported_once(roles, wenshang, pro
     text = flat("".join(pages))
     assert "终期评估报告" in text and "评价等级：差。" in text and "退出合作" in text
     assert provider.name in text and provider.credit_code in text and evaluation.contract.number in text
-    breakdown = final_breakdown(evaluation)
-    for row in breakdown.components:  # each component's points, as the evaluation's page formats them
-        assert f"{row.points:.2f}" in text, row.label
+    assert_the_printed_figures_make_the_total(text, final_breakdown(evaluation))
     assert f"{evaluation.total:.2f}" in text
     # The appeal, its decision and its reason; the points did not change.
     assert "维持原评价" in text and "顺延的两次培训在合作期内未补开，原评分无误。" in text
@@ -107,8 +118,10 @@ def test_an_excellent_rating_without_appeal(roles, wenshang, provider, django_ca
     assert "评价等级：优秀。" in text and f"{evaluation.total:.2f}" in text
     assert "可不经重新招募与该机构续约一次" in text
     assert "申诉期届满，未提出申诉" in text and "合作期内未发生红线事件" in text
-    for row in final_breakdown(evaluation).components:
-        assert f"{row.points:.2f}" in text
+    breakdown = final_breakdown(evaluation)
+    assert_the_printed_figures_make_the_total(text, breakdown)
+    # 83.33 × 15% is 12.4995 and stays so: rounded first it read 12.50.
+    assert "12.4995" in text and breakdown.total == Decimal("91.00")
 
 
 def test_an_adjusted_appeal_shows_the_points_before_and_after(roles, wenshang, provider,

@@ -137,6 +137,21 @@ def test_each_role_reads_the_proposed_rating_and_only_the_provider_may_appeal(ro
 
 
 
+def test_the_breakdown_shows_the_points_unrounded_and_says_the_total_is_rounded_once(roles, wenshang, proposed,
+                                                                                   client_for):
+    """The panel's 90 takes the whole 15 + 20 it shares with the KPI's 0: 90 × 15 ÷ 35 = 38.571428…"""
+    with time_machine.travel(at(PROPOSED, 11), tick=False):
+        for who in ("admin", "provider_a"):
+            body = detail(client_for(roles[who]), proposed)
+            panel_row = body.split('id="component-panel"')[1].split("</tr>")[0]
+            assert "38.5714<" in panel_row  # to 4 places, not 38.57
+            sum_row = body.split("Sum of the components")[1].split("</tr>")[0]
+            assert "38.5714…" in sum_row  # cut short: the exact sum recurs
+            assert "Proposed points" in body and "38.57" in body.split("Proposed points")[1].split("</tr>")[0]
+            assert ("The components' points are not rounded to the cent; only their sum less the deduction "
+                    "is, once (half up), and the rating is read from that total.") in body
+
+
 def test_the_deduction_names_the_failed_orders_and_the_red_line_cap_is_explained(roles, wenshang, client_for):
     """A red line in March issues an order that nobody answers: it fails, takes off 5 points, and caps at 差."""
     contract = term_contract(**build(roles, wenshang))

@@ -1,6 +1,11 @@
-"""The final evaluation's arithmetic (DOMAIN.md §5): points, deduction, red-line cap and rating tiers."""
+"""The final evaluation's arithmetic (DOMAIN.md §5): points, deduction, red-line cap and rating tiers.
 
-from decimal import Decimal
+The total is the exact weighted sum less the deductions, rounded once to the cent (half up); the tier
+is read from that figure.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +23,7 @@ from evaluations.final.scoring import (
     final_points,
     final_rating,
 )
+from evaluations.final.selectors import points_text
 from evaluations.models import FinalRating
 from evaluations.realtime.scoring import KPI, SATISFACTION
 
@@ -55,13 +61,59 @@ def test_a_red_line_caps_the_rating_at_poor_whatever_the_points(total):
     assert final_rating(Decimal(total), red_lines=3) == POOR
 
 
-def test_default_weights_give_the_points_of_each_component():
+def exact_total(vals, weights, failed_orders=0) -> Decimal:
+    """What DOMAIN.md §5 asks, worked out here independently: Σ value × weight ÷ Σ weight of the components
+    with input, less 5 per failed order, within 0–100, rounded once to the cent, half up."""
+    counted = {n: w for n, w in weights.items() if vals[n] is not None}
+    base = sum(counted.values())
+    exact = (sum((Fraction(vals[n]) * w for n, w in counted.items()), Fraction(0)) / base if base else Fraction(0))
+    exact = min(max(exact - 5 * failed_orders, Fraction(0)), Fraction(100))
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def test_default_weights_give_the_points_of_each_component_unrounded():
     result = final_points(values(Decimal("84.50"), Decimal("90"), Decimal("75"), Decimal("88.33")))
     assert result.points == {PERIOD_SCORES: Decimal("42.25"), KPI: Decimal("18.00"),
-                             SATISFACTION: Decimal("11.25"), PANEL: Decimal("13.25")}
-    assert result.subtotal == result.total == Decimal("84.75")
+                             SATISFACTION: Decimal("11.25"), PANEL: Decimal("13.2495")}
+    assert result.subtotal == Decimal("84.7495") and result.subtotal_is_exact
+    assert result.total == Decimal("84.75")  # rounded once, from 84.7495
     assert result.deduction == Decimal("0.00") and result.shared_out == ()
     assert final_rating(result.total) == GOOD
+
+
+@pytest.mark.parametrize(("vals", "failed", "exact", "total", "rating"), [
+    # Rounded per component, 30 + 12 + 9.00 + 9.00 made 60.00: a poor provider kept in.
+    (("60", "60", "59.98", "59.98"), 0, "59.994", "59.99", POOR),
+    (("59.99", "60", "60", "60"), 0, "59.995", "60.00", PASS),  # half up, once
+    (("80", "80", "79.98", "79.98"), 0, "79.994", "79.99", PASS),
+    (("79.99", "80", "80", "80"), 0, "79.995", "80.00", GOOD),
+    (("90", "90", "89.98", "89.98"), 0, "89.994", "89.99", GOOD),
+    (("89.99", "90", "90", "90"), 0, "89.995", "90.00", EXCELLENT),
+    # Rounded per component, 45.00 + 18.00 + 13.50 + 13.50 made 90.00 (优秀).
+    (("89.99", "89.99", "89.99", "89.99"), 0, "89.99", "89.99", GOOD),
+    # The deduction is taken off the exact sum, before the one rounding.
+    (("65", "65", "64.98", "64.98"), 1, "64.994", "59.99", POOR),
+    (("64.99", "65", "65", "65"), 1, "64.995", "60.00", PASS),
+])
+def test_the_total_is_the_exact_sum_rounded_once_and_the_tier_is_read_from_it(vals, failed, exact, total, rating):
+    result = final_points(values(*map(Decimal, vals)), failed_orders=failed)
+    assert result.exact_sum == Fraction(exact) and result.subtotal == Decimal(exact) and result.subtotal_is_exact
+    assert result.total == Decimal(total)
+    assert final_rating(result.total) == rating
+    # The page's figures add up: the points printed sum to the sum printed, which less the deduction
+    # rounds to the total.
+    printed = [points_text(p) for p in result.points.values()]
+    assert sum(map(Decimal, printed)) == Decimal(points_text(result.subtotal))
+    assert (Decimal(points_text(result.subtotal)) - result.deduction).quantize(Decimal("0.01"), ROUND_HALF_UP) \
+        == result.total
+
+
+def test_all_four_components_at_89_99_print_their_exact_points():
+    result = final_points(dict.fromkeys(FINAL_COMPONENTS, Decimal("89.99")))
+    assert [points_text(result.points[n]) for n in FINAL_COMPONENTS] == ["44.995", "17.998", "13.4985", "13.4985"]
+    assert points_text(result.subtotal) == "89.99" and result.total == Decimal("89.99")
 
 
 def test_each_failed_order_takes_off_five_points():
@@ -74,7 +126,7 @@ def test_each_failed_order_takes_off_five_points():
 
 def test_the_total_is_floored_at_zero():
     result = final_points(values(Decimal("10"), Decimal("10"), Decimal("10"), Decimal("10")), failed_orders=3)
-    assert result.subtotal == Decimal("10.00") and result.deduction == Decimal("15.00")
+    assert result.subtotal == Decimal("10") and result.deduction == Decimal("15.00")
     assert result.total == Decimal("0.00")
 
 
@@ -96,16 +148,25 @@ def test_the_weights_must_name_every_component_and_sum_to_100():
         final_points(values(), DEFAULT_FINAL_WEIGHTS, failed_orders=-1)
 
 
-@settings(max_examples=300)
+@settings(max_examples=500)
 @given(st.tuples(maybe_points, maybe_points, maybe_points, maybe_points), weight_sets(), st.integers(0, 30))
-def test_the_total_is_the_points_less_the_deduction_within_0_and_100(vals, weights, failed):
-    result = final_points(dict(zip(FINAL_COMPONENTS, vals, strict=True)), weights, failed)
-    shown = sum((p for p in result.points.values() if p is not None), Decimal(0))
-    assert result.subtotal == shown
+def test_the_total_is_the_exact_sum_less_the_deduction_rounded_once_and_the_tier_follows(vals, weights, failed):
+    given_values = dict(zip(FINAL_COMPONENTS, vals, strict=True))
+    result = final_points(given_values, weights, failed)
+    assert result.total == exact_total(given_values, weights, failed)
     assert result.deduction == 5 * failed
-    assert Decimal(0) <= result.total <= Decimal(100)
-    if shown - result.deduction >= 0 and shown <= 100:
-        assert result.total == shown - result.deduction
+    assert Decimal(0) <= result.total <= Decimal(100) and result.total == result.total.quantize(Decimal("0.01"))
+    expected = (EXCELLENT if result.total >= 90 else GOOD if result.total >= 80 else PASS if result.total >= 60
+                else POOR)
+    assert final_rating(result.total) == expected
+    # The sum the page prints (4 places, cut when a shared-out weight recurs) rounds to the same cent.
+    printed = Decimal(points_text(result.subtotal))
+    assert min(max(printed - result.deduction, Decimal(0)), Decimal(100)).quantize(
+        Decimal("0.01"), ROUND_HALF_UP) == result.total
+    shared = any(v is None for v in vals) and any(v is not None for v in vals)
+    if not shared:  # integer weights on 2-place values: every point is exact in 4 places and they add up
+        assert result.subtotal_is_exact
+        assert sum((p for p in result.points.values() if p is not None), Decimal(0)) == result.subtotal
     for name in FINAL_COMPONENTS:
         p = result.points[name]
         assert (p is None) == (vals[FINAL_COMPONENTS.index(name)] is None)
@@ -117,7 +178,7 @@ def test_the_total_is_the_points_less_the_deduction_within_0_and_100(vals, weigh
 @given(points, weight_sets())
 def test_the_same_value_everywhere_is_the_total_without_deductions(value, weights):
     result = final_points(dict.fromkeys(FINAL_COMPONENTS, value), weights)
-    assert abs(result.total - value) <= Decimal("0.02")  # one rounding per component
+    assert result.total == value  # exact: nothing is rounded before the total
 
 
 @settings(max_examples=300)

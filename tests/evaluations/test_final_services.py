@@ -6,7 +6,7 @@ nothing is half-written: no row, no audit event.
 """
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import time_machine
@@ -200,8 +200,9 @@ def test_the_proposal_works_out_each_component_from_the_term(roles, parties):
     # ★5, ★4, ★4 for every session: (100 + 75 + 75) / 3
     assert evaluation.satisfaction_value == Decimal("83.33")
     assert evaluation.panel_value == Decimal("90.00")
+    # Each component's points unrounded (DOMAIN.md §5); only the total, 89.3335, is rounded to the cent.
     assert (evaluation.period_scores_points, evaluation.kpi_points, evaluation.satisfaction_points,
-            evaluation.panel_points) == (Decimal("45.00"), Decimal("18.33"), Decimal("12.50"), Decimal("13.50"))
+            evaluation.panel_points) == (Decimal("45.00"), Decimal("18.334"), Decimal("12.4995"), Decimal("13.50"))
     assert evaluation.proposed_total == Decimal("89.33") and evaluation.proposed_rating == "good"
     assert evaluation.deduction == 0 and evaluation.failed_orders == 0 and evaluation.red_lines == 0
     assert evaluation.appeal_deadline == DEADLINE
@@ -230,7 +231,7 @@ def test_failed_orders_take_off_points_and_a_red_line_caps_the_rating(roles, par
     assert evaluation.deduction == Decimal("5.00")
     points = (evaluation.period_scores_points + evaluation.kpi_points + evaluation.satisfaction_points
               + evaluation.panel_points)
-    assert evaluation.proposed_total == points - 5
+    assert evaluation.proposed_total == (points - 5).quantize(Decimal("0.01"), ROUND_HALF_UP)  # rounded once
     assert evaluation.proposed_total >= 60  # the points alone would pass…
     assert evaluation.proposed_rating == "poor"  # …but a red line caps it at 差
     breakdown = final_breakdown(evaluation)
@@ -619,7 +620,9 @@ def test_the_breakdown_adds_up_to_the_total(parties):
     breakdown = final_breakdown(evaluation)
     assert [row.key for row in breakdown.components] == ["period_scores", "kpi", "satisfaction", "panel"]
     assert [row.weight for row in breakdown.components] == [50, 20, 15, 15]
-    assert sum(row.points for row in breakdown.components) == breakdown.subtotal == Decimal("89.33")
-    assert breakdown.total == breakdown.subtotal - breakdown.deduction
+    assert sum(row.points for row in breakdown.components) == breakdown.subtotal == Decimal("89.3335")
+    assert breakdown.subtotal_text == "89.3335" and breakdown.subtotal_is_exact
+    assert breakdown.total == (breakdown.subtotal - breakdown.deduction).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert breakdown.total == Decimal("89.33")
     assert breakdown.rating == "good" and not breakdown.capped and not breakdown.is_final
     assert breakdown.rating_label == "Good (良好)"

@@ -435,19 +435,19 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
         panel_review(cast, evaluation)
         evaluation.refresh_from_db()
 
-        # The proposal, component by component (points = value × weight ÷ 100, to the cent):
+        # The proposal, component by component (points = value × weight ÷ 100, unrounded; DOMAIN.md §5):
         assert evaluation.state == FinalEvaluation.State.PROPOSED
         assert (evaluation.weight_period_scores, evaluation.weight_kpi, evaluation.weight_satisfaction,
                 evaluation.weight_panel) == (50, 20, 15, 15)
         # period scores: (10 × 64.00 + 42.00) ÷ 11 = 62.00 → 31.00
         assert (evaluation.period_scores_value, evaluation.period_scores_points) == (Decimal("62.00"), Decimal("31.00"))
-        # KPI: 22 of 24 sessions and 550 of 600 visits delivered by the end of November: 91.67% → 18.33
-        assert (evaluation.kpi_value, evaluation.kpi_points) == (Decimal("91.67"), Decimal("18.33"))
-        # satisfaction: every activity rated 2★ (25) and 3★ (50): 37.50 → 5.63
-        assert (evaluation.satisfaction_value, evaluation.satisfaction_points) == (Decimal("37.50"), Decimal("5.63"))
+        # KPI: 22 of 24 sessions and 550 of 600 visits delivered by the end of November: 91.67% → 18.334
+        assert (evaluation.kpi_value, evaluation.kpi_points) == (Decimal("91.67"), Decimal("18.334"))
+        # satisfaction: every activity rated 2★ (25) and 3★ (50): 37.50 → 5.625
+        assert (evaluation.satisfaction_value, evaluation.satisfaction_points) == (Decimal("37.50"), Decimal("5.625"))
         # the panel: 16 + 12 + 12 = 40.00 → 6.00
         assert (evaluation.panel_value, evaluation.panel_points) == (Decimal("40.00"), Decimal("6.00"))
-        # 60.96, less 5 for the failed order: 55.96, 差 (without the failed order it would have been 合格)
+        # 60.959, less 5 for the failed order: 55.959, rounded once: 55.96, 差 (without the failed order 合格)
         assert (evaluation.failed_orders, evaluation.deduction, evaluation.red_lines) == (1, Decimal("5.00"), 0)
         assert (evaluation.proposed_total, evaluation.proposed_rating) == (Decimal("55.96"), FinalRating.POOR)
         assert evaluation.appeal_deadline == date(2025, 12, 11)  # 5 working days, the last one included
@@ -494,7 +494,8 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
         report = IssuedDocument.objects.get(kind=IssuedDocument.Kind.ASSESSMENT_REPORT)
         text = "".join(p.extract_text() for p in PdfReader(report.file.open("rb")).pages)
         assert "差" in text and provider.name in text
-        for points in ("31.00", "18.33", "5.63", "6.00", "5.00", "55.96"):  # each component, the deduction, the total
+        # each component (unrounded), their sum, the deduction, and the total rounded once
+        for points in ("31.00", "18.334", "5.625", "6.00", "60.959", "5.00", "55.96"):
             assert points in text, points
 
         # 7. The exit: terminated with its reason, the last payment withheld, excluded for a year, a handover.

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
 from contracts.permissions import is_party
-from contracts.services import contract_renew
+from contracts.services import contract_begin_final, contract_complete, contract_renew
 from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import Role, User
@@ -198,8 +198,7 @@ def final_evaluation_open(*, contract: Contract, now: datetime | None = None,
         weight_kpi=weights[KPI], weight_satisfaction=weights[SATISFACTION],
         weight_panel=weights[PANEL])
     before = audit.snapshot(contract, ["state"])
-    contract.begin_final_evaluation()
-    contract.save()
+    contract_begin_final(actor=actor, contract=contract)
     audit.record(actor=actor, action="final_evaluation.opened", obj=evaluation, palace=contract.palace_id,
                  before={"contract_state": before["state"]},
                  after={"contract": contract.number, "contract_state": contract.state, "ends_on": contract.ends_on,
@@ -271,7 +270,7 @@ def final_panel_compiled(*, evaluation: FinalEvaluation, now: datetime | None = 
     evaluation.save()
     audit.record(actor=None, action="final_evaluation.proposed", obj=evaluation, palace=contract.palace_id,
                  after={"values": result.values, "weights": result.weights, "points": result.points,
-                        "failed_orders": evaluation.failed_orders, "deduction": result.deduction,
+                        "subtotal": result.subtotal, "failed_orders": evaluation.failed_orders, "deduction": result.deduction,
                         "red_lines": evaluation.red_lines, "total": result.total,
                         "rating": evaluation.proposed_rating, "appeal_deadline": evaluation.appeal_deadline})
     with translation.override(settings.LANGUAGE_CODE):
@@ -597,21 +596,16 @@ def final_terms_end(now: datetime) -> int:
 
 
 def _complete(contract: Contract, evaluation: FinalEvaluation, now: datetime) -> None:
-    before = audit.snapshot(contract, ["state"])
-    contract.complete()
-    contract.ended_at = now
     with translation.override(settings.LANGUAGE_CODE):
-        contract.end_reason = str(_("The term ended on %(date)s with a final rating of %(rating)s.") % {
+        reason = str(_("The term ended on %(date)s with a final rating of %(rating)s.") % {
             "date": f"{contract.ends_on:%Y-%m-%d}", "rating": _label(evaluation.rating)})
-    contract.save()
     retender = None
     if evaluation.outcome == FinalEvaluation.Outcome.RETENDER:
 
         retender = recruitment_retender_draft(actor=None, recruitment=_first_recruitment(contract),
                                               project=contract.project, now=now)
-    audit.record(actor=None, action="contract.completed", obj=contract, palace=contract.palace_id, before=before,
-                 after={"state": contract.state, "ended_at": contract.ended_at, "end_reason": contract.end_reason,
-                        "rating": evaluation.rating, "retender": retender.number if retender else None})
+    contract_complete(actor=None, contract=contract, reason=reason, now=now, cause={
+        "rating": evaluation.rating, "retender": retender.number if retender else None})
 
 
 def _first_recruitment(contract: Contract):
