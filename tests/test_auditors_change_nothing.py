@@ -17,7 +17,7 @@ from core.middleware import AUDITOR_POSTS
 from core.models import AuditEvent
 from tests.authz import build_everything
 
-from .test_authorization_matrix import MATRIX, world  # noqa: F401  (world is a fixture)
+from .test_authorization_matrix import MATRIX, _matrix_world, world  # noqa: F401  (fixtures)
 
 REFUSED = {403, 405}
 # The requests an auditor may make: checks, and their own account and session.

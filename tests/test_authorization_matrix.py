@@ -11,9 +11,12 @@ The superuser is a technical account: it reads every palace, but palace business
 
 import importlib
 import pkgutil
+from functools import cached_property
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
+from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 import tests.authz
@@ -22,7 +25,14 @@ from procurement import services as procurement_services
 from procurement.models import Provider
 
 from .authz import LOGIN, ROLES, Check
-from .factories import ProviderFactory, ServiceProjectFactory, UserFactory, pdf_upload
+from .conftest import make_roles
+from .factories import (
+    PalaceFactory,
+    ProviderFactory,
+    ServiceProjectFactory,
+    UserFactory,
+    pdf_upload,
+)
 
 AREAS = [importlib.import_module(f"tests.authz.{m.name}") for m in pkgutil.iter_modules(tests.authz.__path__)]
 MATRIX: dict[str, list[Check]] = {}
@@ -48,14 +58,59 @@ def test_every_url_is_in_the_matrix():
     assert not stale, f"Matrix rows for URLs that no longer exist: {stale}"
 
 
+@pytest.fixture(scope="module")
+def _matrix_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world, built once per module (per xdist worker), in a transaction rolled back after the module.
+
+    Each test runs in a savepoint inside that transaction (pytest-django's ``db``), so what one test
+    writes is gone for the next, as when every test built its own world. ``world`` restores the
+    Python side: the objects are re-read from the database before each test, and what a test built
+    lazily (the areas' cached properties, rolled back with its savepoint) is forgotten after it.
+    The world's files live in a media root of the module's (the per-test one would not have them).
+    """
+    from django.test import TestCase
+    from django.test.utils import override_settings
+
+    media = tmp_path_factory.mktemp("matrix-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), transaction.atomic():
+        wenshang, foshan = PalaceFactory(wenshang=True), PalaceFactory(foshan=True)
+        world = _build_world(make_roles(wenshang, foshan), wenshang, TestCase.captureOnCommitCallbacks)
+        yield world, media
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(roles, wenshang, django_capture_on_commit_callbacks):
+def world(_matrix_world, db, settings):
+    world, media = _matrix_world
+    settings.MEDIA_ROOT = media
+    saved = dict(vars(world)), dict(world.users), {id(v): (v, dict(vars(v))) for v in vars(world).values()
+                                                   if _is_part(v)}
+    for obj in [*world.users.values(), *vars(world).values()]:
+        if isinstance(obj, Model):
+            obj.refresh_from_db()
+    yield world
+    namespace, users, parts = saved
+    for part, attributes in parts.values():
+        vars(part).clear()
+        vars(part).update(attributes)
+    world.users.clear()
+    world.users.update(users)
+    vars(world).clear()
+    vars(world).update(namespace)
+
+
+def _is_part(value) -> bool:
+    """An area's lazily built objects (a class with cached properties)."""
+    return any(isinstance(attr, cached_property) for attr in vars(type(value)).values())
+
+
+def _build_world(roles, wenshang, capture_on_commit_callbacks):
     from procurement.documents import issue_provider_certificate
 
     users = dict(roles)
     users["superuser"] = UserFactory(username="t-root", is_superuser=True, is_staff=True)
     provider_a = users["provider_a"].provider
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture_on_commit_callbacks(execute=True):
         doc = procurement_services.provider_add_documents(
             actor=users["provider_a"], provider=provider_a,
             documents=[procurement_services.DocumentUpload("licence", pdf_upload())],

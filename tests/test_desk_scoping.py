@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from core.registry import desk_tables
 from tests.authz import build_everything
 
-from .test_authorization_matrix import world  # noqa: F401  (a fixture)
+from .test_authorization_matrix import _matrix_world, world  # noqa: F401  (fixtures)
 
 EXPECTED = {"recruitments", "applications", "scores", "contracts", "reports", "inspections", "orders",
             "finals", "exclusions", "documents", "audit"}

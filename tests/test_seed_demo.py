@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,10 +21,28 @@ DEMO_USERS = (
 )
 
 
+# One worker seeds once for all of them (the seed is the slowest thing the suite builds).
+pytestmark = pytest.mark.xdist_group("seed_demo")
+
+
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker):
+    """The demo, seeded once, in a transaction rolled back after the module's last test.
+
+    Each test runs in a savepoint inside it (pytest-django's ``db``): what a test writes (logins,
+    a second seeding) is gone for the next, as when every test seeded its own."""
+    from django.test import TestCase
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            call_command("seed_demo", verbosity=0)
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def seeded(db, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", verbosity=0)
+def seeded(_seeded_once, db):
+    pass
 
 
 def test_seed_demo_creates_the_documented_palaces_and_logins(seeded):
