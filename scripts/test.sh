@@ -3,7 +3,8 @@
 #
 #   scripts/test.sh [pytest args...]       e.g. scripts/test.sh -k audit -x
 #
-# Stages: bootstrap (with Chromium) → ruff → makemigrations --check →
+# Stages: bootstrap (with Chromium) → ruff check → ruff format --check → import layers
+# (lint-imports) → makemigrations --check →
 # check --deploy (production settings) → pytest on PostgreSQL → pytest on SQLite.
 #
 # PostgreSQL, the production database, runs the whole suite. SQLite, the embedded
@@ -68,6 +69,11 @@ export PATH="$ROOT/.venv/bin:$PATH"
 export VIRTUAL_ENV="$ROOT/.venv"
 
 stage "ruff check" ruff check .
+
+stage "ruff format --check" ruff format --check .
+
+# The import layers and no cycles (the contracts are [tool.importlinter] in pyproject.toml).
+stage "import layers (lint-imports)" lint-imports --no-cache
 
 stage "makemigrations --check" python manage.py makemigrations --check --dry-run
 

@@ -27,9 +27,9 @@ SQLITE_TESTS = (
     "tests/browser/",  # (and anything marked ``browser``)
     # Code with a branch per database: the audit chain's SQL (core/audit.py), the scheduler's
     # advisory lock and skip-locked claims that are plain reads on SQLite (core/scheduler.py),
-    # the month's score in SQL and the rating's ordinary path (evaluations/services/period.py,
-    # ratings.py; on PostgreSQL the rating is a database function). Their transactional tests
-    # (committed audit chains, a failed write rolled back) run on SQLite's single writer too.
+    # and the month's row locked and written under the audit lock by every input, the hottest
+    # being a rating (evaluations/realtime/services/). Their transactional tests (committed audit
+    # chains, a failed write rolled back) run on SQLite's single writer too.
     "tests/core/test_audit.py",
     "tests/core/test_tick.py",
     "tests/procurement/test_jobs.py",
