@@ -13,8 +13,19 @@ from evaluations.viewsets import EvaluationsApp
 from procurement.portal import ProviderPortalApp
 from procurement.viewsets import PanelFlowApp, ProcurementApp
 
-site = HezuoSite(viewsets=[HomeApp(), DeskApp(), ProviderPortalApp(), ProcurementApp(), ContractsApp(),
-                           EvaluationsApp(), PanelFlowApp(), RectificationFlowApp(), FinalEvaluationFlowApp()])
+site = HezuoSite(
+    viewsets=[
+        HomeApp(),
+        DeskApp(),
+        ProviderPortalApp(),
+        ProcurementApp(),
+        ContractsApp(),
+        EvaluationsApp(),
+        PanelFlowApp(),
+        RectificationFlowApp(),
+        FinalEvaluationFlowApp(),
+    ]
+)
 
 urlpatterns = [
     # First: the public rating page is the busiest address (a hall of workers scanning one QR

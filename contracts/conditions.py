@@ -19,8 +19,11 @@ _open_rectification: Callable[[Contract], bool] | None = None
 _final_rating: Callable[[Contract], str | None] | None = None
 
 
-def register(*, open_rectification: Callable[[Contract], bool] | None = None,
-             final_rating: Callable[[Contract], str | None] | None = None) -> None:
+def register(
+    *,
+    open_rectification: Callable[[Contract], bool] | None = None,
+    final_rating: Callable[[Contract], str | None] | None = None,
+) -> None:
     global _open_rectification, _final_rating
     if open_rectification is not None:
         _open_rectification = open_rectification

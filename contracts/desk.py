@@ -24,8 +24,9 @@ class ReportDeskFilter(DeskFilterSet):
     date_from_label = _("Period from")
     date_to_label = _("Period to")
 
-    status = django_filters.ChoiceFilter(label=_("State"), field_name="state", choices=ServiceReport.State.choices,
-                                         empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("State"), field_name="state", choices=ServiceReport.State.choices, empty_label=_("All")
+    )
 
     class Meta:
         model = ServiceReport
@@ -42,8 +43,10 @@ class ReportDeskFilter(DeskFilterSet):
 class ReportDeskView(DeskTableView):
     slug = "reports"
     page_title = _("Service reports")
-    description = _("The providers' service reports of every period begun so far: state, when each was submitted "
-                    "and the review score.")
+    description = _(
+        "The providers' service reports of every period begun so far: state, when each was submitted "
+        "and the review score."
+    )
     icon = "description"
     order = 50
     table_class = ReportDeskTable
@@ -53,5 +56,6 @@ class ReportDeskView(DeskTableView):
     def base_queryset(self):
         # Every period of the term exists from activation on; the periods not yet begun say nothing.
         today = timezone.localdate()
-        return (ServiceReport.objects.filter(Q(period_start__lte=today) | ~Q(state=ServiceReport.State.PENDING))
-                .select_related("contract__provider", "contract__palace"))
+        return ServiceReport.objects.filter(
+            Q(period_start__lte=today) | ~Q(state=ServiceReport.State.PENDING)
+        ).select_related("contract__provider", "contract__palace")

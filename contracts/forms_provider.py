@@ -22,8 +22,7 @@ EXTRA_ROWS = 3
 MAX_PARTICIPANTS = 100_000
 
 ATTACHMENT_TYPES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
-IMPORT_TYPES = (".csv,.xlsx,text/csv,"
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+IMPORT_TYPES = ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ReportForm(forms.Form):
@@ -31,17 +30,25 @@ class ReportForm(forms.Form):
 
     # Not required here: submitting without one is refused by the service, saving a draft is not.
     narrative = forms.CharField(
-        label=_("Narrative"), required=False, max_length=20_000, strip=True,
+        label=_("Narrative"),
+        required=False,
+        max_length=20_000,
+        strip=True,
         widget=forms.Textarea(attrs={"rows": 8}),
         help_text=_("What was delivered in the period, how it went, and anything the palace should know."),
     )
     # An empty file passes the form so that the service's own message names it.
     attachments = MultipleFileField(
-        label=_("Add attachments"), required=False, allow_empty_file=True,
+        label=_("Add attachments"),
+        required=False,
+        allow_empty_file=True,
         help_text=_("Sign-in sheets, photos of the sessions. PDF, JPEG or PNG, at most 10 MB each."),
     )
     remove_attachments = forms.TypedMultipleChoiceField(
-        label=_("Remove"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple,
+        label=_("Remove"),
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, on_file=(), **kwargs):
@@ -62,14 +69,21 @@ class ActivityForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=[("", "—"), *ServiceCategory.choices])
     place = forms.CharField(label=_("Room or place"), max_length=100)
     participants = forms.IntegerField(
-        label=_("Participants"), min_value=0, max_value=MAX_PARTICIPANTS,
+        label=_("Participants"),
+        min_value=0,
+        max_value=MAX_PARTICIPANTS,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 0, "step": 1}),
     )
 
     def as_input(self) -> ActivityInput:
         data = self.cleaned_data
-        return ActivityInput(date=data["date"], title=data["title"], category=data["category"],
-                             place=data["place"], participants=data["participants"])
+        return ActivityInput(
+            date=data["date"],
+            title=data["title"],
+            category=data["category"],
+            place=data["place"],
+            participants=data["participants"],
+        )
 
 
 class BaseActivityFormSet(forms.BaseFormSet):
@@ -80,15 +94,22 @@ class BaseActivityFormSet(forms.BaseFormSet):
 
 
 ActivityFormSet = forms.formset_factory(
-    ActivityForm, formset=BaseActivityFormSet, extra=EXTRA_ROWS, can_delete=True,
-    max_num=FORMSET_MAX_ROWS, validate_max=True, absolute_max=FORMSET_MAX_ROWS + EXTRA_ROWS,
+    ActivityForm,
+    formset=BaseActivityFormSet,
+    extra=EXTRA_ROWS,
+    can_delete=True,
+    max_num=FORMSET_MAX_ROWS,
+    validate_max=True,
+    absolute_max=FORMSET_MAX_ROWS + EXTRA_ROWS,
 )
 ACTIVITY_PREFIX = "activities"
 
 
 def activity_formset(data=None, *, activities=()) -> BaseActivityFormSet:
-    initial = [{"date": a.date, "title": a.title, "category": a.category, "place": a.place,
-                "participants": a.participants} for a in activities]
+    initial = [
+        {"date": a.date, "title": a.title, "category": a.category, "place": a.place, "participants": a.participants}
+        for a in activities
+    ]
     return ActivityFormSet(data, initial=initial or None, prefix=ACTIVITY_PREFIX)
 
 

@@ -16,16 +16,26 @@ from .models import MAX_TERM_MONTHS, Contract
 
 
 class ContractForm(forms.Form):
-    amount = forms.DecimalField(label=_("Amount (CNY)"), max_digits=12, decimal_places=2,
-                                widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}))
+    amount = forms.DecimalField(
+        label=_("Amount (CNY)"),
+        max_digits=12,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+    )
     term_months = forms.IntegerField(
-        label=_("Term (months)"), widget=forms.NumberInput(attrs={"min": 1, "max": MAX_TERM_MONTHS}))
-    starts_on = forms.DateField(label=_("Starts on"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                help_text=_("The end date follows from the start and the term. Needed to sign."))
-    report_schedule = forms.ChoiceField(label=_("Report schedule"), choices=Contract.ReportSchedule.choices,
-                                        help_text=_("A service report is due on the 5th working day after "
-                                                    "each period."))
+        label=_("Term (months)"), widget=forms.NumberInput(attrs={"min": 1, "max": MAX_TERM_MONTHS})
+    )
+    starts_on = forms.DateField(
+        label=_("Starts on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The end date follows from the start and the term. Needed to sign."),
+    )
+    report_schedule = forms.ChoiceField(
+        label=_("Report schedule"),
+        choices=Contract.ReportSchedule.choices,
+        help_text=_("A service report is due on the 5th working day after each period."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,16 +43,26 @@ class ContractForm(forms.Form):
 
     @classmethod
     def for_contract(cls, contract: Contract, data=None):
-        return cls(data, initial={"amount": contract.amount, "term_months": contract.term_months,
-                                  "starts_on": contract.starts_on, "report_schedule": contract.report_schedule})
+        return cls(
+            data,
+            initial={
+                "amount": contract.amount,
+                "term_months": contract.term_months,
+                "starts_on": contract.starts_on,
+                "report_schedule": contract.report_schedule,
+            },
+        )
 
 
 class ContractKpiForm(forms.Form):
     # A blank first choice, so that an untouched extra row counts as empty and is ignored.
     metric = forms.ChoiceField(label=_("Metric"), choices=[("", "—"), *KpiMetric.choices])
-    category = forms.ChoiceField(label=_("Category"), choices=[("", _("Any category")), *ServiceCategory.choices],
-                                 required=False,
-                                 help_text=_("For sessions and participant-visits: count only this category."))
+    category = forms.ChoiceField(
+        label=_("Category"),
+        choices=[("", _("Any category")), *ServiceCategory.choices],
+        required=False,
+        help_text=_("For sessions and participant-visits: count only this category."),
+    )
     label = forms.CharField(label=_("Label"), max_length=60, required=False, help_text=_("Needed for “Other”."))
     target = forms.DecimalField(label=_("Target"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     unit = forms.CharField(label=_("Unit"), max_length=20)
@@ -67,17 +87,30 @@ class BaseContractKpiFormSet(forms.BaseFormSet):
             raise ValidationError(_("Add at least one KPI target."))
 
 
-ContractKpiFormSet = forms.formset_factory(ContractKpiForm, formset=BaseContractKpiFormSet, extra=1,
-                                           can_delete=True, max_num=12, validate_max=True)
+ContractKpiFormSet = forms.formset_factory(
+    ContractKpiForm, formset=BaseContractKpiFormSet, extra=1, can_delete=True, max_num=12, validate_max=True
+)
 
 
 class ReportReviewForm(forms.Form):
     ACCEPT, RETURN = "accept", "return"
-    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, initial=ACCEPT,
-                                 choices=[(ACCEPT, _("Accept, with a score")),
-                                          (RETURN, _("Return for revision, with comments"))])
-    score = forms.DecimalField(label=_("Score (0–100)"), required=False, max_digits=5, decimal_places=2,
-                               widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.5"}))
-    comment = forms.CharField(label=_("Comments"), required=False, max_length=5000,
-                              widget=forms.Textarea(attrs={"rows": 3}),
-                              help_text=_("Required to return the report; the provider reads them."))
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        widget=forms.RadioSelect,
+        initial=ACCEPT,
+        choices=[(ACCEPT, _("Accept, with a score")), (RETURN, _("Return for revision, with comments"))],
+    )
+    score = forms.DecimalField(
+        label=_("Score (0–100)"),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.5"}),
+    )
+    comment = forms.CharField(
+        label=_("Comments"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required to return the report; the provider reads them."),
+    )

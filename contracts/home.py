@@ -41,14 +41,17 @@ def report_attachment_policy(user, stored_file):
     An attachment removed after a submission stays part of that frozen version
     (``ReportVersion.attachments`` keeps its file id), so it stays readable to the same people.
     """
-    attachment = (ReportAttachment.objects.select_related("report__contract")
-                  .filter(file=stored_file).first())
+    attachment = ReportAttachment.objects.select_related("report__contract").filter(file=stored_file).first()
     if attachment is not None:
         return _may_read_report_files(user, attachment.report.contract)
     if stored_file.purpose != REPORT_FILE_PURPOSE:
         return None
-    version = (ReportVersion.objects.annotate(files=Cast("attachments", TextField()))
-               .filter(files__contains=str(stored_file.pk)).select_related("report__contract").first())
+    version = (
+        ReportVersion.objects.annotate(files=Cast("attachments", TextField()))
+        .filter(files__contains=str(stored_file.pk))
+        .select_related("report__contract")
+        .first()
+    )
     if version is None:
         return None
     return _may_read_report_files(user, version.report.contract)
@@ -77,12 +80,24 @@ def _provider_panels(provider, today) -> list[HomePanel]:
     panels = []
     awaiting = list(contracts_awaiting_acceptance(provider)[:5])
     if awaiting:
-        panels.append(HomePanel(_("Contracts awaiting your acceptance"), "contracts/panels/awaiting_acceptance.html",
-                                {"contracts": awaiting}, order=5))
+        panels.append(
+            HomePanel(
+                _("Contracts awaiting your acceptance"),
+                "contracts/panels/awaiting_acceptance.html",
+                {"contracts": awaiting},
+                order=5,
+            )
+        )
     counts = report_counts(provider, today)
     if counts["total"]:
-        panels.append(HomePanel(_("My service reports"), "contracts/panels/provider_reports.html",
-                                {"counts": counts, "today": today}, order=6))
+        panels.append(
+            HomePanel(
+                _("My service reports"),
+                "contracts/panels/provider_reports.html",
+                {"counts": counts, "today": today},
+                order=6,
+            )
+        )
     return panels
 
 

@@ -65,8 +65,7 @@ ERR_SUMMARY = ngettext_lazy(
 ERR_EMPTY = _("The file is empty.")
 ERR_TOO_LARGE = _("The file is %(size)s; the limit is %(limit)s.")
 ERR_LEGACY_XLS = _(
-    "This is an old-style Excel file (.xls). Open it in Excel or WPS, save it as .xlsx or CSV, "
-    "and upload that file."
+    "This is an old-style Excel file (.xls). Open it in Excel or WPS, save it as .xlsx or CSV, and upload that file."
 )
 ERR_NOT_SPREADSHEET = _("This file is a %(kind)s, not a CSV or XLSX spreadsheet. Upload the check-in export.")
 ERR_BINARY = _(
@@ -83,14 +82,12 @@ ERR_CSV_QUOTES = _(
 )
 ERR_CSV_UNREADABLE = _("The CSV file could not be read near line %(line)d. Save it again from Excel as CSV.")
 ERR_XLSX_UNREADABLE = _(
-    "The Excel file could not be opened; it may be damaged or password-protected. "
-    "Save it again as .xlsx or CSV."
+    "The Excel file could not be opened; it may be damaged or password-protected. Save it again as .xlsx or CSV."
 )
 ERR_XLSX_UNPACKED = _("The Excel file unpacks to more than %(limit)s. Save it as CSV, or split it into smaller files.")
 ERR_XLSX_NO_SHEET = _("The Excel file has no worksheet.")
 ERR_MISSING_COLUMNS = _(
-    "The header row has no column for: %(columns)s. Name the columns in the first row; "
-    "other columns are ignored."
+    "The header row has no column for: %(columns)s. Name the columns in the first row; other columns are ignored."
 )
 ERR_DUPLICATE_COLUMN = _("The columns “%(first)s” and “%(second)s” both mean %(column)s; keep only one of them.")
 ERR_NO_ACTIVITIES = _("The file has a header row but no activities.")
@@ -100,12 +97,9 @@ ERR_TOO_MANY_BLANK_ROWS = _(
     "activities and upload it again."
 )
 
-ERR_ROW_NOTHING = _(
-    "Row %(row)d has no date, title, category, place or participants; fill them in or delete the row."
-)
+ERR_ROW_NOTHING = _("Row %(row)d has no date, title, category, place or participants; fill them in or delete the row.")
 ERR_ROW_FORMULA = _(
-    "Row %(row)d: %(columns)s contains a formula. Formulas are not accepted; copy the cells and paste them "
-    "as values."
+    "Row %(row)d: %(columns)s contains a formula. Formulas are not accepted; copy the cells and paste them as values."
 )
 ERR_ROW_CELL_ERROR = _("Row %(row)d: the %(column)s cell shows the spreadsheet error %(value)s.")
 ERR_ROW_DATE_MISSING = _("Row %(row)d: the date is missing.")
@@ -159,8 +153,16 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "category": ("类别", "活动类别", "类型", "活动类型", "服务类别", "category", "type"),
     "place": ("场地", "地点", "活动室", "活动地点", "活动场地", "room", "place", "venue", "location"),
     "participants": (
-        "人数", "签到人数", "参与人数", "参加人数", "人次", "签到人次",
-        "participants", "attendance", "headcount", "number of participants",
+        "人数",
+        "签到人数",
+        "参与人数",
+        "参加人数",
+        "人次",
+        "签到人次",
+        "participants",
+        "attendance",
+        "headcount",
+        "number of participants",
     ),
 }
 _HEADER_FIELDS = {_header_key(alias): field for field, aliases in HEADER_ALIASES.items() for alias in aliases}
@@ -236,8 +238,9 @@ def _read(upload) -> bytes:
         data += chunk
         # ``size`` is what the client declared; the bytes are what counts.
         if len(data) > MAX_BYTES:
-            raise _reject(ERR_TOO_LARGE % {"size": filesizeformat(max(size or 0, len(data))),
-                                           "limit": filesizeformat(MAX_BYTES)})
+            raise _reject(
+                ERR_TOO_LARGE % {"size": filesizeformat(max(size or 0, len(data))), "limit": filesizeformat(MAX_BYTES)}
+            )
     if not data:
         raise _reject(ERR_EMPTY)
     return bytes(data)
@@ -433,9 +436,14 @@ def _find_header(rows: Iterator[tuple[int, tuple]]) -> tuple[dict[str, int], tup
         if len(columns) == len(HEADER_ALIASES):
             if duplicates:
                 field, first, second = duplicates[0]
-                raise _reject(ERR_DUPLICATE_COLUMN % {
-                    "first": _shown(cells[first]), "second": _shown(cells[second]), "column": COLUMN_LABELS[field],
-                })
+                raise _reject(
+                    ERR_DUPLICATE_COLUMN
+                    % {
+                        "first": _shown(cells[first]),
+                        "second": _shown(cells[second]),
+                        "column": COLUMN_LABELS[field],
+                    }
+                )
             return columns, cells
         if best is None or len(columns) > len(best):
             best = columns
@@ -483,8 +491,13 @@ def parse_activities(
     return activities
 
 
-def _parse_row(number: int, cells: tuple, columns: dict[str, int], header_names: dict[int, str],
-               period: tuple[datetime.date, datetime.date]) -> tuple[ActivityRow | None, list[str]]:
+def _parse_row(
+    number: int,
+    cells: tuple,
+    columns: dict[str, int],
+    header_names: dict[int, str],
+    period: tuple[datetime.date, datetime.date],
+) -> tuple[ActivityRow | None, list[str]]:
     def cell(field):
         index = columns[field]
         return cells[index] if index < len(cells) else None
@@ -494,8 +507,9 @@ def _parse_row(number: int, cells: tuple, columns: dict[str, int], header_names:
         return None, [ERR_ROW_NOTHING % {"row": number}]
 
     problems: list[str] = []
-    formula_columns = [header_names.get(index) or get_column_letter(index + 1)
-                       for index, value in enumerate(cells) if value is FORMULA]
+    formula_columns = [
+        header_names.get(index) or get_column_letter(index + 1) for index, value in enumerate(cells) if value is FORMULA
+    ]
     if formula_columns:
         problems.append(ERR_ROW_FORMULA % {"row": number, "columns": ", ".join(formula_columns)})
 
@@ -549,9 +563,15 @@ def _read_date(value, number, period):
             raise _Invalid(ERR_ROW_DATE_INVALID % {"row": number, "value": _shown(value)}) from None
     start, end = period
     if not start <= day <= end:
-        raise _Invalid(ERR_ROW_DATE_OUTSIDE % {
-            "row": number, "date": day.isoformat(), "start": start.isoformat(), "end": end.isoformat(),
-        })
+        raise _Invalid(
+            ERR_ROW_DATE_OUTSIDE
+            % {
+                "row": number,
+                "date": day.isoformat(),
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+            }
+        )
     return day
 
 
@@ -580,9 +600,14 @@ def _read_category(value, number, period):
         raise _Invalid(ERR_ROW_CATEGORY_MISSING % {"row": number, "accepted": _accepted_categories()})
     category = _CATEGORIES.get(_key(_text_of(value)))
     if category is None:
-        raise _Invalid(ERR_ROW_CATEGORY_UNKNOWN % {
-            "row": number, "value": _shown(value), "accepted": _accepted_categories(),
-        })
+        raise _Invalid(
+            ERR_ROW_CATEGORY_UNKNOWN
+            % {
+                "row": number,
+                "value": _shown(value),
+                "accepted": _accepted_categories(),
+            }
+        )
     return category
 
 
@@ -620,9 +645,14 @@ def _read_participants(value, number, period):
     if not whole:
         raise invalid
     if count > MAX_PARTICIPANTS:
-        raise _Invalid(ERR_ROW_PARTICIPANTS_ABSURD % {
-            "row": number, "value": _shown(value), "limit": MAX_PARTICIPANTS,
-        })
+        raise _Invalid(
+            ERR_ROW_PARTICIPANTS_ABSURD
+            % {
+                "row": number,
+                "value": _shown(value),
+                "limit": MAX_PARTICIPANTS,
+            }
+        )
     return count
 
 

@@ -31,33 +31,47 @@ class Contract(models.Model):
 
     number = models.CharField(_("number"), max_length=30, unique=True)
     palace = models.ForeignKey(Palace, verbose_name=_("palace"), on_delete=models.PROTECT, related_name="contracts")
-    provider = models.ForeignKey(Provider, verbose_name=_("provider"), on_delete=models.PROTECT,
-                                 related_name="contracts")
-    project = models.ForeignKey(ServiceProject, verbose_name=_("service project"), on_delete=models.PROTECT,
-                                related_name="contracts")
-    recruitment = models.OneToOneField(Recruitment, verbose_name=_("recruitment"), null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="contract")
-    amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2,
-                                 validators=[MinValueValidator(Decimal("0.01"))])
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("provider"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    project = models.ForeignKey(
+        ServiceProject, verbose_name=_("service project"), on_delete=models.PROTECT, related_name="contracts"
+    )
+    recruitment = models.OneToOneField(
+        Recruitment,
+        verbose_name=_("recruitment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contract",
+    )
+    amount = models.DecimalField(
+        _("amount (CNY)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     term_months = models.PositiveSmallIntegerField(
-        _("term (months)"), default=12, validators=[MinValueValidator(1), MaxValueValidator(36)])
+        _("term (months)"), default=12, validators=[MinValueValidator(1), MaxValueValidator(36)]
+    )
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
-    report_schedule = models.CharField(_("report schedule"), max_length=10, choices=ReportSchedule.choices,
-                                       default=ReportSchedule.MONTHLY)
+    report_schedule = models.CharField(
+        _("report schedule"), max_length=10, choices=ReportSchedule.choices, default=ReportSchedule.MONTHLY
+    )
     state = FSMField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # Both signatures, in order: the palace signs, then the provider accepts and the contract is in force.
     signed_at = models.DateTimeField(_("signed by the palace at"), null=True, blank=True)
-    signed_by = models.ForeignKey(User, verbose_name=_("signed by"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        User, verbose_name=_("signed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     accepted_at = models.DateTimeField(_("accepted by the provider at"), null=True, blank=True)
-    accepted_by = models.ForeignKey(User, verbose_name=_("accepted by"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    accepted_by = models.ForeignKey(
+        User, verbose_name=_("accepted by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # A renewal (续约) after a final rating of 优秀 or 良好 is a new term linked to the old one.
-    renewal_of = models.OneToOneField("self", verbose_name=_("renewal of"), null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="renewal")
+    renewal_of = models.OneToOneField(
+        "self", verbose_name=_("renewal of"), null=True, blank=True, on_delete=models.PROTECT, related_name="renewal"
+    )
     # Why and when the term ended early (an exit), or was completed.
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     end_reason = models.TextField(_("reason for ending"), blank=True)
@@ -68,8 +82,9 @@ class Contract(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="contract_amount_positive"),
-            models.CheckConstraint(condition=models.Q(term_months__gte=1, term_months__lte=36),
-                                   name="contract_term_range"),
+            models.CheckConstraint(
+                condition=models.Q(term_months__gte=1, term_months__lte=36), name="contract_term_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,8 +123,7 @@ class Contract(models.Model):
     def complete(self):
         pass
 
-    @state.transition(source=[State.ACTIVE, State.RECTIFICATION, State.FINAL_EVALUATION],
-                      target=State.TERMINATED)
+    @state.transition(source=[State.ACTIVE, State.RECTIFICATION, State.FINAL_EVALUATION], target=State.TERMINATED)
     def terminate(self):
         pass
 
@@ -122,8 +136,9 @@ class ContractKpiTarget(models.Model):
     # For sessions and participant-visits: only activities of this category count; blank counts all.
     category = models.CharField(_("category"), max_length=20, choices=ServiceCategory.choices, blank=True)
     label = models.CharField(_("label"), max_length=60, blank=True)
-    target = models.DecimalField(_("target"), max_digits=10, decimal_places=2,
-                                 validators=[MinValueValidator(Decimal("0.01"))])
+    target = models.DecimalField(
+        _("target"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     unit = models.CharField(_("unit"), max_length=20)
 
     class Meta:
@@ -148,8 +163,12 @@ class Milestone(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
     position = models.PositiveSmallIntegerField()
     condition = models.CharField(_("condition"), max_length=14, choices=Condition.choices)
-    percent = models.DecimalField(_("share (%)"), max_digits=5, decimal_places=2,
-                                  validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)])
+    percent = models.DecimalField(
+        _("share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+    )
     amount = models.DecimalField(_("amount (CNY)"), max_digits=12, decimal_places=2)
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     released_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -161,8 +180,10 @@ class Milestone(models.Model):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["contract", "position"], name="milestone_position_unique"),
-            models.CheckConstraint(condition=models.Q(released_at__isnull=True) | models.Q(withheld_at__isnull=True),
-                                   name="milestone_released_or_withheld"),
+            models.CheckConstraint(
+                condition=models.Q(released_at__isnull=True) | models.Q(withheld_at__isnull=True),
+                name="milestone_released_or_withheld",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -184,8 +205,7 @@ class ServiceReport(models.Model):
         ACCEPTED = "accepted", _("Accepted")
         MISSED = "missed", _("Missed (scored 0)")
 
-    contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.CASCADE,
-                                 related_name="reports")
+    contract = models.ForeignKey(Contract, verbose_name=_("contract"), on_delete=models.CASCADE, related_name="reports")
     sequence = models.PositiveSmallIntegerField(_("period"))
     period_start = models.DateField(_("period starts"))
     period_end = models.DateField(_("period ends"))
@@ -194,15 +214,23 @@ class ServiceReport(models.Model):
     missed_after = models.DateField(_("scores 0 after"))
     state = FSMField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
     narrative = models.TextField(_("narrative"), blank=True)
-    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True,
-                                validators=[MinValueValidator(0), MaxValueValidator(100)])
+    score = models.DecimalField(
+        _("score"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
     review_comment = models.TextField(_("review comments"), blank=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(User, verbose_name=_("reviewed by"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_by = models.ForeignKey(
+        User, verbose_name=_("reviewed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    submitted_by = models.ForeignKey(User, verbose_name=_("submitted by"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(
+        User, verbose_name=_("submitted by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.PositiveSmallIntegerField(_("version"), default=0)
 
     class Meta:
@@ -211,10 +239,13 @@ class ServiceReport(models.Model):
         ordering = ["contract", "sequence"]
         constraints = [
             models.UniqueConstraint(fields=["contract", "sequence"], name="report_period_once"),
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
-                                   name="report_period_order"),
-            models.CheckConstraint(condition=models.Q(score__isnull=True) | models.Q(score__gte=0, score__lte=100),
-                                   name="report_score_range"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="report_period_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=0, score__lte=100),
+                name="report_score_range",
+            ),
         ]
         indexes = [models.Index(fields=["state", "due_on"], name="report_state_due")]
 

@@ -27,8 +27,7 @@ def can_manage_contract(user: AnyUser, contract: Contract) -> bool:
 
 
 def can_accept_contract(user: AnyUser, contract: Contract) -> bool:
-    return (contract.state == Contract.State.DRAFT and contract.signed_at is not None
-            and is_party(user, contract))
+    return contract.state == Contract.State.DRAFT and contract.signed_at is not None and is_party(user, contract)
 
 
 def can_view_report(user: AnyUser, report: ServiceReport) -> bool:
@@ -37,8 +36,11 @@ def can_view_report(user: AnyUser, report: ServiceReport) -> bool:
 
 def can_edit_report(user: AnyUser, report: ServiceReport) -> bool:
     """The provider writes its own reports while the contract is in force."""
-    return (is_party(user, report.contract) and report.state in ServiceReport.EDITABLE
-            and report.contract.state in Contract.IN_FORCE)
+    return (
+        is_party(user, report.contract)
+        and report.state in ServiceReport.EDITABLE
+        and report.contract.state in Contract.IN_FORCE
+    )
 
 
 def can_review_report(user: AnyUser, report: ServiceReport) -> bool:

@@ -50,6 +50,7 @@ def palaces_for(user: AnyUser) -> QuerySet[Palace]:
 
 # --- the contracts table ------------------------------------------------------------------------
 
+
 def contracts_for(user: AnyUser, today: date | None = None) -> QuerySet[Contract]:
     """Contracts of the palaces where ``user`` is staff (every palace for the superuser).
 
@@ -58,8 +59,7 @@ def contracts_for(user: AnyUser, today: date | None = None) -> QuerySet[Contract
     ``average_score`` (over the reports that have a score, missed ones counting 0).
     """
     today = today or timezone.localdate()
-    outstanding = Q(reports__state__in=ServiceReport.OUTSTANDING, reports__due_on__lt=today,
-                    state__in=IN_FORCE)
+    outstanding = Q(reports__state__in=ServiceReport.OUTSTANDING, reports__due_on__lt=today, state__in=IN_FORCE)
     qs = Contract.objects.select_related("palace", "provider", "project").annotate(
         reports_accepted=Count("reports", filter=Q(reports__state=ServiceReport.State.ACCEPTED)),
         reports_overdue=Count("reports", filter=outstanding),
@@ -84,28 +84,32 @@ def contract_projects_for(user: AnyUser) -> QuerySet[ServiceProject]:
 
 # --- overdue reports ----------------------------------------------------------------------------
 
+
 def overdue_reports_for(user: AnyUser, today: date | None = None) -> QuerySet[ServiceReport]:
     """Reports not submitted (not started or in draft) past their due date, in contracts in force."""
     today = today or timezone.localdate()
-    qs = (ServiceReport.objects
-          .filter(state__in=ServiceReport.OUTSTANDING, due_on__lt=today, contract__state__in=IN_FORCE)
-          .select_related("contract__palace", "contract__provider", "contract__project"))
+    qs = ServiceReport.objects.filter(
+        state__in=ServiceReport.OUTSTANDING, due_on__lt=today, contract__state__in=IN_FORCE
+    ).select_related("contract__palace", "contract__provider", "contract__project")
     ids = _staff_palace_ids(user)
     return qs if ids is None else qs.filter(contract__palace_id__in=ids)
 
 
 # --- one contract -------------------------------------------------------------------------------
 
+
 def contract_for_detail(pk: int) -> Contract:
     """The contract with everything its page shows: parties, signatures, targets, milestones, reports.
 
     Each report carries ``activity_count`` and ``participant_total``, aggregated in the prefetch.
     """
-    reports = (ServiceReport.objects.order_by("sequence")
-               .annotate(activity_count=Count("activities"), participant_total=Sum("activities__participants")))
+    reports = ServiceReport.objects.order_by("sequence").annotate(
+        activity_count=Count("activities"), participant_total=Sum("activities__participants")
+    )
     return (
-        Contract.objects.select_related("palace", "provider", "project", "recruitment", "created_by",
-                                        "signed_by", "accepted_by")
+        Contract.objects.select_related(
+            "palace", "provider", "project", "recruitment", "created_by", "signed_by", "accepted_by"
+        )
         .prefetch_related(
             Prefetch("kpi_targets", queryset=ContractKpiTarget.objects.order_by("id")),
             Prefetch("milestones", queryset=Milestone.objects.select_related("released_by").order_by("position")),
@@ -118,19 +122,20 @@ def contract_for_detail(pk: int) -> Contract:
 def report_for_detail(pk: int) -> ServiceReport:
     """The report with its contract, activities, attachments and every submitted version."""
     return (
-        ServiceReport.objects.select_related("contract__palace", "contract__provider", "contract__project",
-                                             "submitted_by", "reviewed_by")
+        ServiceReport.objects.select_related(
+            "contract__palace", "contract__provider", "contract__project", "submitted_by", "reviewed_by"
+        )
         .prefetch_related(
             Prefetch("activities", queryset=Activity.objects.order_by("date", "id")),
             Prefetch("attachments", queryset=ReportAttachment.objects.select_related("file").order_by("id")),
-            Prefetch("versions", queryset=ReportVersion.objects.select_related("submitted_by")
-                     .order_by("-number")),
+            Prefetch("versions", queryset=ReportVersion.objects.select_related("submitted_by").order_by("-number")),
         )
         .get(pk=pk)
     )
 
 
 # --- KPI progress -------------------------------------------------------------------------------
+
 
 @dataclass
 class KpiProgressRow:
@@ -210,8 +215,9 @@ def kpi_progress(contract: Contract, today: date | None = None) -> KpiProgress:
         if t.metric not in MEASURED_METRICS:
             continue
         scope = accepted & Q(category=t.category) if t.category else accepted
-        aggregates[f"t{t.pk}"] = (Count("id", filter=scope) if t.metric == KpiMetric.SESSIONS
-                                  else Sum("participants", filter=scope))
+        aggregates[f"t{t.pk}"] = (
+            Count("id", filter=scope) if t.metric == KpiMetric.SESSIONS else Sum("participants", filter=scope)
+        )
     for value in ServiceCategory.values:
         in_category = accepted & Q(category=value)
         aggregates[f"s_{value}"] = Count("id", filter=in_category)
@@ -226,18 +232,30 @@ def kpi_progress(contract: Contract, today: date | None = None) -> KpiProgress:
         if t.metric in MEASURED_METRICS:
             delivered = Decimal(found[f"t{t.pk}"] or 0)
             due = (t.target * fraction).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-            result.append(KpiProgressRow(target=t, measured=True, full_target=t.target, due_to_date=due,
-                                         delivered=delivered))
+            result.append(
+                KpiProgressRow(target=t, measured=True, full_target=t.target, due_to_date=due, delivered=delivered)
+            )
         elif t.metric == KpiMetric.SATISFACTION:
-            result.append(KpiProgressRow(target=t, measured=False, full_target=t.target,
-                                         note=str(_("Measured by the workers' ratings, not by the activities: "
-                                                    "see the real-time score."))))
+            result.append(
+                KpiProgressRow(
+                    target=t,
+                    measured=False,
+                    full_target=t.target,
+                    note=str(_("Measured by the workers' ratings, not by the activities: see the real-time score.")),
+                )
+            )
         else:
-            result.append(KpiProgressRow(target=t, measured=False, full_target=t.target,
-                                         note=str(_("Not measured from activities."))))
+            result.append(
+                KpiProgressRow(
+                    target=t, measured=False, full_target=t.target, note=str(_("Not measured from activities."))
+                )
+            )
     result.by_category = [
-        CategoryTotal(category=value, label=str(label), sessions=found[f"s_{value}"] or 0,
-                      participants=found[f"p_{value}"] or 0)
-        for value, label in ServiceCategory.choices if found[f"s_{value}"]]
+        CategoryTotal(
+            category=value, label=str(label), sessions=found[f"s_{value}"] or 0, participants=found[f"p_{value}"] or 0
+        )
+        for value, label in ServiceCategory.choices
+        if found[f"s_{value}"]
+    ]
     result.not_accepted_activities = found["not_accepted"] or 0
     return result

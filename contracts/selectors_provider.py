@@ -23,7 +23,9 @@ HISTORY_STATES = (ServiceReport.State.SUBMITTED, ServiceReport.State.ACCEPTED, S
 def _next_open_report(field_name: str) -> Subquery:
     return Subquery(
         ServiceReport.objects.filter(contract=OuterRef("pk"), state__in=ServiceReport.EDITABLE)
-        .order_by("due_on", "sequence").values(field_name)[:1])
+        .order_by("due_on", "sequence")
+        .values(field_name)[:1]
+    )
 
 
 def contracts_of(provider: Provider) -> QuerySet[Contract]:
@@ -31,16 +33,22 @@ def contracts_of(provider: Provider) -> QuerySet[Contract]:
     return (
         Contract.objects.filter(provider=provider)
         .select_related("palace", "project")
-        .annotate(next_due_on=_next_open_report("due_on"), next_report_id=_next_open_report("pk"),
-                  next_report_state=_next_open_report("state"))
+        .annotate(
+            next_due_on=_next_open_report("due_on"),
+            next_report_id=_next_open_report("pk"),
+            next_report_state=_next_open_report("state"),
+        )
         .order_by("-created_at", "-pk")
     )
 
 
 def contracts_awaiting_acceptance(provider: Provider) -> QuerySet[Contract]:
     """Drafts the palace has signed and the provider has not accepted yet."""
-    return (Contract.objects.filter(provider=provider, state=Contract.State.DRAFT, signed_at__isnull=False)
-            .select_related("palace", "project").order_by("signed_at", "pk"))
+    return (
+        Contract.objects.filter(provider=provider, state=Contract.State.DRAFT, signed_at__isnull=False)
+        .select_related("palace", "project")
+        .order_by("signed_at", "pk")
+    )
 
 
 @dataclass
@@ -65,9 +73,11 @@ def report_groups(user: User, provider: Provider, today: date) -> ReportGroups:
     """
     reports = (
         ServiceReport.objects.filter(contract__provider=provider)
-        .filter(Q(state__in=HISTORY_STATES)
-                | Q(contract__state__in=IN_FORCE, state=ServiceReport.State.RETURNED)
-                | Q(contract__state__in=IN_FORCE, state__in=ServiceReport.OUTSTANDING, period_start__lte=today))
+        .filter(
+            Q(state__in=HISTORY_STATES)
+            | Q(contract__state__in=IN_FORCE, state=ServiceReport.State.RETURNED)
+            | Q(contract__state__in=IN_FORCE, state__in=ServiceReport.OUTSTANDING, period_start__lte=today)
+        )
         .select_related("contract__palace", "contract__project", "contract__provider")
         .order_by("due_on", "contract_id", "sequence")
     )
@@ -93,10 +103,13 @@ def report_for_provider(pk: int) -> ServiceReport:
     Raises ``ServiceReport.DoesNotExist``; the caller checks that the viewer is the party.
     """
     return (
-        ServiceReport.objects.select_related("contract__palace", "contract__project", "contract__provider",
-                                             "reviewed_by")
-        .prefetch_related(Prefetch("activities", queryset=Activity.objects.order_by("date", "id")),
-                          Prefetch("attachments", queryset=ReportAttachment.objects.select_related("file")))
+        ServiceReport.objects.select_related(
+            "contract__palace", "contract__project", "contract__provider", "reviewed_by"
+        )
+        .prefetch_related(
+            Prefetch("activities", queryset=Activity.objects.order_by("date", "id")),
+            Prefetch("attachments", queryset=ReportAttachment.objects.select_related("file")),
+        )
         .get(pk=pk)
     )
 
@@ -112,4 +125,3 @@ def report_counts(provider: Provider, today: date) -> dict:
         due=Count("pk", filter=due),
         next_due_on=Min("due_on", filter=due),
     )
-

@@ -50,6 +50,7 @@ CATEGORY_COLOURS = {
 
 # --- the period -----------------------------------------------------------------------------------
 
+
 def default_period(today: date) -> tuple[date, date]:
     """The last 12 calendar months, the current one included, up to today."""
     return add_months(today.replace(day=1), -11), today
@@ -75,6 +76,7 @@ def months_between(start: date, end: date) -> list[date]:
 
 # --- who may see which palace ---------------------------------------------------------------------
 
+
 def statistics_palaces(user: AnyUser) -> QuerySet[Palace]:
     """The palaces whose statistics ``user`` may read: any staff role there; the superuser every palace."""
     if not user.is_authenticated:
@@ -85,6 +87,7 @@ def statistics_palaces(user: AnyUser) -> QuerySet[Palace]:
 
 
 # --- the figures ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CategoryRow:
@@ -155,8 +158,9 @@ class PalaceStatistics:
 def counted_activities(*, palace: Palace | int, start: date, end: date) -> QuerySet[Activity]:
     """The activities that count for the palace's statistics over the period (see the module docstring)."""
     palace_id = palace.pk if isinstance(palace, Palace) else palace
-    return Activity.objects.filter(palace_id=palace_id, date__gte=start, date__lte=end,
-                                   report__state__in=COUNTED_STATES)
+    return Activity.objects.filter(
+        palace_id=palace_id, date__gte=start, date__lte=end, report__state__in=COUNTED_STATES
+    )
 
 
 def palace_statistics(*, palace: Palace, start: date, end: date) -> PalaceStatistics:
@@ -166,9 +170,12 @@ def palace_statistics(*, palace: Palace, start: date, end: date) -> PalaceStatis
     months = months_between(start, end)
     yearly = len(months) > MONTHLY_UP_TO
     buckets = sorted({m.replace(month=1) for m in months}) if yearly else months
-    cells = (activities.annotate(bucket=(TruncYear if yearly else TruncMonth)("date")).values("bucket", "category")
-             .annotate(n=Count("id"), visits=Sum("participants"), awaiting=Count("id", filter=awaiting))
-             .order_by())
+    cells = (
+        activities.annotate(bucket=(TruncYear if yearly else TruncMonth)("date"))
+        .values("bucket", "category")
+        .annotate(n=Count("id"), visits=Sum("participants"), awaiting=Count("id", filter=awaiting))
+        .order_by()
+    )
     # The (contract, category) pairs that reported: at most contracts × categories rows, whatever the activities.
     pairs = list(activities.values_list("contract_id", "category").annotate(n=Count("id")).order_by())
     contracts_by_category: dict[str, int] = {}
@@ -190,38 +197,76 @@ def palace_statistics(*, palace: Palace, start: date, end: date) -> PalaceStatis
         totals["awaiting"] += row["awaiting"]
 
     labels = dict(ServiceCategory.choices)
-    categories = [CategoryRow(category=c, label=str(labels.get(c, c)), activities=t["n"], participants=t["visits"],
-                              awaiting_review=t["awaiting"], contracts=contracts_by_category.get(c, 0))
-                  for c, t in per_category.items()]
+    categories = [
+        CategoryRow(
+            category=c,
+            label=str(labels.get(c, c)),
+            activities=t["n"],
+            participants=t["visits"],
+            awaiting_review=t["awaiting"],
+            contracts=contracts_by_category.get(c, 0),
+        )
+        for c, t in per_category.items()
+    ]
     shown = [c.category for c in categories if c.activities]
-    trend = [TrendRow(start=day, label=f"{day:%Y}" if yearly else f"{day:%Y-%m}", activities=b["n"],
-                      participants=b["visits"], by_category=b["by"], cells=[b["by"].get(c, 0) for c in shown])
-             for day, b in sorted(per_bucket.items())]
-    return PalaceStatistics(palace=palace, start=start, end=end, categories=categories, trend=trend,
-                            contracts=contracts, yearly=yearly)
+    trend = [
+        TrendRow(
+            start=day,
+            label=f"{day:%Y}" if yearly else f"{day:%Y-%m}",
+            activities=b["n"],
+            participants=b["visits"],
+            by_category=b["by"],
+            cells=[b["by"].get(c, 0) for c in shown],
+        )
+        for day, b in sorted(per_bucket.items())
+    ]
+    return PalaceStatistics(
+        palace=palace, start=start, end=end, categories=categories, trend=trend, contracts=contracts, yearly=yearly
+    )
 
 
 # --- export ---------------------------------------------------------------------------------------
 
+
 def statistics_tables(stats: PalaceStatistics) -> list[tuple[str, list[str], list[list]]]:
     """The two tables of the page as (title, headers, rows), for CSV and XLSX export."""
-    by_category = [[c.label, c.activities, c.participants, c.average, c.awaiting_review, c.contracts]
-                   for c in stats.categories]
-    by_category.append([_("Total"), stats.activities, stats.participants, stats.average, stats.awaiting_review,
-                        stats.contracts])
+    by_category = [
+        [c.label, c.activities, c.participants, c.average, c.awaiting_review, c.contracts] for c in stats.categories
+    ]
+    by_category.append(
+        [_("Total"), stats.activities, stats.participants, stats.average, stats.awaiting_review, stats.contracts]
+    )
     shown = stats.categories_with_data
     over_time = [[t.label, *t.cells, t.activities, t.participants] for t in stats.trend]
     over_time.append([_("Total"), *stats.trend_totals, stats.activities, stats.participants])
     return [
-        (_("By category"), [_("Category"), _("Activities"), _("Participant-visits"), _("Average per activity"),
-                            _("Activities awaiting review"), _("Contracts reporting")], by_category),
-        (_("By year") if stats.yearly else _("By month"),
-         [_("Year") if stats.yearly else _("Month"), *[c.label for c in shown], _("Activities"),
-          _("Participant-visits")], over_time),
+        (
+            _("By category"),
+            [
+                _("Category"),
+                _("Activities"),
+                _("Participant-visits"),
+                _("Average per activity"),
+                _("Activities awaiting review"),
+                _("Contracts reporting"),
+            ],
+            by_category,
+        ),
+        (
+            _("By year") if stats.yearly else _("By month"),
+            [
+                _("Year") if stats.yearly else _("Month"),
+                *[c.label for c in shown],
+                _("Activities"),
+                _("Participant-visits"),
+            ],
+            over_time,
+        ),
     ]
 
 
 # --- charts ---------------------------------------------------------------------------------------
+
 
 def _n(value: int) -> str:
     return f"{value:,}"
@@ -252,12 +297,15 @@ def _svg(*, uid: str, width: int, height: int, title: str, description: str, bod
         f'width="{width}" height="{height}" role="img" aria-labelledby="{uid}-title {uid}-desc" '
         f'style="max-width:100%;height:auto;font-family:inherit">'
         f'<title id="{uid}-title">{escape(title)}</title><desc id="{uid}-desc">{escape(description)}</desc>'
-        + "".join(body) + "</svg>")
+        + "".join(body)
+        + "</svg>"
+    )
 
 
 def _activities_and_visits(activities: int, visits: int) -> str:
-    return ngettext("%(n)s activity, %(visits)s participant-visits", "%(n)s activities, %(visits)s participant-visits",
-                    activities) % {"n": _n(activities), "visits": _n(visits)}
+    return ngettext(
+        "%(n)s activity, %(visits)s participant-visits", "%(n)s activities, %(visits)s participant-visits", activities
+    ) % {"n": _n(activities), "visits": _n(visits)}
 
 
 def category_chart(stats: PalaceStatistics, *, uid: str = "hz-by-category") -> SafeString:
@@ -275,18 +323,22 @@ def category_chart(stats: PalaceStatistics, *, uid: str = "hz-by-category") -> S
         length = round(bar_area * c.activities / peak) if c.activities else 0
         detail = details[i]
         body.append(
-            f'<g><title>{escape(c.label)}: {escape(detail)}</title>'
+            f"<g><title>{escape(c.label)}: {escape(detail)}</title>"
             f'<text x="{label_width - 10}" y="{y + 21}" text-anchor="end" font-size="14" fill="#212121">'
-            f'{escape(c.label)}</text>'
+            f"{escape(c.label)}</text>"
             f'<rect x="{label_width}" y="{y + 6}" width="{max(length, 1)}" height="22" rx="3" '
             f'fill="{c.colour}"{"" if c.activities else faint}/>'
             f'<text x="{label_width + length + 8}" y="{y + 21}" font-size="13" fill="#424242">'
-            f'{escape(detail)}</text></g>')
+            f"{escape(detail)}</text></g>"
+        )
     description = _("Activities by category, %(start)s to %(end)s: %(list)s.") % {
-        "start": f"{stats.start:%Y-%m-%d}", "end": f"{stats.end:%Y-%m-%d}",
-        "list": "; ".join(f"{c.label} {_activities_and_visits(c.activities, c.participants)}" for c in rows)}
-    return _svg(uid=uid, width=width, height=height, title=_("Activities by category"), description=description,
-                body=body)
+        "start": f"{stats.start:%Y-%m-%d}",
+        "end": f"{stats.end:%Y-%m-%d}",
+        "list": "; ".join(f"{c.label} {_activities_and_visits(c.activities, c.participants)}" for c in rows),
+    }
+    return _svg(
+        uid=uid, width=width, height=height, title=_("Activities by category"), description=description, body=body
+    )
 
 
 def trend_chart(stats: PalaceStatistics, *, uid: str = "hz-trend") -> SafeString:
@@ -309,17 +361,23 @@ def trend_chart(stats: PalaceStatistics, *, uid: str = "hz-trend") -> SafeString
     # legend
     x = left
     for c in shown:
-        body.append(f'<rect x="{x}" y="{top}" width="12" height="12" rx="2" fill="{c.colour}"/>'
-                    f'<text x="{x + 17}" y="{top + 11}" font-size="13" fill="#212121">{escape(c.label)}</text>')
+        body.append(
+            f'<rect x="{x}" y="{top}" width="12" height="12" rx="2" fill="{c.colour}"/>'
+            f'<text x="{x + 17}" y="{top + 11}" font-size="13" fill="#212121">{escape(c.label)}</text>'
+        )
         x += 17 + _text_width(c.label, 13) + 16
     # grid and y axis
     for tick in range(0, axis_max + 1, step):
         y = round(y_of(tick), 1)
-        body.append(f'<line x1="{left}" x2="{width - right}" y1="{y}" y2="{y}" stroke="#e0e0e0"/>'
-                    f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" font-size="12" fill="#616161">'
-                    f'{_n(tick)}</text>')
-    body.append(f'<text x="14" y="{base - plot_height / 2}" font-size="12" fill="#616161" text-anchor="middle" '
-                f'transform="rotate(-90 14 {base - plot_height / 2})">{escape(_("Activities"))}</text>')
+        body.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{y}" y2="{y}" stroke="#e0e0e0"/>'
+            f'<text x="{left - 8}" y="{y + 4}" text-anchor="end" font-size="12" fill="#616161">'
+            f"{_n(tick)}</text>"
+        )
+    body.append(
+        f'<text x="14" y="{base - plot_height / 2}" font-size="12" fill="#616161" text-anchor="middle" '
+        f'transform="rotate(-90 14 {base - plot_height / 2})">{escape(_("Activities"))}</text>'
+    )
     # bars
     bar = max(6, round(slot * 0.62))
     label_every = 1 if slot >= 44 else (2 if slot >= 22 else 6)
@@ -335,29 +393,39 @@ def trend_chart(stats: PalaceStatistics, *, uid: str = "hz-trend") -> SafeString
             running += n
             segments.append(
                 f'<rect x="{x0:.1f}" y="{y_top:.1f}" width="{bar}" height="{y_bottom - y_top:.1f}" fill="{c.colour}">'
-                f'<title>{escape(m.label)} {escape(c.label)}: '
-                f'{escape(ngettext("%(n)s activity", "%(n)s activities", n) % {"n": _n(n)})}</title></rect>')
+                f"<title>{escape(m.label)} {escape(c.label)}: "
+                f"{escape(ngettext('%(n)s activity', '%(n)s activities', n) % {'n': _n(n)})}</title></rect>"
+            )
         summary = f"{m.label}: {_activities_and_visits(m.activities, m.participants)}"
-        body.append(f'<g><title>{escape(summary)}</title>{"".join(segments)}')
+        body.append(f"<g><title>{escape(summary)}</title>{''.join(segments)}")
         if m.activities:
-            body.append(f'<text x="{x0 + bar / 2:.1f}" y="{y_of(m.activities) - 5:.1f}" text-anchor="middle" '
-                        f'font-size="12" fill="#212121">{_n(m.activities)}</text>')
+            body.append(
+                f'<text x="{x0 + bar / 2:.1f}" y="{y_of(m.activities) - 5:.1f}" text-anchor="middle" '
+                f'font-size="12" fill="#212121">{_n(m.activities)}</text>'
+            )
         body.append("</g>")
         if i % label_every == 0:
-            body.append(f'<text x="{x0 + bar / 2:.1f}" y="{base + 17}" text-anchor="middle" font-size="12" '
-                        f'fill="#424242">{escape(m.label)}</text>')
+            body.append(
+                f'<text x="{x0 + bar / 2:.1f}" y="{base + 17}" text-anchor="middle" font-size="12" '
+                f'fill="#424242">{escape(m.label)}</text>'
+            )
     body.append(f'<line x1="{left}" x2="{width - right}" y1="{base}" y2="{base}" stroke="#9e9e9e"/>')
     if stats.yearly:
-        title, what = _("Activities per year"), _("Activities per year, %(start)s to %(end)s, stacked by category: "
-                                                   "%(list)s.")
+        title, what = (
+            _("Activities per year"),
+            _("Activities per year, %(start)s to %(end)s, stacked by category: %(list)s."),
+        )
     else:
-        title, what = _("Activities per month"), _("Activities per month, %(start)s to %(end)s, stacked by "
-                                                   "category: %(list)s.")
+        title, what = (
+            _("Activities per month"),
+            _("Activities per month, %(start)s to %(end)s, stacked by category: %(list)s."),
+        )
     description = what % {
-        "start": f"{stats.start:%Y-%m-%d}", "end": f"{stats.end:%Y-%m-%d}",
-        "list": "; ".join(f"{m.label} {_n(m.activities)}" for m in months)}
-    return _svg(uid=uid, width=width, height=height, title=title, description=description,
-                body=body)
+        "start": f"{stats.start:%Y-%m-%d}",
+        "end": f"{stats.end:%Y-%m-%d}",
+        "list": "; ".join(f"{m.label} {_n(m.activities)}" for m in months),
+    }
+    return _svg(uid=uid, width=width, height=height, title=title, description=description, body=body)
 
 
 def preset_periods(today: date) -> list[tuple[str, date, date]]:

@@ -13,8 +13,10 @@ from django.utils.translation import ngettext
 from .models import Contract, ServiceReport
 
 STATE_CHIPS = {
-    Contract.State.ACTIVE: "green", Contract.State.COMPLETED: "green",
-    Contract.State.RECTIFICATION: "red", Contract.State.TERMINATED: "red",
+    Contract.State.ACTIVE: "green",
+    Contract.State.COMPLETED: "green",
+    Contract.State.RECTIFICATION: "red",
+    Contract.State.TERMINATED: "red",
     Contract.State.FINAL_EVALUATION: "amber",
 }
 
@@ -31,16 +33,22 @@ NAME = {"td": {"class": "hz-name"}}
 
 
 class ContractTable(tables.Table):
-    number = tables.LinkColumn("contracts:contract_detail", args=[tables.A("pk")],
-                               attrs={"td": {"class": "hz-nowrap hz-mono"}})
+    number = tables.LinkColumn(
+        "contracts:contract_detail", args=[tables.A("pk")], attrs={"td": {"class": "hz-nowrap hz-mono"}}
+    )
     provider = tables.Column(_("Provider"), accessor="provider__name", order_by=("provider__name",), attrs=NAME)
-    project = tables.Column(_("Service project"), accessor="project__name", order_by=("project__name",),
-                            attrs=NAME)
+    project = tables.Column(_("Service project"), accessor="project__name", order_by=("project__name",), attrs=NAME)
     palace = tables.Column(_("Palace"), accessor="palace__name", order_by=("palace__name",))
     amount = tables.Column(_("Amount"), attrs=NUMBER)
     # On the page the term is one column; the export has its three parts, each in a column of its own.
-    term = tables.Column(_("Term"), accessor="starts_on", order_by=("starts_on", "ends_on"), empty_values=(),
-                         exclude_from_export=True, attrs=NOWRAP)
+    term = tables.Column(
+        _("Term"),
+        accessor="starts_on",
+        order_by=("starts_on", "ends_on"),
+        empty_values=(),
+        exclude_from_export=True,
+        attrs=NOWRAP,
+    )
     term_months = tables.Column(_("Term (months)"), visible=False)
     starts_on = tables.DateColumn(format="Y-m-d", verbose_name=_("Starts on"), visible=False)
     ends_on = tables.DateColumn(format="Y-m-d", verbose_name=_("Ends on"), visible=False)
@@ -51,8 +59,21 @@ class ContractTable(tables.Table):
 
     class Meta:
         model = Contract
-        fields = ["number", "provider", "project", "palace", "amount", "term", "term_months", "starts_on", "ends_on",
-                  "state", "reports_accepted", "reports_overdue", "average_score"]
+        fields = [
+            "number",
+            "provider",
+            "project",
+            "palace",
+            "amount",
+            "term",
+            "term_months",
+            "starts_on",
+            "ends_on",
+            "state",
+            "reports_accepted",
+            "reports_overdue",
+            "average_score",
+        ]
         sequence = fields
         order_by = ["-number"]
         empty_text = _("No contracts.")
@@ -64,17 +85,21 @@ class ContractTable(tables.Table):
         return value
 
     def render_term(self, record):
-        months = ngettext("%(months)d month", "%(months)d months", record.term_months) % {
-            "months": record.term_months}
+        months = ngettext("%(months)d month", "%(months)d months", record.term_months) % {"months": record.term_months}
         if record.starts_on is None:
             return months
-        return format_html('{}<br><span class="hz-muted hz-small">{} – {}</span>', months,
-                           f"{record.starts_on:%Y-%m-%d}", f"{record.ends_on:%Y-%m-%d}")
+        return format_html(
+            '{}<br><span class="hz-muted hz-small">{} – {}</span>',
+            months,
+            f"{record.starts_on:%Y-%m-%d}",
+            f"{record.ends_on:%Y-%m-%d}",
+        )
 
     def render_state(self, record):
         chip = STATE_CHIPS.get(record.state)
-        return format_html('<span class="hz-chip{}">{}</span>', f" hz-chip--{chip}" if chip else "",
-                           record.get_state_display())
+        return format_html(
+            '<span class="hz-chip{}">{}</span>', f" hz-chip--{chip}" if chip else "", record.get_state_display()
+        )
 
     def value_state(self, record):
         return str(record.get_state_display())
@@ -95,11 +120,17 @@ class ContractTable(tables.Table):
 
 
 class OverdueReportTable(tables.Table):
-    contract = tables.LinkColumn("contracts:contract_detail", args=[tables.A("contract_id")],
-                                 accessor="contract__number", verbose_name=_("Contract"),
-                                 order_by=("contract__number",), attrs={"td": {"class": "hz-nowrap hz-mono"}})
-    provider = tables.Column(_("Provider"), accessor="contract__provider__name",
-                             order_by=("contract__provider__name",), attrs=NAME)
+    contract = tables.LinkColumn(
+        "contracts:contract_detail",
+        args=[tables.A("contract_id")],
+        accessor="contract__number",
+        verbose_name=_("Contract"),
+        order_by=("contract__number",),
+        attrs={"td": {"class": "hz-nowrap hz-mono"}},
+    )
+    provider = tables.Column(
+        _("Provider"), accessor="contract__provider__name", order_by=("contract__provider__name",), attrs=NAME
+    )
     palace = tables.Column(_("Palace"), accessor="contract__palace__name", order_by=("contract__palace__name",))
     period = tables.Column(_("Period"), accessor="period_start", order_by=("period_start",), attrs=NOWRAP)
     due_on = tables.DateColumn(format="Y-m-d", verbose_name=_("Due on"), attrs=NOWRAP)
@@ -138,5 +169,4 @@ class OverdueReportTable(tables.Table):
         return str(record.get_state_display())
 
     def render_report(self, record):
-        return format_html('<a href="{}">{}</a>', reverse("contracts:report_detail", args=[record.pk]),
-                           _("Open"))
+        return format_html('<a href="{}">{}</a>', reverse("contracts:report_detail", args=[record.pk]), _("Open"))

@@ -17,9 +17,12 @@ MONO = {"td": {"class": "hz-nowrap hz-mono"}}
 NUMBER = {"td": {"class": "hz-num hz-nowrap"}, "th": {"class": "hz-num"}}
 
 REPORT_CHIPS = {
-    ServiceReport.State.PENDING: "", ServiceReport.State.DRAFT: "",
-    ServiceReport.State.SUBMITTED: "amber", ServiceReport.State.RETURNED: "amber",
-    ServiceReport.State.ACCEPTED: "green", ServiceReport.State.MISSED: "red",
+    ServiceReport.State.PENDING: "",
+    ServiceReport.State.DRAFT: "",
+    ServiceReport.State.SUBMITTED: "amber",
+    ServiceReport.State.RETURNED: "amber",
+    ServiceReport.State.ACCEPTED: "green",
+    ServiceReport.State.MISSED: "red",
 }
 
 
@@ -55,13 +58,26 @@ def period_text(report: ServiceReport) -> str:
 
 
 class ReportDeskTable(tables.Table):
-    period = tables.LinkColumn("contracts:report_detail", args=[tables.A("pk")], text=period_text,
-                               verbose_name=_("Period"), accessor="period_start", order_by=("period_start", "contract__number"), attrs=MONO)
-    contract = tables.LinkColumn("contracts:contract_detail", args=[tables.A("contract_id")],
-                                 verbose_name=_("Contract"), accessor="contract__number",
-                                 order_by=("contract__number", "sequence"), attrs=MONO)
-    provider = tables.Column(_("Provider"), accessor="contract__provider__name",
-                             order_by=("contract__provider__name",), attrs=NAME)
+    period = tables.LinkColumn(
+        "contracts:report_detail",
+        args=[tables.A("pk")],
+        text=period_text,
+        verbose_name=_("Period"),
+        accessor="period_start",
+        order_by=("period_start", "contract__number"),
+        attrs=MONO,
+    )
+    contract = tables.LinkColumn(
+        "contracts:contract_detail",
+        args=[tables.A("contract_id")],
+        verbose_name=_("Contract"),
+        accessor="contract__number",
+        order_by=("contract__number", "sequence"),
+        attrs=MONO,
+    )
+    provider = tables.Column(
+        _("Provider"), accessor="contract__provider__name", order_by=("contract__provider__name",), attrs=NAME
+    )
     palace = tables.Column(_("Palace"), accessor="contract__palace__name", order_by=("contract__palace__name",))
     due_on = tables.DateColumn(format="Y-m-d", verbose_name=_("Due on"), attrs=NOWRAP)
     state = tables.Column(_("State"), attrs=NOWRAP)

@@ -79,12 +79,20 @@ def my_contracts(request):
     today = timezone.localdate()
     for contract in contracts:
         contract.awaiting_acceptance = contract.state == Contract.State.DRAFT and contract.signed_at is not None
-        contract.next_overdue = (contract.next_due_on is not None and contract.next_due_on < today
-                                 and contract.next_report_state in ServiceReport.OUTSTANDING)
-    return TemplateResponse(request, "contracts/provider/my_contracts.html", {
-        "provider": provider, "contracts": contracts,
-        "awaiting": [c for c in contracts if c.awaiting_acceptance],
-    })
+        contract.next_overdue = (
+            contract.next_due_on is not None
+            and contract.next_due_on < today
+            and contract.next_report_state in ServiceReport.OUTSTANDING
+        )
+    return TemplateResponse(
+        request,
+        "contracts/provider/my_contracts.html",
+        {
+            "provider": provider,
+            "contracts": contracts,
+            "awaiting": [c for c in contracts if c.awaiting_acceptance],
+        },
+    )
 
 
 @login_required
@@ -99,10 +107,14 @@ def contract_accept(request, pk: int):
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _(
-            "You accepted contract %(number)s. It is in force from %(start)s; your service reports are "
-            "scheduled under “My service reports”.") % {
-                "number": contract.number, "start": f"{contract.starts_on:%Y-%m-%d}"})
+        messages.success(
+            request,
+            _(
+                "You accepted contract %(number)s. It is in force from %(start)s; your service reports are "
+                "scheduled under “My service reports”."
+            )
+            % {"number": contract.number, "start": f"{contract.starts_on:%Y-%m-%d}"},
+        )
     return redirect("contracts:contract_detail", pk=contract.pk)
 
 
@@ -113,14 +125,20 @@ def contract_accept(request, pk: int):
 def my_reports(request):
     provider = _provider(request)
     today = timezone.localdate()
-    return TemplateResponse(request, "contracts/provider/my_reports.html", {
-        "provider": provider, "today": today,
-        "groups": selectors.report_groups(request.user, provider, today),
-    })
+    return TemplateResponse(
+        request,
+        "contracts/provider/my_reports.html",
+        {
+            "provider": provider,
+            "today": today,
+            "groups": selectors.report_groups(request.user, provider, today),
+        },
+    )
 
 
-def _render_edit(request, report: ServiceReport, *, form: ReportForm, formset, import_form: ImportForm,
-                 import_errors=None):
+def _render_edit(
+    request, report: ServiceReport, *, form: ReportForm, formset, import_form: ImportForm, import_errors=None
+):
     today = timezone.localdate()
     activities = list(report.activities.all())
     errors = list(form.non_field_errors())
@@ -131,15 +149,25 @@ def _render_edit(request, report: ServiceReport, *, form: ReportForm, formset, i
     if refused:
         # On a phone the field in question may be far below: say it where the page starts.
         errors.append(_("Nothing was saved. Correct the problems shown and save again."))
-    return TemplateResponse(request, "contracts/provider/report_edit.html", {
-        "report": report, "contract": report.contract, "today": today,
-        "days_overdue": (today - report.due_on).days if report.is_overdue(today) else 0,
-        "form": form, "formset": formset, "errors": errors,
-        "activities": activities, "activity_count": len(activities),
-        "participant_total": sum(a.participants for a in activities),
-        "import_form": import_form, "import_errors": import_errors,
-        "files_dropped": form.is_bound and bool(request.FILES.getlist("attachments")),
-    })
+    return TemplateResponse(
+        request,
+        "contracts/provider/report_edit.html",
+        {
+            "report": report,
+            "contract": report.contract,
+            "today": today,
+            "days_overdue": (today - report.due_on).days if report.is_overdue(today) else 0,
+            "form": form,
+            "formset": formset,
+            "errors": errors,
+            "activities": activities,
+            "activity_count": len(activities),
+            "participant_total": sum(a.participants for a in activities),
+            "import_form": import_form,
+            "import_errors": import_errors,
+            "files_dropped": form.is_bound and bool(request.FILES.getlist("attachments")),
+        },
+    )
 
 
 @login_required
@@ -164,9 +192,13 @@ def report_edit(request, pk: int):
         rows = formset.activity_inputs() if formset is not None else None
         try:
             report = services.report_save(
-                actor=request.user, report=report, narrative=form.cleaned_data["narrative"], activities=rows,
+                actor=request.user,
+                report=report,
+                narrative=form.cleaned_data["narrative"],
+                activities=rows,
                 attachments=form.cleaned_data["attachments"],
-                remove_attachments=form.cleaned_data["remove_attachments"])
+                remove_attachments=form.cleaned_data["remove_attachments"],
+            )
         except DomainError as exc:
             problem = _still_editable_problem(request, report)
             if problem:
@@ -192,13 +224,17 @@ def _submit(request, report: ServiceReport, *, draft_saved: bool):
     except DomainError as exc:
         problem = _still_editable_problem(request, report)
         if draft_saved and not problem:
-            messages.error(request, _("Your draft is saved, but it was not submitted: %(reason)s")
-                           % {"reason": exc})
+            messages.error(request, _("Your draft is saved, but it was not submitted: %(reason)s") % {"reason": exc})
             return redirect("contracts:report_edit", pk=report.pk)
         return _to_detail(request, report, str(exc))
-    messages.success(request, _(
-        "Your report was submitted for review (version %(version)d). You will be notified when it is "
-        "accepted or returned.") % {"version": report.version})
+    messages.success(
+        request,
+        _(
+            "Your report was submitted for review (version %(version)d). You will be notified when it is "
+            "accepted or returned."
+        )
+        % {"version": report.version},
+    )
     return redirect("contracts:report_detail", pk=report.pk)
 
 
@@ -220,8 +256,9 @@ def report_import(request, pk: int):
     import_errors = None
     if import_form.is_valid():
         try:
-            count = services.report_import_activities(actor=request.user, report=report,
-                                                      upload=import_form.cleaned_data["file"])
+            count = services.report_import_activities(
+                actor=request.user, report=report, upload=import_form.cleaned_data["file"]
+            )
         except ImportRejected as exc:
             import_form.add_error(None, str(exc.message))
             import_errors = [{"row": row, "message": message} for row, message in exc.errors]
@@ -231,15 +268,21 @@ def report_import(request, pk: int):
                 return _to_detail(request, report, problem)
             import_form.add_error(None, str(exc.message))
         else:
-            messages.success(request, ngettext(
-                "%(count)d activity imported. It replaces the list that was there; check it below.",
-                "%(count)d activities imported. They replace the list that was there; check them below.",
-                count) % {"count": count})
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d activity imported. It replaces the list that was there; check it below.",
+                    "%(count)d activities imported. They replace the list that was there; check them below.",
+                    count,
+                )
+                % {"count": count},
+            )
             return redirect("contracts:report_edit", pk=report.pk)
     # Refused: the page as it is saved, with every problem of the file listed. Nothing was written.
     report = selectors.report_for_provider(report.pk)
     typed = len(report.activities.all()) <= FORMSET_MAX_ROWS
     form = ReportForm(initial={"narrative": report.narrative}, on_file=report.attachments.all())
     formset = activity_formset(activities=report.activities.all()) if typed else None
-    return _render_edit(request, report, form=form, formset=formset, import_form=import_form,
-                        import_errors=import_errors)
+    return _render_edit(
+        request, report, form=form, formset=formset, import_form=import_form, import_errors=import_errors
+    )

@@ -77,6 +77,7 @@ class _StaffTableView(FilteredTableView):
 
 # --- the tables ---------------------------------------------------------------------------------
 
+
 class ContractListView(_StaffTableView):
     table_class = ContractTable
     filterset_class = ContractFilter
@@ -108,37 +109,49 @@ class OverdueReportListView(_StaffTableView):
 
 # --- the contract page --------------------------------------------------------------------------
 
+
 def _what_next(contract: Contract, *, manager: bool, party: bool, can_accept: bool) -> str:
     """One paragraph on where the contract stands and what happens next, for this viewer."""
     State, state = Contract.State, contract.state
     if state == State.DRAFT and contract.signed_at is None:
         if party:
-            return _("The palace is preparing this contract. You will be asked to accept it once the palace "
-                     "has signed it.")
+            return _(
+                "The palace is preparing this contract. You will be asked to accept it once the palace has signed it."
+            )
         if manager:
-            return _("A draft: check the amount, the term, the start date and the KPI targets, then sign for "
-                     "the palace. The provider is then asked to accept it; the contract is in force from the "
-                     "provider's acceptance.")
-        return _("A draft: the palace's administrator checks the terms and signs it; then the provider "
-                 "accepts it.")
+            return _(
+                "A draft: check the amount, the term, the start date and the KPI targets, then sign for "
+                "the palace. The provider is then asked to accept it; the contract is in force from the "
+                "provider's acceptance."
+            )
+        return _("A draft: the palace's administrator checks the terms and signs it; then the provider accepts it.")
     if state == State.DRAFT:
         signed = _day(timezone.localtime(contract.signed_at))
         if can_accept:
-            return _("The palace signed this contract on %(date)s. Read the terms and accept it: the contract "
-                     "is then in force and every report period is scheduled.") % {"date": signed}
-        return _("Signed by the palace on %(date)s. Waiting for the provider to accept the contract; it is in "
-                 "force from the acceptance.") % {"date": signed}
+            return _(
+                "The palace signed this contract on %(date)s. Read the terms and accept it: the contract "
+                "is then in force and every report period is scheduled."
+            ) % {"date": signed}
+        return _(
+            "Signed by the palace on %(date)s. Waiting for the provider to accept the contract; it is in "
+            "force from the acceptance."
+        ) % {"date": signed}
     if state == State.ACTIVE:
-        return _("In force from %(start)s to %(end)s. The provider submits a service report for each period, "
-                 "due on the 5th working day after it; the palace's evaluators and administrators review "
-                 "each one. Payment milestones are released when their condition holds.") % {
-            "start": _day(contract.starts_on), "end": _day(contract.ends_on)}
+        return _(
+            "In force from %(start)s to %(end)s. The provider submits a service report for each period, "
+            "due on the 5th working day after it; the palace's evaluators and administrators review "
+            "each one. Payment milestones are released when their condition holds."
+        ) % {"start": _day(contract.starts_on), "end": _day(contract.ends_on)}
     if state == State.RECTIFICATION:
-        return _("Under rectification: a rectification order is open. The mid-term payment stays locked "
-                 "until it is closed; reports are still due as scheduled.")
+        return _(
+            "Under rectification: a rectification order is open. The mid-term payment stays locked "
+            "until it is closed; reports are still due as scheduled."
+        )
     if state == State.FINAL_EVALUATION:
-        return _("In final evaluation: the term is scored as a whole. The last payment follows a final "
-                 "rating of 合格 (pass) or better.")
+        return _(
+            "In final evaluation: the term is scored as a whole. The last payment follows a final "
+            "rating of 合格 (pass) or better."
+        )
     if state == State.COMPLETED:
         return _("Completed.")
     return _("Terminated.")
@@ -172,7 +185,11 @@ def contract_detail(request, pk: int):
     for report in reports:
         report.overdue = report.is_overdue(today)
     ctx = {
-        "contract": contract, "today": today, "manager": manager, "party": party, "can_accept": can_accept,
+        "contract": contract,
+        "today": today,
+        "manager": manager,
+        "party": party,
+        "can_accept": can_accept,
         "can_edit": manager and contract.state == Contract.State.DRAFT and contract.signed_at is None,
         "can_sign": manager and contract.state == Contract.State.DRAFT and contract.signed_at is None,
         # What the service would refuse signing for, beside a disabled button.
@@ -199,8 +216,10 @@ def contract_edit(request, pk: int):
     contract = selectors.contract_for_detail(pk)
     bound = request.method == "POST"
     form = ContractForm.for_contract(contract, request.POST if bound else None)
-    initial = [{"metric": k.metric, "category": k.category, "label": k.label, "target": k.target, "unit": k.unit}
-               for k in contract.kpi_targets.all()]
+    initial = [
+        {"metric": k.metric, "category": k.category, "label": k.label, "target": k.target, "unit": k.unit}
+        for k in contract.kpi_targets.all()
+    ]
     data = request.POST
     if bound and "add_row" in data:
         # "Add a row" re-shows the page with one more blank row; nothing is saved.
@@ -213,22 +232,41 @@ def contract_edit(request, pk: int):
         cleaned = form.cleaned_data
         try:
             services.contract_update(
-                actor=request.user, contract=contract, amount=cleaned["amount"],
-                term_months=cleaned["term_months"], starts_on=cleaned["starts_on"],
+                actor=request.user,
+                contract=contract,
+                amount=cleaned["amount"],
+                term_months=cleaned["term_months"],
+                starts_on=cleaned["starts_on"],
                 report_schedule=cleaned["report_schedule"],
-                kpi_targets=[services.KpiTargetInput(metric=row["metric"], target=row["target"], unit=row["unit"],
-                                                     label=row.get("label") or "", category=row.get("category") or "")
-                             for row in kpis.filled()])
+                kpi_targets=[
+                    services.KpiTargetInput(
+                        metric=row["metric"],
+                        target=row["target"],
+                        unit=row["unit"],
+                        label=row.get("label") or "",
+                        category=row.get("category") or "",
+                    )
+                    for row in kpis.filled()
+                ],
+            )
         except DomainError as exc:
             apply_domain_error(form, exc, request)
         else:
-            messages.success(request, _("The draft contract is saved. Sign it for the palace when the terms are "
-                                        "agreed."))
+            messages.success(
+                request, _("The draft contract is saved. Sign it for the palace when the terms are agreed.")
+            )
             return redirect("contracts:contract_detail", pk=contract.pk)
-    return TemplateResponse(request, "contracts/staff/contract_form.html", {
-        "contract": contract, "form": form, "kpis": kpis, "page_title": contract.number,
-        "adding_row": bound and "add_row" in data,
-    })
+    return TemplateResponse(
+        request,
+        "contracts/staff/contract_form.html",
+        {
+            "contract": contract,
+            "form": form,
+            "kpis": kpis,
+            "page_title": contract.number,
+            "adding_row": bound and "add_row" in data,
+        },
+    )
 
 
 def contract_action(anchor: str):
@@ -257,16 +295,22 @@ def contract_action(anchor: str):
 @contract_action("state")
 def contract_sign(request, contract: Contract):
     contract = services.contract_sign(actor=request.user, contract=contract)
-    messages.success(request, _("Signed for the palace. %(provider)s is asked to accept the contract.")
-                     % {"provider": contract.provider.name})
+    messages.success(
+        request,
+        _("Signed for the palace. %(provider)s is asked to accept the contract.")
+        % {"provider": contract.provider.name},
+    )
 
 
 @contract_action("milestones")
 def milestone_release(request, contract: Contract, milestone_pk: int):
     milestone = get_object_or_404(Milestone, pk=milestone_pk, contract=contract)
     milestone = services.milestone_release(actor=request.user, milestone=milestone)
-    messages.success(request, _("Milestone %(position)d released: ¥%(amount)s.")
-                     % {"position": milestone.position, "amount": f"{milestone.amount:,.2f}"})
+    messages.success(
+        request,
+        _("Milestone %(position)d released: ¥%(amount)s.")
+        % {"position": milestone.position, "amount": f"{milestone.amount:,.2f}"},
+    )
 
 
 # --- the report page ----------------------------------------------------------------------------
@@ -275,8 +319,9 @@ CATEGORY_LABELS = dict(ServiceCategory.choices)
 
 
 def _frozen_activities(version) -> list[dict]:
-    return [{**a, "category_label": CATEGORY_LABELS.get(a.get("category"), a.get("category"))}
-            for a in version.activities]
+    return [
+        {**a, "category_label": CATEGORY_LABELS.get(a.get("category"), a.get("category"))} for a in version.activities
+    ]
 
 
 def report_detail(request, pk: int):
@@ -296,17 +341,25 @@ def _report_page(request, pk: int, *, review_form=None, review_errors=()):
         version.frozen = _frozen_activities(version)
         version.frozen_participants = sum(a.get("participants") or 0 for a in version.activities)
     can_review = can_review_report(user, report) and report.state == ServiceReport.State.SUBMITTED
-    return TemplateResponse(request, "contracts/report_detail.html", {
-        "report": report, "contract": report.contract, "activities": activities,
-        "participant_total": sum(a.participants for a in activities),
-        "attachments": list(report.attachments.all()), "versions": versions,
-        "overdue": report.is_overdue(today), "days_overdue": (today - report.due_on).days,
-        "review_form": (review_form or ReportReviewForm()) if can_review else None,
-        "review_errors": review_errors,
-        "can_edit": can_edit_report(user, report),
-        "page_title": str(report),
-        "page_sections": page_sections("contracts.report_detail", request, report),
-    })
+    return TemplateResponse(
+        request,
+        "contracts/report_detail.html",
+        {
+            "report": report,
+            "contract": report.contract,
+            "activities": activities,
+            "participant_total": sum(a.participants for a in activities),
+            "attachments": list(report.attachments.all()),
+            "versions": versions,
+            "overdue": report.is_overdue(today),
+            "days_overdue": (today - report.due_on).days,
+            "review_form": (review_form or ReportReviewForm()) if can_review else None,
+            "review_errors": review_errors,
+            "can_edit": can_edit_report(user, report),
+            "page_title": str(report),
+            "page_sections": page_sections("contracts.report_detail", request, report),
+        },
+    )
 
 
 @require_POST
@@ -319,15 +372,17 @@ def report_review(request, pk: int):
     form = ReportReviewForm(request.POST)
     if not form.is_valid():
         # Shown beside the review form, with what the reviewer typed kept.
-        errors = [f"{form.fields[f].label}: {e}" if f in form.fields else e
-                  for f, errs in form.errors.items() for e in errs]
+        errors = [
+            f"{form.fields[f].label}: {e}" if f in form.fields else e for f, errs in form.errors.items() for e in errs
+        ]
         return _report_page(request, report.pk, review_form=form, review_errors=errors)
     else:
         data = form.cleaned_data
         accept = data["decision"] == ReportReviewForm.ACCEPT
         try:
-            report = services.report_review(actor=request.user, report=report, accept=accept, score=data["score"],
-                                            comment=data["comment"])
+            report = services.report_review(
+                actor=request.user, report=report, accept=accept, score=data["score"], comment=data["comment"]
+            )
         except DomainError as exc:
             if not ServiceReport.objects.filter(pk=report.pk, state=ServiceReport.State.SUBMITTED).exists():
                 messages.error(request, str(exc))  # reviewed meanwhile (another tab): nothing to re-show
@@ -335,8 +390,11 @@ def report_review(request, pk: int):
             return _report_page(request, report.pk, review_form=form, review_errors=[str(exc)])
         else:
             if accept:
-                messages.success(request, _("The report is accepted with a score of %(score)s; the provider is "
-                                            "notified.") % {"score": f"{report.score.normalize():f}"})
+                messages.success(
+                    request,
+                    _("The report is accepted with a score of %(score)s; the provider is notified.")
+                    % {"score": f"{report.score.normalize():f}"},
+                )
             else:
                 messages.success(request, _("The report is returned for revision; the provider is notified."))
     return redirect(reverse("contracts:report_detail", args=[report.pk]) + "#review")

@@ -27,12 +27,11 @@ EXPORT_FORMATS = ("csv", "xlsx")
 
 
 class StatisticsForm(forms.Form):
-    palace = forms.ModelChoiceField(label=gettext_lazy("Palace"), queryset=Palace.objects.none(),
-                                    empty_label=None)
-    start = forms.DateField(label=gettext_lazy("From"),
-                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    end = forms.DateField(label=gettext_lazy("To"),
-                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    palace = forms.ModelChoiceField(label=gettext_lazy("Palace"), queryset=Palace.objects.none(), empty_label=None)
+    start = forms.DateField(
+        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, palaces, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,25 +79,38 @@ def palace_statistics(request):
     form = StatisticsForm(data, palaces=statistics.statistics_palaces(request.user))
     stats = None
     if form.is_valid():
-        stats = statistics.palace_statistics(palace=form.cleaned_data["palace"], start=form.cleaned_data["start"],
-                                             end=form.cleaned_data["end"])
+        stats = statistics.palace_statistics(
+            palace=form.cleaned_data["palace"], start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+        )
         export = request.GET.get("export")
         if export in EXPORT_FORMATS:
             return _export(stats, export)
 
     palace_pk = form.cleaned_data["palace"].pk if stats else data["palace"]
-    presets = [{"label": label, "url": "?" + urlencode({"palace": palace_pk, "start": f"{a:%Y-%m-%d}",
-                                                        "end": f"{b:%Y-%m-%d}"}),
-                "active": stats is not None and (a, b) == (stats.start, stats.end)}
-               for label, a, b in statistics.preset_periods(today)]
+    presets = [
+        {
+            "label": label,
+            "url": "?" + urlencode({"palace": palace_pk, "start": f"{a:%Y-%m-%d}", "end": f"{b:%Y-%m-%d}"}),
+            "active": stats is not None and (a, b) == (stats.start, stats.end),
+        }
+        for label, a, b in statistics.preset_periods(today)
+    ]
     query = urlencode({k: data[k] for k in ("palace", "start", "end")})
-    return TemplateResponse(request, "contracts/statistics.html", {
-        "page_title": _("Palace statistics"), "form": form, "stats": stats, "presets": presets,
-        "exports": [{"format": f, "url": f"?{query}&export={f}"} for f in EXPORT_FORMATS] if stats else [],
-        "category_chart": statistics.category_chart(stats) if stats else "",
-        "trend_chart": statistics.trend_chart(stats) if stats else "",
-        "counted_states": statistics.COUNTED_STATES, "monthly_up_to": statistics.MONTHLY_UP_TO,
-    })
+    return TemplateResponse(
+        request,
+        "contracts/statistics.html",
+        {
+            "page_title": _("Palace statistics"),
+            "form": form,
+            "stats": stats,
+            "presets": presets,
+            "exports": [{"format": f, "url": f"?{query}&export={f}"} for f in EXPORT_FORMATS] if stats else [],
+            "category_chart": statistics.category_chart(stats) if stats else "",
+            "trend_chart": statistics.trend_chart(stats) if stats else "",
+            "counted_states": statistics.COUNTED_STATES,
+            "monthly_up_to": statistics.MONTHLY_UP_TO,
+        },
+    )
 
 
 def _export(stats: statistics.PalaceStatistics, fmt: str) -> HttpResponse:
@@ -116,7 +128,9 @@ def _export(stats: statistics.PalaceStatistics, fmt: str) -> HttpResponse:
         content = "\ufeff" + sheets[0].export("csv")
         response = HttpResponse(content.encode("utf-8"), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(Databook(sheets).export("xlsx"),
-                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response = HttpResponse(
+            Databook(sheets).export("xlsx"),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

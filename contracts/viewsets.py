@@ -45,17 +45,18 @@ class ContractsApp(HezuoApplication):
     contract_detail_path = path("contracts/<int:pk>/", views_staff.contract_detail, name="contract_detail")
     contract_edit_path = path("contracts/<int:pk>/edit/", views_staff.contract_edit, name="contract_edit")
     contract_sign_path = path("contracts/<int:pk>/sign/", views_staff.contract_sign, name="contract_sign")
-    milestone_release_path = path("contracts/<int:pk>/milestones/<int:milestone_pk>/release/",
-                                  views_staff.milestone_release, name="milestone_release")
-    overdue_reports_path = path("reports/overdue/", views_staff.OverdueReportListView.as_view(),
-                                name="overdue_reports")
+    milestone_release_path = path(
+        "contracts/<int:pk>/milestones/<int:milestone_pk>/release/",
+        views_staff.milestone_release,
+        name="milestone_release",
+    )
+    overdue_reports_path = path("reports/overdue/", views_staff.OverdueReportListView.as_view(), name="overdue_reports")
     report_detail_path = path("reports/<int:pk>/", views_staff.report_detail, name="report_detail")
     report_review_path = path("reports/<int:pk>/review/", views_staff.report_review, name="report_review")
 
     # provider (views_provider)
     my_contracts_path = path("mine/", views_provider.my_contracts, name="my_contracts")
-    contract_accept_path = path("contracts/<int:pk>/accept/", views_provider.contract_accept,
-                                name="contract_accept")
+    contract_accept_path = path("contracts/<int:pk>/accept/", views_provider.contract_accept, name="contract_accept")
     my_reports_path = path("mine/reports/", views_provider.my_reports, name="my_reports")
     report_edit_path = path("reports/<int:pk>/edit/", views_provider.report_edit, name="report_edit")
     report_import_path = path("reports/<int:pk>/import/", views_provider.report_import, name="report_import")

@@ -42,8 +42,7 @@ def to_json(value: Any) -> Any:
     """Normalise a value to plain JSON so that what is stored is exactly what was hashed."""
     if value is None:
         return None
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False),
-                      parse_float=_stable_number)
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False), parse_float=_stable_number)
 
 
 @functools.lru_cache(maxsize=4096)  # pure, and called on every audited write with the few addresses of the moment
@@ -165,19 +164,28 @@ def verify_chain() -> ChainReport:
             checked += 1
             if event.seq != expected_seq:
                 return ChainReport(
-                    checked, False, expected_seq,
+                    checked,
+                    False,
+                    expected_seq,
                     f"event #{expected_seq} is missing (next stored event is #{event.seq})",
-                    kind=ChainReport.MISSING, other_seq=event.seq,
+                    kind=ChainReport.MISSING,
+                    other_seq=event.seq,
                 )
             if event.prev_hash != expected_prev:
                 return ChainReport(
-                    checked, False, event.seq,
+                    checked,
+                    False,
+                    event.seq,
                     f"event #{event.seq} does not follow event #{event.seq - 1}",
-                    kind=ChainReport.OUT_OF_ORDER, other_seq=event.seq - 1,
+                    kind=ChainReport.OUT_OF_ORDER,
+                    other_seq=event.seq - 1,
                 )
             if _digest(event) != event.hash:
                 return ChainReport(
-                    checked, False, event.seq, f"event #{event.seq} was altered",
+                    checked,
+                    False,
+                    event.seq,
+                    f"event #{event.seq} was altered",
                     kind=ChainReport.ALTERED,
                 )
             expected_prev = event.hash
@@ -185,9 +193,12 @@ def verify_chain() -> ChainReport:
         last_seq = expected_seq - 1
         if head is not None and (head.seq != last_seq or head.hash != expected_prev):
             return ChainReport(
-                checked, False, last_seq + 1,
+                checked,
+                False,
+                last_seq + 1,
                 f"events after #{last_seq} were removed (the chain tip is #{head.seq})",
-                kind=ChainReport.TRUNCATED, other_seq=head.seq,
+                kind=ChainReport.TRUNCATED,
+                other_seq=head.seq,
             )
     return ChainReport(checked, True)
 

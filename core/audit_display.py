@@ -31,7 +31,7 @@ def audited_model(label: str) -> type[models.Model] | None:
 
 
 def object_type_label(label: str) -> str:
-    """"contracts.Contract" -> the model's verbose name in the reader's language."""
+    """ "contracts.Contract" -> the model's verbose name in the reader's language."""
     model = audited_model(label)
     return capfirst(str(model._meta.verbose_name)) if model is not None else label
 
@@ -42,9 +42,12 @@ def object_type_choices() -> list[tuple[str, str]]:
     Those apps are core and the domain apps, which core does not name: each registers the pages
     of its objects (``core.registry.register_object_url``), and so is known here."""
     audited = [apps.get_app_config(label) for label in ["core", *sorted(apps_with_object_pages())]]
-    choices = [(m._meta.label, capfirst(str(m._meta.verbose_name)))
-               for config in audited for m in config.get_models()
-               if m._meta.label not in NOT_AUDITED]
+    choices = [
+        (m._meta.label, capfirst(str(m._meta.verbose_name)))
+        for config in audited
+        for m in config.get_models()
+        if m._meta.label not in NOT_AUDITED
+    ]
     return sorted(choices, key=lambda c: c[1])
 
 
@@ -119,11 +122,15 @@ def field_changes(event: AuditEvent) -> list[FieldChange]:
     rows = []
     for key in keys:
         b, a = before.get(key, _ABSENT), after.get(key, _ABSENT)
-        rows.append(FieldChange(
-            key=key, label=field_label(event.object_type, key) if key else "",
-            before="" if b is _ABSENT else show_value(b), after="" if a is _ABSENT else show_value(a),
-            changed=b != a,
-        ))
+        rows.append(
+            FieldChange(
+                key=key,
+                label=field_label(event.object_type, key) if key else "",
+                before="" if b is _ABSENT else show_value(b),
+                after="" if a is _ABSENT else show_value(a),
+                changed=b != a,
+            )
+        )
     return rows
 
 

@@ -4,10 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 from .registry import register_action_labels
 
-register_action_labels({
-    "calendar.imported": _("Working-day calendar imported"),
-    "document.issued": _("Document issued"),
-    "membership.granted": _("Role granted"),
-    "palace.created": _("Palace created"),
-    "user.created": _("User created"),
-})
+register_action_labels(
+    {
+        "calendar.imported": _("Working-day calendar imported"),
+        "document.issued": _("Document issued"),
+        "membership.granted": _("Role granted"),
+        "palace.created": _("Palace created"),
+        "user.created": _("User created"),
+    }
+)

@@ -14,7 +14,11 @@ def cjk_font_families() -> list[str]:
     if not shutil.which("fc-list"):
         return []
     out = subprocess.run(
-        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=10, check=False  # noqa: S607
+        ["fc-list", ":lang=zh", "family"],  # noqa: S607
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
     ).stdout
     return [line.strip() for line in out.splitlines() if line.strip()]
 

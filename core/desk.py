@@ -58,8 +58,9 @@ class DeskFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", max_length=100)
     date_from = django_filters.DateFilter(label=_("From"), method="from_date", widget=DateInput())
     date_to = django_filters.DateFilter(label=_("To"), method="to_date", widget=DateInput())
-    palace = django_filters.ModelChoiceFilter(label=_("Palace"), queryset=Palace.objects.none(),
-                                              method="by_palace", empty_label=_("All"))
+    palace = django_filters.ModelChoiceFilter(
+        label=_("Palace"), queryset=Palace.objects.none(), method="by_palace", empty_label=_("All")
+    )
 
     def __init__(self, *args, palaces=None, palace_field="palace", **kwargs):
         """``palaces``: the palace filter's choices; ``None`` leaves the filter out (one palace)."""

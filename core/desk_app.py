@@ -20,8 +20,15 @@ from .views_desk_zip import documents_zip
 def desk_index(request):
     if not can_use_desk(request.user):
         return deny_or_login(request)
-    tables = [{"url": reverse("desk:table", args=[v.slug]), "title": v.page_title, "description": v.description,
-               "icon": v.icon} for v in desk_tables()]
+    tables = [
+        {
+            "url": reverse("desk:table", args=[v.slug]),
+            "title": v.page_title,
+            "description": v.description,
+            "icon": v.icon,
+        }
+        for v in desk_tables()
+    ]
     return TemplateResponse(request, "core/desk/index.html", {"page_title": _("Audit desk"), "tables": tables})
 
 
@@ -48,8 +55,10 @@ class DeskApp(HezuoApplication):
 
     def get_context_data(self, request):
         links = [{"url": reverse("desk:index"), "title": _("All tables"), "icon": "dashboard", "active": False}]
-        links += [{"url": reverse("desk:table", args=[v.slug]), "title": v.page_title, "icon": v.icon,
-                   "active": False} for v in desk_tables()]
+        links += [
+            {"url": reverse("desk:table", args=[v.slug]), "title": v.page_title, "icon": v.icon, "active": False}
+            for v in desk_tables()
+        ]
         matching = [link for link in links if request.path.startswith(link["url"])]
         if matching:
             max(matching, key=lambda link: len(link["url"]))["active"] = True

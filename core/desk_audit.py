@@ -67,16 +67,19 @@ def _object_html(event, url: str):
 
 
 class AuditEventDeskTable(tables.Table):
-    seq = tables.Column(_("No."), linkify=lambda record: reverse("desk:audit_event", args=[record.seq]),
-                        attrs={"td": {"class": "hz-nowrap hz-mono"}})
+    seq = tables.Column(
+        _("No."),
+        linkify=lambda record: reverse("desk:audit_event", args=[record.seq]),
+        attrs={"td": {"class": "hz-nowrap hz-mono"}},
+    )
     created_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("Time"), attrs=NOWRAP)
     actor = tables.Column(_("Actor"), accessor="actor_label", order_by=("actor_label",), attrs=NOWRAP)
     action = tables.Column(_("Action"))
-    object = tables.Column(_("Object"), accessor="object_repr", order_by=("object_type", "object_repr"),
-                           attrs={"td": {"class": "hz-name"}})
+    object = tables.Column(
+        _("Object"), accessor="object_repr", order_by=("object_type", "object_repr"), attrs={"td": {"class": "hz-name"}}
+    )
     palace = tables.Column(_("Palace"), accessor="palace__name", order_by=("palace__name",), default="—")
-    details = tables.Column(_("Details"), empty_values=(), orderable=False, exclude_from_export=True,
-                            attrs=NOWRAP)
+    details = tables.Column(_("Details"), empty_values=(), orderable=False, exclude_from_export=True, attrs=NOWRAP)
 
     class Meta:
         model = AuditEvent
@@ -113,12 +116,12 @@ class AuditEventDeskFilter(DeskFilterSet):
     search_fields = ("object_repr", "actor_label", "actor__full_name")
     date_field = "created_at__date"
 
-    object_type = django_filters.ChoiceFilter(label=_("Object type"), choices=object_type_choices,
-                                              empty_label=_("All"))
+    object_type = django_filters.ChoiceFilter(label=_("Object type"), choices=object_type_choices, empty_label=_("All"))
     object_id = django_filters.CharFilter(label=_("Object id"), max_length=64)
     actor = django_filters.CharFilter(label=_("Actor"), method="by_actor", max_length=150)
-    status = django_filters.ChoiceFilter(label=_("Action"), field_name="action", choices=action_choices,
-                                         empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("Action"), field_name="action", choices=action_choices, empty_label=_("All")
+    )
 
     class Meta:
         model = AuditEvent
@@ -135,9 +138,11 @@ class AuditEventDeskFilter(DeskFilterSet):
 class AuditEventDeskView(DeskTableView):
     slug = "audit"
     page_title = _("Audit trail")
-    description = _("Every recorded change in the palaces you audit or run, newest first: who did what to "
-                    "which record, and when. Events that belong to no palace (calendar imports, new users) "
-                    "are shown to superusers only.")
+    description = _(
+        "Every recorded change in the palaces you audit or run, newest first: who did what to "
+        "which record, and when. Events that belong to no palace (calendar imports, new users) "
+        "are shown to superusers only."
+    )
     icon = "history"
     order = 110
     template_name = "core/desk/audit_table.html"
@@ -162,26 +167,31 @@ def audit_event(request, seq: int):
     event = visible_events(request.user).filter(seq=seq).first()
     if event is None:
         raise Http404
-    return TemplateResponse(request, "core/desk/audit_event.html", {
-        "page_title": _("Audit event #%(seq)s") % {"seq": event.seq},
-        "event": event,
-        "action": event_action_label(event),
-        "object_type": object_type_label(event.object_type),
-        "object_url": object_url(event.object_type, event.object_id),
-        "history_url": history_url(event.object_type, event.object_id),
-        "actor": actor_name(event),
-        "actor_login": actor_login(event),
-        "changes": field_changes(event),
-        "audit_url": reverse("desk:table", args=["audit"]),
-    })
+    return TemplateResponse(
+        request,
+        "core/desk/audit_event.html",
+        {
+            "page_title": _("Audit event #%(seq)s") % {"seq": event.seq},
+            "event": event,
+            "action": event_action_label(event),
+            "object_type": object_type_label(event.object_type),
+            "object_url": object_url(event.object_type, event.object_id),
+            "history_url": history_url(event.object_type, event.object_id),
+            "actor": actor_name(event),
+            "actor_login": actor_login(event),
+            "changes": field_changes(event),
+            "audit_url": reverse("desk:table", args=["audit"]),
+        },
+    )
 
 
 PROBLEMS = {
     ChainReport.MISSING: _("Event #%(seq)s is missing: the next stored event is #%(other)s."),
-    ChainReport.OUT_OF_ORDER: _("Event #%(seq)s does not follow event #%(other)s: one of them was altered "
-                                "and its hash recomputed, or the two were reordered."),
-    ChainReport.ALTERED: _("Event #%(seq)s was altered after it was recorded: its content no longer matches "
-                           "its hash."),
+    ChainReport.OUT_OF_ORDER: _(
+        "Event #%(seq)s does not follow event #%(other)s: one of them was altered "
+        "and its hash recomputed, or the two were reordered."
+    ),
+    ChainReport.ALTERED: _("Event #%(seq)s was altered after it was recorded: its content no longer matches its hash."),
     ChainReport.TRUNCATED: _("The events from #%(seq)s on were removed: the chain's tip is #%(other)s."),
 }
 
@@ -197,9 +207,16 @@ def _event_facts(user, event: AuditEvent | None) -> dict | None:
         return None
     if not can_read_event(user, event):
         return {"seq": event.seq, "visible": False}
-    return {"seq": event.seq, "visible": True, "event": event, "action": event_action_label(event),
-            "object_type": object_type_label(event.object_type), "actor": actor_name(event),
-            "actor_login": actor_login(event), "url": reverse("desk:audit_event", args=[event.seq])}
+    return {
+        "seq": event.seq,
+        "visible": True,
+        "event": event,
+        "action": event_action_label(event),
+        "object_type": object_type_label(event.object_type),
+        "actor": actor_name(event),
+        "actor_login": actor_login(event),
+        "url": reverse("desk:audit_event", args=[event.seq]),
+    }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -217,7 +234,10 @@ def verify_chain_page(request):
         ctx.update(report=report, checked_at=timezone.now())
         if not report.ok:
             found = chain_break(report)
-            ctx.update(problem=problem_text(report), bad=_event_facts(user, found.bad),
-                       last_good=_event_facts(user, found.last_good),
-                       next_stored=_event_facts(user, found.next_stored))
+            ctx.update(
+                problem=problem_text(report),
+                bad=_event_facts(user, found.bad),
+                last_good=_event_facts(user, found.last_good),
+                next_stored=_event_facts(user, found.next_stored),
+            )
     return TemplateResponse(request, "core/desk/verify_chain.html", ctx)

@@ -51,8 +51,13 @@ class DocumentDeskTable(tables.Table):
     title = tables.Column(_("Title"), attrs={"td": {"class": "hz-name"}})
     kind = tables.Column(_("Kind"))
     version = tables.Column(_("Version"), attrs=NOWRAP)
-    subject = tables.Column(_("Object"), accessor="title", empty_values=(), order_by=("content_type", "object_id"),
-                            attrs={"td": {"class": "hz-name"}})
+    subject = tables.Column(
+        _("Object"),
+        accessor="title",
+        empty_values=(),
+        order_by=("content_type", "object_id"),
+        attrs={"td": {"class": "hz-name"}},
+    )
     palace = tables.Column(_("Palace"), accessor="palace__name", order_by=("palace__name",))
     issued_at = tables.DateTimeColumn(format="Y-m-d H:i", verbose_name=_("Issued at"), attrs=NOWRAP)
     issued_by = tables.Column(_("Issued by"), accessor="issued_by__full_name", order_by=("issued_by__full_name",))
@@ -63,8 +68,19 @@ class DocumentDeskTable(tables.Table):
 
     class Meta:
         model = IssuedDocument
-        fields = ["title", "kind", "version", "subject", "palace", "issued_at", "issued_by", "size", "sha256",
-                  "download", "verify"]
+        fields = [
+            "title",
+            "kind",
+            "version",
+            "subject",
+            "palace",
+            "issued_at",
+            "issued_by",
+            "size",
+            "sha256",
+            "download",
+            "verify",
+        ]
         order_by = ["-issued_at"]
         empty_text = _("No documents.")
 
@@ -101,12 +117,16 @@ class DocumentDeskTable(tables.Table):
         return format_html('<span class="hz-mono hz-small" title="{}">{}…</span>', record.sha256, record.sha256[:12])
 
     def render_download(self, record):
-        return format_html('<a href="{}" data-turbo="false">{}</a>', reverse("document_download", args=[record.pk]),
-                           _("PDF"))
+        return format_html(
+            '<a href="{}" data-turbo="false">{}</a>', reverse("document_download", args=[record.pk]), _("PDF")
+        )
 
     def render_verify(self, record):
-        return format_html('<a href="{}">{}</a>', reverse("verify_document", args=[verification_code(record.pk)]),
-                           _("Verification page"))
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("verify_document", args=[verification_code(record.pk)]),
+            _("Verification page"),
+        )
 
 
 class DocumentDeskFilter(DeskFilterSet):
@@ -115,8 +135,9 @@ class DocumentDeskFilter(DeskFilterSet):
     date_from_label = _("Issued from")
     date_to_label = _("Issued to")
 
-    status = django_filters.ChoiceFilter(label=_("Kind"), field_name="kind", choices=IssuedDocument.Kind.choices,
-                                         empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("Kind"), field_name="kind", choices=IssuedDocument.Kind.choices, empty_label=_("All")
+    )
 
     class Meta:
         model = IssuedDocument
@@ -137,8 +158,10 @@ class DocumentDeskFilter(DeskFilterSet):
 class DocumentDeskView(DeskTableView):
     slug = "documents"
     page_title = _("Issued documents")
-    description = _("Every PDF issued in your palaces: certificates, reports, notices and summaries. Download one, "
-                    "check it, or take the filtered documents as a ZIP with a manifest of their SHA-256.")
+    description = _(
+        "Every PDF issued in your palaces: certificates, reports, notices and summaries. Download one, "
+        "check it, or take the filtered documents as a ZIP with a manifest of their SHA-256."
+    )
     icon = "picture_as_pdf"
     order = 100
     template_name = "core/desk/documents.html"

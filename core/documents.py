@@ -47,7 +47,7 @@ def verification_code(document_id: uuid.UUID) -> str:
 def verification_code_display(document_id: uuid.UUID) -> str:
     """The code as printed: upper case in groups of four, easy to read out and type back."""
     code = verification_code(document_id).upper()
-    return " ".join(code[i:i + 4] for i in range(0, len(code), 4))
+    return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
 
 
 def verification_url(document_id: uuid.UUID) -> str:
@@ -99,28 +99,37 @@ def document_issue(
             issued_at=timezone.now(),
         )
         url = verification_url(doc.id)
-        pdf = render_pdf(template, {
-            **context,
-            "document_id": doc.id,
-            "verification_code": verification_code(doc.id),
-            "verification_code_display": verification_code_display(doc.id),
-            "verification_url": url,
-            "qr_data_uri": qr_svg_data_uri(url),
-            "issued_at": timezone.localtime(doc.issued_at, DOCUMENT_TZ),
-            "palace": palace,
-            "title": doc.title,
-            "version": doc.version,
-        })
+        pdf = render_pdf(
+            template,
+            {
+                **context,
+                "document_id": doc.id,
+                "verification_code": verification_code(doc.id),
+                "verification_code_display": verification_code_display(doc.id),
+                "verification_url": url,
+                "qr_data_uri": qr_svg_data_uri(url),
+                "issued_at": timezone.localtime(doc.issued_at, DOCUMENT_TZ),
+                "palace": palace,
+                "title": doc.title,
+                "version": doc.version,
+            },
+        )
         doc.sha256 = hashlib.sha256(pdf).hexdigest()
         doc.size = len(pdf)
         doc.file.save(f"{doc.sha256}.pdf", ContentFile(pdf), save=False)
         try:
             doc.save(force_insert=True)
             audit.record(
-                actor=actor, action="document.issued", obj=doc, palace=palace,
+                actor=actor,
+                action="document.issued",
+                obj=doc,
+                palace=palace,
                 after={
-                    "kind": doc.kind, "title": doc.title, "version": doc.version,
-                    "sha256": doc.sha256, "size": doc.size,
+                    "kind": doc.kind,
+                    "title": doc.title,
+                    "version": doc.version,
+                    "sha256": doc.sha256,
+                    "size": doc.size,
                     "subject": f"{content_type.app_label}.{content_type.model}:{object_id}",
                 },
             )
@@ -187,9 +196,7 @@ def find_document_by_sha256(sha256: str) -> IssuedDocument | None:
 def latest_version(doc: IssuedDocument) -> IssuedDocument:
     """The newest document of the same kind about the same subject (``doc`` itself when current)."""
     return (
-        IssuedDocument.objects.filter(
-            content_type_id=doc.content_type_id, object_id=doc.object_id, kind=doc.kind
-        )
+        IssuedDocument.objects.filter(content_type_id=doc.content_type_id, object_id=doc.object_id, kind=doc.kind)
         .order_by("-version")
         .first()
     ) or doc

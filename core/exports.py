@@ -159,8 +159,7 @@ def _date_value(column) -> Callable[[Any, Any], Any]:
     def date_value(record, value):
         if isinstance(value, datetime.datetime):
             if page_format:
-                return dateformat.format(timezone.localtime(value) if timezone.is_aware(value) else value,
-                                         page_format)
+                return dateformat.format(timezone.localtime(value) if timezone.is_aware(value) else value, page_format)
             return value  # made local by _plain
         if isinstance(value, datetime.date) and is_date_column:
             return dateformat.format(value, page_format) if page_format else value.isoformat()

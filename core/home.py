@@ -13,8 +13,9 @@ def audit_panels(user):
     audited = palace_ids(user, Role.AUDITOR)
     if not audited:
         return []
-    events = (AuditEvent.objects.filter(palace_id__in=audited)
-              .select_related("actor").order_by("-seq")[:8])
-    rows = [{"event": e, "action": event_action_label(e), "actor": actor_name(e), "actor_login": actor_login(e)}
-            for e in events]
+    events = AuditEvent.objects.filter(palace_id__in=audited).select_related("actor").order_by("-seq")[:8]
+    rows = [
+        {"event": e, "action": event_action_label(e), "actor": actor_name(e), "actor_login": actor_login(e)}
+        for e in events
+    ]
     return [HomePanel(_("Latest recorded changes"), "core/panels/audit_events.html", {"events": rows}, order=20)]

@@ -53,11 +53,18 @@ class ChosenLanguageMiddleware:
 
 # What an auditor may POST: checking a document or the audit chain, and their own session and
 # account. Downloads and exports are GETs.
-AUDITOR_POSTS = frozenset({
-    "verify_upload", "desk:verify_chain",
-    "login", "logout", "set_language", "password_change", "workbench:notification_read",
-    "workbench:notifications_read_all",
-})
+AUDITOR_POSTS = frozenset(
+    {
+        "verify_upload",
+        "desk:verify_chain",
+        "login",
+        "logout",
+        "set_language",
+        "password_change",
+        "workbench:notification_read",
+        "workbench:notifications_read_all",
+    }
+)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 

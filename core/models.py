@@ -37,7 +37,9 @@ class Palace(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     federation = models.CharField(
-        _("trade-union federation"), max_length=100, blank=True,
+        _("trade-union federation"),
+        max_length=100,
+        blank=True,
         help_text=_("The federation that runs the palace, printed on the letterhead."),
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -107,13 +109,22 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
     created_at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(  # indexed below only where there is one: the system's events are not
-        User, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", db_index=False,
+        User,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(_("actor"), max_length=150)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     palace = models.ForeignKey(
-        Palace, verbose_name=_("palace"), null=True, blank=True, on_delete=models.PROTECT,
+        Palace,
+        verbose_name=_("palace"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     # Found by (object_type, object_id) together: the composite index below serves both.
@@ -135,9 +146,11 @@ class AuditEvent(models.Model):
         # Every audited write updates each of these, so only what a page or the chain looks up by.
         # The action is matched exactly (never LIKE): a plain index, without the varchar_pattern_ops
         # twin that db_index would add.
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"]),
-                   models.Index(fields=["action"], name="core_auditevent_action"),
-                   models.Index(fields=["actor"], name="core_auditevent_actor", condition=models.Q(actor__isnull=False))]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "seq"]),
+            models.Index(fields=["action"], name="core_auditevent_action"),
+            models.Index(fields=["actor"], name="core_auditevent_actor", condition=models.Q(actor__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_repr}"
@@ -186,9 +199,7 @@ class StoredFile(models.Model):
     size = models.PositiveIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
     file = models.FileField(upload_to=stored_file_path, max_length=200)
-    uploaded_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
     class Meta:
@@ -219,7 +230,11 @@ class IssuedDocument(models.Model):
     title = models.CharField(_("title"), max_length=200)
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     palace = models.ForeignKey(
-        Palace, verbose_name=_("palace"), null=True, blank=True, on_delete=models.PROTECT,
+        Palace,
+        verbose_name=_("palace"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="documents",
     )
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT)
@@ -229,7 +244,11 @@ class IssuedDocument(models.Model):
     size = models.PositiveIntegerField(_("size"))
     file = models.FileField(upload_to=issued_document_path, max_length=200)
     issued_by = models.ForeignKey(
-        User, verbose_name=_("issued by"), null=True, blank=True, on_delete=models.PROTECT,
+        User,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     issued_at = models.DateTimeField(_("issued at"), db_index=True)

@@ -17,6 +17,4 @@ def notify(users: Iterable[User], *, subject: str, body: str = "", url: str = ""
     emails = [u.email for u in recipients if u.email]
     if emails:
         link = f"\n\n{settings.HEZUO_PUBLIC_URL}{url}" if url else ""
-        transaction.on_commit(
-            lambda: send_mail(str(subject), f"{body}{link}", None, emails, fail_silently=True)
-        )
+        transaction.on_commit(lambda: send_mail(str(subject), f"{body}{link}", None, emails, fail_silently=True))

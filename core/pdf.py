@@ -57,7 +57,7 @@ def _relative_static_path(url: str) -> str | None:
     clean = url.split("#", 1)[0].split("?", 1)[0]
     for prefix in prefixes:
         if clean.startswith(prefix):
-            return unquote(clean[len(prefix):])
+            return unquote(clean[len(prefix) :])
     return None
 
 
@@ -109,9 +109,7 @@ class SafeURLFetcher(URLFetcher):
         if name is not None:
             path = _find_static(_safe_static_name(name, url), url)
             mime, _ = mimetypes.guess_type(path.name)
-            return URLFetcherResponse(
-                url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"}
-            )
+            return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime or "application/octet-stream"})
         if url[:5].lower() == "data:":
             return super().fetch(url, headers)
         logger.warning("PDF resource refused: %.200s", url)

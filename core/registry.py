@@ -151,9 +151,11 @@ def apps_with_object_pages() -> set[str]:
 
 def url_by_pk(url_name: str) -> Callable[[str], str]:
     """An object-URL function for a page whose only argument is the object's primary key."""
+
     def url(object_id: str) -> str:
         try:
             return reverse(url_name, args=[object_id])
         except NoReverseMatch:
             return ""
+
     return url

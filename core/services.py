@@ -13,8 +13,7 @@ def palace_create(*, actor: User, code: str, name: str, level: str, **fields: st
     if not actor.is_superuser:
         raise NotPermitted
     palace = Palace.objects.create(code=code, name=name, level=level, **fields)
-    audit.record(actor=actor, action="palace.created", obj=palace, palace=palace,
-                 after=audit.snapshot(palace))
+    audit.record(actor=actor, action="palace.created", obj=palace, palace=palace, after=audit.snapshot(palace))
     return palace
 
 
@@ -25,8 +24,13 @@ def membership_grant(*, actor: User, user: User, palace: Palace, role: str) -> M
         raise NotPermitted
     membership, created = Membership.objects.get_or_create(user=user, palace=palace, role=role)
     if created:
-        audit.record(actor=actor, action="membership.granted", obj=membership, palace=palace,
-                     after={"user": user.username, "role": role})
+        audit.record(
+            actor=actor,
+            action="membership.granted",
+            obj=membership,
+            palace=palace,
+            after={"user": user.username, "role": role},
+        )
     return membership
 
 
@@ -38,6 +42,10 @@ def user_create(*, actor: User, username: str, full_name: str, email: str, passw
     user = User(username=username, full_name=full_name, email=email)
     user.set_password(password)
     user.save()
-    audit.record(actor=actor, action="user.created", obj=user,
-                 after={"username": username, "full_name": full_name, "email": email})
+    audit.record(
+        actor=actor,
+        action="user.created",
+        obj=user,
+        after={"username": username, "full_name": full_name, "email": email},
+    )
     return user

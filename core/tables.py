@@ -29,8 +29,13 @@ class FilteredTableView(LoginRequiredMixin, SingleTableMixin, FilterView):
     def create_export(self, export_format):
         """The filtered, sorted rows, streamed (see core.exports), never all in memory at once."""
         table = self.get_table(**self.get_table_kwargs())
-        return table_export_response(table, export_format, self.get_export_filename(export_format),
-                                     exclude_columns=self.exclude_columns, title=str(self.page_title))
+        return table_export_response(
+            table,
+            export_format,
+            self.get_export_filename(export_format),
+            exclude_columns=self.exclude_columns,
+            title=str(self.page_title),
+        )
 
     def render_to_response(self, context, **response_kwargs):
         export_format = self.request.GET.get(self.export_trigger_param)

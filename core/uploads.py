@@ -43,8 +43,9 @@ def check_file_count(uploads: Sequence, limit: int | None = None) -> None:
         raise DomainError(ERR_TOO_MANY % {"limit": limit}, field="file")
 
 
-def check_upload(*, upload: UploadedFile, allowed: frozenset[str] = DOCUMENT_TYPES,
-                 max_bytes: int | None = None) -> str:
+def check_upload(
+    *, upload: UploadedFile, allowed: frozenset[str] = DOCUMENT_TYPES, max_bytes: int | None = None
+) -> str:
     """Validate one upload without storing it; return its detected MIME type.
 
     Raises ``DomainError`` naming the file when it is empty, too large, or its
@@ -80,8 +81,7 @@ def store_uploads(
     check_file_count(uploads)
     for upload in uploads:
         check_upload(upload=upload, allowed=allowed, max_bytes=max_bytes)
-    return [store_upload(upload=u, purpose=purpose, actor=actor, allowed=allowed, max_bytes=max_bytes)
-            for u in uploads]
+    return [store_upload(upload=u, purpose=purpose, actor=actor, allowed=allowed, max_bytes=max_bytes) for u in uploads]
 
 
 def store_upload(
@@ -105,8 +105,12 @@ def store_upload(
         digest.update(chunk)
     upload.seek(0)
     stored = StoredFile(
-        purpose=purpose, original_name=name,
-        content_type=mime, size=upload.size, sha256=digest.hexdigest(), uploaded_by=actor,
+        purpose=purpose,
+        original_name=name,
+        content_type=mime,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
         uploaded_at=timezone.now(),
     )
     stored.file.save("upload", upload, save=False)

@@ -30,5 +30,6 @@ def healthz(request):
     except Exception as exc:  # the point is to report, not to crash
         db = f"error: {exc.__class__.__name__}"
     status = 200 if db == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": db,
-                         "vendor": connection.vendor}, status=status)
+    return JsonResponse(
+        {"status": "ok" if status == 200 else "degraded", "database": db, "vendor": connection.vendor}, status=status
+    )

@@ -139,9 +139,19 @@ def write_documents_zip(documents, target) -> set[str]:
                 verified = yes if sha256 == doc.sha256 else no
                 if sha256 != doc.sha256:
                     logger.error("Issued document %s no longer matches its SHA-256", doc.pk)
-            manifest.writerow([sanitize_cell(cell) for cell in (
-                name, doc.sha256, str(doc.get_kind_display()), subject_label(doc),
-                issued_at.isoformat(timespec="seconds"), verified)])
+            manifest.writerow(
+                [
+                    sanitize_cell(cell)
+                    for cell in (
+                        name,
+                        doc.sha256,
+                        str(doc.get_kind_display()),
+                        subject_label(doc),
+                        issued_at.isoformat(timespec="seconds"),
+                        verified,
+                    )
+                ]
+            )
         manifest_text.flush()
         manifest_file.seek(0)
         with archive.open(_entry(MANIFEST_NAME, timezone.localtime(timezone.now(), DOCUMENT_TZ)), "w") as entry:
@@ -163,16 +173,22 @@ def documents_zip(request):
         messages.error(request, _("Correct the filter, then download the ZIP again."))
         return _back(request)
     # Only what the ZIP needs of each row: it reads thousands of rows the table never shows at once.
-    documents = (filterset.qs.select_related(None).select_related("palace")
-                 .only(*ZIP_FIELDS).order_by("-issued_at", "pk"))
+    documents = (
+        filterset.qs.select_related(None).select_related("palace").only(*ZIP_FIELDS).order_by("-issued_at", "pk")
+    )
     count = documents.count()
     if count == 0:
         messages.info(request, _("No documents match the filter, so there is nothing to download."))
         return _back(request)
     if count > MAX_ZIP_DOCUMENTS:
-        messages.warning(request, _("The filter selects %(count)d documents; a ZIP holds at most %(max)d. Narrow "
-                                    "the filter (a date range, a kind or a palace), then download again.")
-                         % {"count": count, "max": MAX_ZIP_DOCUMENTS})
+        messages.warning(
+            request,
+            _(
+                "The filter selects %(count)d documents; a ZIP holds at most %(max)d. Narrow "
+                "the filter (a date range, a kind or a palace), then download again."
+            )
+            % {"count": count, "max": MAX_ZIP_DOCUMENTS},
+        )
         return _back(request)
     handle = tempfile.TemporaryFile()
     try:
@@ -182,7 +198,11 @@ def documents_zip(request):
         raise
     handle.seek(0)
     today = timezone.localtime(timezone.now(), DOCUMENT_TZ)
-    parts = [pgettext("the file name of a ZIP of issued documents", "Documents"), *(palaces if len(palaces) == 1 else ()), f"{today:%Y%m%d}"]
+    parts = [
+        pgettext("the file name of a ZIP of issued documents", "Documents"),
+        *(palaces if len(palaces) == 1 else ()),
+        f"{today:%Y%m%d}",
+    ]
     filename = safe_stem("-".join(parts)) + ".zip"
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type="application/zip")
     response["X-Content-Type-Options"] = "nosniff"

@@ -35,7 +35,9 @@ ERR_NO_CODE = _("Enter the verification code printed on the document.")
 class VerifyUploadForm(forms.Form):
     # Emptiness, size and type are judged in _hash_upload, with the messages uploads use.
     file = forms.FileField(
-        label=_("PDF file"), required=False, allow_empty_file=True,
+        label=_("PDF file"),
+        required=False,
+        allow_empty_file=True,
         widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
@@ -66,8 +68,13 @@ def verify_document(request, sha256):
     """Public: is the document with this SHA-256 or verification code genuine?"""
     key = normalise_key(sha256)[:64]
     doc = find_document(key)
-    return _result(request, doc=doc, checked=key, matched_by="sha256" if len(key) == 64 else "code",
-                   status=200 if doc is not None else 404)
+    return _result(
+        request,
+        doc=doc,
+        checked=key,
+        matched_by="sha256" if len(key) == 64 else "code",
+        status=200 if doc is not None else 404,
+    )
 
 
 def _hash_upload(upload) -> tuple[str | None, str]:
@@ -79,9 +86,9 @@ def _hash_upload(upload) -> tuple[str | None, str]:
     if not upload.size:
         return None, str(ERR_EMPTY % {"name": name})
     if upload.size > limit:
-        return None, str(ERR_TOO_LARGE % {
-            "name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)
-        })
+        return None, str(
+            ERR_TOO_LARGE % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(limit)}
+        )
     upload.seek(0)
     if detect_type(upload.read(8192)) != "application/pdf":
         return None, str(ERR_NOT_PDF % {"name": name})
@@ -100,8 +107,7 @@ def verify_upload(request):
         code = re.sub(r"[^0-9a-z]", "", normalise_key(request.GET["code"]))[:64]
         if code:
             return redirect("verify_document", sha256=code)
-        return render(request, "public/verify.html",
-                      {"form": VerifyUploadForm(), "code_error": ERR_NO_CODE})
+        return render(request, "public/verify.html", {"form": VerifyUploadForm(), "code_error": ERR_NO_CODE})
     if request.method == "GET":
         return render(request, "public/verify.html", {"form": VerifyUploadForm()})
     form = VerifyUploadForm(request.POST, request.FILES)
@@ -120,8 +126,7 @@ def download_document(request, pk):
     if not can_download_document(request.user, doc):
         return deny_or_login(request)
     data = document_bytes(doc)
-    response = FileResponse(io.BytesIO(data), as_attachment=True, filename=doc.filename,
-                            content_type="application/pdf")
+    response = FileResponse(io.BytesIO(data), as_attachment=True, filename=doc.filename, content_type="application/pdf")
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"

@@ -20,7 +20,8 @@ class NotificationListView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(**kwargs) | {
-            "unread": Notification.objects.filter(recipient=self.request.user, read_at__isnull=True).count()}
+            "unread": Notification.objects.filter(recipient=self.request.user, read_at__isnull=True).count()
+        }
 
 
 @login_required
@@ -30,8 +31,11 @@ def mark_read(request, pk: int):
     note = get_object_or_404(Notification, pk=pk, recipient=request.user)
     if note.read_at is None:
         Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
-    target = note.url if note.url and url_has_allowed_host_and_scheme(
-        note.url, allowed_hosts={request.get_host()}) else "workbench:notifications"
+    target = (
+        note.url
+        if note.url and url_has_allowed_host_and_scheme(note.url, allowed_hosts={request.get_host()})
+        else "workbench:notifications"
+    )
     return redirect(target)
 
 
@@ -41,6 +45,9 @@ def mark_all_read(request):
     # Bookkeeping of one's own messages, like mark_read: no audit event.
     count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
     if count:
-        messages.success(request, ngettext("%(count)d notification marked read.",
-                                           "%(count)d notifications marked read.", count) % {"count": count})
+        messages.success(
+            request,
+            ngettext("%(count)d notification marked read.", "%(count)d notifications marked read.", count)
+            % {"count": count},
+        )
     return redirect("workbench:notifications")

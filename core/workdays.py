@@ -80,9 +80,7 @@ class WorkCalendar:
         if not missing:
             return
         lo, hi = date(min(missing), 1, 1), date(max(missing), 12, 31)
-        for day, working in CalendarDay.objects.filter(date__range=(lo, hi)).values_list(
-            "date", "is_workday"
-        ):
+        for day, working in CalendarDay.objects.filter(date__range=(lo, hi)).values_list("date", "is_workday"):
             self._overrides[day] = working
         self._loaded_years.update(range(lo.year, hi.year + 1))
 

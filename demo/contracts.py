@@ -80,33 +80,77 @@ class NewProject:
 @dataclass(frozen=True)
 class Plan:
     palace: str
-    provider: str                    # the provider's demo login
+    provider: str  # the provider's demo login
     project: str
-    months_back: int                 # the term starts on the first of the month this many months back
-    share: Decimal                   # the amount as a share of the project budget
-    regular: tuple[Act, ...]         # every month
-    events: dict[int, tuple[int, Act]] = field(default_factory=dict)   # calendar month → (day, activity)
-    last: str = "accepted"           # the last closed month's report: accepted|submitted|returned|pending|draft
-    current_draft: bool = False      # a draft for the month under way
-    release_first: bool = True       # the 30% paid on signing
+    months_back: int  # the term starts on the first of the month this many months back
+    share: Decimal  # the amount as a share of the project budget
+    regular: tuple[Act, ...]  # every month
+    events: dict[int, tuple[int, Act]] = field(default_factory=dict)  # calendar month → (day, activity)
+    last: str = "accepted"  # the last closed month's report: accepted|submitted|returned|pending|draft
+    current_draft: bool = False  # a draft for the month under way
+    release_first: bool = True  # the 30% paid on signing
     reviewer: str = "ws-eval1"
     admin: str = "ws-admin"
     new_project: NewProject | None = None
     summary: str = ""
 
 
-SAFETY_TOPICS = ("有限空间作业安全", "电气火灾防范", "危险化学品安全管理", "高处作业防护", "消防器材使用",
-                 "职业病防护", "机械伤害预防", "新《安全生产法》解读", "应急救援与自救互救", "冬季安全生产")
-FILMS = ("《长津湖》", "《守岛人》", "《我和我的祖国》", "《中国医生》", "《万里归途》", "《流浪地球2》",
-         "《满江红》", "《热辣滚烫》", "《第二十条》", "《志愿军》", "《八角笼中》", "《人生大事》")
-CLASSICS = ("《论语》选读", "唐诗经典", "宋词名篇", "《孟子》选读", "红色家书", "《诗经》选读",
-            "毛泽东诗词", "《大学》《中庸》选读", "劳模故事", "汶上乡贤诗文")
-MIND = ("职场压力与情绪管理", "亲子沟通技巧", "睡眠与心理健康", "新就业形态劳动者心理调适", "婚恋家庭关系",
-        "退休前心理准备", "班组长沟通技巧", "正念减压入门")
+SAFETY_TOPICS = (
+    "有限空间作业安全",
+    "电气火灾防范",
+    "危险化学品安全管理",
+    "高处作业防护",
+    "消防器材使用",
+    "职业病防护",
+    "机械伤害预防",
+    "新《安全生产法》解读",
+    "应急救援与自救互救",
+    "冬季安全生产",
+)
+FILMS = (
+    "《长津湖》",
+    "《守岛人》",
+    "《我和我的祖国》",
+    "《中国医生》",
+    "《万里归途》",
+    "《流浪地球2》",
+    "《满江红》",
+    "《热辣滚烫》",
+    "《第二十条》",
+    "《志愿军》",
+    "《八角笼中》",
+    "《人生大事》",
+)
+CLASSICS = (
+    "《论语》选读",
+    "唐诗经典",
+    "宋词名篇",
+    "《孟子》选读",
+    "红色家书",
+    "《诗经》选读",
+    "毛泽东诗词",
+    "《大学》《中庸》选读",
+    "劳模故事",
+    "汶上乡贤诗文",
+)
+MIND = (
+    "职场压力与情绪管理",
+    "亲子沟通技巧",
+    "睡眠与心理健康",
+    "新就业形态劳动者心理调适",
+    "婚恋家庭关系",
+    "退休前心理准备",
+    "班组长沟通技巧",
+    "正念减压入门",
+)
 
 PLANS: tuple[Plan, ...] = (
     Plan(
-        "wenshang", "provider2", "职工安全生产技能培训", 10, Decimal("0.92"),
+        "wenshang",
+        "provider2",
+        "职工安全生产技能培训",
+        10,
+        Decimal("0.92"),
         regular=(
             Act("安全生产大讲堂：{topic}（线上同步直播）", C.TRAINING, "多功能厅", 1000, 1800, SAFETY_TOPICS),
             Act("特种作业人员安全实操培训", C.TRAINING, "一楼培训教室", 40, 70),
@@ -115,53 +159,97 @@ PLANS: tuple[Plan, ...] = (
             6: (16, Act("“安全生产月”应急疏散演练观摩", C.TRAINING, "文化宫广场", 1300, 1700)),
             9: (10, Act("企业专兼职安全员能力提升培训", C.TRAINING, "一楼培训教室", 80, 120)),
         },
-        last="submitted", current_draft=True, reviewer="ws-eval1",
-        new_project=NewProject(C.TRAINING, "110000", 24, 12000,
-                               "面向全县企业一线职工的安全生产大讲堂与特种作业安全实操培训。"),
+        last="submitted",
+        current_draft=True,
+        reviewer="ws-eval1",
+        new_project=NewProject(
+            C.TRAINING, "110000", 24, 12000, "面向全县企业一线职工的安全生产大讲堂与特种作业安全实操培训。"
+        ),
         summary="安全生产大讲堂线下线上同步开展，特种作业实操培训按计划完成",
     ),
     Plan(
-        "wenshang", "provider3", "职工职业技能提升培训", 8, Decimal("0.90"),
+        "wenshang",
+        "provider3",
+        "职工职业技能提升培训",
+        8,
+        Decimal("0.90"),
         regular=(
             Act("电工技能提升班（第{topic}期）", C.TRAINING, "二楼实训室", 35, 60, tuple("一二三四五六七八九十")),
             Act("焊工实操培训", C.TRAINING, "二楼实训室", 25, 45),
         ),
         events={5: (8, Act("“五一”职工技能大赛（电工、焊工）", C.TRAINING, "多功能厅", 700, 950))},
-        last="returned", reviewer="ws-eval2",
+        last="returned",
+        reviewer="ws-eval2",
         new_project=NewProject(C.TRAINING, "85000", 16, 800, "电工、焊工等职业技能提升培训与职工技能大赛。"),
         summary="电工、焊工技能提升班按课表开课，学员出勤稳定",
     ),
     Plan(
-        "wenshang", "provider4", "家政培训", 10, Decimal("0.88"),
+        "wenshang",
+        "provider4",
+        "家政培训",
+        10,
+        Decimal("0.88"),
         regular=(
             Act("养老护理员培训班", C.TRAINING, "一楼培训教室", 40, 60),
             Act("母婴护理实操课", C.TRAINING, "三楼实训室", 30, 50),
         ),
         events={7: (15, Act("家政服务职业技能竞赛", C.TRAINING, "多功能厅", 500, 700))},
-        last="pending", reviewer="ws-eval3",
+        last="pending",
+        reviewer="ws-eval3",
         summary="养老护理与母婴护理两个方向同步开班，结业学员已推荐至家政企业",
     ),
     Plan(
-        "wenshang", "provider5", "工创圆梦", 8, Decimal("0.93"),
-        regular=(Act("职工电商直播创业公开课：{topic}", C.TRAINING, "电商直播间", 600, 1300,
-                     ("短视频拍摄", "直播话术", "农产品上行", "网店装修", "选品与供应链", "直播复盘",
-                      "私域运营", "创业政策解读")),),
+        "wenshang",
+        "provider5",
+        "工创圆梦",
+        8,
+        Decimal("0.93"),
+        regular=(
+            Act(
+                "职工电商直播创业公开课：{topic}",
+                C.TRAINING,
+                "电商直播间",
+                600,
+                1300,
+                (
+                    "短视频拍摄",
+                    "直播话术",
+                    "农产品上行",
+                    "网店装修",
+                    "选品与供应链",
+                    "直播复盘",
+                    "私域运营",
+                    "创业政策解读",
+                ),
+            ),
+        ),
         events={6: (20, Act("职工创新创业项目路演", C.TRAINING, "多功能厅", 400, 600))},
-        last="pending", release_first=False, reviewer="ws-eval4",
+        last="pending",
+        release_first=False,
+        reviewer="ws-eval4",
         summary="电商直播创业公开课线上线下同步开展，学员直播间陆续开播",
     ),
     Plan(
-        "wenshang", "provider6", "书法公益课堂", 8, Decimal("0.95"),
+        "wenshang",
+        "provider6",
+        "书法公益课堂",
+        8,
+        Decimal("0.95"),
         regular=(
             Act("软笔书法基础班", C.CULTURE, "职工书屋", 30, 50),
             Act("硬笔书法提高班", C.CULTURE, "职工书屋", 25, 45),
         ),
         events={5: (1, Act("“翰墨汶上”职工书法作品展", C.CULTURE, "一楼展厅", 2400, 3200))},
-        last="submitted", reviewer="ws-eval5",
+        last="submitted",
+        reviewer="ws-eval5",
         summary="软笔、硬笔书法课程按计划授课，学员作品入选职工书法展",
     ),
     Plan(
-        "wenshang", "provider6", "经典诵读", 10, Decimal("0.94"),
+        "wenshang",
+        "provider6",
+        "经典诵读",
+        10,
+        Decimal("0.94"),
         regular=(
             Act("职工经典诵读会：{topic}", C.CULTURE, "职工书屋", 60, 140, CLASSICS),
             Act("经典诵读进车间", C.CULTURE, "企业职工之家", 80, 160),
@@ -171,11 +259,17 @@ PLANS: tuple[Plan, ...] = (
             4: (23, Act("“书香汶上”世界读书日万人诵读（线上线下）", C.CULTURE, "文化宫广场", 6000, 7500)),
             9: (26, Act("“书香汶上”职工经典诵读大赛决赛", C.CULTURE, "多功能厅", 1100, 1400)),
         },
-        last="accepted", current_draft=True, reviewer="ws-eval6",
+        last="accepted",
+        current_draft=True,
+        reviewer="ws-eval6",
         summary="经典诵读会、进车间诵读和惠工影院放映按月开展，职工反响良好",
     ),
     Plan(
-        "wenshang", "provider7", "职工全民健身服务", 8, Decimal("0.91"),
+        "wenshang",
+        "provider7",
+        "职工全民健身服务",
+        8,
+        Decimal("0.91"),
         regular=(
             Act("职工羽毛球训练营", C.SPORTS, "羽毛球馆", 30, 60),
             Act("健身房器械使用指导课", C.SPORTS, "健身房", 25, 45),
@@ -186,44 +280,76 @@ PLANS: tuple[Plan, ...] = (
             8: (8, Act("“全民健身日”职工趣味运动会", C.SPORTS, "体育场", 6000, 7500)),
             10: (24, Act("职工篮球联赛总决赛", C.SPORTS, "篮球场", 1800, 2400)),
         },
-        last="accepted", current_draft=True, reviewer="ws-admin",
-        new_project=NewProject(C.SPORTS, "70000", 24, 20000,
-                               "职工羽毛球、器械健身指导与职工篮球联赛，承办全民健身日职工运动会。"),
+        last="accepted",
+        current_draft=True,
+        reviewer="ws-admin",
+        new_project=NewProject(
+            C.SPORTS, "70000", 24, 20000, "职工羽毛球、器械健身指导与职工篮球联赛，承办全民健身日职工运动会。"
+        ),
         summary="羽毛球训练营、健身指导和篮球联赛按计划进行，场馆使用率较高",
     ),
     Plan(
-        "wenshang", "provider1", "职工心理健康", 8, Decimal("0.90"),
+        "wenshang",
+        "provider1",
+        "职工心理健康",
+        8,
+        Decimal("0.90"),
         regular=(
             Act("心理健康讲座进企业：{topic}", C.HEALTH, "企业职工之家", 250, 520, MIND),
             Act("职工团体心理辅导", C.HEALTH, "心理咨询室", 12, 20),
         ),
         events={5: (25, Act("“5·25”心理健康日广场咨询", C.HEALTH, "文化宫广场", 1800, 2400))},
-        last="draft", reviewer="ws-eval2",
+        last="draft",
+        reviewer="ws-eval2",
         summary="心理讲座进企业与团体辅导按月开展，个案咨询已预约排期",
     ),
     Plan(
-        "foshan", "provider9", "新城影院放映", 8, Decimal("0.92"),
-        regular=tuple(Act("新城分宫公益放映{topic}", C.CULTURE, "新城分宫影院（48座）", 32, 48, FILMS[i::4])
-                      for i in range(4)) + (Act("粤语经典电影导赏", C.CULTURE, "新城分宫影院（48座）", 30, 48),),
-        last="submitted", reviewer="fs-eval1", admin="fs-admin",
+        "foshan",
+        "provider9",
+        "新城影院放映",
+        8,
+        Decimal("0.92"),
+        regular=tuple(
+            Act("新城分宫公益放映{topic}", C.CULTURE, "新城分宫影院（48座）", 32, 48, FILMS[i::4]) for i in range(4)
+        )
+        + (Act("粤语经典电影导赏", C.CULTURE, "新城分宫影院（48座）", 30, 48),),
+        last="submitted",
+        reviewer="fs-eval1",
+        admin="fs-admin",
         summary="新城分宫影院每周放映，周末场次基本满座",
     ),
     Plan(
-        "foshan", "provider9", "职工读书会", 6, Decimal("0.95"),
-        regular=(Act("职工读书会：{topic}", C.CULTURE, "新城分宫阅览室", 20, 45,
-                     ("《平凡的世界》", "《人世间》", "《额尔古纳河右岸》", "《繁花》", "《活着》", "《长安的荔枝》")),),
-        last="accepted", reviewer="fs-eval2", admin="fs-admin",
+        "foshan",
+        "provider9",
+        "职工读书会",
+        6,
+        Decimal("0.95"),
+        regular=(
+            Act(
+                "职工读书会：{topic}",
+                C.CULTURE,
+                "新城分宫阅览室",
+                20,
+                45,
+                ("《平凡的世界》", "《人世间》", "《额尔古纳河右岸》", "《繁花》", "《活着》", "《长安的荔枝》"),
+            ),
+        ),
+        last="accepted",
+        reviewer="fs-eval2",
+        admin="fs-admin",
         summary="每月主题读书分享，线上读书打卡同步进行",
     ),
 )
 
 ACCEPT_COMMENTS = (
-    "活动组织规范，签到表与现场照片齐全。", "参与人数达到计划，职工反馈较好。",
-    "台账清晰，建议下月增加线上报名渠道。", "活动内容贴近职工需求，继续保持。",
-    "个别场次签到表字迹潦草，请注意规范填写。", "宣传到位，建议加强活动后的满意度回访。",
+    "活动组织规范，签到表与现场照片齐全。",
+    "参与人数达到计划，职工反馈较好。",
+    "台账清晰，建议下月增加线上报名渠道。",
+    "活动内容贴近职工需求，继续保持。",
+    "个别场次签到表字迹潦草，请注意规范填写。",
+    "宣传到位，建议加强活动后的满意度回访。",
 )
-RETURN_COMMENT = ("第2场活动的签到表缺少签名页，现场照片不足以证明参与人数；"
-                  "请补充签到表扫描件和活动照片后重新提交。")
+RETURN_COMMENT = "第2场活动的签到表缺少签名页，现场照片不足以证明参与人数；请补充签到表扫描件和活动照片后重新提交。"
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -247,13 +373,19 @@ class _Seeder:
         if project is None:
             spec = plan.new_project
             project = procurement_services.service_project_create(
-                actor=self.admin, palace=self.palace, name=plan.project, category=spec.category,
-                description=spec.description, budget=Decimal(spec.budget), term_months=12,
+                actor=self.admin,
+                palace=self.palace,
+                name=plan.project,
+                category=spec.category,
+                description=spec.description,
+                budget=Decimal(spec.budget),
+                term_months=12,
                 kpi_targets=[
                     procurement_services.KpiTargetInput(KpiMetric.SESSIONS, Decimal(spec.sessions), "场"),
                     procurement_services.KpiTargetInput(KpiMetric.PARTICIPANT_VISITS, Decimal(spec.visits), "人次"),
                     procurement_services.KpiTargetInput(KpiMetric.SATISFACTION, Decimal(85), "%"),
-                ])
+                ],
+            )
         return project
 
     def draft(self, project: ServiceProject, starts_on: date, signed: datetime) -> Contract:
@@ -266,25 +398,43 @@ class _Seeder:
         amount = (project.budget * self.plan.share).quantize(Decimal(100))
         contract = Contract.objects.create(
             number=f"{prefix}{Contract.objects.filter(number__startswith=prefix).count() + 1:03d}",
-            palace=self.palace, provider=self.provider, project=project, amount=amount, term_months=12,
-            starts_on=starts_on, ends_on=services.add_months(starts_on, 12) - timedelta(days=1),
-            created_by=self.admin)
-        ContractKpiTarget.objects.bulk_create([
-            ContractKpiTarget(contract=contract, metric=k.metric, label=k.label, target=k.target, unit=k.unit)
-            for k in project.kpi_targets.all()])
+            palace=self.palace,
+            provider=self.provider,
+            project=project,
+            amount=amount,
+            term_months=12,
+            starts_on=starts_on,
+            ends_on=services.add_months(starts_on, 12) - timedelta(days=1),
+            created_by=self.admin,
+        )
+        ContractKpiTarget.objects.bulk_create(
+            [
+                ContractKpiTarget(contract=contract, metric=k.metric, label=k.label, target=k.target, unit=k.unit)
+                for k in project.kpi_targets.all()
+            ]
+        )
         remaining, rows = amount, []
         for position, (condition, percent) in enumerate(services.DEFAULT_MILESTONES, start=1):
-            share = remaining if position == len(services.DEFAULT_MILESTONES) else (
-                amount * percent / 100).quantize(Decimal("0.01"))
+            share = (
+                remaining
+                if position == len(services.DEFAULT_MILESTONES)
+                else (amount * percent / 100).quantize(Decimal("0.01"))
+            )
             remaining -= share
-            rows.append(Milestone(contract=contract, position=position, condition=condition, percent=percent,
-                                  amount=share))
+            rows.append(
+                Milestone(contract=contract, position=position, condition=condition, percent=percent, amount=share)
+            )
         Milestone.objects.bulk_create(rows)
-        audit.record(actor=self.admin, action="contract.drafted", obj=contract, palace=self.palace.pk,
-                     after=audit.snapshot(contract, ["number", "provider", "project", "recruitment", "amount",
-                                                     "term_months", "state"])
-                     | {"milestones": [{"condition": m.condition, "percent": m.percent, "amount": m.amount}
-                                       for m in rows]})
+        audit.record(
+            actor=self.admin,
+            action="contract.drafted",
+            obj=contract,
+            palace=self.palace.pk,
+            after=audit.snapshot(
+                contract, ["number", "provider", "project", "recruitment", "amount", "term_months", "state"]
+            )
+            | {"milestones": [{"condition": m.condition, "percent": m.percent, "amount": m.amount} for m in rows]},
+        )
         return contract
 
     def seed(self) -> Contract | None:
@@ -298,8 +448,11 @@ class _Seeder:
         services.contract_sign(actor=self.admin, contract=contract, now=signed)
         services.contract_accept(actor=self.provider_user, contract=contract, now=signed + timedelta(days=3, hours=5))
         if plan.release_first:
-            services.milestone_release(actor=self.admin, milestone=contract.milestones.get(position=1),
-                                       now=_at(starts_on + timedelta(days=6), 15))
+            services.milestone_release(
+                actor=self.admin,
+                milestone=contract.milestones.get(position=1),
+                now=_at(starts_on + timedelta(days=6), 15),
+            )
         self.reports(contract)
         return contract
 
@@ -319,20 +472,26 @@ class _Seeder:
             day, act = event
             rows.append((start.replace(day=day), act.title_for(index), act))
         rows.sort(key=lambda r: r[0])
-        return [services.ActivityInput(when, title, act.category, act.place, self.rng.randint(act.low, act.high))
-                for when, title, act in rows if when <= (until or end)]
+        return [
+            services.ActivityInput(when, title, act.category, act.place, self.rng.randint(act.low, act.high))
+            for when, title, act in rows
+            if when <= (until or end)
+        ]
 
     def narrative(self, report: ServiceReport, activities: list) -> str:
         visits = sum(a.participants for a in activities)
-        return (f"{report.period_start.year}年{report.period_start.month}月共开展活动{len(activities)}场，服务职工{visits:,}人次。"
-                f"{self.plan.summary}。签到表与活动照片已存档备查。")
+        return (
+            f"{report.period_start.year}年{report.period_start.month}月共开展活动{len(activities)}场，服务职工{visits:,}人次。"
+            f"{self.plan.summary}。签到表与活动照片已存档备查。"
+        )
 
     def save(self, report: ServiceReport, index: int, *, until: date | None = None) -> list:
         activities = self.activities(report, index, until=until)
         if not activities:
             return activities
-        services.report_save(actor=self.provider_user, report=report, narrative=self.narrative(report, activities),
-                             activities=activities)
+        services.report_save(
+            actor=self.provider_user, report=report, narrative=self.narrative(report, activities), activities=activities
+        )
         return activities
 
     def submit(self, report: ServiceReport, index: int) -> ServiceReport:
@@ -344,11 +503,18 @@ class _Seeder:
         reviewed = min(report.submitted_at + timedelta(days=self.rng.randint(1, 4), hours=1), timezone.now())
         if accept:
             score = Decimal(self.rng.randint(150, 196)) / 2
-            services.report_review(actor=self.reviewer, report=report, accept=True, score=score,
-                                   comment=self.rng.choice(ACCEPT_COMMENTS), now=reviewed)
+            services.report_review(
+                actor=self.reviewer,
+                report=report,
+                accept=True,
+                score=score,
+                comment=self.rng.choice(ACCEPT_COMMENTS),
+                now=reviewed,
+            )
         else:
-            services.report_review(actor=self.reviewer, report=report, accept=False, comment=RETURN_COMMENT,
-                                   now=reviewed)
+            services.report_review(
+                actor=self.reviewer, report=report, accept=False, comment=RETURN_COMMENT, now=reviewed
+            )
 
     def reports(self, contract: Contract) -> None:
         reports = list(contract.reports.order_by("sequence"))
@@ -359,12 +525,11 @@ class _Seeder:
         for index, report in enumerate(reports):
             if report.period_start > self.today:
                 break
-            if report.period_end >= self.today:               # the month under way
+            if report.period_end >= self.today:  # the month under way
                 if self.plan.current_draft and report.period_start < self.today:
                     self.save(report, index, until=self.today - timedelta(days=1))
                 continue
-            outcome = self.plan.last if report == last else ("accepted" if report.due_on < self.today
-                                                               else "draft")
+            outcome = self.plan.last if report == last else ("accepted" if report.due_on < self.today else "draft")
             if outcome == "pending":
                 continue
             if outcome == "draft":
@@ -377,9 +542,13 @@ class _Seeder:
 
 def sign_awarded_draft() -> None:
     """The palace signs the draft the demo's award produced; the provider has not accepted it yet."""
-    contract = (Contract.objects.filter(palace__code="wenshang", state=Contract.State.DRAFT,
-                                        recruitment__state="awarded", signed_at__isnull=True)
-                .select_related("recruitment").first())
+    contract = (
+        Contract.objects.filter(
+            palace__code="wenshang", state=Contract.State.DRAFT, recruitment__state="awarded", signed_at__isnull=True
+        )
+        .select_related("recruitment")
+        .first()
+    )
     if contract is None:
         return
     contract = services.contract_draft_from_award(recruitment=contract.recruitment)

@@ -104,73 +104,170 @@ C = ServiceCategory
 
 @dataclass(frozen=True)
 class Story:
-    key: str                                   # the method that finishes its final evaluation
+    key: str  # the method that finishes its final evaluation
     project: str
     category: str
     budget: str
-    sessions: int                              # KPI targets for the term
+    sessions: int  # KPI targets for the term
     visits: int
     description: str
-    provider: str                              # the provider's demo login
+    provider: str  # the provider's demo login
     inspector: str
     reviewer: str
     panel: tuple[str, str, str]
-    sessions_by_month: tuple[int, ...]         # activities in each closed month
+    sessions_by_month: tuple[int, ...]  # activities in each closed month
     activity: str
     place: str
     participants: tuple[int, int]
-    inspection: tuple[int, int]                # checklist points
-    report: tuple[int, int]                    # review score (in half points: 150 = 75)
-    stars: tuple[int, int, int, int, int]      # weights of 1★ … 5★
-    ratings: tuple[int, int]                   # ratings per activity
-    sheets: tuple[tuple[int, int, int], ...]   # the panel's points: results /40, reputation /30, management /30
+    inspection: tuple[int, int]  # checklist points
+    report: tuple[int, int]  # review score (in half points: 150 = 75)
+    stars: tuple[int, int, int, int, int]  # weights of 1★ … 5★
+    ratings: tuple[int, int]  # ratings per activity
+    sheets: tuple[tuple[int, int, int], ...]  # the panel's points: results /40, reputation /30, management /30
 
 
 STORIES = (
-    Story("exited", "职工健康讲座与义诊", C.HEALTH, "60000", 12, 600,
-          "健康讲座进企业、常见病义诊与健康咨询，面向一线职工。",
-          "provider1", "ws-eval2", "ws-eval1", ("ws-eval1", "ws-eval2", "ws-eval3"), (1, 1, 1, 1, 1),
-          "健康讲座进企业：{topic}", "企业职工之家", (18, 28), (62, 70), (150, 156), (10, 30, 38, 17, 5), (1, 2),
-          ((17, 12, 11), (15, 13, 10), (19, 11, 12))),
-    Story("renewed", "困难职工家政帮扶服务", C.OTHER, "54000", 12, 360,
-          "为困难职工家庭提供入户保洁、助老助残等家政帮扶，每次服务有回访记录。",
-          "provider4", "ws-eval4", "ws-eval3", ("ws-eval4", "ws-eval5", "ws-eval6"), (3, 2, 2, 2, 2),
-          "困难职工家庭入户家政帮扶（{topic}）", "困难职工家庭", (28, 32), (88, 95), (178, 192), (1, 3, 10, 38, 48),
-          (2, 3), ((27, 20, 19), (26, 21, 18), (27, 19, 20))),
-    Story("appeal_window", "职工应急救护培训", C.HEALTH, "42000", 12, 360,
-          "心肺复苏、AED 使用与创伤包扎等应急救护培训，考核合格者发放培训证书。",
-          "provider2", "ws-eval3", "ws-eval2", ("ws-eval2", "ws-eval4", "ws-eval6"), (2, 2, 2, 2, 2),
-          "职工应急救护培训班（{topic}）", "一楼培训教室", (28, 36), (66, 78), (156, 176), (4, 10, 32, 38, 16),
-          (1, 2), ((25, 19, 18), (24, 18, 19), (26, 20, 17))),
-    Story("panel_in_progress", "新就业形态劳动者关爱服务", C.OTHER, "48000", 12, 480,
-          "为快递员、网约配送员等新就业形态劳动者提供驿站休息、技能提升与权益咨询服务。",
-          "provider5", "ws-eval6", "ws-eval4", ("ws-eval1", "ws-eval3", "ws-eval5"), (2, 2, 2, 2, 2),
-          "新就业形态劳动者驿站服务日（{topic}）", "户外劳动者服务驿站", (35, 50), (78, 92), (162, 184),
-          (1, 4, 15, 45, 35), (1, 2), ((32, 24, 23),)),
+    Story(
+        "exited",
+        "职工健康讲座与义诊",
+        C.HEALTH,
+        "60000",
+        12,
+        600,
+        "健康讲座进企业、常见病义诊与健康咨询，面向一线职工。",
+        "provider1",
+        "ws-eval2",
+        "ws-eval1",
+        ("ws-eval1", "ws-eval2", "ws-eval3"),
+        (1, 1, 1, 1, 1),
+        "健康讲座进企业：{topic}",
+        "企业职工之家",
+        (18, 28),
+        (62, 70),
+        (150, 156),
+        (10, 30, 38, 17, 5),
+        (1, 2),
+        ((17, 12, 11), (15, 13, 10), (19, 11, 12)),
+    ),
+    Story(
+        "renewed",
+        "困难职工家政帮扶服务",
+        C.OTHER,
+        "54000",
+        12,
+        360,
+        "为困难职工家庭提供入户保洁、助老助残等家政帮扶，每次服务有回访记录。",
+        "provider4",
+        "ws-eval4",
+        "ws-eval3",
+        ("ws-eval4", "ws-eval5", "ws-eval6"),
+        (3, 2, 2, 2, 2),
+        "困难职工家庭入户家政帮扶（{topic}）",
+        "困难职工家庭",
+        (28, 32),
+        (88, 95),
+        (178, 192),
+        (1, 3, 10, 38, 48),
+        (2, 3),
+        ((27, 20, 19), (26, 21, 18), (27, 19, 20)),
+    ),
+    Story(
+        "appeal_window",
+        "职工应急救护培训",
+        C.HEALTH,
+        "42000",
+        12,
+        360,
+        "心肺复苏、AED 使用与创伤包扎等应急救护培训，考核合格者发放培训证书。",
+        "provider2",
+        "ws-eval3",
+        "ws-eval2",
+        ("ws-eval2", "ws-eval4", "ws-eval6"),
+        (2, 2, 2, 2, 2),
+        "职工应急救护培训班（{topic}）",
+        "一楼培训教室",
+        (28, 36),
+        (66, 78),
+        (156, 176),
+        (4, 10, 32, 38, 16),
+        (1, 2),
+        ((25, 19, 18), (24, 18, 19), (26, 20, 17)),
+    ),
+    Story(
+        "panel_in_progress",
+        "新就业形态劳动者关爱服务",
+        C.OTHER,
+        "48000",
+        12,
+        480,
+        "为快递员、网约配送员等新就业形态劳动者提供驿站休息、技能提升与权益咨询服务。",
+        "provider5",
+        "ws-eval6",
+        "ws-eval4",
+        ("ws-eval1", "ws-eval3", "ws-eval5"),
+        (2, 2, 2, 2, 2),
+        "新就业形态劳动者驿站服务日（{topic}）",
+        "户外劳动者服务驿站",
+        (35, 50),
+        (78, 92),
+        (162, 184),
+        (1, 4, 15, 45, 35),
+        (1, 2),
+        ((32, 24, 23),),
+    ),
 )
-TOPICS = ("第一期", "第二期", "第三期", "第四期", "第五期", "第六期", "第七期", "第八期", "第九期", "第十期",
-          "第十一期", "第十二期")
+TOPICS = (
+    "第一期",
+    "第二期",
+    "第三期",
+    "第四期",
+    "第五期",
+    "第六期",
+    "第七期",
+    "第八期",
+    "第九期",
+    "第十期",
+    "第十一期",
+    "第十二期",
+)
 
 # The exited term's recruitment: three applicants, the panel's view of each proposal (0–1).
 RECRUITMENT_TITLE = "汶上县工人文化宫职工健康讲座与义诊服务项目公开招募公告"
 RECRUITMENT_DOCUMENTS = ["医护人员执业资格证明"]
-BIDS = (("provider1", Decimal("0.90"), Decimal("0.86"),
-         "本会组织心理咨询师与合作医院医生每月进企业开展健康讲座与义诊，全年服务不少于600人次。"),
-        ("provider2", Decimal("0.94"), Decimal("0.78"), "我中心联合县红十字会开展健康讲座与急救知识普及。"),
-        ("provider4", Decimal("0.97"), Decimal("0.72"), "本协会可组织家政从业人员健康讲座与职工义诊。"))
+BIDS = (
+    (
+        "provider1",
+        Decimal("0.90"),
+        Decimal("0.86"),
+        "本会组织心理咨询师与合作医院医生每月进企业开展健康讲座与义诊，全年服务不少于600人次。",
+    ),
+    ("provider2", Decimal("0.94"), Decimal("0.78"), "我中心联合县红十字会开展健康讲座与急救知识普及。"),
+    ("provider4", Decimal("0.97"), Decimal("0.72"), "本协会可组织家政从业人员健康讲座与职工义诊。"),
+)
 
-RED_LINE = ("义诊现场向参加体检的职工推销“体检套餐”，每人收取 80 元，该服务合同约定为免费。")
-APPEAL_POOR = ("我会全年按计划开展健康讲座，红线事件系合作医院个别人员所为，我会已解除合作；"
-               "另专家组对“职工口碑”一项评分偏低，请求复核评定等级。")
-DECISION_POOR = ("经复核：收费行为发生在我会组织的义诊现场，限期整改通知逾期未予答复，整改不合格；"
-                 "全年服务场次仅完成约四成，职工满意度偏低。申诉理由不成立，维持“差”的评定。")
-APPEAL_GOOD = ("3月、4月有12次入户帮扶因扫码签到系统故障改为纸质登记，未计入服务台账；"
-               "附困难职工家庭签字确认的纸质登记表和回访记录，请求据实调整。")
-DECISION_GOOD = ("经核对纸质登记表和回访记录，补计漏记的12次入户帮扶，KPI 完成率应为100%；专家组复议“职工口碑”一项，"
-                 "采纳困难职工家庭的感谢信和回访记录。评定总分调整为90.50分。")
+RED_LINE = "义诊现场向参加体检的职工推销“体检套餐”，每人收取 80 元，该服务合同约定为免费。"
+APPEAL_POOR = (
+    "我会全年按计划开展健康讲座，红线事件系合作医院个别人员所为，我会已解除合作；"
+    "另专家组对“职工口碑”一项评分偏低，请求复核评定等级。"
+)
+DECISION_POOR = (
+    "经复核：收费行为发生在我会组织的义诊现场，限期整改通知逾期未予答复，整改不合格；"
+    "全年服务场次仅完成约四成，职工满意度偏低。申诉理由不成立，维持“差”的评定。"
+)
+APPEAL_GOOD = (
+    "3月、4月有12次入户帮扶因扫码签到系统故障改为纸质登记，未计入服务台账；"
+    "附困难职工家庭签字确认的纸质登记表和回访记录，请求据实调整。"
+)
+DECISION_GOOD = (
+    "经核对纸质登记表和回访记录，补计漏记的12次入户帮扶，KPI 完成率应为100%；专家组复议“职工口碑”一项，"
+    "采纳困难职工家庭的感谢信和回访记录。评定总分调整为90.50分。"
+)
 ADJUSTED_TOTAL = Decimal("90.50")
 HANDOVER = {  # the handover so far: (the provider's record, whether the palace has confirmed it)
-    HandoverItem.Kind.PARTICIPANTS: ("移交全年健康讲座签到表、义诊登记表及职工健康档案 126 份（纸质、电子各一份）。", True),
+    HandoverItem.Kind.PARTICIPANTS: (
+        "移交全年健康讲座签到表、义诊登记表及职工健康档案 126 份（纸质、电子各一份）。",
+        True,
+    ),
     HandoverItem.Kind.KEYS: ("归还企业职工之家义诊室钥匙 2 把、门禁卡 3 张。", True),
     HandoverItem.Kind.EQUIPMENT: ("归还血压计 4 台、血糖仪 2 台及宣传展架 6 个。", False),
 }
@@ -192,8 +289,9 @@ class _Seeder:
         self.calendar = WorkCalendar()
         self.starts_on = contract_services.add_months(today.replace(day=1), -(TERM_MONTHS - 1))
         ensure_default_checklists(palace, self.admin)
-        self.checklists = {t.category: t for t in ChecklistTemplate.objects.filter(
-            palace=palace, is_active=True).order_by("-pk")}
+        self.checklists = {
+            t.category: t for t in ChecklistTemplate.objects.filter(palace=palace, is_active=True).order_by("-pk")
+        }
 
     def user(self, username: str) -> User:
         return User.objects.get(username=username)
@@ -205,29 +303,46 @@ class _Seeder:
 
     def project(self, story: Story) -> ServiceProject:
         return procurement_services.service_project_create(
-            actor=self.admin, palace=self.palace, name=story.project, category=story.category,
-            description=story.description, budget=Decimal(story.budget), term_months=TERM_MONTHS,
+            actor=self.admin,
+            palace=self.palace,
+            name=story.project,
+            category=story.category,
+            description=story.description,
+            budget=Decimal(story.budget),
+            term_months=TERM_MONTHS,
             kpi_targets=[
                 procurement_services.KpiTargetInput(KpiMetric.SESSIONS, Decimal(story.sessions), "场"),
                 procurement_services.KpiTargetInput(KpiMetric.PARTICIPANT_VISITS, Decimal(story.visits), "人次"),
-                procurement_services.KpiTargetInput(KpiMetric.SATISFACTION, Decimal(85), "%")])
+                procurement_services.KpiTargetInput(KpiMetric.SATISFACTION, Decimal(85), "%"),
+            ],
+        )
 
     def recruited_contract(self, story: Story, project: ServiceProject) -> Contract:
         """Recruited in public two months before the term: three applications, a panel of three, awarded."""
         opened = _at(self.calendar.next_working_day(self.starts_on - timedelta(days=60)), 9)
         deadline = _at(self.calendar.add_working_days(timezone.localdate(opened), 7), 17)
         recruitment = procurement_services.recruitment_create(
-            actor=self.admin, project=project, title=RECRUITMENT_TITLE, deadline=deadline,
-            criteria=CRITERIA["activity"], required_documents=RECRUITMENT_DOCUMENTS, eligibility=ELIGIBILITY,
-            description="在全县重点企业开展职工健康讲座与义诊，半年12场、600人次。", panel_size=3)
+            actor=self.admin,
+            project=project,
+            title=RECRUITMENT_TITLE,
+            deadline=deadline,
+            criteria=CRITERIA["activity"],
+            required_documents=RECRUITMENT_DOCUMENTS,
+            eligibility=ELIGIBILITY,
+            description="在全县重点企业开展职工健康讲座与义诊，半年12场、600人次。",
+            panel_size=3,
+        )
         procurement_services.recruitment_publish(actor=self.admin, recruitment=recruitment, now=opened)
         required = recruitment.required_documents.get()
         for i, (username, share, _quality, proposal) in enumerate(BIDS):
             procurement_services.application_submit(
-                actor=self.user(username), recruitment=recruitment, proposal=proposal,
+                actor=self.user(username),
+                recruitment=recruitment,
+                proposal=proposal,
                 price=(recruitment.budget_ceiling * share).quantize(Decimal(100)),
                 files=[procurement_services.ApplicationFile(required.pk, _licence("执业资格证明.pdf"))],
-                now=opened + timedelta(days=1 + i, hours=2))
+                now=opened + timedelta(days=1 + i, hours=2),
+            )
         procurement_services.recruitment_close(recruitment=recruitment, now=deadline + timedelta(minutes=1))
         evaluators = [self.user(u) for u in story.panel]
         procurement_services.panel_assign(actor=self.admin, recruitment=recruitment, evaluators=evaluators)
@@ -235,19 +350,33 @@ class _Seeder:
         quality = {self.provider_of(u).pk: q for u, _share, q, _p in BIDS}
         subjective = list(recruitment.criteria.filter(kind="subjective"))
         for e, member in enumerate(recruitment.panel.order_by("pk")):
-            procurement_services.panel_declare(actor=member.evaluator, member=member, conflicts={
-                a.pk: (Declaration.Conflict.NONE, "") for a in applications})
-            procurement_services.scores_submit(actor=member.evaluator, member=member, scores=[
-                procurement_services.ScoreInput(a.pk, c.pk, (c.max_points * (quality[a.provider_id] + Decimal("0.02")
-                                                                               * (e - 1))).quantize(Decimal("0.5")))
-                for a in applications for c in subjective])
+            procurement_services.panel_declare(
+                actor=member.evaluator,
+                member=member,
+                conflicts={a.pk: (Declaration.Conflict.NONE, "") for a in applications},
+            )
+            procurement_services.scores_submit(
+                actor=member.evaluator,
+                member=member,
+                scores=[
+                    procurement_services.ScoreInput(
+                        a.pk,
+                        c.pk,
+                        (c.max_points * (quality[a.provider_id] + Decimal("0.02") * (e - 1))).quantize(Decimal("0.5")),
+                    )
+                    for a in applications
+                    for c in subjective
+                ],
+            )
         recruitment.refresh_from_db()
         proposed = _at(self.calendar.add_working_days(timezone.localdate(deadline), 3), 10)
-        procurement_services.award_propose(actor=self.admin, recruitment=recruitment,
-                                           application=recruitment.applications.get(rank=1), now=proposed)
+        procurement_services.award_propose(
+            actor=self.admin, recruitment=recruitment, application=recruitment.applications.get(rank=1), now=proposed
+        )
         recruitment.refresh_from_db()
-        procurement_services.recruitment_finalise(recruitment=recruitment,
-                                                  now=recruitment.publicity_ends_at + timedelta(minutes=1))
+        procurement_services.recruitment_finalise(
+            recruitment=recruitment, now=recruitment.publicity_ends_at + timedelta(minutes=1)
+        )
         contract = Contract.objects.get(recruitment=recruitment)
         return self.terms(contract, project)
 
@@ -260,16 +389,25 @@ class _Seeder:
     def terms(self, contract: Contract, project: ServiceProject) -> Contract:
         """Six months from the first of the month five months back; signed, accepted, the first 30% paid."""
         contract = contract_services.contract_update(
-            actor=self.admin, contract=contract, amount=contract.amount, term_months=TERM_MONTHS,
-            starts_on=self.starts_on, report_schedule=Contract.ReportSchedule.MONTHLY,
-            kpi_targets=[contract_services.KpiTargetInput(k.metric, k.target, k.unit, k.label)
-                         for k in project.kpi_targets.all()])
+            actor=self.admin,
+            contract=contract,
+            amount=contract.amount,
+            term_months=TERM_MONTHS,
+            starts_on=self.starts_on,
+            report_schedule=Contract.ReportSchedule.MONTHLY,
+            kpi_targets=[
+                contract_services.KpiTargetInput(k.metric, k.target, k.unit, k.label) for k in project.kpi_targets.all()
+            ],
+        )
         signed = _at(self.starts_on - timedelta(days=12), 10)
         contract_services.contract_sign(actor=self.admin, contract=contract, now=signed)
         provider_user = User.objects.filter(provider_link__provider_id=contract.provider_id).order_by("pk").first()
         contract_services.contract_accept(actor=provider_user, contract=contract, now=signed + timedelta(days=3))
-        contract_services.milestone_release(actor=self.admin, milestone=contract.milestones.get(position=1),
-                                            now=_at(self.starts_on + timedelta(days=6), 15))
+        contract_services.milestone_release(
+            actor=self.admin,
+            milestone=contract.milestones.get(position=1),
+            now=_at(self.starts_on + timedelta(days=6), 15),
+        )
         return contract
 
     def serve(self, story: Story, contract: Contract, rng: random.Random) -> None:
@@ -279,17 +417,30 @@ class _Seeder:
         midpoint = contract_services.add_months(contract.starts_on, TERM_MONTHS // 2)
         for index, report in enumerate(reports):
             if report.period_start == midpoint:
-                contract_services.milestone_release(actor=self.admin, milestone=contract.milestones.get(position=2),
-                                                    now=_at(midpoint + timedelta(days=5), 15))
+                contract_services.milestone_release(
+                    actor=self.admin,
+                    milestone=contract.milestones.get(position=2),
+                    now=_at(midpoint + timedelta(days=5), 15),
+                )
             count = story.sessions_by_month[index]
             days = [report.period_start + timedelta(days=4 + 7 * n) for n in range(count)]
-            activities = [contract_services.ActivityInput(
-                day, story.activity.format(topic=TOPICS[(sum(story.sessions_by_month[:index]) + n) % len(TOPICS)]),
-                story.category, story.place, rng.randint(*story.participants)) for n, day in enumerate(days)]
+            activities = [
+                contract_services.ActivityInput(
+                    day,
+                    story.activity.format(topic=TOPICS[(sum(story.sessions_by_month[:index]) + n) % len(TOPICS)]),
+                    story.category,
+                    story.place,
+                    rng.randint(*story.participants),
+                )
+                for n, day in enumerate(days)
+            ]
             contract_services.report_save(
-                actor=provider_user, report=report, activities=activities,
+                actor=provider_user,
+                report=report,
+                activities=activities,
                 narrative=f"{report.period_start.month}月开展服务{count}场，服务职工"
-                          f"{sum(a.participants for a in activities)}人次，签到表与照片已存档。")
+                f"{sum(a.participants for a in activities)}人次，签到表与照片已存档。",
+            )
             for activity in Activity.objects.filter(report=report).order_by("date", "pk"):
                 self.rate(story, activity, rng)
             self.inspect(story, contract, report.period_start, rng)
@@ -301,9 +452,15 @@ class _Seeder:
         token = rating_link_for(activity).token
         for k in range(rng.randint(*story.ratings) * 3):
             stars = rng.choices((1, 2, 3, 4, 5), weights=story.stars)[0]
-            rating_submit(token=token, stars=stars, comment="", device_id=f"final-demo-{activity.pk}-{k}",
-                                   now=_at(activity.date + timedelta(days=rng.choice((0, 1, 1, 2))),
-                                           rng.randint(12, 21), rng.randint(0, 59)))
+            rating_submit(
+                token=token,
+                stars=stars,
+                comment="",
+                device_id=f"final-demo-{activity.pk}-{k}",
+                now=_at(
+                    activity.date + timedelta(days=rng.choice((0, 1, 1, 2))), rng.randint(12, 21), rng.randint(0, 59)
+                ),
+            )
 
     def inspect(self, story: Story, contract: Contract, month: date, rng: random.Random) -> None:
         day = month + timedelta(days=13)
@@ -311,18 +468,34 @@ class _Seeder:
             day += timedelta(days=1)
         checklist = self.checklists[story.category]
         inspector = self.user(story.inspector)
-        inspection = inspection_assign(actor=self.admin, contract=contract, checklist=checklist,
-                                                inspector=inspector, due_on=day, now=_at(day - timedelta(days=3), 9))
-        items = {item.pk: ItemScoreInput(Decimal(rng.randint(*story.inspection)))
-                 for item in checklist.items.all()}
-        inspection_submit(actor=inspector, inspection=inspection, items=items, inspected_on=day,
-                                   notes="现场检查，服务按计划开展。", now=_at(day, 16, rng.randint(0, 59)))
+        inspection = inspection_assign(
+            actor=self.admin,
+            contract=contract,
+            checklist=checklist,
+            inspector=inspector,
+            due_on=day,
+            now=_at(day - timedelta(days=3), 9),
+        )
+        items = {item.pk: ItemScoreInput(Decimal(rng.randint(*story.inspection))) for item in checklist.items.all()}
+        inspection_submit(
+            actor=inspector,
+            inspection=inspection,
+            items=items,
+            inspected_on=day,
+            notes="现场检查，服务按计划开展。",
+            now=_at(day, 16, rng.randint(0, 59)),
+        )
 
     def red_line(self, story: Story, contract: Contract, day: date) -> None:
         """A red line nobody answers: the day after the deadline, the daily check fails its order."""
-        red = red_line_record(actor=self.user(story.inspector), contract=contract,
-                                       category=RedLine.Category.CHARGING, occurred_on=day, description=RED_LINE,
-                                       now=_at(day, 17, 30))
+        red = red_line_record(
+            actor=self.user(story.inspector),
+            contract=contract,
+            category=RedLine.Category.CHARGING,
+            occurred_on=day,
+            description=RED_LINE,
+            now=_at(day, 17, 30),
+        )
         orders_fail_overdue(_at(red.order.deadline + timedelta(days=1), 1))
 
     def report(self, story: Story, report: ServiceReport, rng: random.Random) -> None:
@@ -330,9 +503,14 @@ class _Seeder:
         submitted = _at(self.calendar.add_working_days(report.period_end, rng.randint(1, 3)), 16, 30)
         report = contract_services.report_submit(actor=self.user(story.provider), report=report, now=submitted)
         reviewed = _at(self.calendar.add_working_days(timezone.localdate(submitted), rng.randint(1, 2)), 11)
-        contract_services.report_review(actor=self.user(story.reviewer), report=report, accept=True,
-                                        score=Decimal(rng.randint(*story.report)) / 2,
-                                        comment="台账齐全，活动照片与签到表一致。", now=max(reviewed, submitted))
+        contract_services.report_review(
+            actor=self.user(story.reviewer),
+            report=report,
+            accept=True,
+            score=Decimal(rng.randint(*story.report)) / 2,
+            comment="台账齐全，活动照片与签到表一致。",
+            now=max(reviewed, submitted),
+        )
 
     # --- the final evaluation ---------------------------------------------------------------------
 
@@ -340,28 +518,35 @@ class _Seeder:
         """What the scheduler did at 02:00 on the day, 30 days before the end."""
         return final_evaluation_open(contract=contract, now=_at(opens_on(contract), 2))
 
-    def panel(self, story: Story, evaluation: FinalEvaluation, *, submitted: int | None = None,
-              declared: int = 0) -> None:
+    def panel(
+        self, story: Story, evaluation: FinalEvaluation, *, submitted: int | None = None, declared: int = 0
+    ) -> None:
         """The panel named today; ``submitted`` of its sheets in (all by default), ``declared`` more declared."""
         evaluators = [self.user(u) for u in story.panel]
         final_panel_assign(actor=self.admin, evaluation=evaluation, evaluators=evaluators)
         seats = list(FinalPanelSeat.objects.filter(evaluation=evaluation).select_related("evaluator").order_by("pk"))
         submitted = len(seats) if submitted is None else submitted
-        for index, seat in enumerate(seats[:submitted + declared]):
+        for index, seat in enumerate(seats[: submitted + declared]):
             final_panel_declare(actor=seat.evaluator, seat=seat, conflict=Declaration.Conflict.NONE)
             if index < submitted:
                 results, reputation, management = story.sheets[index]
-                final_panel_submit(actor=seat.evaluator, seat=seat, scores={
-                    "results": (Decimal(results), "服务按合同开展，台账基本完整。"),
-                    "reputation": (Decimal(reputation), "职工评价与回访情况见满意度统计。"),
-                    "management": (Decimal(management), "安全与规范管理情况见现场检查记录。")})
+                final_panel_submit(
+                    actor=seat.evaluator,
+                    seat=seat,
+                    scores={
+                        "results": (Decimal(results), "服务按合同开展，台账基本完整。"),
+                        "reputation": (Decimal(reputation), "职工评价与回访情况见满意度统计。"),
+                        "management": (Decimal(management), "安全与规范管理情况见现场检查记录。"),
+                    },
+                )
 
     def seed(self, story: Story) -> None:
         if ServiceProject.objects.filter(palace=self.palace, name=story.project).exists():
             return
         project = self.project(story)
-        contract = (self.recruited_contract(story, project) if story.key == "exited"
-                    else self.paper_contract(story, project))
+        contract = (
+            self.recruited_contract(story, project) if story.key == "exited" else self.paper_contract(story, project)
+        )
         self.serve(story, contract, random.Random(f"final-demo/{story.project}"))
         evaluation = self.open_final(contract)
         getattr(self, f"story_{story.key}")(story, evaluation)
@@ -372,8 +557,9 @@ class _Seeder:
         """差: appealed, the appeal rejected, signed off and confirmed; exit, handover half done, re-tender drafted."""
         self.panel(story, evaluation)
         provider_user = self.user(story.provider)
-        appeal = appeal_lodge(actor=provider_user, evaluation=evaluation, grounds=APPEAL_POOR,
-                                       evidence=[_licence("合作医院解除协议.pdf")])
+        appeal = appeal_lodge(
+            actor=provider_user, evaluation=evaluation, grounds=APPEAL_POOR, evidence=[_licence("合作医院解除协议.pdf")]
+        )
         appeal_decide(actor=self.admin, appeal=appeal, decision=Appeal.Decision.UPHELD, reason=DECISION_POOR)
         final_sign_off(actor=self.admin, evaluation=evaluation)
         final_confirm(actor=self.second, evaluation=evaluation)
@@ -389,10 +575,19 @@ class _Seeder:
         """良好 proposed, adjusted on appeal to 优秀; signed off, the last 30% paid, renewed, the renewal signed."""
         self.panel(story, evaluation)
         evaluation.refresh_from_db()
-        appeal = appeal_lodge(actor=self.user(story.provider), evaluation=evaluation, grounds=APPEAL_GOOD,
-                                       evidence=[_licence("纸质登记表及回访记录.pdf")])
-        appeal_decide(actor=self.admin, appeal=appeal, decision=Appeal.Decision.ADJUSTED,
-                               adjusted_total=ADJUSTED_TOTAL, reason=DECISION_GOOD)
+        appeal = appeal_lodge(
+            actor=self.user(story.provider),
+            evaluation=evaluation,
+            grounds=APPEAL_GOOD,
+            evidence=[_licence("纸质登记表及回访记录.pdf")],
+        )
+        appeal_decide(
+            actor=self.admin,
+            appeal=appeal,
+            decision=Appeal.Decision.ADJUSTED,
+            adjusted_total=ADJUSTED_TOTAL,
+            reason=DECISION_GOOD,
+        )
         final_sign_off(actor=self.admin, evaluation=evaluation)
         contract = evaluation.contract
         contract_services.milestone_release(actor=self.admin, milestone=contract.milestones.get(position=3))

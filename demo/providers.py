@@ -74,29 +74,45 @@ def seed_procurement(root: User) -> None:
         provider = Provider.objects.filter(credit_code=code).first()
         if provider is None:
             provider = providers.provider_register(
-                username=username, password=DEMO_PASSWORD, email=f"{username}@hezuo.example.cn",
-                full_name=f"{name}联系人", palace=palaces[palace_code], name=name, credit_code=code,
-                legal_representative="张" + name[-2:], contact_name=f"{name[:2]}联系人",
-                contact_phone="0537-72" + code[-5:-1].translate(str.maketrans("ABCDEFGHJKLMNPQRTUWXY", "123456789012345678901")),
-                contact_email=f"{username}@hezuo.example.cn", address=palaces[palace_code].address,
+                username=username,
+                password=DEMO_PASSWORD,
+                email=f"{username}@hezuo.example.cn",
+                full_name=f"{name}联系人",
+                palace=palaces[palace_code],
+                name=name,
+                credit_code=code,
+                legal_representative="张" + name[-2:],
+                contact_name=f"{name[:2]}联系人",
+                contact_phone="0537-72"
+                + code[-5:-1].translate(str.maketrans("ABCDEFGHJKLMNPQRTUWXY", "123456789012345678901")),
+                contact_email=f"{username}@hezuo.example.cn",
+                address=palaces[palace_code].address,
                 categories=cats,
-                documents=[providers.DocumentUpload(
-                    ProviderDocument.Kind.LICENCE,
-                    SimpleUploadedFile("营业执照.pdf", DEMO_LICENCE, content_type="application/pdf"))],
+                documents=[
+                    providers.DocumentUpload(
+                        ProviderDocument.Kind.LICENCE,
+                        SimpleUploadedFile("营业执照.pdf", DEMO_LICENCE, content_type="application/pdf"),
+                    )
+                ],
             )
         if status == "verified" and provider.status == Provider.Status.PENDING:
-            admin = User.objects.get(memberships__palace=provider.palace, memberships__role=Role.ADMIN,
-                                     username__endswith="-admin")
+            admin = User.objects.get(
+                memberships__palace=provider.palace, memberships__role=Role.ADMIN, username__endswith="-admin"
+            )
             providers.provider_verify(actor=admin, provider=provider, reason="证照齐全，核验通过。")
     for palace_code, name, cat, budget, term, sessions, visits, description in PROJECTS:
         palace = palaces[palace_code]
         if ServiceProject.objects.filter(palace=palace, name=name).exists():
             continue
-        admin = User.objects.get(memberships__palace=palace, memberships__role=Role.ADMIN,
-                                 username__endswith="-admin")
+        admin = User.objects.get(memberships__palace=palace, memberships__role=Role.ADMIN, username__endswith="-admin")
         providers.service_project_create(
-            actor=admin, palace=palace, name=name, category=cat, description=description,
-            budget=Decimal(budget), term_months=term,
+            actor=admin,
+            palace=palace,
+            name=name,
+            category=cat,
+            description=description,
+            budget=Decimal(budget),
+            term_months=term,
             kpi_targets=[
                 providers.KpiTargetInput(KpiMetric.SESSIONS, Decimal(sessions), "场"),
                 providers.KpiTargetInput(KpiMetric.PARTICIPANT_VISITS, Decimal(visits), "人次"),

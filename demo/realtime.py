@@ -75,23 +75,35 @@ from evaluations.rectification.services import (
 EVALUATED_MONTHS = 6
 # Ratings a month: enough to count (30 or more), more for big events: 1.4·√attendance, at most 90.
 RATINGS_PER_MONTH, RATINGS_FACTOR, RATINGS_MONTH_MAX = (32, 42), 1.4, 90
-FEW_RATINGS_THIS_MONTH = 12   # the amber contract's month so far: fewer than 30, its weight shared out
+FEW_RATINGS_THIS_MONTH = 12  # the amber contract's month so far: fewer than 30, its weight shared out
 
 # Star weights (1★…5★) by how the service is going.
 STARS = {
-    "good": (1, 1, 6, 30, 62),     # about 4.5★ → 87 points
-    "fair": (3, 8, 22, 42, 25),    # about 3.8★ → 70 points
-    "poor": (22, 30, 30, 12, 6),   # about 2.5★ → 37 points
+    "good": (1, 1, 6, 30, 62),  # about 4.5★ → 87 points
+    "fair": (3, 8, 22, 42, 25),  # about 3.8★ → 70 points
+    "poor": (22, 30, 30, 12, 6),  # about 2.5★ → 37 points
 }
 COMMENTS = {
-    "good": ("老师讲得很细，收获很大。", "组织有序，下次还来。", "内容实用，希望多办几期。", "场地干净，服务热情。",
-             "线上直播也很清楚。", "签到很方便。"),
+    "good": (
+        "老师讲得很细，收获很大。",
+        "组织有序，下次还来。",
+        "内容实用，希望多办几期。",
+        "场地干净，服务热情。",
+        "线上直播也很清楚。",
+        "签到很方便。",
+    ),
     "fair": ("内容还行，时间有点紧。", "希望提前发通知。", "人太多，后排听不清。", "设备偶尔出问题。"),
     "poor": ("老师迟到半小时。", "说是免费，结果让交资料费。", "签到表让代签，不规范。", "教室太挤，消防通道堵了。"),
 }
 
-LOW_NOTES = ("签到表缺页，部分学员未签名", "消防通道堆放桌椅", "授课教师临时更换，未报备", "现场照片与签到人数不符",
-             "器材未做安全检查记录", "活动开始时间推迟 40 分钟")
+LOW_NOTES = (
+    "签到表缺页，部分学员未签名",
+    "消防通道堆放桌椅",
+    "授课教师临时更换，未报备",
+    "现场照片与签到人数不符",
+    "器材未做安全检查记录",
+    "活动开始时间推迟 40 分钟",
+)
 GOOD_NOTES = ("活动按计划开展，现场秩序良好。", "签到表、照片齐全，职工反映较好。", "师资到位，场地整洁。")
 
 
@@ -99,10 +111,10 @@ GOOD_NOTES = ("活动按计划开展，现场秩序良好。", "签到表、照�
 class Scenario:
     project: str
     inspector: str
-    quality: str = "good"                        # good | fair: the month-by-month inspections and ratings
-    current: str | None = None                   # this month's quality if it differs
-    few_ratings_now: bool = False                # this month: fewer than 30 ratings
-    story: str = ""                              # the method that seeds its red lines and orders
+    quality: str = "good"  # good | fair: the month-by-month inspections and ratings
+    current: str | None = None  # this month's quality if it differs
+    few_ratings_now: bool = False  # this month: fewer than 30 ratings
+    story: str = ""  # the method that seeds its red lines and orders
 
 
 SCENARIOS = (
@@ -110,8 +122,14 @@ SCENARIOS = (
     Scenario("职工全民健身服务", "ws-eval5"),
     Scenario("书法公益课堂", "ws-eval5", story="passed_after_reinspection"),
     Scenario("职工心理健康", "ws-eval2"),
-    Scenario("职工安全生产技能培训", "ws-eval1", quality="good", current="fair", few_ratings_now=True,
-             story="failed_on_reinspection"),
+    Scenario(
+        "职工安全生产技能培训",
+        "ws-eval1",
+        quality="good",
+        current="fair",
+        few_ratings_now=True,
+        story="failed_on_reinspection",
+    ),
     Scenario("职工职业技能提升培训", "ws-eval2", quality="fair", story="two_failed_orders"),
     Scenario("家政培训", "ws-eval3", story="red_line_this_month"),
     Scenario("工创圆梦", "ws-eval4", story="open_near_deadline"),
@@ -150,8 +168,12 @@ class _Seeder:
         self.admin = User.objects.get(username="ws-admin")
         self.calendar = WorkCalendar()
         self.this_month = today.replace(day=1)
-        self.contracts = {c.project.name: c for c in Contract.objects.filter(
-            palace=palace, state__in=(Contract.State.ACTIVE, Contract.State.RECTIFICATION)).select_related("project")}
+        self.contracts = {
+            c.project.name: c
+            for c in Contract.objects.filter(
+                palace=palace, state__in=(Contract.State.ACTIVE, Contract.State.RECTIFICATION)
+            ).select_related("project")
+        }
         self.checklists: dict[str, ChecklistTemplate] = {}
         self.ratings = 0
 
@@ -168,14 +190,16 @@ class _Seeder:
 
     # --- ratings --------------------------------------------------------------------------------
 
-    def rate_activities(self, scenario: Scenario, contract: Contract, poor_months: set[date],
-                        only=lambda month: True) -> None:
+    def rate_activities(
+        self, scenario: Scenario, contract: Contract, poor_months: set[date], only=lambda month: True
+    ) -> None:
         """Each month's ratings (of the months ``only`` keeps), shared among its activities by attendance."""
         rng = random.Random(f"ratings/{contract.number}")
         by_month: dict[date, list[Activity]] = {}
         since = add_months(self.this_month, -EVALUATED_MONTHS)
         for activity in Activity.objects.filter(contract=contract, date__range=(since, self.today)).order_by(
-                "date", "pk"):
+            "date", "pk"
+        ):
             by_month.setdefault(activity.date.replace(day=1), []).append(activity)
         for month, activities in by_month.items():
             if not only(month):
@@ -198,12 +222,14 @@ class _Seeder:
         token = rating_link_for(activity).token
         for k in range(n):
             stars = rng.choices((1, 2, 3, 4, 5), weights=STARS[quality])[0]
-            comment = rng.choice(COMMENTS[quality]) if rng.random() < .15 else ""
+            comment = rng.choice(COMMENTS[quality]) if rng.random() < 0.15 else ""
             # Workers rate on the day or within a few days, well inside the 14-day window.
-            when = _at(activity.date + timedelta(days=rng.choice((0, 0, 0, 1, 1, 2, 3, 5))),
-                       rng.randint(11, 21), rng.randint(0, 59))
-            rating_submit(token=token, stars=stars, comment=comment, device_id=f"demo-{activity.pk}-{k}",
-                                   now=when)
+            when = _at(
+                activity.date + timedelta(days=rng.choice((0, 0, 0, 1, 1, 2, 3, 5))),
+                rng.randint(11, 21),
+                rng.randint(0, 59),
+            )
+            rating_submit(token=token, stars=stars, comment=comment, device_id=f"demo-{activity.pk}-{k}", now=when)
             self.ratings += 1
 
     # --- inspections, red lines, orders ---------------------------------------------------------
@@ -211,12 +237,26 @@ class _Seeder:
     def evaluator(self, username: str) -> User:
         return User.objects.get(username=username)
 
-    def inspect(self, contract: Contract, inspector: User, day: date, quality: str, *, kind: str = "scheduled",
-                rng: random.Random) -> Inspection:
+    def inspect(
+        self,
+        contract: Contract,
+        inspector: User,
+        day: date,
+        quality: str,
+        *,
+        kind: str = "scheduled",
+        rng: random.Random,
+    ) -> Inspection:
         checklist = self.checklists[contract.project.category]
-        inspection = inspection_assign(actor=self.admin, contract=contract, checklist=checklist,
-                                                inspector=inspector, due_on=day, kind=kind,
-                                                now=_at(day - timedelta(days=rng.randint(2, 6)), 9))
+        inspection = inspection_assign(
+            actor=self.admin,
+            contract=contract,
+            checklist=checklist,
+            inspector=inspector,
+            due_on=day,
+            kind=kind,
+            now=_at(day - timedelta(days=rng.randint(2, 6)), 9),
+        )
         low, high = {"good": (84, 98), "fair": (64, 80), "poor": (15, 45)}[quality]
         items = {}
         for item in checklist.items.all():
@@ -224,8 +264,14 @@ class _Seeder:
             note = rng.choice(LOW_NOTES) if points < 60 else ""
             items[item.pk] = ItemScoreInput(Decimal(points), note)
         notes = rng.choice(GOOD_NOTES) if quality != "poor" else "现场问题较多，已当场指出并拍照留存。"
-        return inspection_submit(actor=inspector, inspection=inspection, items=items, inspected_on=day,
-                                          notes=notes, now=_at(day, 16, rng.randint(0, 59)))
+        return inspection_submit(
+            actor=inspector,
+            inspection=inspection,
+            items=items,
+            inspected_on=day,
+            notes=notes,
+            now=_at(day, 16, rng.randint(0, 59)),
+        )
 
     def inspection_day(self, month: date, contract: Contract, rng: random.Random) -> date | None:
         """A working day in the month's first three weeks, not before the term nor after today."""
@@ -238,8 +284,9 @@ class _Seeder:
             return None
         return day
 
-    def monthly_inspections(self, scenario: Scenario, contract: Contract, inspector: User, *,
-                            skip: Sequence[date] = ()) -> None:
+    def monthly_inspections(
+        self, scenario: Scenario, contract: Contract, inspector: User, *, skip: Sequence[date] = ()
+    ) -> None:
         rng = random.Random(f"inspections/{contract.number}")
         month = max(contract.starts_on, add_months(self.this_month, -EVALUATED_MONTHS)).replace(day=1)
         while month <= self.this_month:
@@ -249,22 +296,32 @@ class _Seeder:
                 self.inspect(contract, inspector, day, quality, rng=rng)
             month = add_months(month, 1)
 
-    def fail_month_by_score(self, contract: Contract, inspector: User, day: date, rng: random.Random
-                            ) -> RectificationOrder:
+    def fail_month_by_score(
+        self, contract: Contract, inspector: User, day: date, rng: random.Random
+    ) -> RectificationOrder:
         """Poor inspections on ``day`` until the month falls below 60 and its order is issued."""
         for attempt in range(4):
             self.inspect(contract, inspector, day, "poor", kind="spot" if attempt else "scheduled", rng=rng)
-            order = RectificationOrder.objects.filter(contract=contract, period__month=day.replace(day=1),
-                                                      trigger=RectificationOrder.Trigger.SCORE).first()
+            order = RectificationOrder.objects.filter(
+                contract=contract, period__month=day.replace(day=1), trigger=RectificationOrder.Trigger.SCORE
+            ).first()
             if order is not None:
                 return order
-        return self.red_line(contract, inspector, day, RedLine.Category.ABSENT,
-                             "约定的培训课程未按计划开课，且未提前告知参训职工。")
+        return self.red_line(
+            contract, inspector, day, RedLine.Category.ABSENT, "约定的培训课程未按计划开课，且未提前告知参训职工。"
+        )
 
-    def red_line(self, contract: Contract, recorder: User, day: date, category: str, description: str
-                 ) -> RectificationOrder:
-        red = red_line_record(actor=recorder, contract=contract, category=category, occurred_on=day,
-                                       description=description, now=_at(day, 17, 30))
+    def red_line(
+        self, contract: Contract, recorder: User, day: date, category: str, description: str
+    ) -> RectificationOrder:
+        red = red_line_record(
+            actor=recorder,
+            contract=contract,
+            category=category,
+            occurred_on=day,
+            description=description,
+            now=_at(day, 17, 30),
+        )
         return RectificationOrder.objects.get(red_line=red)
 
     def respond(self, order: RectificationOrder, days_after: int, texts: Sequence[str]) -> RectificationOrder:
@@ -272,10 +329,11 @@ class _Seeder:
         day = min(self.calendar.add_working_days(timezone.localdate(order.issued_at), days_after), order.deadline)
         findings = list(order.findings.all())
         responses = {f.pk: texts[i % len(texts)] for i, f in enumerate(findings)}
-        evidence = {f.pk: [SimpleUploadedFile(f"整改佐证{f.position}.pdf", DEMO_LICENCE, content_type="application/pdf")]
-                    for f in findings}
-        return order_respond(actor=provider_user, order=order, responses=responses, evidence=evidence,
-                                      now=_at(day, 15))
+        evidence = {
+            f.pk: [SimpleUploadedFile(f"整改佐证{f.position}.pdf", DEMO_LICENCE, content_type="application/pdf")]
+            for f in findings
+        }
+        return order_respond(actor=provider_user, order=order, responses=responses, evidence=evidence, now=_at(day, 15))
 
     def reinspect(self, order: RectificationOrder, outcome_for, days_after: int = 3) -> RectificationOrder:
         order.refresh_from_db()
@@ -291,8 +349,9 @@ class _Seeder:
         """The latest past working day whose 10-working-day deadline falls within two working days from now."""
         limit = self.calendar.add_working_days(self.today, 2)
         day = self.today - timedelta(days=1)
-        while not (self.calendar.is_workday(day)
-                   and self.calendar.add_working_days(day, DEADLINE_WORKING_DAYS) <= limit):
+        while not (
+            self.calendar.is_workday(day) and self.calendar.add_working_days(day, DEADLINE_WORKING_DAYS) <= limit
+        ):
             day -= timedelta(days=1)
         return day
 
@@ -303,14 +362,18 @@ class _Seeder:
         scenarios = {s.project: s for s in SCENARIOS if s.project in self.contracts}
         # The months whose ratings are poor: where the score fails (the workers noticed too).
         near = self.near_deadline_issue_day().replace(day=1)
-        poor = {"职工安全生产技能培训": {self.months_back(4)}, "职工职业技能提升培训": {self.months_back(5)},
-                "工创圆梦": {near}}
+        poor = {
+            "职工安全生产技能培训": {self.months_back(4)},
+            "职工职业技能提升培训": {self.months_back(5)},
+            "工创圆梦": {near},
+        }
         # 工创圆梦's poor month is rated after its story: rated first, its poor ratings alone could fail
         # the month days before the inspection that is meant to issue the order near its deadline.
         later = {"工创圆梦": near}
         for project, scenario in scenarios.items():
-            self.rate_activities(scenario, self.contracts[project], poor.get(project, set()),
-                                 only=lambda m, p=project: m != later.get(p))
+            self.rate_activities(
+                scenario, self.contracts[project], poor.get(project, set()), only=lambda m, p=project: m != later.get(p)
+            )
         for project, scenario in scenarios.items():
             contract, inspector = self.contracts[project], self.evaluator(scenario.inspector)
             rng = random.Random(f"story/{contract.number}")
@@ -318,8 +381,9 @@ class _Seeder:
             self.monthly_inspections(scenario, contract, inspector, skip=skip)
         for project, month in later.items():
             if project in scenarios:
-                self.rate_activities(scenarios[project], self.contracts[project], poor[project],
-                                     only=lambda m, month=month: m == month)
+                self.rate_activities(
+                    scenarios[project], self.contracts[project], poor[project], only=lambda m, month=month: m == month
+                )
         self.say(f"  {self.ratings} workers' ratings")
         self.assign_upcoming(scenarios)
 
@@ -329,16 +393,27 @@ class _Seeder:
             if project in scenarios:
                 contract = self.contracts[project]
                 inspection_assign(
-                    actor=self.admin, contract=contract, checklist=self.checklists[contract.project.category],
-                    inspector=self.evaluator(username), kind=kind,
-                    due_on=self.calendar.add_working_days(self.today, working_days))
+                    actor=self.admin,
+                    contract=contract,
+                    checklist=self.checklists[contract.project.category],
+                    inspector=self.evaluator(username),
+                    kind=kind,
+                    due_on=self.calendar.add_working_days(self.today, working_days),
+                )
 
     # Each story seeds its own events and returns the months it has inspected itself.
-    def story_passed_after_reinspection(self, contract: Contract, inspector: User, rng: random.Random) -> Sequence[date]:
+    def story_passed_after_reinspection(
+        self, contract: Contract, inspector: User, rng: random.Random
+    ) -> Sequence[date]:
         """书法公益课堂: a red line three months ago, answered, passed on re-inspection."""
         day = self.inspection_day(self.months_back(3), contract, rng) or self.months_back(3) + timedelta(days=9)
-        order = self.red_line(contract, inspector, day, RedLine.Category.FALSIFIED,
-                              "抽查发现 3 月份两次书法课签到表由同一人代签，签到人数与现场照片不符。")
+        order = self.red_line(
+            contract,
+            inspector,
+            day,
+            RedLine.Category.FALSIFIED,
+            "抽查发现 3 月份两次书法课签到表由同一人代签，签到人数与现场照片不符。",
+        )
         self.respond(order, 4, ("已对代签情况进行内部通报，更换签到方式为现场扫码签到，并补充活动照片和学员名单。",))
         self.reinspect(order, lambda i, f: (Finding.Outcome.RESOLVED, "复查扫码签到记录完整，与现场人数一致。"))
         return ()
@@ -349,8 +424,13 @@ class _Seeder:
         day = self.inspection_day(month, contract, rng) or month + timedelta(days=9)
         order = self.fail_month_by_score(contract, inspector, day, rng)
         self.respond(order, 5, ("已补齐签到表，清理消防通道，授课教师按课表到岗。",))
-        self.reinspect(order, lambda i, f: (Finding.Outcome.PARTLY if i == 0 else Finding.Outcome.RESOLVED,
-                                            "签到表仍有两次课缺页。" if i == 0 else ""))
+        self.reinspect(
+            order,
+            lambda i, f: (
+                Finding.Outcome.PARTLY if i == 0 else Finding.Outcome.RESOLVED,
+                "签到表仍有两次课缺页。" if i == 0 else "",
+            ),
+        )
         return (month,)
 
     def story_two_failed_orders(self, contract: Contract, inspector: User, rng: random.Random) -> Sequence[date]:
@@ -362,8 +442,13 @@ class _Seeder:
         self.reinspect(first, lambda i, f: (Finding.Outcome.NOT_RESOLVED, "实训设备仍未更换，签到仍不规范。"))
         red_month = self.months_back(2)
         red_day = self.inspection_day(red_month, contract, rng) or red_month + timedelta(days=9)
-        second = self.red_line(contract, inspector, red_day, RedLine.Category.CHARGING,
-                               "向参加焊工实操培训的职工每人收取材料费 80 元，该培训为免费公益服务。")
+        second = self.red_line(
+            contract,
+            inspector,
+            red_day,
+            RedLine.Category.CHARGING,
+            "向参加焊工实操培训的职工每人收取材料费 80 元，该培训为免费公益服务。",
+        )
         # Nobody answers: the day after the deadline, the daily check fails the order.
         orders_fail_overdue(_at(second.deadline + timedelta(days=1), 1))
         return (first_month,)
@@ -371,8 +456,13 @@ class _Seeder:
     def story_red_line_this_month(self, contract: Contract, inspector: User, rng: random.Random) -> Sequence[date]:
         """家政培训: a red line this month; the order is just issued."""
         day = max(self.this_month, contract.starts_on, self.today - timedelta(days=3))
-        self.red_line(contract, inspector, day, RedLine.Category.CHARGING,
-                      "养老护理员培训班向参训职工收取教材费每人 60 元，合同约定该培训免费。")
+        self.red_line(
+            contract,
+            inspector,
+            day,
+            RedLine.Category.CHARGING,
+            "养老护理员培训班向参训职工收取教材费每人 60 元，合同约定该培训免费。",
+        )
         return ()
 
     def story_open_near_deadline(self, contract: Contract, inspector: User, rng: random.Random) -> Sequence[date]:

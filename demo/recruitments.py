@@ -61,11 +61,14 @@ RESERVE = "ws-eval6"
 K = Criterion.Kind
 CRITERIA = {
     "training": [
-        drafting.CriterionInput("服务方案", Decimal(30), K.SUBJECTIVE,
-                                "培训内容、课时安排与职工需求的契合度，方案的完整性和可操作性"),
+        drafting.CriterionInput(
+            "服务方案", Decimal(30), K.SUBJECTIVE, "培训内容、课时安排与职工需求的契合度，方案的完整性和可操作性"
+        ),
         drafting.CriterionInput("师资力量", Decimal(25), K.SUBJECTIVE, "讲师资质、持证比例与同类课程授课经验"),
         drafting.CriterionInput("以往业绩", Decimal(15), K.SUBJECTIVE, "近三年承接同类政府购买服务项目的情况与评价"),
-        drafting.CriterionInput("安全保障与应急预案", Decimal(10), K.SUBJECTIVE, "场地安全、学员管理及突发事件处置措施"),
+        drafting.CriterionInput(
+            "安全保障与应急预案", Decimal(10), K.SUBJECTIVE, "场地安全、学员管理及突发事件处置措施"
+        ),
         drafting.CriterionInput("报价", Decimal(20), K.PRICE, "有效最低报价 ÷ 本单位报价 × 20"),
     ],
     "activity": [
@@ -75,20 +78,27 @@ CRITERIA = {
         drafting.CriterionInput("报价", Decimal(20), K.PRICE, "有效最低报价 ÷ 本单位报价 × 20"),
     ],
 }
-ELIGIBILITY = ("在中国境内依法登记的社会组织或培训机构，具有独立承担民事责任的能力；"
-               "已在本平台完成机构核验；近三年内无重大违法记录，未被列入本宫合作退出名单。")
+ELIGIBILITY = (
+    "在中国境内依法登记的社会组织或培训机构，具有独立承担民事责任的能力；"
+    "已在本平台完成机构核验；近三年内无重大违法记录，未被列入本宫合作退出名单。"
+)
 COMMENTS = (
-    "方案完整，课程设置贴近职工需求", "讲师队伍稳定，持证比例较高", "近三年同类项目经验丰富",
-    "安全制度健全，应急预案具体可行", "课时安排略紧，建议增加实操课时", "宣传渠道较单一，建议加强线上报名推广",
-    "能整合社区与企业资源，结业后有就业推荐渠道", "学员跟踪回访机制有待完善",
+    "方案完整，课程设置贴近职工需求",
+    "讲师队伍稳定，持证比例较高",
+    "近三年同类项目经验丰富",
+    "安全制度健全，应急预案具体可行",
+    "课时安排略紧，建议增加实操课时",
+    "宣传渠道较单一，建议加强线上报名推广",
+    "能整合社区与企业资源，结业后有就业推荐渠道",
+    "学员跟踪回访机制有待完善",
 )
 
 
 @dataclass(frozen=True)
 class Bid:
     username: str
-    share: Decimal            # price as a share of the ceiling
-    quality: Decimal          # how well the panel rates the proposal, 0–1
+    share: Decimal  # price as a share of the ceiling
+    quality: Decimal  # how well the panel rates the proposal, 0–1
     proposal: str
 
 
@@ -102,69 +112,116 @@ class Spec:
 
 
 AWARDED = Spec(
-    "育婴师培训", "汶上县工人文化宫育婴师职业技能培训服务项目公开招募公告",
+    "育婴师培训",
+    "汶上县工人文化宫育婴师职业技能培训服务项目公开招募公告",
     "面向女职工、下岗再就业人员开展育婴员职业技能等级培训，全年培训12期、300人次，"
     "培训合格者推荐参加职业技能等级认定，并由合作单位提供就业推荐服务。",
     "training",
     (
-        Bid("provider4", Decimal("0.92"), Decimal("0.90"),
+        Bid(
+            "provider4",
+            Decimal("0.92"),
+            Decimal("0.90"),
             "本协会拟组建由5名高级育婴师、2名儿科护士组成的讲师团队，按理论40%、实操60%安排课程，"
-            "每期20人，结业后与县内12家家政企业对接推荐就业。"),
-        Bid("provider3", Decimal("0.88"), Decimal("0.80"),
+            "每期20人，结业后与县内12家家政企业对接推荐就业。",
+        ),
+        Bid(
+            "provider3",
+            Decimal("0.88"),
+            Decimal("0.80"),
             "我校具备人社部门批准的职业培训资质，拟在文化宫三楼培训室开班，每期16课时理论、24课时实操，"
-            "配备婴儿护理模型与急救演示设备。"),
-        Bid("provider2", Decimal("0.95"), Decimal("0.74"),
-            "我中心将育婴培训与安全急救培训相结合，课程包括喂养、护理、早期教育与婴幼儿意外伤害处置。"),
+            "配备婴儿护理模型与急救演示设备。",
+        ),
+        Bid(
+            "provider2",
+            Decimal("0.95"),
+            Decimal("0.74"),
+            "我中心将育婴培训与安全急救培训相结合，课程包括喂养、护理、早期教育与婴幼儿意外伤害处置。",
+        ),
     ),
 )
 FAILED = Spec(
-    "羽毛球公益培训", "汶上县工人文化宫职工羽毛球公益培训服务项目公开招募公告",
+    "羽毛球公益培训",
+    "汶上县工人文化宫职工羽毛球公益培训服务项目公开招募公告",
     "在职工体育馆开设零基础班与提高班，全年36期、900人次，年末组织职工羽毛球联赛。",
     "activity",
     (
-        Bid("provider7", Decimal("0.93"), Decimal("0.85"),
+        Bid(
+            "provider7",
+            Decimal("0.93"),
+            Decimal("0.85"),
             "本协会拥有国家二级社会体育指导员8名，零基础班每期8课时，提高班每期12课时，"
-            "器材由协会统一提供，年末承办职工羽毛球联赛。"),
-        Bid("provider6", Decimal("0.97"), Decimal("0.60"),
-            "本会可联合县体育运动学校教练开展羽毛球基础培训。"),
+            "器材由协会统一提供，年末承办职工羽毛球联赛。",
+        ),
+        Bid("provider6", Decimal("0.97"), Decimal("0.60"), "本会可联合县体育运动学校教练开展羽毛球基础培训。"),
     ),
 )
 PUBLICITY = Spec(
-    "家政培训", "汶上县工人文化宫家政服务技能培训项目公开招募公告",
+    "家政培训",
+    "汶上县工人文化宫家政服务技能培训项目公开招募公告",
     "开展育婴、养老护理与家政服务技能培训，全年24期、600人次，结业考核合格者颁发培训证书并推荐就业。",
     "training",
     (
-        Bid("provider4", Decimal("0.90"), Decimal("0.91"),
-            "本协会会员单位覆盖全县主要家政企业，课程由一线金牌家政师授课，"
-            "培训结束一个月内推荐就业率不低于60%。"),
-        Bid("provider3", Decimal("0.86"), Decimal("0.82"),
-            "我校拟开设养老护理、母婴护理、家居保洁三个方向，每期40课时，采用“理论+实训+跟岗”模式。"),
-        Bid("provider2", Decimal("0.96"), Decimal("0.73"),
-            "我中心将家政技能培训与消防安全、用电安全课程结合，提升家政从业人员安全素养。"),
+        Bid(
+            "provider4",
+            Decimal("0.90"),
+            Decimal("0.91"),
+            "本协会会员单位覆盖全县主要家政企业，课程由一线金牌家政师授课，培训结束一个月内推荐就业率不低于60%。",
+        ),
+        Bid(
+            "provider3",
+            Decimal("0.86"),
+            Decimal("0.82"),
+            "我校拟开设养老护理、母婴护理、家居保洁三个方向，每期40课时，采用“理论+实训+跟岗”模式。",
+        ),
+        Bid(
+            "provider2",
+            Decimal("0.96"),
+            Decimal("0.73"),
+            "我中心将家政技能培训与消防安全、用电安全课程结合，提升家政从业人员安全素养。",
+        ),
     ),
 )
 EVALUATING = Spec(
-    "电子商务培训", "汶上县工人文化宫农民工电子商务创业培训服务项目公开招募公告",
+    "电子商务培训",
+    "汶上县工人文化宫农民工电子商务创业培训服务项目公开招募公告",
     "面向农民工和下岗职工开展网店开设、直播带货、短视频运营等电商创业实操培训，全年24期、720人次。",
     "training",
     (
-        Bid("provider5", Decimal("0.91"), Decimal("0.90"),
+        Bid(
+            "provider5",
+            Decimal("0.91"),
+            Decimal("0.90"),
             "我校为济宁市电子商务职业培训定点机构，拟配备直播实训间两间，"
-            "课程涵盖网店运营、直播带货与农产品上行，学员结业后可入驻县电商产业园孵化。"),
-        Bid("provider2", Decimal("0.87"), Decimal("0.78"),
-            "我中心拟以“线上学习+线下实操”方式组织培训，每期30课时，邀请本地电商创业带头人分享经验。"),
-        Bid("provider3", Decimal("0.94"), Decimal("0.80"),
-            "我校拟开设电商美工、客服与运营三个模块，配备计算机实训室，每期限额25人。"),
+            "课程涵盖网店运营、直播带货与农产品上行，学员结业后可入驻县电商产业园孵化。",
+        ),
+        Bid(
+            "provider2",
+            Decimal("0.87"),
+            Decimal("0.78"),
+            "我中心拟以“线上学习+线下实操”方式组织培训，每期30课时，邀请本地电商创业带头人分享经验。",
+        ),
+        Bid(
+            "provider3",
+            Decimal("0.94"),
+            Decimal("0.80"),
+            "我校拟开设电商美工、客服与运营三个模块，配备计算机实训室，每期限额25人。",
+        ),
     ),
 )
 PUBLISHED = Spec(
-    "经典诵读", "汶上县工人文化宫职工经典诵读活动服务项目公开招募公告",
+    "经典诵读",
+    "汶上县工人文化宫职工经典诵读活动服务项目公开招募公告",
     "组织职工经典诵读培训与朗诵比赛，全年24场、1200人次，重点面向一线职工和新就业形态劳动者。",
     "activity",
     (
-        Bid("provider6", Decimal("0.94"), Decimal("0.85"),
+        Bid(
+            "provider6",
+            Decimal("0.94"),
+            Decimal("0.85"),
             "本会拟每月开展两场经典诵读活动，由省市朗诵协会会员担任指导老师，"
-            "年中举办“书香汶上·职工诵读”比赛，并在文化宫公众号展示优秀作品。"),
+            "年中举办“书香汶上·职工诵读”比赛，并在文化宫公众号展示优秀作品。",
+        ),
     ),
 )
 
@@ -184,8 +241,12 @@ class _Seeder:
     def __init__(self, root: User) -> None:
         self.root = root
         self.palace = Palace.objects.get(code=PALACE)
-        self.users = {u.username: u for u in User.objects.filter(
-            username__in=[ADMIN, APPROVER, RESERVE, *PANEL, *{b.username for s in SPECS for b in s.bids}])}
+        self.users = {
+            u.username: u
+            for u in User.objects.filter(
+                username__in=[ADMIN, APPROVER, RESERVE, *PANEL, *{b.username for s in SPECS for b in s.bids}]
+            )
+        }
         self.admin, self.approver = self.users[ADMIN], self.users[APPROVER]
         self.today = timezone.localdate()
 
@@ -197,18 +258,27 @@ class _Seeder:
             return None
         deadline = _at(add_working_days(timezone.localdate(opened), window), 17)
         recruitment = drafting.recruitment_create(
-            actor=self.admin, project=project, title=spec.title, deadline=deadline,
-            criteria=CRITERIA[spec.criteria], description=spec.description, eligibility=ELIGIBILITY,
-            panel_size=len(PANEL))
+            actor=self.admin,
+            project=project,
+            title=spec.title,
+            deadline=deadline,
+            criteria=CRITERIA[spec.criteria],
+            description=spec.description,
+            eligibility=ELIGIBILITY,
+            panel_size=len(PANEL),
+        )
         publishing.recruitment_publish(actor=self.admin, recruitment=recruitment, now=opened)
         return recruitment
 
     def apply(self, recruitment: Recruitment, spec: Spec, opened: datetime) -> None:
         for i, bid in enumerate(spec.bids):
             applying.application_submit(
-                actor=self.users[bid.username], recruitment=recruitment,
+                actor=self.users[bid.username],
+                recruitment=recruitment,
                 price=(recruitment.budget_ceiling * bid.share).quantize(Decimal(100)).quantize(CENT),
-                proposal=bid.proposal, now=opened + timedelta(days=1 + i, hours=1, minutes=23 * i))
+                proposal=bid.proposal,
+                now=opened + timedelta(days=1 + i, hours=1, minutes=23 * i),
+            )
 
     def close(self, recruitment: Recruitment) -> Recruitment:
         recruitment.refresh_from_db()
@@ -230,15 +300,22 @@ class _Seeder:
         sheet = []
         for a, application in enumerate(valid_applications(recruitment)):
             for c, criterion in enumerate(subjective):
-                sheet.append(compilation.ScoreInput(
-                    application.pk, criterion.pk,
-                    _points(quality[application.provider_id], index, c, criterion.max_points),
-                    COMMENTS[(a * 3 + c + index) % len(COMMENTS)]))
+                sheet.append(
+                    compilation.ScoreInput(
+                        application.pk,
+                        criterion.pk,
+                        _points(quality[application.provider_id], index, c, criterion.max_points),
+                        COMMENTS[(a * 3 + c + index) % len(COMMENTS)],
+                    )
+                )
         compilation.scores_submit(actor=member.evaluator, member=member, scores=sheet)
 
     def members(self, recruitment: Recruitment) -> list[PanelMember]:
-        return list(recruitment.panel.exclude(state=PanelMember.State.RECUSED)
-                    .select_related("evaluator", "recruitment").order_by("pk"))
+        return list(
+            recruitment.panel.exclude(state=PanelMember.State.RECUSED)
+            .select_related("evaluator", "recruitment")
+            .order_by("pk")
+        )
 
     def full_panel(self, recruitment: Recruitment, spec: Spec) -> None:
         """Assign, declare and score with the whole panel: the scores compile and rank."""
@@ -264,15 +341,22 @@ class _Seeder:
         second = valid_applications(recruitment)[1]
         score = member.scores.get(application=second, criterion__name="师资力量")
         correction = compilation.score_correction_request(
-            actor=self.admin, score=score, corrected_points=score.points + 2,
+            actor=self.admin,
+            score=score,
+            corrected_points=score.points + 2,
             reason=ScoreCorrection.Reason.ARITHMETIC,
-            justification="纸质评分表上该项为" + f"{score.points + 2:.1f}" + "分，录入时误填，经评审专家本人签字确认更正。")
-        compilation.score_correction_decide(actor=self.approver, correction=correction, approve=True,
-                                         note="已核对纸质评分表原件，同意更正。")
+            justification="纸质评分表上该项为"
+            + f"{score.points + 2:.1f}"
+            + "分，录入时误填，经评审专家本人签字确认更正。",
+        )
+        compilation.score_correction_decide(
+            actor=self.approver, correction=correction, approve=True, note="已核对纸质评分表原件，同意更正。"
+        )
         recruitment.refresh_from_db()
         proposed = _at(add_working_days(timezone.localdate(recruitment.deadline), 3), 10)
-        award.award_propose(actor=self.admin, recruitment=recruitment,
-                               application=recruitment.applications.get(rank=1), now=proposed)
+        award.award_propose(
+            actor=self.admin, recruitment=recruitment, application=recruitment.applications.get(rank=1), now=proposed
+        )
         recruitment.refresh_from_db()
         award.recruitment_finalise(recruitment=recruitment, now=recruitment.publicity_ends_at + timedelta(minutes=1))
 
@@ -283,9 +367,11 @@ class _Seeder:
             return
         self.apply(recruitment, FAILED, opened)
         withdrawing = self.users[FAILED.bids[1].username]
-        applying.application_withdraw(actor=withdrawing,
-                                      application=recruitment.applications.get(provider__users__user=withdrawing),
-                                      now=opened + timedelta(days=4))
+        applying.application_withdraw(
+            actor=withdrawing,
+            application=recruitment.applications.get(provider__users__user=withdrawing),
+            now=opened + timedelta(days=4),
+        )
         self.close(recruitment)
 
     def publicity(self) -> None:
@@ -297,14 +383,14 @@ class _Seeder:
         self.close(recruitment)
         self.full_panel(recruitment, PUBLICITY)
         recruitment.refresh_from_db()
-        award.award_propose(actor=self.admin, recruitment=recruitment,
-                               application=recruitment.applications.get(rank=1))
+        award.award_propose(actor=self.admin, recruitment=recruitment, application=recruitment.applications.get(rank=1))
         runner_up = recruitment.applications.get(rank=2)
         award.objection_lodge(
             actor=User.objects.filter(provider_link__provider_id=runner_up.provider_id).order_by("pk").first(),
             recruitment=recruitment,
             grounds="我单位报价低于拟中标单位，且具备人社部门批准的职业培训资质，认为“以往业绩”一项得分偏低，"
-                    "未充分考虑我校2024—2025年承接县妇联家政培训项目的业绩，请求对评分过程予以复核。")
+            "未充分考虑我校2024—2025年承接县妇联家政培训项目的业绩，请求对评分过程予以复核。",
+        )
 
     def evaluating(self) -> None:
         opened = _at(next_working_day(self.today - timedelta(days=20)), 9)
@@ -334,9 +420,12 @@ class _Seeder:
             return
         bid = PUBLISHED.bids[0]
         applying.application_submit(
-            actor=self.users[bid.username], recruitment=recruitment,
+            actor=self.users[bid.username],
+            recruitment=recruitment,
             price=(recruitment.budget_ceiling * bid.share).quantize(Decimal(100)).quantize(CENT),
-            proposal=bid.proposal, now=now)
+            proposal=bid.proposal,
+            now=now,
+        )
 
 
 SPECS = (AWARDED, FAILED, PUBLICITY, EVALUATING, PUBLISHED)

@@ -63,10 +63,12 @@ class ContractDeskFilter(DeskFilterSet):
     date_from_label = _("Term starts from")
     date_to_label = _("Term starts by")
 
-    status = django_filters.ChoiceFilter(label=_("State"), field_name="state", choices=Contract.State.choices,
-                                         empty_label=_("All"))
-    standing = django_filters.ChoiceFilter(label=_("Standing this month"), field_name="current_standing",
-                                           choices=standing_choices, empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("State"), field_name="state", choices=Contract.State.choices, empty_label=_("All")
+    )
+    standing = django_filters.ChoiceFilter(
+        label=_("Standing this month"), field_name="current_standing", choices=standing_choices, empty_label=_("All")
+    )
 
     class Meta:
         model = Contract
@@ -83,28 +85,30 @@ def contracts_with_standing(today=None):
     current = month_of(today)
     month = PeriodScore.objects.filter(contract=OuterRef("pk"), month=OuterRef("standing_month"))
     released, withheld = Q(milestones__released_at__isnull=False), Q(milestones__withheld_at__isnull=False)
-    return (
-        Contract.objects.select_related("palace", "provider", "project")
-        .annotate(
-            standing_month=Case(
-                When(Q(state=Contract.State.DRAFT) | Q(starts_on__isnull=True) | Q(starts_on__gt=today),
-                     then=Value(None, output_field=DateField())),
-                When(ends_on__lt=current, then=TruncMonth("ends_on", output_field=DateField())),
-                default=Value(current, output_field=DateField()), output_field=DateField()),
-            current_score=Subquery(month.values("score")[:1]),
-            current_standing=Coalesce(Subquery(month.values("standing")[:1]), Value("none"),
-                                      output_field=CharField()),
-            current_red_lines=Coalesce(Subquery(month.values("red_lines")[:1]), Value(0),
-                                       output_field=IntegerField()),
-            standing_rank=Case(*[When(current_standing=s, then=Value(i)) for i, s in enumerate(STANDINGS)],
-                                   default=Value(len(STANDINGS)), output_field=IntegerField()),
-            milestones_count=Count("milestones"),
-            milestones_released=Count("milestones", filter=released),
-            milestones_withheld=Count("milestones", filter=withheld),
-            amount_total=Coalesce(Sum("milestones__amount"), ZERO, output_field=MONEY),
-            amount_released=Coalesce(Sum("milestones__amount", filter=released), ZERO, output_field=MONEY),
-            amount_withheld=Coalesce(Sum("milestones__amount", filter=withheld), ZERO, output_field=MONEY),
-        )
+    return Contract.objects.select_related("palace", "provider", "project").annotate(
+        standing_month=Case(
+            When(
+                Q(state=Contract.State.DRAFT) | Q(starts_on__isnull=True) | Q(starts_on__gt=today),
+                then=Value(None, output_field=DateField()),
+            ),
+            When(ends_on__lt=current, then=TruncMonth("ends_on", output_field=DateField())),
+            default=Value(current, output_field=DateField()),
+            output_field=DateField(),
+        ),
+        current_score=Subquery(month.values("score")[:1]),
+        current_standing=Coalesce(Subquery(month.values("standing")[:1]), Value("none"), output_field=CharField()),
+        current_red_lines=Coalesce(Subquery(month.values("red_lines")[:1]), Value(0), output_field=IntegerField()),
+        standing_rank=Case(
+            *[When(current_standing=s, then=Value(i)) for i, s in enumerate(STANDINGS)],
+            default=Value(len(STANDINGS)),
+            output_field=IntegerField(),
+        ),
+        milestones_count=Count("milestones"),
+        milestones_released=Count("milestones", filter=released),
+        milestones_withheld=Count("milestones", filter=withheld),
+        amount_total=Coalesce(Sum("milestones__amount"), ZERO, output_field=MONEY),
+        amount_released=Coalesce(Sum("milestones__amount", filter=released), ZERO, output_field=MONEY),
+        amount_withheld=Coalesce(Sum("milestones__amount", filter=withheld), ZERO, output_field=MONEY),
     )
 
 
@@ -112,8 +116,10 @@ def contracts_with_standing(today=None):
 class ContractDeskView(DeskTableView):
     slug = "contracts"
     page_title = _("Contracts")
-    description = _("Every contract with its term, its standing this month (as the contract page scores it) and "
-                    "its payment milestones: how many were released, the amounts released and withheld.")
+    description = _(
+        "Every contract with its term, its standing this month (as the contract page scores it) and "
+        "its payment milestones: how many were released, the amounts released and withheld."
+    )
     icon = "handshake"
     order = 40
     table_class = ContractDeskTable
@@ -126,16 +132,19 @@ class ContractDeskView(DeskTableView):
 
 # --- inspections ----------------------------------------------------------------------------------
 
+
 class InspectionDeskFilter(DeskFilterSet):
     search_fields = ("contract__number", "contract__provider__name", "inspector__full_name", "checklist__name")
     date_field = "due_on"
     date_from_label = _("Due from")
     date_to_label = _("Due by")
 
-    status = django_filters.ChoiceFilter(label=_("State"), field_name="state", choices=Inspection.State.choices,
-                                         empty_label=_("All"))
-    kind = django_filters.ChoiceFilter(label=_("Kind"), field_name="kind", choices=Inspection.Kind.choices,
-                                       empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("State"), field_name="state", choices=Inspection.State.choices, empty_label=_("All")
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), field_name="kind", choices=Inspection.Kind.choices, empty_label=_("All")
+    )
 
     class Meta:
         model = Inspection
@@ -146,8 +155,10 @@ class InspectionDeskFilter(DeskFilterSet):
 class InspectionDeskView(DeskTableView):
     slug = "inspections"
     page_title = _("Inspections")
-    description = _("On-site inspections and re-inspections: who inspected against which checklist, whether it "
-                    "was announced, and the score once submitted.")
+    description = _(
+        "On-site inspections and re-inspections: who inspected against which checklist, whether it "
+        "was announced, and the score once submitted."
+    )
     icon = "assignment_turned_in"
     order = 60
     table_class = InspectionDeskTable
@@ -160,16 +171,19 @@ class InspectionDeskView(DeskTableView):
 
 # --- rectification orders -------------------------------------------------------------------------
 
+
 class OrderDeskFilter(DeskFilterSet):
     search_fields = ("number", "contract__number", "contract__provider__name")
     date_field = "issued_at__date"
     date_from_label = _("Issued from")
     date_to_label = _("Issued by")
 
-    status = django_filters.ChoiceFilter(label=_("State"), field_name="state",
-                                         choices=RectificationOrder.State.choices, empty_label=_("All"))
-    reason = django_filters.ChoiceFilter(label=_("Reason"), field_name="trigger",
-                                         choices=RectificationOrder.Trigger.choices, empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("State"), field_name="state", choices=RectificationOrder.State.choices, empty_label=_("All")
+    )
+    reason = django_filters.ChoiceFilter(
+        label=_("Reason"), field_name="trigger", choices=RectificationOrder.Trigger.choices, empty_label=_("All")
+    )
 
     class Meta:
         model = RectificationOrder
@@ -180,8 +194,10 @@ class OrderDeskFilter(DeskFilterSet):
 class OrderDeskView(DeskTableView):
     slug = "orders"
     page_title = _("Rectification orders")
-    description = _("Rectification orders issued for a month under 60 or a red line: the deadline, the state and "
-                    "how each closed order ended.")
+    description = _(
+        "Rectification orders issued for a month under 60 or a red line: the deadline, the state and "
+        "how each closed order ended."
+    )
     icon = "build"
     order = 70
     table_class = OrderDeskTable
@@ -189,13 +205,16 @@ class OrderDeskView(DeskTableView):
     palace_field = "contract__palace"
 
     def base_queryset(self):
-        return (RectificationOrder.objects
-                .select_related("contract__provider", "contract__palace", "period", "red_line")
-                .annotate(findings_count=Count("findings"),
-                          findings_resolved=Count("findings", filter=Q(findings__outcome=Finding.Outcome.RESOLVED))))
+        return RectificationOrder.objects.select_related(
+            "contract__provider", "contract__palace", "period", "red_line"
+        ).annotate(
+            findings_count=Count("findings"),
+            findings_resolved=Count("findings", filter=Q(findings__outcome=Finding.Outcome.RESOLVED)),
+        )
 
 
 # --- final evaluations ----------------------------------------------------------------------------
+
 
 class FinalDeskFilter(DeskFilterSet):
     search_fields = ("contract__number", "contract__provider__name")
@@ -203,11 +222,16 @@ class FinalDeskFilter(DeskFilterSet):
     date_from_label = _("Term ends from")
     date_to_label = _("Term ends by")
 
-    status = django_filters.ChoiceFilter(label=_("State"), field_name="state", choices=FinalEvaluation.State.choices,
-                                         empty_label=_("All"))
-    rating = django_filters.ChoiceFilter(label=_("Rating"), choices=FinalRating.choices, empty_label=_("All"),
-                                         method="by_rating",
-                                         help_text=_("The final rating, or the proposed one until it is final"))
+    status = django_filters.ChoiceFilter(
+        label=_("State"), field_name="state", choices=FinalEvaluation.State.choices, empty_label=_("All")
+    )
+    rating = django_filters.ChoiceFilter(
+        label=_("Rating"),
+        choices=FinalRating.choices,
+        empty_label=_("All"),
+        method="by_rating",
+        help_text=_("The final rating, or the proposed one until it is final"),
+    )
 
     class Meta:
         model = FinalEvaluation
@@ -224,18 +248,22 @@ def assessment_reports():
     Matched on the content type's natural key (a join) rather than its id, so that reading
     the page never has to look the content type up first.
     """
-    return (IssuedDocument.objects
-            .filter(kind=IssuedDocument.Kind.ASSESSMENT_REPORT, content_type__app_label="evaluations",
-                    content_type__model="finalevaluation", object_id=Cast(OuterRef("pk"), CharField()))
-            .order_by("-version"))
+    return IssuedDocument.objects.filter(
+        kind=IssuedDocument.Kind.ASSESSMENT_REPORT,
+        content_type__app_label="evaluations",
+        content_type__model="finalevaluation",
+        object_id=Cast(OuterRef("pk"), CharField()),
+    ).order_by("-version")
 
 
 @register_desk_table
 class FinalDeskView(DeskTableView):
     slug = "finals"
     page_title = _("Final evaluations")
-    description = _("End-of-term evaluations with their proposed and final points and ratings, any appeal, and "
-                    "the assessment report once issued.")
+    description = _(
+        "End-of-term evaluations with their proposed and final points and ratings, any appeal, and "
+        "the assessment report once issued."
+    )
     icon = "grading"
     order = 80
     table_class = FinalDeskTable
@@ -244,8 +272,11 @@ class FinalDeskView(DeskTableView):
 
     def base_queryset(self):
         reports = assessment_reports()
-        return (FinalEvaluation.objects
-                .select_related("contract__palace", "contract__provider", "contract__project")
-                .annotate(appeal_lodged_at=F("appeal__lodged_at"), appeal_decision=F("appeal__decision"),
-                          report_id=Subquery(reports.values("pk")[:1]),
-                          report_issued_at=Subquery(reports.values("issued_at")[:1])))
+        return FinalEvaluation.objects.select_related(
+            "contract__palace", "contract__provider", "contract__project"
+        ).annotate(
+            appeal_lodged_at=F("appeal__lodged_at"),
+            appeal_decision=F("appeal__decision"),
+            report_id=Subquery(reports.values("pk")[:1]),
+            report_issued_at=Subquery(reports.values("issued_at")[:1]),
+        )

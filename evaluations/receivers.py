@@ -22,8 +22,13 @@ def add_report_score(sender, report: ServiceReport, **kwargs) -> None:
     contract = report.contract
     for month in months_between(report.period_start, report.period_end):
         as_of = min(month_end(month), contract.ends_on) if contract.ends_on else month_end(month)
-        period_apply(contract=contract, day=month, report=report.score, kpi=kpi_indicator(contract, as_of),
-                     actor=report.reviewed_by)
+        period_apply(
+            contract=contract,
+            day=month,
+            report=report.score,
+            kpi=kpi_indicator(contract, as_of),
+            actor=report.reviewed_by,
+        )
 
 
 # The final milestone unlocks with a final rating of 合格 or better.

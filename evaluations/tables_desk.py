@@ -23,8 +23,11 @@ from evaluations.rectification.models import RectificationOrder
 from evaluations.rectification.tables import OrderTable
 
 STANDING_CHIPS = {"green": "green", "amber": "amber", "red": "red"}
-INSPECTION_CHIPS = {Inspection.State.ASSIGNED: "amber", Inspection.State.SUBMITTED: "green",
-                    Inspection.State.CANCELLED: ""}
+INSPECTION_CHIPS = {
+    Inspection.State.ASSIGNED: "amber",
+    Inspection.State.SUBMITTED: "green",
+    Inspection.State.CANCELLED: "",
+}
 
 
 def _points(value) -> str:
@@ -36,6 +39,7 @@ def _day(value) -> str:
 
 
 # --- contracts, with their standing and milestones ------------------------------------------------
+
 
 def term_text(contract: Contract) -> str:
     if contract.starts_on is None:
@@ -54,18 +58,29 @@ def standing_text(contract: Contract) -> str:
 
 
 class ContractDeskTable(tables.Table):
-    number = tables.LinkColumn("contracts:contract_detail", args=[tables.A("pk")], verbose_name=_("Contract"),
-                               attrs=MONO)
+    number = tables.LinkColumn(
+        "contracts:contract_detail", args=[tables.A("pk")], verbose_name=_("Contract"), attrs=MONO
+    )
     project = tables.Column(_("Service project"), accessor="project__name", order_by=("project__name",), attrs=NAME)
     provider = tables.Column(_("Provider"), accessor="provider__name", order_by=("provider__name",), attrs=NAME)
     palace = tables.Column(_("Palace"), accessor="palace__name", order_by=("palace__name",))
     term = tables.Column(_("Term"), accessor="starts_on", order_by=("starts_on", "ends_on"), attrs=NOWRAP)
     state = tables.Column(_("State"), attrs=NOWRAP)
-    standing = tables.Column(_("Standing this month"), accessor="current_standing", empty_values=(),
-                             order_by=("standing_rank", "current_score"), attrs=NOWRAP)
+    standing = tables.Column(
+        _("Standing this month"),
+        accessor="current_standing",
+        empty_values=(),
+        order_by=("standing_rank", "current_score"),
+        attrs=NOWRAP,
+    )
     score = tables.Column(_("Score this month"), accessor="current_score", attrs=NUMBER)
-    milestones = tables.Column(_("Milestones released"), accessor="milestones_released", empty_values=(),
-                               order_by=("amount_released", "milestones_released"), attrs=NOWRAP)
+    milestones = tables.Column(
+        _("Milestones released"),
+        accessor="milestones_released",
+        empty_values=(),
+        order_by=("amount_released", "milestones_released"),
+        attrs=NOWRAP,
+    )
     # The page shows the amounts under the count; the export has each in a column of its own.
     amount_released = tables.Column(_("Amount released"), visible=False)
     amount_total = tables.Column(_("Amount of the milestones"), visible=False)
@@ -73,8 +88,20 @@ class ContractDeskTable(tables.Table):
 
     class Meta:
         model = Contract
-        fields = ["number", "project", "provider", "palace", "term", "state", "standing", "score", "milestones",
-                  "amount_released", "amount_total", "amount_withheld"]
+        fields = [
+            "number",
+            "project",
+            "provider",
+            "palace",
+            "term",
+            "state",
+            "standing",
+            "score",
+            "milestones",
+            "amount_released",
+            "amount_total",
+            "amount_withheld",
+        ]
         sequence = fields
         order_by = ["-term"]
         empty_text = _("No contracts.")
@@ -110,12 +137,16 @@ class ContractDeskTable(tables.Table):
     def render_milestones(self, record):
         if not record.milestones_count:
             return "—"
-        released = format_html('{} <span class="hz-muted hz-small">{}</span>', self._milestones(record),
-                               _("%(released)s of %(total)s") % {"released": money(record.amount_released),
-                                                                 "total": money(record.amount_total)})
+        released = format_html(
+            '{} <span class="hz-muted hz-small">{}</span>',
+            self._milestones(record),
+            _("%(released)s of %(total)s")
+            % {"released": money(record.amount_released), "total": money(record.amount_total)},
+        )
         if record.milestones_withheld:
-            return format_html("{} {}", released,
-                               chip("red", _("%(amount)s withheld") % {"amount": money(record.amount_withheld)}))
+            return format_html(
+                "{} {}", released, chip("red", _("%(amount)s withheld") % {"amount": money(record.amount_withheld)})
+            )
         return released
 
     def value_milestones(self, record):
@@ -133,6 +164,7 @@ class ContractDeskTable(tables.Table):
 
 # --- inspections ----------------------------------------------------------------------------------
 
+
 def inspection_kind(inspection: Inspection) -> str:
     if inspection.order_id:
         return str(_("Re-inspection"))
@@ -140,18 +172,33 @@ def inspection_kind(inspection: Inspection) -> str:
 
 
 class InspectionDeskTable(tables.Table):
-    due_on = tables.LinkColumn("evaluations:inspection", args=[tables.A("pk")], verbose_name=_("Due on"),
-                               text=lambda record: _day(record.due_on), attrs=MONO)
-    contract = tables.LinkColumn("contracts:contract_detail", args=[tables.A("contract_id")],
-                                 verbose_name=_("Contract"), accessor="contract__number",
-                                 order_by=("contract__number",), attrs=MONO)
-    provider = tables.Column(_("Provider"), accessor="contract__provider__name",
-                             order_by=("contract__provider__name",), attrs=NAME)
+    due_on = tables.LinkColumn(
+        "evaluations:inspection",
+        args=[tables.A("pk")],
+        verbose_name=_("Due on"),
+        text=lambda record: _day(record.due_on),
+        attrs=MONO,
+    )
+    contract = tables.LinkColumn(
+        "contracts:contract_detail",
+        args=[tables.A("contract_id")],
+        verbose_name=_("Contract"),
+        accessor="contract__number",
+        order_by=("contract__number",),
+        attrs=MONO,
+    )
+    provider = tables.Column(
+        _("Provider"), accessor="contract__provider__name", order_by=("contract__provider__name",), attrs=NAME
+    )
     palace = tables.Column(_("Palace"), accessor="contract__palace__name", order_by=("contract__palace__name",))
-    evaluator = tables.Column(_("Evaluator"), accessor="inspector__full_name", empty_values=(),
-                              order_by=("inspector__full_name", "inspector__username"), attrs=NAME)
-    checklist = tables.Column(_("Checklist"), accessor="checklist__name", order_by=("checklist__name",),
-                              attrs=NAME)
+    evaluator = tables.Column(
+        _("Evaluator"),
+        accessor="inspector__full_name",
+        empty_values=(),
+        order_by=("inspector__full_name", "inspector__username"),
+        attrs=NAME,
+    )
+    checklist = tables.Column(_("Checklist"), accessor="checklist__name", order_by=("checklist__name",), attrs=NAME)
     kind = tables.Column(_("Kind"), empty_values=(), order_by=("kind", "order_id"), attrs=NOWRAP)
     assigned_at = LocalDateTimeColumn(_("Assigned at"))
     submitted_at = LocalDateTimeColumn(_("Submitted at"))
@@ -161,8 +208,19 @@ class InspectionDeskTable(tables.Table):
 
     class Meta:
         model = Inspection
-        fields = ["due_on", "contract", "provider", "palace", "evaluator", "checklist", "kind", "assigned_at",
-                  "submitted_at", "score", "state"]
+        fields = [
+            "due_on",
+            "contract",
+            "provider",
+            "palace",
+            "evaluator",
+            "checklist",
+            "kind",
+            "assigned_at",
+            "submitted_at",
+            "score",
+            "state",
+        ]
         sequence = fields
         order_by = ["-due_on"]
         empty_text = _("No inspections.")
@@ -197,6 +255,7 @@ class InspectionDeskTable(tables.Table):
 
 # --- rectification orders -------------------------------------------------------------------------
 
+
 def order_outcome(order: RectificationOrder) -> str:
     """How a closed order ended: the findings resolved on re-inspection, or no answer by the deadline."""
     if order.state in RectificationOrder.OPEN_STATES:
@@ -204,16 +263,23 @@ def order_outcome(order: RectificationOrder) -> str:
     closed = _day(order.closed_at.date() if order.closed_at else None)
     if order.failed_on_deadline:
         return str(_("Not answered by the deadline (closed %(date)s)") % {"date": closed})
-    return ngettext("%(resolved)d of %(count)d finding resolved (closed %(date)s)",
-                    "%(resolved)d of %(count)d findings resolved (closed %(date)s)", order.findings_count) % {
-        "resolved": order.findings_resolved, "count": order.findings_count, "date": closed}
+    return ngettext(
+        "%(resolved)d of %(count)d finding resolved (closed %(date)s)",
+        "%(resolved)d of %(count)d findings resolved (closed %(date)s)",
+        order.findings_count,
+    ) % {"resolved": order.findings_resolved, "count": order.findings_count, "date": closed}
 
 
 class OrderDeskTable(OrderTable):
     """The rectification orders table of the evaluations app, with how each closed order ended."""
 
-    outcome = tables.Column(_("Outcome"), empty_values=(), accessor="closed_at", order_by=("closed_at",),
-                            attrs={"td": {"class": "hz-reason"}})
+    outcome = tables.Column(
+        _("Outcome"),
+        empty_values=(),
+        accessor="closed_at",
+        order_by=("closed_at",),
+        attrs={"td": {"class": "hz-reason"}},
+    )
 
     class Meta(OrderTable.Meta):
         fields = [*OrderTable.Meta.fields, "outcome"]
@@ -235,6 +301,7 @@ class OrderDeskTable(OrderTable):
 
 # --- final evaluations ----------------------------------------------------------------------------
 
+
 def appeal_text(evaluation) -> str:
     if evaluation.appeal_lodged_at is None:
         return str(_("No"))
@@ -246,17 +313,29 @@ def appeal_text(evaluation) -> str:
 class FinalDeskTable(FinalEvaluationTable):
     """The final evaluations table, with the appeal, the day the rating became final and its assessment report."""
 
-    appeal = tables.Column(_("Appeal"), accessor="appeal_lodged_at", empty_values=(),
-                           order_by=("appeal_lodged_at",), attrs=NOWRAP)
+    appeal = tables.Column(
+        _("Appeal"), accessor="appeal_lodged_at", empty_values=(), order_by=("appeal_lodged_at",), attrs=NOWRAP
+    )
     finalised_at = tables.DateColumn(format="Y-m-d", verbose_name=_("Final on"), attrs=NOWRAP)
-    report = tables.Column(_("Assessment report"), accessor="report_id", order_by=("report_issued_at",),
-                           attrs=NOWRAP)
+    report = tables.Column(_("Assessment report"), accessor="report_id", order_by=("report_issued_at",), attrs=NOWRAP)
 
     class Meta(FinalEvaluationTable.Meta):
         fields = [*FinalEvaluationTable.Meta.fields, "appeal", "finalised_at", "report"]
         # The report beside the rating it records, where a 1366-pixel screen still shows it.
-        sequence = ["contract", "provider", "palace", "state", "proposed_rating", "rating", "report", "appeal",
-                    "finalised_at", "ends_on", "appeal_deadline", "project"]
+        sequence = [
+            "contract",
+            "provider",
+            "palace",
+            "state",
+            "proposed_rating",
+            "rating",
+            "report",
+            "appeal",
+            "finalised_at",
+            "ends_on",
+            "appeal_deadline",
+            "project",
+        ]
         order_by = ["-ends_on"]
 
     def render_appeal(self, record):
@@ -276,8 +355,11 @@ class FinalDeskTable(FinalEvaluationTable):
         return reverse("document_download", args=[value])
 
     def render_report(self, value):
-        return format_html('<a href="{}" data-turbo="false" data-testid="assessment-report">{}</a>',
-                           self._report_url(value), _("Download PDF"))
+        return format_html(
+            '<a href="{}" data-turbo="false" data-testid="assessment-report">{}</a>',
+            self._report_url(value),
+            _("Download PDF"),
+        )
 
     def value_report(self, value):
         # The export carries the link itself, so a spreadsheet row leads to the document.

@@ -9,8 +9,7 @@ WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 ERR_LENGTH = _("A unified social credit code has 18 characters; this one has %(count)d.")
 ERR_CHARSET = _(
-    "Character %(position)d (“%(char)s”) is not allowed: use digits and capital letters "
-    "other than I, O, S, V and Z."
+    "Character %(position)d (“%(char)s”) is not allowed: use digits and capital letters other than I, O, S, V and Z."
 )
 ERR_CHECK = _(
     "The check character is wrong: the 18th character should be “%(expected)s”, not “%(got)s”. "
@@ -33,14 +32,10 @@ def validate_credit_code(value: str) -> None:
         raise ValidationError(ERR_LENGTH, code="length", params={"count": len(code)})
     for position, char in enumerate(code, start=1):
         if char not in ALPHABET:
-            raise ValidationError(
-                ERR_CHARSET, code="charset", params={"position": position, "char": char}
-            )
+            raise ValidationError(ERR_CHARSET, code="charset", params={"position": position, "char": char})
     expected = check_character(code[:17])
     if code[17] != expected:
-        raise ValidationError(
-            ERR_CHECK, code="check", params={"expected": expected, "got": code[17]}
-        )
+        raise ValidationError(ERR_CHECK, code="check", params={"expected": expected, "got": code[17]})
 
 
 def make_credit_code(first17: str) -> str:

@@ -83,15 +83,18 @@ class RecruitmentDeskView(ProcurementDeskView):
 
     def base_queryset(self):
         return Recruitment.objects.select_related("palace", "project", "awarded_application__provider").annotate(
-            application_count=Count("applications", filter=Q(applications__state=Application.State.SUBMITTED)))
+            application_count=Count("applications", filter=Q(applications__state=Application.State.SUBMITTED))
+        )
 
 
 @register_desk_table
 class ApplicationDeskView(ProcurementDeskView):
     slug = "applications"
     page_title = pgettext_lazy("recruitment", "Applications")
-    description = _("Every application once its recruitment has closed, with the compiled points and rank once "
-                    "the panel's scores are compiled.")
+    description = _(
+        "Every application once its recruitment has closed, with the compiled points and rank once "
+        "the panel's scores are compiled."
+    )
     icon = "inbox"
     order = 20
     table_class = ApplicationDeskTable
@@ -115,8 +118,10 @@ class ApplicationDeskView(ProcurementDeskView):
 class ScoreDeskView(ProcurementDeskView):
     slug = "scores"
     page_title = _("Panel scores")
-    description = _("Each evaluator's points per applicant and criterion once compiled, with every correction: "
-                    "the original and corrected points, the reason and its approval.")
+    description = _(
+        "Each evaluator's points per applicant and criterion once compiled, with every correction: "
+        "the original and corrected points, the reason and its approval."
+    )
     icon = "scoreboard"
     order = 30
     table_class = ScoreDeskTable
@@ -127,10 +132,8 @@ class ScoreDeskView(ProcurementDeskView):
         latest = ScoreCorrection.objects.filter(score=OuterRef("pk")).order_by("-requested_at", "-pk")
         return (
             Score.objects.filter(scores_unsealed_q("member__recruitment__"))
-            .select_related("member__recruitment__palace", "member__evaluator", "application__provider",
-                            "criterion")
-            .prefetch_related(Prefetch("corrections", queryset=ScoreCorrection.objects.order_by("requested_at",
-                                                                                                   "pk")))
+            .select_related("member__recruitment__palace", "member__evaluator", "application__provider", "criterion")
+            .prefetch_related(Prefetch("corrections", queryset=ScoreCorrection.objects.order_by("requested_at", "pk")))
             .annotate(last_correction_state=Subquery(latest.values("state")[:1]))
         )
 
@@ -149,7 +152,10 @@ class ExclusionDeskView(ProcurementDeskView):
     def base_queryset(self):
         today = timezone.localdate()
         # As procurement.services.applying.active_exclusion: in force from starts_on, up to (not on) ends_on.
-        status = Case(When(ends_on__lte=today, then=Value(EXCLUSION_EXPIRED)),
-                      When(starts_on__gt=today, then=Value(EXCLUSION_UPCOMING)),
-                      default=Value(EXCLUSION_ACTIVE), output_field=CharField())
+        status = Case(
+            When(ends_on__lte=today, then=Value(EXCLUSION_EXPIRED)),
+            When(starts_on__gt=today, then=Value(EXCLUSION_UPCOMING)),
+            default=Value(EXCLUSION_ACTIVE),
+            output_field=CharField(),
+        )
         return Exclusion.objects.select_related("provider", "palace").annotate(status=status)

@@ -113,7 +113,7 @@ ERR_REPORT_NOT_COMPILED = _("The tender evaluation report is issued only once th
 # the column group; the row's number and name stay real cells and wrap.
 # Noto Sans Mono CJK gives Latin characters half an em and CJK characters (and
 # ※ †) a whole one, so a field is counted in half-em units.
-SCORE_FIELD = 9      # "100.00" + a two-unit mark (※ or †) + one unit of air
+SCORE_FIELD = 9  # "100.00" + a two-unit mark (※ or †) + one unit of air
 DECLARATION_FIELD = 13  # "其他利害关系" (12) + one unit of air
 # Must match the font sizes of table.matrix and table.declarations in tender_report.html.
 MATRIX_FONT_PT = Decimal("8.5")
@@ -227,7 +227,7 @@ class MonoRow:
         lead = len(cell) - len(cell.lstrip(" "))
         self._append(cell[:lead], "")
         self._append(body, flag)
-        self._append(cell[lead + len(body):], "")
+        self._append(cell[lead + len(body) :], "")
 
     def _append(self, text: str, flag: str) -> None:
         if not text:
@@ -241,31 +241,45 @@ class MonoRow:
         return [{"text": text, "flag": flag} for text, flag in self.runs]
 
 
-def _trail(recruitment: Recruitment, panel: list[PanelMember], corrections: list[ScoreCorrection],
-           applications: list[Application]) -> list[dict]:
+def _trail(
+    recruitment: Recruitment,
+    panel: list[PanelMember],
+    corrections: list[ScoreCorrection],
+    applications: list[Application],
+) -> list[dict]:
     """The approval trail from the audit events, each with what it concerned in a few words."""
     members = {str(m.pk): m for m in panel}
     fixes = {str(c.pk): c for c in corrections}
     providers = {a.pk: a.provider.name for a in applications}
-    by_object = (Q(object_type=Recruitment._meta.label, object_id=str(recruitment.pk))
-                 | Q(object_type=PanelMember._meta.label, object_id__in=list(members))
-                 | Q(object_type=ScoreCorrection._meta.label, object_id__in=list(fixes)))
+    by_object = (
+        Q(object_type=Recruitment._meta.label, object_id=str(recruitment.pk))
+        | Q(object_type=PanelMember._meta.label, object_id__in=list(members))
+        | Q(object_type=ScoreCorrection._meta.label, object_id__in=list(fixes))
+    )
     rows = []
     for e in AuditEvent.objects.filter(by_object, action__in=TRAIL_ACTIONS).select_related("actor").order_by("seq"):
         after = e.after or {}
         detail = ""
         if e.object_type == ScoreCorrection._meta.label:
             c = fixes[e.object_id]
-            detail = (f"{_person(c.score.member.evaluator)}对{c.score.application.provider.name}"
-                      f"“{c.score.criterion.name}”的评分：{_pts(c.original_points)} → {_pts(c.corrected_points)}")
+            detail = (
+                f"{_person(c.score.member.evaluator)}对{c.score.application.provider.name}"
+                f"“{c.score.criterion.name}”的评分：{_pts(c.original_points)} → {_pts(c.corrected_points)}"
+            )
         elif e.object_type == PanelMember._meta.label and members[e.object_id].evaluator_id != e.actor_id:
             detail = _person(members[e.object_id].evaluator)
         elif e.action in ("recruitment.closed", "recruitment.failed") and "valid_applications" in after:
             detail = f"有效申请 {after['valid_applications']} 份"
         elif e.action == "award.proposed" and after.get("awarded_application") in providers:
             detail = providers[after["awarded_application"]]
-        rows.append({"when": _when(e.created_at), "action": TRAIL_ACTIONS[e.action], "actor": _person(e.actor),
-                     "detail": detail})
+        rows.append(
+            {
+                "when": _when(e.created_at),
+                "action": TRAIL_ACTIONS[e.action],
+                "actor": _person(e.actor),
+                "detail": detail,
+            }
+        )
     return rows
 
 
@@ -288,29 +302,45 @@ def _tender_report_context(recruitment: Recruitment) -> dict:
     active = [m for m in panel if m.state != PanelMember.State.RECUSED]
     replaced_by = {m.replaces_id: m for m in panel if m.replaces_id}
 
-    declarations = {(d.member_id, d.application_id): d
-                    for d in Declaration.objects.filter(member__recruitment=recruitment)}
+    declarations = {
+        (d.member_id, d.application_id): d for d in Declaration.objects.filter(member__recruitment=recruitment)
+    }
     scores: dict[tuple[int, int, int], Score] = {
         (s.member_id, s.application_id, s.criterion_id): s
         for s in Score.objects.filter(member__recruitment=recruitment).only(
-            "pk", "member_id", "application_id", "criterion_id", "points", "comment", "is_outlier",
-            "justification")}
-    corrections = list(ScoreCorrection.objects.filter(score__member__recruitment=recruitment).select_related(
-        "score__member__evaluator", "score__application__provider", "score__criterion",
-        "requested_by", "decided_by").order_by("requested_at", "pk"))
+            "pk", "member_id", "application_id", "criterion_id", "points", "comment", "is_outlier", "justification"
+        )
+    }
+    corrections = list(
+        ScoreCorrection.objects.filter(score__member__recruitment=recruitment)
+        .select_related(
+            "score__member__evaluator", "score__application__provider", "score__criterion", "requested_by", "decided_by"
+        )
+        .order_by("requested_at", "pk")
+    )
     corrected = {c.score_id: c for c in corrections if c.state == ScoreCorrection.State.APPROVED}
-    compiled = {(c.application_id, c.criterion_id): c.points
-                for c in CompiledScore.objects.filter(application__recruitment=recruitment)}
+    compiled = {
+        (c.application_id, c.criterion_id): c.points
+        for c in CompiledScore.objects.filter(application__recruitment=recruitment)
+    }
     lowest_price = min((a.price for a in valid), default=None)
 
     def name(application: Application) -> str:
         return application.provider.name
 
-    application_rows = [{
-        "seq": seq[a.pk], "name": name(a), "credit_code": a.provider.credit_code, "price": _money(a.price),
-        "submitted_at": _when(a.submitted_at), "version": a.version, "valid": bool(a.is_valid),
-        "invalid_reason": "已撤回" if a.state == Application.State.WITHDRAWN else (a.invalid_reason or "无效"),
-    } for a in applications]
+    application_rows = [
+        {
+            "seq": seq[a.pk],
+            "name": name(a),
+            "credit_code": a.provider.credit_code,
+            "price": _money(a.price),
+            "submitted_at": _when(a.submitted_at),
+            "version": a.version,
+            "valid": bool(a.is_valid),
+            "invalid_reason": "已撤回" if a.state == Application.State.WITHDRAWN else (a.invalid_reason or "无效"),
+        }
+        for a in applications
+    ]
 
     panel_rows = []
     for i, m in enumerate(panel, start=1):
@@ -319,10 +349,17 @@ def _tender_report_context(recruitment: Recruitment) -> dict:
             note = f"替补{_person(m.replaces.evaluator)}"
         elif m.state == PanelMember.State.RECUSED and m.pk in replaced_by:
             note = f"由{_person(replaced_by[m.pk].evaluator)}替补"
-        panel_rows.append({"seq": i, "name": _person(m.evaluator), "note": note,
-                           "state": MEMBER_STATE_LABELS.get(m.state, m.state),
-                           "recused": m.state == PanelMember.State.RECUSED,
-                           "declared_at": _when(m.declared_at), "submitted_at": _when(m.submitted_at)})
+        panel_rows.append(
+            {
+                "seq": i,
+                "name": _person(m.evaluator),
+                "note": note,
+                "state": MEMBER_STATE_LABELS.get(m.state, m.state),
+                "recused": m.state == PanelMember.State.RECUSED,
+                "declared_at": _when(m.declared_at),
+                "submitted_at": _when(m.submitted_at),
+            }
+        )
 
     conflict_notes, declaration_rows = [], []
     for a in valid:
@@ -336,8 +373,9 @@ def _tender_report_context(recruitment: Recruitment) -> dict:
             conflict = d.conflict != Declaration.Conflict.NONE
             line.add(label, DECLARATION_FIELD, align="centre", flag="flag" if conflict else "")
             if conflict:
-                conflict_notes.append({"evaluator": _person(m.evaluator), "applicant": name(a), "label": label,
-                                       "note": d.note})
+                conflict_notes.append(
+                    {"evaluator": _person(m.evaluator), "applicant": name(a), "label": label, "note": d.note}
+                )
         declaration_rows.append({"seq": seq[a.pk], "name": name(a), "line": line.as_list()})
 
     sheets = []
@@ -356,19 +394,30 @@ def _tender_report_context(recruitment: Recruitment) -> dict:
                 mark = "†" if fix else "※" if s.is_outlier else ""
                 line.add(_pts(s.points), SCORE_FIELD, mark=mark, flag="flag" if mark else "")
                 if fix:
-                    notes.append(f"† {name(a)} · {c.name}：原 {_pts(fix.original_points)} 分，"
-                                 f"更正为 {_pts(fix.corrected_points)} 分（见第八部分）")
+                    notes.append(
+                        f"† {name(a)} · {c.name}：原 {_pts(fix.original_points)} 分，"
+                        f"更正为 {_pts(fix.corrected_points)} 分（见第八部分）"
+                    )
                 if s.is_outlier:
-                    notes.append(f"※ {name(a)} · {c.name} · {_pts(s.points)} 分，畸高畸低评分说明："
-                                 f"{s.justification or '（未说明）'}")
+                    notes.append(
+                        f"※ {name(a)} · {c.name} · {_pts(s.points)} 分，畸高畸低评分说明："
+                        f"{s.justification or '（未说明）'}"
+                    )
                 if s.comment:
                     comments.append(f"{c.name}：{_shorten(s.comment)}")
             line.add(_pts(subtotal) if complete else "—", SCORE_FIELD)
             rows.append({"seq": seq[a.pk], "name": name(a), "line": line.as_list()})
             if comments:
                 remarks.append({"seq": seq[a.pk], "name": name(a), "text": "；".join(comments)})
-        sheets.append({"evaluator": _person(m.evaluator), "submitted_at": _when(m.submitted_at), "rows": rows,
-                       "remarks": remarks, "notes": notes})
+        sheets.append(
+            {
+                "evaluator": _person(m.evaluator),
+                "submitted_at": _when(m.submitted_at),
+                "rows": rows,
+                "remarks": remarks,
+                "notes": notes,
+            }
+        )
 
     result_rows = []
     for a in ranked:
@@ -379,35 +428,61 @@ def _tender_report_context(recruitment: Recruitment) -> dict:
             line.add(_pts(compiled.get((a.pk, price_criterion.pk))), SCORE_FIELD)
         line.add(_pts(a.total), SCORE_FIELD, flag="total")
         awarded = a.pk == recruitment.awarded_application_id
-        result_rows.append({"seq": a.rank, "name": name(a), "line": line.as_list(),
-                            "note": f"报价 {_money(a.price)} 元" + ("，拟授标" if awarded else "")})
+        result_rows.append(
+            {
+                "seq": a.rank,
+                "name": name(a),
+                "line": line.as_list(),
+                "note": f"报价 {_money(a.price)} 元" + ("，拟授标" if awarded else ""),
+            }
+        )
 
-    correction_rows = [{
-        "seq": i, "evaluator": _person(c.score.member.evaluator), "applicant": c.score.application.provider.name,
-        "criterion": c.score.criterion.name, "original": _pts(c.original_points),
-        "corrected": _pts(c.corrected_points), "reason": CORRECTION_REASON_LABELS.get(c.reason, c.reason),
-        "justification": c.justification, "requested_by": _person(c.requested_by),
-        "requested_at": _when(c.requested_at), "decided_by": _person(c.decided_by) if c.decided_by_id else "",
-        "decided_at": _when(c.decided_at), "state": CORRECTION_STATE_LABELS.get(c.state, c.state),
-    } for i, c in enumerate(corrections, start=1)]
+    correction_rows = [
+        {
+            "seq": i,
+            "evaluator": _person(c.score.member.evaluator),
+            "applicant": c.score.application.provider.name,
+            "criterion": c.score.criterion.name,
+            "original": _pts(c.original_points),
+            "corrected": _pts(c.corrected_points),
+            "reason": CORRECTION_REASON_LABELS.get(c.reason, c.reason),
+            "justification": c.justification,
+            "requested_by": _person(c.requested_by),
+            "requested_at": _when(c.requested_at),
+            "decided_by": _person(c.decided_by) if c.decided_by_id else "",
+            "decided_at": _when(c.decided_at),
+            "state": CORRECTION_STATE_LABELS.get(c.state, c.state),
+        }
+        for i, c in enumerate(corrections, start=1)
+    ]
 
     award = None
     if recruitment.awarded_application_id:
         chosen = next(a for a in applications if a.pk == recruitment.awarded_application_id)
-        award = {"name": name(chosen), "rank": chosen.rank, "total": _pts(chosen.total),
-                 "price": _money(chosen.price), "reason": recruitment.award_reason,
-                 "publicity_ends_at": _when(recruitment.publicity_ends_at)}
+        award = {
+            "name": name(chosen),
+            "rank": chosen.rank,
+            "total": _pts(chosen.total),
+            "price": _money(chosen.price),
+            "reason": recruitment.award_reason,
+            "publicity_ends_at": _when(recruitment.publicity_ends_at),
+        }
 
     score_columns = [{"name": c.name, "weight": _weight(c.max_points)} for c in subjective]
-    result_columns = score_columns + ([{"name": price_criterion.name, "weight": _weight(price_criterion.max_points)}]
-                                      if price_criterion else []) + [{"name": "总分", "weight": "100"}]
-    sheet_columns = score_columns + [{"name": "小计",
-                                      "weight": _weight(sum((c.max_points for c in subjective), Decimal(0)))}]
+    result_columns = (
+        score_columns
+        + ([{"name": price_criterion.name, "weight": _weight(price_criterion.max_points)}] if price_criterion else [])
+        + [{"name": "总分", "weight": "100"}]
+    )
+    sheet_columns = score_columns + [
+        {"name": "小计", "weight": _weight(sum((c.max_points for c in subjective), Decimal(0)))}
+    ]
     results_layout = _matrix_layout(len(result_columns), SCORE_FIELD, MATRIX_FONT_PT)
     return {
         "recruitment": recruitment,
-        "project_category": CATEGORY_LABELS.get(recruitment.project.category,
-                                                recruitment.project.get_category_display()),
+        "project_category": CATEGORY_LABELS.get(
+            recruitment.project.category, recruitment.project.get_category_display()
+        ),
         "budget_ceiling": _money(recruitment.budget_ceiling),
         "opens_at": _when(recruitment.opens_at),
         "deadline": _when(recruitment.deadline),
@@ -423,10 +498,19 @@ def _tender_report_context(recruitment: Recruitment) -> dict:
         "declaration_rows": declaration_rows,
         "declaration_layout": _matrix_layout(len(panel), DECLARATION_FIELD, DECLARATION_FONT_PT),
         "conflict_notes": conflict_notes,
-        "criteria": [{"seq": i, "name": c.name, "weight": _weight(c.max_points), "description": c.description,
-                      "price": c.kind == Criterion.Kind.PRICE} for i, c in enumerate(criteria, start=1)],
-        "price_criterion": ({"name": price_criterion.name, "weight": _weight(price_criterion.max_points)}
-                            if price_criterion else None),
+        "criteria": [
+            {
+                "seq": i,
+                "name": c.name,
+                "weight": _weight(c.max_points),
+                "description": c.description,
+                "price": c.kind == Criterion.Kind.PRICE,
+            }
+            for i, c in enumerate(criteria, start=1)
+        ],
+        "price_criterion": (
+            {"name": price_criterion.name, "weight": _weight(price_criterion.max_points)} if price_criterion else None
+        ),
         "lowest_price": _money(lowest_price),
         "trimmed": len(active) >= scoring.TRIM_FROM,
         "outlier_percent": f"{scoring.OUTLIER_SHARE * 100:.0f}",
@@ -456,8 +540,11 @@ def issue_tender_report(*, recruitment: Recruitment, actor: User | None = None) 
     scores are compiled; an ``actor``, if given, administers the palace.
     """
     # Locked while it is read, so a correction approved meanwhile cannot mix into this version.
-    recruitment = Recruitment.objects.select_for_update(of=("self",)).select_related(
-        "palace", "project", "awarded_application").get(pk=recruitment.pk)
+    recruitment = (
+        Recruitment.objects.select_for_update(of=("self",))
+        .select_related("palace", "project", "awarded_application")
+        .get(pk=recruitment.pk)
+    )
     if actor is not None and not (actor.is_superuser or has_role(actor, recruitment.palace_id, Role.ADMIN)):
         raise NotPermitted
     if recruitment.compiled_at is None:

@@ -9,7 +9,9 @@ class ProviderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Provider.Status.choices, empty_label=_("All"))
     category = django_filters.ChoiceFilter(
-        label=_("Category"), choices=ServiceCategory.choices, field_name="categories__category",
+        label=_("Category"),
+        choices=ServiceCategory.choices,
+        field_name="categories__category",
         empty_label=_("All"),
     )
 
@@ -23,8 +25,7 @@ class ProviderFilter(django_filters.FilterSet):
 
 class ServiceProjectFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
-    category = django_filters.ChoiceFilter(label=_("Category"), choices=ServiceCategory.choices,
-                                           empty_label=_("All"))
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=ServiceCategory.choices, empty_label=_("All"))
     is_active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:

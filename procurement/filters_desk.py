@@ -18,8 +18,9 @@ class RecruitmentDeskFilter(DeskFilterSet):
     date_from_label = _("Published from")
     date_to_label = _("Published until")
 
-    status = django_filters.ChoiceFilter(label=_("State"), field_name="state", choices=Recruitment.State.choices,
-                                         empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("State"), field_name="state", choices=Recruitment.State.choices, empty_label=_("All")
+    )
 
     class Meta:
         model = Recruitment
@@ -32,8 +33,9 @@ class ApplicationDeskFilter(DeskFilterSet):
     date_from_label = _("Submitted from")
     date_to_label = _("Submitted until")
 
-    status = django_filters.ChoiceFilter(label=_("State"), field_name="state", choices=Application.State.choices,
-                                         empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("State"), field_name="state", choices=Application.State.choices, empty_label=_("All")
+    )
 
     class Meta:
         model = Application
@@ -43,15 +45,23 @@ class ApplicationDeskFilter(DeskFilterSet):
 class ScoreDeskFilter(DeskFilterSet):
     """Status: the state of the score's latest correction, or no correction at all."""
 
-    search_fields = ("application__provider__name", "application__provider__credit_code",
-                     "member__recruitment__number", "member__evaluator__full_name", "criterion__name")
+    search_fields = (
+        "application__provider__name",
+        "application__provider__credit_code",
+        "member__recruitment__number",
+        "member__evaluator__full_name",
+        "criterion__name",
+    )
     date_field = "member__submitted_at__date"
     date_from_label = _("Submitted from")
     date_to_label = _("Submitted until")
 
     status = django_filters.ChoiceFilter(
-        label=_("Correction"), method="by_correction", empty_label=_("All"),
-        choices=[(NOT_CORRECTED, _("Not corrected")), *ScoreCorrection.State.choices])
+        label=_("Correction"),
+        method="by_correction",
+        empty_label=_("All"),
+        choices=[(NOT_CORRECTED, _("Not corrected")), *ScoreCorrection.State.choices],
+    )
 
     class Meta:
         model = Score
@@ -69,8 +79,9 @@ class ExclusionDeskFilter(DeskFilterSet):
     date_from_label = _("Starting from")
     date_to_label = _("Starting until")
 
-    status = django_filters.ChoiceFilter(label=_("Status"), field_name="status", choices=list(EXCLUSION_STATUS.items()),
-                                         empty_label=_("All"))
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), field_name="status", choices=list(EXCLUSION_STATUS.items()), empty_label=_("All")
+    )
 
     class Meta:
         model = Exclusion

@@ -20,5 +20,6 @@ class RecruitmentFilter(django_filters.FilterSet):
             self.filters["project"].queryset = projects
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(number__icontains=value) | Q(title__icontains=value)
-                               | Q(project__name__icontains=value))
+        return queryset.filter(
+            Q(number__icontains=value) | Q(title__icontains=value) | Q(project__name__icontains=value)
+        )

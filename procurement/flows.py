@@ -55,6 +55,7 @@ SEAT_DONE = {  # the node whose task ends, and the member states that end it
 
 # --- nodes ---------------------------------------------------------------------------------------
 
+
 class DomainDriven:
     """A panel node shows its index and detail pages only.
 
@@ -72,8 +73,11 @@ class DomainDriven:
 
     @property
     def index_path(self):
-        return path(f"<int:process_pk>/{self.name}/<int:task_pk>/",
-                    flow_utils.wrap_task_view(self, self.index_view, permission=self.can_view), name="index")
+        return path(
+            f"<int:process_pk>/{self.name}/<int:task_pk>/",
+            flow_utils.wrap_task_view(self, self.index_view, permission=self.can_view),
+            name="index",
+        )
 
     def can_view(self, user, task):
         return self.flow_class.instance.has_view_permission(user, task.process)
@@ -153,6 +157,7 @@ class Finish(DomainDriven, flow.End):
 
 # --- the flow ------------------------------------------------------------------------------------
 
+
 class PanelFlow(flow.Flow):
     """Panel evaluation"""
 
@@ -162,8 +167,7 @@ class PanelFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock
 
     start = Begin(this.begin).Annotation(title=_("Panel named")).Next(this.seats)
-    seats = SeatSplit().Annotation(title=_("A task for every seat")).Next(this.evaluate,
-                                                                       data_source=this.seats_to_fill)
+    seats = SeatSplit().Annotation(title=_("A task for every seat")).Next(this.evaluate, data_source=this.seats_to_fill)
     evaluate = (
         SeatTask(views_panel.seat_task)
         .Annotation(title=_("Declare conflicts and score"), summary_template="{{ process.artifact }}")
@@ -171,18 +175,29 @@ class PanelFlow(flow.Flow):
         .onCreate(this.link_seat)
         .Next(this.recused, task_data=this.same_seat)
     )
-    recused = (Gate(this.seat_recused).Annotation(title=_("Recused?"))
-               .Then(this.replacement, task_data=this.same_seat).Else(this.seats_done))
+    recused = (
+        Gate(this.seat_recused)
+        .Annotation(title=_("Recused?"))
+        .Then(this.replacement, task_data=this.same_seat)
+        .Else(this.seats_done)
+    )
     replacement = (
         Waiting()
         .Annotation(title=_("Await a replacement evaluator"), summary_template="{{ process.artifact }}")
         .Next(this.evaluate, task_data=this.replacement_seat)
     )
     seats_done = Meet().Annotation(title=_("Every seat submitted")).Next(this.outliers)
-    outliers = (Gate(this.anyone_justifying).Annotation(title=_("Outliers to justify?"))
-                .Then(this.justifications).Else(this.end))
-    justifications = (SeatSplit().Annotation(title=_("A task for every flagged seat"))
-                      .Next(this.justify, data_source=this.seats_justifying))
+    outliers = (
+        Gate(this.anyone_justifying)
+        .Annotation(title=_("Outliers to justify?"))
+        .Then(this.justifications)
+        .Else(this.end)
+    )
+    justifications = (
+        SeatSplit()
+        .Annotation(title=_("A task for every flagged seat"))
+        .Next(this.justify, data_source=this.seats_justifying)
+    )
     justify = (
         SeatTask(views_panel.seat_task)
         .Annotation(title=_("Justify outlier scores"), summary_template="{{ process.artifact }}")
@@ -203,12 +218,18 @@ class PanelFlow(flow.Flow):
     def seats_to_fill(self, activation) -> list[dict]:
         # The current holder of every seat: a recused member's replacement, not the member.
         recruitment = activation.process.artifact
-        return [{"member": pk} for pk in recruitment.panel.filter(replaced_by__isnull=True)
-                .order_by("pk").values_list("pk", flat=True)]
+        return [
+            {"member": pk}
+            for pk in recruitment.panel.filter(replaced_by__isnull=True).order_by("pk").values_list("pk", flat=True)
+        ]
 
     def seats_justifying(self, activation) -> list[dict]:
-        return [{"member": pk} for pk in activation.process.artifact.panel
-                .filter(state=PanelMember.State.JUSTIFYING).order_by("pk").values_list("pk", flat=True)]
+        return [
+            {"member": pk}
+            for pk in activation.process.artifact.panel.filter(state=PanelMember.State.JUSTIFYING)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ]
 
     def seat_evaluator(self, activation):
         return PanelMember.objects.select_related("evaluator").get(pk=activation.task.data["member"]).evaluator
@@ -226,8 +247,7 @@ class PanelFlow(flow.Flow):
         return {"member": PanelMember.objects.get(replaces_id=activation.task.data["member"]).pk}
 
     def seat_recused(self, activation) -> bool:
-        return PanelMember.objects.filter(pk=activation.task.data["member"],
-                                          state=PanelMember.State.RECUSED).exists()
+        return PanelMember.objects.filter(pk=activation.task.data["member"], state=PanelMember.State.RECUSED).exists()
 
     def anyone_justifying(self, activation) -> bool:
         return activation.process.artifact.panel.filter(state=PanelMember.State.JUSTIFYING).exists()
@@ -245,11 +265,18 @@ class PanelFlow(flow.Flow):
 
 # --- following the domain ----------------------------------------------------------------------------
 
+
 def panel_process(recruitment: Recruitment) -> Process | None:
     """The recruitment's panel process, the latest if the panel ever had to start again."""
-    return (Process.objects.filter(
-        flow_class=PanelFlow, artifact_content_type=ContentType.objects.get_for_model(Recruitment),
-        artifact_object_id=recruitment.pk).order_by("-created", "-pk").first())
+    return (
+        Process.objects.filter(
+            flow_class=PanelFlow,
+            artifact_content_type=ContentType.objects.get_for_model(Recruitment),
+            artifact_object_id=recruitment.pk,
+        )
+        .order_by("-created", "-pk")
+        .first()
+    )
 
 
 @receiver(panel_changed, dispatch_uid="procurement.flows.follow_panel")
@@ -260,8 +287,11 @@ def follow_panel(sender, recruitment: Recruitment, **kwargs) -> None:
         if process is not None and process.status == PROCESS.NEW:
             PanelFlow.instance.cancel(process)
         return
-    if process is None or process.status == PROCESS.CANCELED or (
-            process.status == PROCESS.DONE and _seats_to_score(recruitment)):
+    if (
+        process is None
+        or process.status == PROCESS.CANCELED
+        or (process.status == PROCESS.DONE and _seats_to_score(recruitment))
+    ):
         # No process yet, or the last one ended and an upheld objection reopened the
         # seats: a new process gives every seat a task again.
         if recruitment.state != Recruitment.State.EVALUATING or not recruitment.panel.exists():
@@ -279,8 +309,10 @@ def _seats_to_score(recruitment: Recruitment) -> bool:
 def _advance(process: Process) -> bool:
     """Take one step the panel's state calls for; False when there is none left."""
     tasks = list(Task.objects.filter(process=process, status__in=OPEN).order_by("pk"))
-    members = {m.pk: m for m in PanelMember.objects.filter(recruitment_id=process.artifact_object_id)
-               .select_related("replaced_by")}
+    members = {
+        m.pk: m
+        for m in PanelMember.objects.filter(recruitment_id=process.artifact_object_id).select_related("replaced_by")
+    }
     for task in tasks:
         member = members.get((task.data or {}).get("member"))
         if member is None:

@@ -26,11 +26,14 @@ class ProviderSignupForm(forms.Form):
     """What a provider gives to register. Content checks happen in the service."""
 
     palace = forms.ModelChoiceField(
-        label=_("Register with palace"), queryset=Palace.objects.all(), empty_label=_("Choose a palace"),
+        label=_("Register with palace"),
+        queryset=Palace.objects.all(),
+        empty_label=_("Choose a palace"),
     )
     name = forms.CharField(label=_("Organisation name"), max_length=100)
     credit_code = forms.CharField(
-        label=_("Unified social credit code"), max_length=40,
+        label=_("Unified social credit code"),
+        max_length=40,
         help_text=_("18 characters, as printed on the business licence or registration certificate."),
     )
     legal_representative = forms.CharField(label=_("Legal representative"), max_length=50)
@@ -39,7 +42,8 @@ class ProviderSignupForm(forms.Form):
     contact_email = forms.EmailField(label=_("Contact e-mail"))
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     categories = forms.MultipleChoiceField(
-        label=_("Service categories"), choices=ServiceCategory.choices,
+        label=_("Service categories"),
+        choices=ServiceCategory.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     licence = forms.FileField(
@@ -47,11 +51,14 @@ class ProviderSignupForm(forms.Form):
         help_text=_("PDF, JPEG or PNG, at most 10 MB."),
     )
     qualifications = MultipleFileField(
-        label=_("Other qualification documents"), required=False,
+        label=_("Other qualification documents"),
+        required=False,
         help_text=_("Optional. PDF, JPEG or PNG, at most 10 MB each."),
     )
     username = forms.RegexField(
-        label=_("User name"), max_length=30, regex=r"^[A-Za-z0-9_.-]+$",
+        label=_("User name"),
+        max_length=30,
+        regex=r"^[A-Za-z0-9_.-]+$",
         error_messages={"invalid": _("Use letters, digits, dots, hyphens and underscores only.")},
     )
     full_name = forms.CharField(label=_("Your name"), max_length=50)
@@ -77,14 +84,17 @@ class ProviderProfileForm(forms.Form):
     contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     categories = forms.MultipleChoiceField(
-        label=_("Service categories"), choices=ServiceCategory.choices,
+        label=_("Service categories"),
+        choices=ServiceCategory.choices,
         widget=forms.CheckboxSelectMultiple,
     )
 
     @classmethod
     def for_provider(cls, provider: Provider, data=None):
-        initial = {f: getattr(provider, f) for f in
-                   ["legal_representative", "contact_name", "contact_phone", "contact_email", "address"]}
+        initial = {
+            f: getattr(provider, f)
+            for f in ["legal_representative", "contact_name", "contact_phone", "contact_email", "address"]
+        }
         initial["categories"] = [c.category for c in provider.categories.all()]
         return cls(data=data, initial=initial)
 
@@ -101,7 +111,10 @@ class ReviewForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(
-        label=_("Reason"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("Reason"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required for a rejection; the provider reads it."),
     )
 
@@ -137,8 +150,7 @@ class ServiceProjectForm(forms.ModelForm):
 
 class KpiTargetForm(forms.Form):
     metric = forms.ChoiceField(label=_("Metric"), choices=KpiMetric.choices)
-    label = forms.CharField(label=_("Label"), max_length=60, required=False,
-                            help_text=_("Needed for “Other”."))
+    label = forms.CharField(label=_("Label"), max_length=60, required=False, help_text=_("Needed for “Other”."))
     target = forms.DecimalField(label=_("Target"), max_digits=10, decimal_places=2, min_value=0.01)
     unit = forms.CharField(label=_("Unit"), max_length=20)
 

@@ -36,9 +36,7 @@ class ApplicationForm(forms.Form):
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 8, "required": True}),
-        help_text=_(
-            "How you will deliver the service: team, schedule, venues, how you will reach the KPI targets."
-        ),
+        help_text=_("How you will deliver the service: team, schedule, venues, how you will reach the KPI targets."),
     )
     # No minimum here: the service refuses a price of zero or below with its own message.
     price = forms.DecimalField(

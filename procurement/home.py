@@ -25,11 +25,7 @@ def provider_file_policy(user, stored_file):
 
 def application_file_policy(user, stored_file):
     """An application's documents are as sealed as the application itself."""
-    doc = (
-        ApplicationDocument.objects.select_related("application__recruitment")
-        .filter(file=stored_file)
-        .first()
-    )
+    doc = ApplicationDocument.objects.select_related("application__recruitment").filter(file=stored_file).first()
     if doc is None:
         return None
     return can_view_application(user, doc.application)
@@ -37,19 +33,13 @@ def application_file_policy(user, stored_file):
 
 def objection_file_policy(user, stored_file):
     """An objection's attachments: the objecting provider, and the palace's administrators and auditors."""
-    objection = (
-        Objection.objects.select_related("application", "recruitment")
-        .filter(attachments=stored_file)
-        .first()
-    )
+    objection = Objection.objects.select_related("application", "recruitment").filter(attachments=stored_file).first()
     if objection is None:
         return None
     own = provider_of(user)
     if own is not None:
         return own.pk == objection.application.provider_id
-    return user.is_superuser or has_role(
-        user, objection.recruitment.palace_id, Role.ADMIN, Role.AUDITOR
-    )
+    return user.is_superuser or has_role(user, objection.recruitment.palace_id, Role.ADMIN, Role.AUDITOR)
 
 
 register_file_policy(provider_file_policy)
@@ -63,20 +53,35 @@ def procurement_panels(user):
     panels = []
     own = provider_of(user)
     if own is not None:
-        panels.append(HomePanel(_("My organisation"), "procurement/panels/provider_status.html",
-                                {"provider": own}, order=10))
+        panels.append(
+            HomePanel(_("My organisation"), "procurement/panels/provider_status.html", {"provider": own}, order=10)
+        )
         return panels
     admin_palaces = palace_ids(user, Role.ADMIN)
     if admin_palaces or user.is_superuser:
         pending = providers_for(user).filter(status=Provider.Status.PENDING)
         if not user.is_superuser:
             pending = pending.filter(palace_id__in=admin_palaces)
-        panels.append(HomePanel(_("Registrations to verify"), "procurement/panels/pending_providers.html",
-                                {"pending": list(pending[:10]), "pending_count": pending.count()}, order=10))
+        panels.append(
+            HomePanel(
+                _("Registrations to verify"),
+                "procurement/panels/pending_providers.html",
+                {"pending": list(pending[:10]), "pending_count": pending.count()},
+                order=10,
+            )
+        )
     if palace_ids(user) or user.is_superuser:
         projects = service_projects_for(user).filter(is_active=True)
-        panels.append(HomePanel(_("Service projects"), "procurement/panels/projects.html",
-                                {"project_count": projects.count(),
-                                 "projects": list(projects.order_by("-created_at")[:6]),
-                                 "project_model": ServiceProject}, order=30))
+        panels.append(
+            HomePanel(
+                _("Service projects"),
+                "procurement/panels/projects.html",
+                {
+                    "project_count": projects.count(),
+                    "projects": list(projects.order_by("-created_at")[:6]),
+                    "project_model": ServiceProject,
+                },
+                order=30,
+            )
+        )
     return panels

@@ -88,24 +88,29 @@ def finalise_ended_publicity(now: datetime) -> str:
 
 
 def _tell_admins_about_open_objections(recruitment: Recruitment, open_count: int) -> None:
-    admins = User.objects.filter(memberships__palace_id=recruitment.palace_id, memberships__role=Role.ADMIN,
-                                 is_active=True).distinct()
+    admins = User.objects.filter(
+        memberships__palace_id=recruitment.palace_id, memberships__role=Role.ADMIN, is_active=True
+    ).distinct()
     fresh = _record_once(recruitment, admins, RecruitmentReminder.Kind.OPEN_OBJECTIONS)
-    notify(fresh,
-           subject=_("Publicity for %(number)s has ended with %(count)d objection(s) unanswered")
-           % {"number": recruitment.number, "count": open_count},
-           body=_("The recruitment is awarded at the next scheduled run after every objection is answered."),
-           url=reverse("procurement:recruitment_detail", args=[recruitment.pk]))
+    notify(
+        fresh,
+        subject=_("Publicity for %(number)s has ended with %(count)d objection(s) unanswered")
+        % {"number": recruitment.number, "count": open_count},
+        body=_("The recruitment is awarded at the next scheduled run after every objection is answered."),
+        url=reverse("procurement:recruitment_detail", args=[recruitment.pk]),
+    )
 
 
 def _record_once(recruitment: Recruitment, users, kind: str) -> list[User]:
     """The users not yet sent ``kind`` about ``recruitment``, now recorded as sent."""
-    already = set(RecruitmentReminder.objects.filter(recruitment=recruitment, kind=kind)
-                  .values_list("recipient_id", flat=True))
+    already = set(
+        RecruitmentReminder.objects.filter(recruitment=recruitment, kind=kind).values_list("recipient_id", flat=True)
+    )
     fresh = [u for u in users if u.pk not in already]
     # The unique constraint is the last guard: a duplicate rolls the whole recruitment back.
     RecruitmentReminder.objects.bulk_create(
-        [RecruitmentReminder(recruitment=recruitment, recipient=u, kind=kind) for u in fresh])
+        [RecruitmentReminder(recruitment=recruitment, recipient=u, kind=kind) for u in fresh]
+    )
     return fresh
 
 
@@ -114,8 +119,11 @@ def remind_before_deadline(now: datetime) -> str:
     today = timezone.localdate(now)
     calendar = WorkCalendar()
     open_now = Recruitment.objects.filter(state=Recruitment.State.PUBLISHED, deadline__gt=now)
-    due = [r.pk for r in open_now.only("pk", "deadline").order_by("deadline")
-           if calendar.working_days_between(today, timezone.localdate(r.deadline)) <= REMIND_WORKING_DAYS]
+    due = [
+        r.pk
+        for r in open_now.only("pk", "deadline").order_by("deadline")
+        if calendar.working_days_between(today, timezone.localdate(r.deadline)) <= REMIND_WORKING_DAYS
+    ]
     counts = {"recruitments": 0, "reminded": 0, "skipped": 0, "errors": 0}
     for pk in due:
         try:
@@ -137,25 +145,42 @@ def remind_before_deadline(now: datetime) -> str:
 
 
 def _remind(recruitment: Recruitment, today) -> int:
-    applicants = list(User.objects.filter(provider_link__provider__applications__recruitment=recruitment,
-                                          is_active=True).distinct())
+    applicants = list(
+        User.objects.filter(provider_link__provider__applications__recruitment=recruitment, is_active=True).distinct()
+    )
     excluded = Exclusion.objects.filter(palace_id=recruitment.palace_id, starts_on__lte=today, ends_on__gt=today)
-    candidates = (Provider.objects.filter(palace_id=recruitment.palace_id, status=Provider.Status.VERIFIED,
-                                          categories__category=recruitment.project.category)
-                  .exclude(applications__recruitment=recruitment)
-                  .exclude(pk__in=excluded.values("provider_id")))
+    candidates = (
+        Provider.objects.filter(
+            palace_id=recruitment.palace_id,
+            status=Provider.Status.VERIFIED,
+            categories__category=recruitment.project.category,
+        )
+        .exclude(applications__recruitment=recruitment)
+        .exclude(pk__in=excluded.values("provider_id"))
+    )
     prospects = list(User.objects.filter(provider_link__provider__in=candidates, is_active=True).distinct())
     kind = RecruitmentReminder.Kind.DEADLINE
     fresh_applicants = _record_once(recruitment, applicants, kind)
     fresh_prospects = _record_once(recruitment, prospects, kind)
     terms = {"number": recruitment.number, "title": recruitment.title, "deadline": _local(recruitment.deadline)}
     url = reverse("notice_detail", args=[recruitment.pk])
-    notify(fresh_applicants, subject=_("Applications for %(number)s close on %(deadline)s") % terms,
-           body=_("Your application to “%(title)s” has been received. Until %(deadline)s you may still "
-                  "revise, resubmit or withdraw it; the last version counts.") % terms, url=url)
-    notify(fresh_prospects, subject=_("Applications for %(number)s close on %(deadline)s") % terms,
-           body=_("“%(title)s” is recruiting organisations in your service category. "
-                  "Applications close on %(deadline)s.") % terms, url=url)
+    notify(
+        fresh_applicants,
+        subject=_("Applications for %(number)s close on %(deadline)s") % terms,
+        body=_(
+            "Your application to “%(title)s” has been received. Until %(deadline)s you may still "
+            "revise, resubmit or withdraw it; the last version counts."
+        )
+        % terms,
+        url=url,
+    )
+    notify(
+        fresh_prospects,
+        subject=_("Applications for %(number)s close on %(deadline)s") % terms,
+        body=_("“%(title)s” is recruiting organisations in your service category. Applications close on %(deadline)s.")
+        % terms,
+        url=url,
+    )
     return len(fresh_applicants) + len(fresh_prospects)
 
 

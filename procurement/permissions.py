@@ -37,10 +37,7 @@ def can_edit_provider(user: AnyUser, provider: Provider) -> bool:
 
 
 def can_review_provider(user: AnyUser, provider: Provider) -> bool:
-    return (
-        provider.status == Provider.Status.PENDING
-        and has_role(user, provider.palace_id, Role.ADMIN)
-    )
+    return provider.status == Provider.Status.PENDING and has_role(user, provider.palace_id, Role.ADMIN)
 
 
 def can_manage_service_projects(user: AnyUser, palace: Palace | int) -> bool:
@@ -48,9 +45,7 @@ def can_manage_service_projects(user: AnyUser, palace: Palace | int) -> bool:
 
 
 def can_view_service_project(user: AnyUser, project: ServiceProject) -> bool:
-    return user.is_authenticated and (
-        user.is_superuser or has_role(user, project.palace_id)
-    )
+    return user.is_authenticated and (user.is_superuser or has_role(user, project.palace_id))
 
 
 def can_edit_service_project(user: AnyUser, project: ServiceProject) -> bool:
@@ -58,6 +53,7 @@ def can_edit_service_project(user: AnyUser, project: ServiceProject) -> bool:
 
 
 # --- recruitments ------------------------------------------------------------------------
+
 
 def can_manage_recruitment(user: AnyUser, recruitment) -> bool:
     return has_role(user, recruitment.palace_id, Role.ADMIN)
@@ -86,10 +82,11 @@ def can_view_application(user: AnyUser, application) -> bool:
     if user.is_superuser or has_role(user, recruitment.palace_id, Role.ADMIN, Role.AUDITOR):
         return True
     return Declaration.objects.filter(
-        member__recruitment=recruitment, member__evaluator=user,
-        member__state__in=[PanelMember.State.DECLARED, PanelMember.State.SUBMITTED,
-                           PanelMember.State.JUSTIFYING],
-        application=application, conflict=Declaration.Conflict.NONE,
+        member__recruitment=recruitment,
+        member__evaluator=user,
+        member__state__in=[PanelMember.State.DECLARED, PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING],
+        application=application,
+        conflict=Declaration.Conflict.NONE,
     ).exists()
 
 
@@ -118,10 +115,14 @@ def can_see_scores(user: AnyUser, recruitment) -> bool:
 
 
 def _clear_panel_seat(user: AnyUser, recruitment) -> bool:
-    return has_role(user, recruitment.palace_id, Role.EVALUATOR) and PanelMember.objects.filter(
-        recruitment=recruitment, evaluator=user,
-        state__in=[PanelMember.State.DECLARED, PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING],
-    ).exists()
+    return (
+        has_role(user, recruitment.palace_id, Role.EVALUATOR)
+        and PanelMember.objects.filter(
+            recruitment=recruitment,
+            evaluator=user,
+            state__in=[PanelMember.State.DECLARED, PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING],
+        ).exists()
+    )
 
 
 def can_work_panel_seat(user: AnyUser, member) -> bool:

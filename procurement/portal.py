@@ -21,9 +21,7 @@ class ProviderPortalApp(HezuoApplication):
     )
 
     organisation_path = path("organisation/", views.organisation, name="organisation")
-    organisation_edit_path = path(
-        "organisation/edit/", views.organisation_edit, name="organisation_edit"
-    )
+    organisation_edit_path = path("organisation/edit/", views.organisation_edit, name="organisation_edit")
     organisation_documents_path = path(
         "organisation/documents/", views.organisation_documents, name="organisation_documents"
     )

@@ -48,8 +48,9 @@ def outliers(points: Mapping[Hashable, Decimal], max_points: Decimal) -> set[Has
     return {who for who, value in points.items() if abs(value - middle) > limit}
 
 
-def flag_outliers(sheet: Mapping[tuple[Hashable, Hashable], Decimal],
-                  max_points: Mapping[Hashable, Decimal]) -> set[tuple[Hashable, Hashable]]:
+def flag_outliers(
+    sheet: Mapping[tuple[Hashable, Hashable], Decimal], max_points: Mapping[Hashable, Decimal]
+) -> set[tuple[Hashable, Hashable]]:
     """The (seat, cell) pairs of a whole panel's sheet whose points are outliers in their cell.
 
     ``sheet`` holds every seat's points keyed by (seat, cell). A cell is one thing the panel

@@ -30,10 +30,7 @@ def beijing_time(value: datetime | None) -> str:
     """``2026-12-08 17:00（北京时间）``: deadlines are stated in Beijing time whoever reads them."""
     if value is None:
         return ""
-    return str(
-        _("%(time)s (Beijing time)")
-        % {"time": value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")}
-    )
+    return str(_("%(time)s (Beijing time)") % {"time": value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")})
 
 
 def public_recruitments() -> QuerySet[Recruitment]:
@@ -53,9 +50,7 @@ def accepting_applications(recruitment: Recruitment, now: datetime | None = None
     )
 
 
-def notice_board(
-    *, palace: Palace | None = None, kind: str = "", now: datetime | None = None
-) -> QuerySet[Recruitment]:
+def notice_board(*, palace: Palace | None = None, kind: str = "", now: datetime | None = None) -> QuerySet[Recruitment]:
     """The notices list: open recruitments, results in publicity and recent awards, newest first.
 
     ``kind`` narrows it to ``open`` or ``results``.
@@ -99,9 +94,7 @@ def public_ranking(recruitment: Recruitment) -> list[Application]:
     if recruitment.state not in RESULT_STATES:
         return []
     return list(
-        recruitment.applications.filter(is_valid=True, rank__isnull=False)
-        .select_related("provider")
-        .order_by("rank")
+        recruitment.applications.filter(is_valid=True, rank__isnull=False).select_related("provider").order_by("rank")
     )
 
 
@@ -123,15 +116,11 @@ def applications_of(provider: Provider) -> QuerySet[Application]:
 
 def application_with_documents(pk: int) -> Application:
     return (
-        Application.objects.select_related(
-            "recruitment__palace", "recruitment__project", "provider"
-        )
+        Application.objects.select_related("recruitment__palace", "recruitment__project", "provider")
         .prefetch_related(
             Prefetch(
                 "documents",
-                queryset=ApplicationDocument.objects.select_related("file", "required").order_by(
-                    "required_id", "id"
-                ),
+                queryset=ApplicationDocument.objects.select_related("file", "required").order_by("required_id", "id"),
             ),
             "objections__attachments",
         )
@@ -154,12 +143,7 @@ def open_recruitments_for(provider: Provider, now: datetime | None = None) -> li
     """Recruitments accepting applications now, each with this provider's own application, if any."""
     now = now or timezone.now()
     recruitments = list(
-        public_recruitments()
-        .filter(state=Recruitment.State.PUBLISHED, deadline__gt=now)
-        .order_by("deadline", "pk")
+        public_recruitments().filter(state=Recruitment.State.PUBLISHED, deadline__gt=now).order_by("deadline", "pk")
     )
-    own = {
-        a.recruitment_id: a
-        for a in Application.objects.filter(provider=provider, recruitment__in=recruitments)
-    }
+    own = {a.recruitment_id: a for a in Application.objects.filter(provider=provider, recruitment__in=recruitments)}
     return [OpenRecruitment(r, own.get(r.pk)) for r in recruitments]

@@ -16,7 +16,16 @@ class ProviderTable(tables.Table):
     class Meta:
         model = Provider
         fields = ["name", "credit_code", "palace", "contact_name", "contact_phone", "status", "created_at"]
-        sequence = ["name", "credit_code", "categories", "palace", "contact_name", "contact_phone", "status", "created_at"]
+        sequence = [
+            "name",
+            "credit_code",
+            "categories",
+            "palace",
+            "contact_name",
+            "contact_phone",
+            "status",
+            "created_at",
+        ]
         order_by = ["name"]
 
     def render_status(self, record):

@@ -20,13 +20,21 @@ NAME = {"td": {"class": "hz-name"}}
 NUM = {"td": {"class": "hz-nowrap hz-num"}}
 
 RECRUITMENT_CHIPS = {
-    Recruitment.State.DRAFT: "", Recruitment.State.PUBLISHED: "amber", Recruitment.State.CLOSED: "amber",
-    Recruitment.State.EVALUATING: "amber", Recruitment.State.PUBLICITY: "amber",
-    Recruitment.State.AWARDED: "green", Recruitment.State.FAILED: "red", Recruitment.State.CANCELLED: "red",
+    Recruitment.State.DRAFT: "",
+    Recruitment.State.PUBLISHED: "amber",
+    Recruitment.State.CLOSED: "amber",
+    Recruitment.State.EVALUATING: "amber",
+    Recruitment.State.PUBLICITY: "amber",
+    Recruitment.State.AWARDED: "green",
+    Recruitment.State.FAILED: "red",
+    Recruitment.State.CANCELLED: "red",
 }
 APPLICATION_CHIPS = {Application.State.SUBMITTED: "green", Application.State.WITHDRAWN: ""}
-CORRECTION_CHIPS = {ScoreCorrection.State.REQUESTED: "amber", ScoreCorrection.State.APPROVED: "green",
-                    ScoreCorrection.State.REJECTED: "red"}
+CORRECTION_CHIPS = {
+    ScoreCorrection.State.REQUESTED: "amber",
+    ScoreCorrection.State.APPROVED: "green",
+    ScoreCorrection.State.REJECTED: "red",
+}
 
 # Exclusion status, computed against today (see procurement.desk.ExclusionDeskView).
 EXCLUSION_ACTIVE, EXCLUSION_EXPIRED, EXCLUSION_UPCOMING = "active", "expired", "upcoming"
@@ -88,8 +96,9 @@ class DeskTable(tables.Table):
             return "—"
         if self.provider_palaces is not None and provider.palace_id not in self.provider_palaces:
             return provider.name
-        return format_html('<a href="{}">{}</a>', reverse("procurement:provider_detail", args=[provider.pk]),
-                           provider.name)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("procurement:provider_detail", args=[provider.pk]), provider.name
+        )
 
     @staticmethod
     def recruitment_link(recruitment, anchor: str = ""):
@@ -100,21 +109,33 @@ class DeskTable(tables.Table):
 class RecruitmentDeskTable(DeskTable):
     number = tables.Column(_("Number"), attrs=MONO)
     title = tables.Column(_("Title"), attrs=NAME)
-    project = tables.Column(_("Service project"), accessor="project__name", order_by=("project__name",),
-                            attrs=NAME)
+    project = tables.Column(_("Service project"), accessor="project__name", order_by=("project__name",), attrs=NAME)
     palace = tables.Column(_("Palace"), accessor="palace__name", order_by=("palace__name",))
     state = tables.Column(_("State"), attrs=NOWRAP)
     opens_at = LocalDateTimeColumn(verbose_name=_("Published"))
     deadline = LocalDateTimeColumn(verbose_name=_("Deadline"))
     application_count = tables.Column(pgettext_lazy("recruitment", "Applications"), attrs=NUM)
-    awarded = tables.Column(_("Awarded provider"), accessor="awarded_application__provider__name",
-                            order_by=("awarded_application__provider__name",), attrs=NAME)
+    awarded = tables.Column(
+        _("Awarded provider"),
+        accessor="awarded_application__provider__name",
+        order_by=("awarded_application__provider__name",),
+        attrs=NAME,
+    )
 
     class Meta:
         model = Recruitment
         fields = ()
-        sequence = ("number", "title", "project", "palace", "state", "opens_at", "deadline", "application_count",
-                    "awarded")
+        sequence = (
+            "number",
+            "title",
+            "project",
+            "palace",
+            "state",
+            "opens_at",
+            "deadline",
+            "application_count",
+            "awarded",
+        )
         order_by = ("-opens_at",)
         empty_text = _("No recruitments.")
 
@@ -143,8 +164,9 @@ class RecruitmentDeskTable(DeskTable):
     def render_awarded(self, record):
         provider = record.awarded_application.provider
         if record.state == Recruitment.State.PUBLICITY:
-            return format_html('{} <span class="hz-muted hz-small">{}</span>', self.provider_link(provider),
-                               _("(proposed)"))
+            return format_html(
+                '{} <span class="hz-muted hz-small">{}</span>', self.provider_link(provider), _("(proposed)")
+            )
         return self.provider_link(provider)
 
     def value_awarded(self, record):
@@ -158,26 +180,41 @@ class ApplicationDeskTable(DeskTable):
     """Compiled points and rank come from ``shown_total``/``shown_rank``, which the queryset fills in
     only once the recruitment's scores are compiled (``scores_open``): a sealed row has none to show."""
 
-    recruitment = tables.Column(pgettext_lazy("desk column", "Recruitment"), accessor="recruitment__number",
-                                order_by=("recruitment__number",), attrs=MONO)
+    recruitment = tables.Column(
+        pgettext_lazy("desk column", "Recruitment"),
+        accessor="recruitment__number",
+        order_by=("recruitment__number",),
+        attrs=MONO,
+    )
     provider = tables.Column(_("Provider"), accessor="provider__name", order_by=("provider__name",), attrs=NAME)
-    credit_code = tables.Column(_("Credit code"), accessor="provider__credit_code",
-                                order_by=("provider__credit_code",), attrs=MONO)
-    palace = tables.Column(_("Palace"), accessor="recruitment__palace__name",
-                           order_by=("recruitment__palace__name",))
+    credit_code = tables.Column(
+        _("Credit code"), accessor="provider__credit_code", order_by=("provider__credit_code",), attrs=MONO
+    )
+    palace = tables.Column(_("Palace"), accessor="recruitment__palace__name", order_by=("recruitment__palace__name",))
     submitted_at = LocalDateTimeColumn(verbose_name=_("Submitted"))
     state = tables.Column(_("State"), attrs=NOWRAP)
     is_valid = tables.Column(_("Validity"), attrs=NOWRAP, empty_values=())
     price = tables.Column(_("Price (CNY)"), attrs=NUM)
-    total = tables.Column(_("Total points"), accessor="shown_total", order_by=("shown_total",), attrs=NUM,
-                          empty_values=())
+    total = tables.Column(
+        _("Total points"), accessor="shown_total", order_by=("shown_total",), attrs=NUM, empty_values=()
+    )
     rank = tables.Column(_("Rank"), accessor="shown_rank", order_by=("shown_rank",), attrs=NUM, empty_values=())
 
     class Meta:
         model = Application
         fields = ()
-        sequence = ("recruitment", "provider", "credit_code", "palace", "submitted_at", "state", "is_valid",
-                    "price", "total", "rank")
+        sequence = (
+            "recruitment",
+            "provider",
+            "credit_code",
+            "palace",
+            "submitted_at",
+            "state",
+            "is_valid",
+            "price",
+            "total",
+            "rank",
+        )
         order_by = ("-submitted_at",)
         empty_text = _("No applications.")
 
@@ -241,36 +278,61 @@ class ApplicationDeskTable(DeskTable):
 
 
 def _correction_text(correction: ScoreCorrection) -> str:
-    return (f"{correction.get_state_display()}: {points(correction.original_points)} → "
-            f"{points(correction.corrected_points)} ({correction.get_reason_display()}: {correction.justification})")
+    return (
+        f"{correction.get_state_display()}: {points(correction.original_points)} → "
+        f"{points(correction.corrected_points)} ({correction.get_reason_display()}: {correction.justification})"
+    )
 
 
 class ScoreDeskTable(DeskTable):
     """Only scores of compiled recruitments reach this table (see procurement.desk.ScoreDeskView)."""
 
-    recruitment = tables.Column(pgettext_lazy("desk column", "Recruitment"), accessor="member__recruitment__number",
-                                order_by=("member__recruitment__number",), attrs=MONO)
-    provider = tables.Column(_("Provider"), accessor="application__provider__name",
-                             order_by=("application__provider__name",), attrs=NAME)
-    palace = tables.Column(_("Palace"), accessor="member__recruitment__palace__name",
-                           order_by=("member__recruitment__palace__name",))
-    criterion = tables.Column(_("Criterion"), accessor="criterion__name",
-                              order_by=("criterion__name",), attrs=NAME)
-    evaluator = tables.Column(_("Evaluator"), accessor="member__evaluator",
-                              order_by=("member__evaluator__full_name", "member__evaluator__username"),
-                              attrs=NOWRAP)
+    recruitment = tables.Column(
+        pgettext_lazy("desk column", "Recruitment"),
+        accessor="member__recruitment__number",
+        order_by=("member__recruitment__number",),
+        attrs=MONO,
+    )
+    provider = tables.Column(
+        _("Provider"), accessor="application__provider__name", order_by=("application__provider__name",), attrs=NAME
+    )
+    palace = tables.Column(
+        _("Palace"), accessor="member__recruitment__palace__name", order_by=("member__recruitment__palace__name",)
+    )
+    criterion = tables.Column(_("Criterion"), accessor="criterion__name", order_by=("criterion__name",), attrs=NAME)
+    evaluator = tables.Column(
+        _("Evaluator"),
+        accessor="member__evaluator",
+        order_by=("member__evaluator__full_name", "member__evaluator__username"),
+        attrs=NOWRAP,
+    )
     points = tables.Column(_("Points"), attrs=NUM)
     comment = tables.Column(_("Comment"), attrs=NAME, orderable=False)
-    submitted = LocalDateTimeColumn(verbose_name=_("Submitted"), accessor="member__submitted_at",
-                                    order_by=("member__submitted_at",))
-    correction = tables.Column(_("Correction"), accessor="last_correction_state",
-                               order_by=("last_correction_state",), empty_values=(), attrs=NAME)
+    submitted = LocalDateTimeColumn(
+        verbose_name=_("Submitted"), accessor="member__submitted_at", order_by=("member__submitted_at",)
+    )
+    correction = tables.Column(
+        _("Correction"),
+        accessor="last_correction_state",
+        order_by=("last_correction_state",),
+        empty_values=(),
+        attrs=NAME,
+    )
 
     class Meta:
         model = Score
         fields = ()
-        sequence = ("recruitment", "provider", "palace", "criterion", "evaluator", "points", "comment", "submitted",
-                    "correction")
+        sequence = (
+            "recruitment",
+            "provider",
+            "palace",
+            "criterion",
+            "evaluator",
+            "points",
+            "comment",
+            "submitted",
+            "correction",
+        )
         order_by = ("-submitted",)
         empty_text = _("No compiled scores.")
 
@@ -287,8 +349,11 @@ class ScoreDeskTable(DeskTable):
         return record.application.provider.name
 
     def render_criterion(self, record):
-        return format_html('{} <span class="hz-muted">/{}</span>', record.criterion.name,
-                           f"{record.criterion.max_points.normalize():f}")
+        return format_html(
+            '{} <span class="hz-muted">/{}</span>',
+            record.criterion.name,
+            f"{record.criterion.max_points.normalize():f}",
+        )
 
     def value_criterion(self, record):
         return record.criterion.name
@@ -298,8 +363,7 @@ class ScoreDeskTable(DeskTable):
 
     def render_points(self, record):
         if record.is_outlier:
-            return format_html('{} <span class="hz-chip hz-chip--amber">{}</span>', points(record.points),
-                               _("outlier"))
+            return format_html('{} <span class="hz-chip hz-chip--amber">{}</span>', points(record.points), _("outlier"))
         return points(record.points)
 
     def value_points(self, record):
@@ -310,9 +374,19 @@ class ScoreDeskTable(DeskTable):
         if not corrections:
             return "—"
         return format_html_join(
-            "", '<div>{} <span class="hz-nowrap">{} → {}</span> <span class="hz-muted hz-small">{}: {}</span></div>',
-            ((chip(CORRECTION_CHIPS.get(c.state, ""), c.get_state_display()), points(c.original_points),
-              points(c.corrected_points), c.get_reason_display(), c.justification) for c in corrections))
+            "",
+            '<div>{} <span class="hz-nowrap">{} → {}</span> <span class="hz-muted hz-small">{}: {}</span></div>',
+            (
+                (
+                    chip(CORRECTION_CHIPS.get(c.state, ""), c.get_state_display()),
+                    points(c.original_points),
+                    points(c.corrected_points),
+                    c.get_reason_display(),
+                    c.justification,
+                )
+                for c in corrections
+            ),
+        )
 
     def value_correction(self, record):
         return "; ".join(_correction_text(c) for c in record.corrections.all())
@@ -320,8 +394,9 @@ class ScoreDeskTable(DeskTable):
 
 class ExclusionDeskTable(DeskTable):
     provider = tables.Column(_("Provider"), accessor="provider__name", order_by=("provider__name",), attrs=NAME)
-    credit_code = tables.Column(_("Credit code"), accessor="provider__credit_code",
-                                order_by=("provider__credit_code",), attrs=MONO)
+    credit_code = tables.Column(
+        _("Credit code"), accessor="provider__credit_code", order_by=("provider__credit_code",), attrs=MONO
+    )
     palace = tables.Column(_("Palace"), accessor="palace__name", order_by=("palace__name",))
     reason = tables.Column(_("Cause"), attrs=NAME, orderable=False)
     starts_on = DateColumn(verbose_name=_("From"))

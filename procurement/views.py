@@ -40,6 +40,7 @@ from .tables import ProviderTable, ServiceProjectTable
 
 # --- public sign-up -----------------------------------------------------------------------
 
+
 def provider_signup(request):
     if request.user.is_authenticated:
         messages.info(request, _("You are already logged in."))
@@ -48,16 +49,23 @@ def provider_signup(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         documents = [providers.DocumentUpload(ProviderDocument.Kind.LICENCE, data["licence"])]
-        documents += [providers.DocumentUpload(ProviderDocument.Kind.QUALIFICATION, f)
-                      for f in data["qualifications"]]
+        documents += [providers.DocumentUpload(ProviderDocument.Kind.QUALIFICATION, f) for f in data["qualifications"]]
         try:
             provider = providers.provider_register(
-                username=data["username"], password=data["password1"], email=data["contact_email"],
-                full_name=data["full_name"], palace=data["palace"], name=data["name"],
-                credit_code=data["credit_code"], legal_representative=data["legal_representative"],
-                contact_name=data["contact_name"], contact_phone=data["contact_phone"],
-                contact_email=data["contact_email"], address=data["address"],
-                categories=data["categories"], documents=documents,
+                username=data["username"],
+                password=data["password1"],
+                email=data["contact_email"],
+                full_name=data["full_name"],
+                palace=data["palace"],
+                name=data["name"],
+                credit_code=data["credit_code"],
+                legal_representative=data["legal_representative"],
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                contact_email=data["contact_email"],
+                address=data["address"],
+                categories=data["categories"],
+                documents=documents,
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
@@ -73,6 +81,7 @@ def provider_signup_done(request):
 
 
 # --- staff: providers ---------------------------------------------------------------------
+
 
 class ProviderListView(FilteredTableView):
     table_class = ProviderTable
@@ -102,25 +111,29 @@ def provider_detail(request, pk: int):
         if form.is_valid():
             try:
                 if form.cleaned_data["decision"] == "verify":
-                    providers.provider_verify(actor=request.user, provider=provider,
-                                             reason=form.cleaned_data["reason"])
+                    providers.provider_verify(actor=request.user, provider=provider, reason=form.cleaned_data["reason"])
                     messages.success(request, _("%(name)s is verified.") % {"name": provider.name})
                 else:
-                    providers.provider_reject(actor=request.user, provider=provider,
-                                             reason=form.cleaned_data["reason"])
+                    providers.provider_reject(actor=request.user, provider=provider, reason=form.cleaned_data["reason"])
                     messages.success(request, _("%(name)s was rejected.") % {"name": provider.name})
                 return redirect("procurement:provider_detail", pk=provider.pk)
             except DomainError as exc:
                 apply_domain_error(form, exc, request)
     provider = selectors.provider_detail(pk)
-    return TemplateResponse(request, "procurement/provider_detail.html", {
-        "provider": provider, "form": form,
-        "can_review": can_review_provider(request.user, provider),
-        "page_sections": page_sections("procurement.provider_detail", request, provider),
-    })
+    return TemplateResponse(
+        request,
+        "procurement/provider_detail.html",
+        {
+            "provider": provider,
+            "form": form,
+            "can_review": can_review_provider(request.user, provider),
+            "page_sections": page_sections("procurement.provider_detail", request, provider),
+        },
+    )
 
 
 # --- staff: service projects --------------------------------------------------------------
+
 
 class ServiceProjectListView(FilteredTableView):
     table_class = ServiceProjectTable
@@ -151,8 +164,12 @@ class ServiceProjectListView(FilteredTableView):
 
 def _kpi_inputs(formset) -> list[providers.KpiTargetInput]:
     return [
-        providers.KpiTargetInput(metric=f.cleaned_data["metric"], target=f.cleaned_data["target"],
-                                unit=f.cleaned_data["unit"], label=f.cleaned_data.get("label") or "")
+        providers.KpiTargetInput(
+            metric=f.cleaned_data["metric"],
+            target=f.cleaned_data["target"],
+            unit=f.cleaned_data["unit"],
+            label=f.cleaned_data.get("label") or "",
+        )
         for f in formset.forms
         if f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]
@@ -162,8 +179,11 @@ def _project_form_page(request, *, project: ServiceProject | None):
     palaces = selectors.palaces_for(request.user, Role.ADMIN)
     if project is None and not palaces.exists():
         return deny_or_login(request)
-    initial_kpis = [{"metric": k.metric, "label": k.label, "target": k.target, "unit": k.unit}
-                    for k in project.kpi_targets.all()] if project else None
+    initial_kpis = (
+        [{"metric": k.metric, "label": k.label, "target": k.target, "unit": k.unit} for k in project.kpi_targets.all()]
+        if project
+        else None
+    )
     form = ServiceProjectForm(request.POST or None, instance=project, palaces=palaces)
     formset = KpiTargetFormSet(request.POST or None, initial=initial_kpis, prefix="kpi")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -171,16 +191,25 @@ def _project_form_page(request, *, project: ServiceProject | None):
         try:
             if project is None:
                 project = providers.service_project_create(
-                    actor=request.user, palace=data["palace"], name=data["name"],
-                    category=data["category"], description=data["description"],
-                    budget=data["budget"], term_months=data["term_months"],
+                    actor=request.user,
+                    palace=data["palace"],
+                    name=data["name"],
+                    category=data["category"],
+                    description=data["description"],
+                    budget=data["budget"],
+                    term_months=data["term_months"],
                     kpi_targets=_kpi_inputs(formset),
                 )
             else:
                 project = providers.service_project_update(
-                    actor=request.user, project=project, name=data["name"], category=data["category"],
-                    description=data["description"], budget=data["budget"],
-                    term_months=data["term_months"], is_active=data["is_active"],
+                    actor=request.user,
+                    project=project,
+                    name=data["name"],
+                    category=data["category"],
+                    description=data["description"],
+                    budget=data["budget"],
+                    term_months=data["term_months"],
+                    is_active=data["is_active"],
                     kpi_targets=_kpi_inputs(formset),
                 )
         except DomainError as exc:
@@ -188,8 +217,9 @@ def _project_form_page(request, *, project: ServiceProject | None):
         else:
             messages.success(request, _("Saved “%(name)s”.") % {"name": project.name})
             return redirect("procurement:project_detail", pk=project.pk)
-    return TemplateResponse(request, "procurement/project_form.html",
-                            {"form": form, "formset": formset, "project": project})
+    return TemplateResponse(
+        request, "procurement/project_form.html", {"form": form, "formset": formset, "project": project}
+    )
 
 
 def project_create(request):
@@ -210,12 +240,18 @@ def project_detail(request, pk: int):
     if not can_view_service_project(request.user, project):
         return deny_or_login(request)
     project = selectors.service_projects_for(request.user).get(pk=pk)
-    return TemplateResponse(request, "procurement/project_detail.html", {
-        "project": project, "can_edit": can_edit_service_project(request.user, project),
-    })
+    return TemplateResponse(
+        request,
+        "procurement/project_detail.html",
+        {
+            "project": project,
+            "can_edit": can_edit_service_project(request.user, project),
+        },
+    )
 
 
 # --- provider portal ----------------------------------------------------------------------
+
 
 def _own_provider(request) -> Provider | None:
     return provider_of(request.user)
@@ -227,10 +263,15 @@ def organisation(request):
     if provider is None:
         return deny_or_login(request)
     provider = selectors.provider_detail(provider.pk)
-    return TemplateResponse(request, "procurement/organisation.html", {
-        "provider": provider, "document_form": ProviderDocumentForm(),
-        "page_sections": page_sections("procurement.organisation", request, provider),
-    })
+    return TemplateResponse(
+        request,
+        "procurement/organisation.html",
+        {
+            "provider": provider,
+            "document_form": ProviderDocumentForm(),
+            "page_sections": page_sections("procurement.organisation", request, provider),
+        },
+    )
 
 
 @login_required
@@ -243,15 +284,13 @@ def organisation_edit(request):
         data = dict(form.cleaned_data)
         categories = data.pop("categories")
         try:
-            providers.provider_update_profile(actor=request.user, provider=provider,
-                                             categories=categories, **data)
+            providers.provider_update_profile(actor=request.user, provider=provider, categories=categories, **data)
         except DomainError as exc:
             apply_domain_error(form, exc, request)
         else:
             messages.success(request, _("Your profile is saved."))
             return redirect("portal:organisation")
-    return TemplateResponse(request, "procurement/organisation_edit.html",
-                            {"form": form, "provider": provider})
+    return TemplateResponse(request, "procurement/organisation_edit.html", {"form": form, "provider": provider})
 
 
 @login_required
@@ -264,9 +303,9 @@ def organisation_documents(request):
     if form.is_valid():
         try:
             providers.provider_add_documents(
-                actor=request.user, provider=provider,
-                documents=[providers.DocumentUpload(form.cleaned_data["kind"], f)
-                           for f in form.cleaned_data["files"]],
+                actor=request.user,
+                provider=provider,
+                documents=[providers.DocumentUpload(form.cleaned_data["kind"], f) for f in form.cleaned_data["files"]],
             )
         except DomainError as exc:
             messages.error(request, str(exc.message))

@@ -34,10 +34,7 @@ def _eligibility_problem(provider: Provider, recruitment: Recruitment) -> str:
         return str(applying.ERR_NOT_VERIFIED)
     exclusion = applying.active_exclusion(provider, recruitment.palace_id, timezone.localdate())
     if exclusion is not None:
-        return str(
-            applying.ERR_EXCLUDED
-            % {"until": exclusion.ends_on.isoformat(), "reason": exclusion.reason}
-        )
+        return str(applying.ERR_EXCLUDED % {"until": exclusion.ends_on.isoformat(), "reason": exclusion.reason})
     return ""
 
 
@@ -57,9 +54,7 @@ def recruitments(request):
     for row in rows:
         row.recruitment.deadline_text = selectors.beijing_time(row.recruitment.deadline)
     excluded = {
-        r.recruitment.palace_id: applying.active_exclusion(
-            provider, r.recruitment.palace_id, timezone.localdate()
-        )
+        r.recruitment.palace_id: applying.active_exclusion(provider, r.recruitment.palace_id, timezone.localdate())
         for r in rows
     }
     return TemplateResponse(
@@ -99,12 +94,8 @@ def apply(request, pk: int):
     on_file = {}
     if application is not None:
         application = selectors.application_with_documents(application.pk)
-        on_file = {
-            d.required_id: d for d in selectors.current_documents(application) if d.required_id
-        }
-    initial = (
-        {"proposal": application.proposal, "price": application.price} if application else None
-    )
+        on_file = {d.required_id: d for d in selectors.current_documents(application) if d.required_id}
+    initial = {"proposal": application.proposal, "price": application.price} if application else None
     form = ApplicationForm(
         request.POST or None,
         request.FILES or None,
@@ -147,9 +138,7 @@ def apply(request, pk: int):
             "layout": FIELDS_ONLY,
             "accepting": selectors.accepting_applications(recruitment),
             "problem": _eligibility_problem(provider, recruitment),
-            "extra_on_file": [
-                d for d in selectors.current_documents(application) if not d.required_id
-            ]
+            "extra_on_file": [d for d in selectors.current_documents(application) if not d.required_id]
             if application
             else [],
         },
@@ -200,9 +189,7 @@ def application_withdraw(request, pk: int):
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(
-            request, _("Your application is withdrawn. You may submit it again until the deadline.")
-        )
+        messages.success(request, _("Your application is withdrawn. You may submit it again until the deadline."))
     return redirect("portal:application_detail", pk=application.pk)
 
 
@@ -229,10 +216,7 @@ def objection_lodge(request, pk: int):
         else:
             messages.success(
                 request,
-                _(
-                    "Your objection is lodged. The palace will answer it in writing; "
-                    "you will be notified."
-                ),
+                _("Your objection is lodged. The palace will answer it in writing; you will be notified."),
             )
             return redirect("portal:application_detail", pk=application.pk)
     return TemplateResponse(

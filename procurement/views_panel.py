@@ -38,15 +38,19 @@ def panel_task(request, member_pk: int):
 def _seat_status(member: PanelMember) -> str:
     recruitment, State = member.recruitment, PanelMember.State
     if member.state == State.RECUSED:
-        return _("You declared a conflict of interest and are recused from this panel. Thank you; the "
-                 "administrator appoints a replacement.")
+        return _(
+            "You declared a conflict of interest and are recused from this panel. Thank you; the "
+            "administrator appoints a replacement."
+        )
     if recruitment.state == Recruitment.State.CANCELLED:
         return _("This recruitment was cancelled; there is nothing more to do.")
     if recruitment.compiled_at is not None:
         return _("The panel's scores are compiled. The ranking is on the recruitment's page.")
     if member.state in (State.SUBMITTED, State.JUSTIFYING):
-        return _("Your scores are submitted. They stay sealed until every evaluator has submitted; if any of "
-                 "your scores is an outlier you will be asked to justify it.")
+        return _(
+            "Your scores are submitted. They stay sealed until every evaluator has submitted; if any of "
+            "your scores is an outlier you will be asked to justify it."
+        )
     return _("There is no task for this seat at the moment.")
 
 
@@ -55,8 +59,11 @@ def seat_task(request, task):
     member = selectors.panel_seat(task.data["member"])
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
         # Done already: a double submit, a second tab, the back button.
-        done = compilation.ERR_NOT_SCORING if member.state in (PanelMember.State.SUBMITTED,
-                                                            PanelMember.State.JUSTIFYING) else _seat_status(member)
+        done = (
+            compilation.ERR_NOT_SCORING
+            if member.state in (PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING)
+            else _seat_status(member)
+        )
         messages.info(request, str(done))
         return redirect("procurement:panel_task", member_pk=member.pk)
     step = _step(task, member)
@@ -105,8 +112,9 @@ def _form(member: PanelMember, step: str | None, data=None):
         return DeclarationForm(data, applications=list(recruitment.valid_applications(member.recruitment)))
     if step == "score":
         applications, criteria = _sheet_parts(member)
-        return ScoreSheetForm(data, applications=applications, criteria=criteria,
-                              initial=selectors.previous_round_sheet(member))
+        return ScoreSheetForm(
+            data, applications=applications, criteria=criteria, initial=selectors.previous_round_sheet(member)
+        )
     if step == "justify":
         return JustificationForm(data, scores=selectors.own_flagged_scores(member))
     return None
@@ -117,17 +125,27 @@ def _submit(request, member: PanelMember, step: str, form) -> None:
     if step == "declare":
         member = panels.panel_declare(actor=actor, member=member, conflicts=form.conflicts())
         if member.state == PanelMember.State.RECUSED:
-            messages.info(request, _("You declared a conflict of interest, so you are recused from this panel. "
-                                     "The administrator will appoint a replacement."))
+            messages.info(
+                request,
+                _(
+                    "You declared a conflict of interest, so you are recused from this panel. "
+                    "The administrator will appoint a replacement."
+                ),
+            )
         else:
-            messages.success(request, _("Declared: no conflict of interest. The applications are now open to "
-                                        "you for scoring."))
+            messages.success(
+                request, _("Declared: no conflict of interest. The applications are now open to you for scoring.")
+            )
     elif step == "score":
-        compilation.scores_submit(actor=actor, member=member, scores=[
-            compilation.ScoreInput(application_id=a, criterion_id=c, points=points, comment=comment)
-            for a, c, points, comment in form.sheet()])
-        messages.success(request, _("Your scores are submitted. They stay sealed until the whole panel has "
-                                    "submitted."))
+        compilation.scores_submit(
+            actor=actor,
+            member=member,
+            scores=[
+                compilation.ScoreInput(application_id=a, criterion_id=c, points=points, comment=comment)
+                for a, c, points, comment in form.sheet()
+            ],
+        )
+        messages.success(request, _("Your scores are submitted. They stay sealed until the whole panel has submitted."))
     else:
         compilation.scores_justify(actor=actor, member=member, justifications=form.justifications())
         messages.success(request, _("Your justifications are recorded."))
@@ -135,15 +153,19 @@ def _submit(request, member: PanelMember, step: str, form) -> None:
 
 def _page(request, member: PanelMember, *, step: str, form=None):
     recruitment = member.recruitment
-    ctx = {"member": member, "recruitment": recruitment, "step": step, "status": _seat_status(member),
-           "criteria": list(recruitment.criteria.all())}
+    ctx = {
+        "member": member,
+        "recruitment": recruitment,
+        "step": step,
+        "status": _seat_status(member),
+        "criteria": list(recruitment.criteria.all()),
+    }
     if step in ("declare", "score", "justify"):
         ctx["form"] = form or _form(member, step)
     if step == "score":
         ctx["applications"] = ctx["form"].rows
         for application, _cells in ctx["form"].rows:
-            application.current_documents = [d for d in application.documents.all()
-                                             if d.version == application.version]
+            application.current_documents = [d for d in application.documents.all() if d.version == application.version]
     ctx["can_see_ranking"] = can_see_scores(request.user, recruitment)
     ctx["page_sections"] = page_sections("procurement.panel_seat", request, member)
     return TemplateResponse(request, "procurement/panel/seat.html", ctx)

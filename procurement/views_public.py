@@ -17,9 +17,9 @@ def notices(request):
     palaces = list(selectors.notice_palaces(now))
     palace = next((p for p in palaces if p.code == request.GET.get("palace")), None)
     kind = request.GET.get("kind") if request.GET.get("kind") in ("open", "results") else ""
-    page = Paginator(
-        selectors.notice_board(palace=palace, kind=kind, now=now), selectors.NOTICES_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(selectors.notice_board(palace=palace, kind=kind, now=now), selectors.NOTICES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     for recruitment in page:
         _decorate(recruitment, now)
     return render(
@@ -70,8 +70,7 @@ def notice_detail(request, pk: int):
             "opens_text": selectors.beijing_time(recruitment.opens_at),
             "ranking": selectors.public_ranking(recruitment),
             "provider": provider,
-            "provider_verified": provider is not None
-            and provider.status == Provider.Status.VERIFIED,
+            "provider_verified": provider is not None and provider.status == Provider.Status.VERIFIED,
             "own_application": own,
             "can_object": (
                 own is not None

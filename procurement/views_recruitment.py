@@ -63,8 +63,13 @@ from .services import award, compilation, drafting, panels, publishing
 from .tables_recruitment import RecruitmentTable
 
 SUGGESTED_WINDOW_WORKING_DAYS = 10
-CANCELLABLE = {Recruitment.State.DRAFT, Recruitment.State.PUBLISHED, Recruitment.State.CLOSED,
-               Recruitment.State.EVALUATING, Recruitment.State.PUBLICITY}
+CANCELLABLE = {
+    Recruitment.State.DRAFT,
+    Recruitment.State.PUBLISHED,
+    Recruitment.State.CLOSED,
+    Recruitment.State.EVALUATING,
+    Recruitment.State.PUBLICITY,
+}
 
 
 def _detail(recruitment, anchor: str = ""):
@@ -80,6 +85,7 @@ def _form_errors(request, form) -> None:
 
 
 # --- the list -----------------------------------------------------------------------------------
+
 
 class RecruitmentListView(FilteredTableView):
     table_class = RecruitmentTable
@@ -110,37 +116,52 @@ class RecruitmentListView(FilteredTableView):
 
 # --- drafting -----------------------------------------------------------------------------------
 
+
 def _criteria_inputs(formset) -> list[drafting.CriterionInput]:
-    return [drafting.CriterionInput(name=row["name"], max_points=row["max_points"], kind=row["kind"],
-                                    description=row.get("description") or "") for row in formset.filled()]
+    return [
+        drafting.CriterionInput(
+            name=row["name"], max_points=row["max_points"], kind=row["kind"], description=row.get("description") or ""
+        )
+        for row in formset.filled()
+    ]
 
 
 def _recruitment_form_page(request, *, recruitment: Recruitment | None, projects):
     initial_criteria, initial_documents, initial = SUGGESTED_CRITERIA, SUGGESTED_DOCUMENTS, {}
     if recruitment is not None:
-        initial_criteria = [{"name": c.name, "description": c.description, "max_points": c.max_points,
-                             "kind": c.kind} for c in recruitment.criteria.all()]
+        initial_criteria = [
+            {"name": c.name, "description": c.description, "max_points": c.max_points, "kind": c.kind}
+            for c in recruitment.criteria.all()
+        ]
         initial_documents = [{"name": d.name} for d in recruitment.required_documents.all()]
     else:
         # A suggestion the administrator usually keeps: two working weeks to apply.
         initial = {"deadline_date": add_working_days(timezone.localdate(), SUGGESTED_WINDOW_WORKING_DAYS)}
         if chosen := projects.filter(pk=request.GET.get("project") or 0).first():
             initial |= {"project": chosen.pk, "title": chosen.name, "budget_ceiling": chosen.budget}
-    form = RecruitmentForm(request.POST if request.method == "POST" else None, projects=projects,
-                           recruitment=recruitment, initial=initial)
+    form = RecruitmentForm(
+        request.POST if request.method == "POST" else None, projects=projects, recruitment=recruitment, initial=initial
+    )
     # Initial rows only prefill a fresh page: posted rows stand on their own.
     bound = request.method == "POST"
-    criteria = CriterionFormSet(request.POST if bound else None, initial=None if bound else initial_criteria,
-                                prefix="criteria")
-    documents = RequiredDocumentFormSet(request.POST if bound else None,
-                                        initial=None if bound else initial_documents, prefix="documents")
+    criteria = CriterionFormSet(
+        request.POST if bound else None, initial=None if bound else initial_criteria, prefix="criteria"
+    )
+    documents = RequiredDocumentFormSet(
+        request.POST if bound else None, initial=None if bound else initial_documents, prefix="documents"
+    )
     if bound and form.is_valid() and criteria.is_valid() and documents.is_valid():
         data = form.cleaned_data
         common = {
-            "actor": request.user, "title": data["title"], "deadline": form.deadline,
-            "criteria": _criteria_inputs(criteria), "required_documents": [d["name"] for d in documents.filled()],
-            "description": data["description"], "eligibility": data["eligibility"],
-            "budget_ceiling": data["budget_ceiling"], "panel_size": data["panel_size"],
+            "actor": request.user,
+            "title": data["title"],
+            "deadline": form.deadline,
+            "criteria": _criteria_inputs(criteria),
+            "required_documents": [d["name"] for d in documents.filled()],
+            "description": data["description"],
+            "eligibility": data["eligibility"],
+            "budget_ceiling": data["budget_ceiling"],
+            "panel_size": data["panel_size"],
         }
         try:
             if recruitment is None:
@@ -150,15 +171,24 @@ def _recruitment_form_page(request, *, recruitment: Recruitment | None, projects
         except DomainError as exc:
             apply_domain_error(form, exc, request)
         else:
-            messages.success(request, _("Saved the draft “%(title)s”. Check it, then publish it.")
-                             % {"title": recruitment.title})
+            messages.success(
+                request, _("Saved the draft “%(title)s”. Check it, then publish it.") % {"title": recruitment.title}
+            )
             return _detail(recruitment)
     rows = criteria.filled() if criteria.is_bound and criteria.is_valid() else initial_criteria
     total = sum((row["max_points"] for row in rows), Decimal(0))
-    return TemplateResponse(request, "procurement/recruitment/form.html", {
-        "form": form, "criteria": criteria, "documents": documents, "recruitment": recruitment,
-        "weight_total": total, "has_projects": projects.exists(),
-    })
+    return TemplateResponse(
+        request,
+        "procurement/recruitment/form.html",
+        {
+            "form": form,
+            "criteria": criteria,
+            "documents": documents,
+            "recruitment": recruitment,
+            "weight_total": total,
+            "has_projects": projects.exists(),
+        },
+    )
 
 
 def recruitment_create(request):
@@ -167,7 +197,8 @@ def recruitment_create(request):
     if not can_create_recruitment(request.user):
         return deny_or_login(request)
     projects = ServiceProject.objects.filter(
-        palace_id__in=palace_ids(request.user, Role.ADMIN), is_active=True).select_related("palace")
+        palace_id__in=palace_ids(request.user, Role.ADMIN), is_active=True
+    ).select_related("palace")
     return _recruitment_form_page(request, recruitment=None, projects=projects)
 
 
@@ -184,37 +215,48 @@ def recruitment_edit(request, pk: int):
 
 # --- the cockpit ----------------------------------------------------------------------------------
 
+
 def _what_next(recruitment: Recruitment, *, valid_count: int | None, panel_complete: bool) -> str:
     """One paragraph on where the recruitment stands and what happens next."""
     state, State = recruitment.state, Recruitment.State
     deadline = date_format(timezone.localtime(recruitment.deadline), "Y-m-d H:i") if recruitment.deadline else "—"
     if state == State.DRAFT:
-        return _("A draft: nobody outside the palace sees it. Check the notice and the criteria, then publish. "
-                 "Applications are then open until the deadline, at least 5 working days later.")
+        return _(
+            "A draft: nobody outside the palace sees it. Check the notice and the criteria, then publish. "
+            "Applications are then open until the deadline, at least 5 working days later."
+        )
     if state == State.PUBLISHED:
-        return _("Open for applications until %(deadline)s. Applications are sealed: until the deadline only "
-                 "their number is shown. At the deadline the recruitment closes by itself; with fewer than 2 "
-                 "valid applications it fails.") % {"deadline": deadline}
+        return _(
+            "Open for applications until %(deadline)s. Applications are sealed: until the deadline only "
+            "their number is shown. At the deadline the recruitment closes by itself; with fewer than 2 "
+            "valid applications it fails."
+        ) % {"deadline": deadline}
     if state == State.CLOSED:
-        return _("Closed with %(count)d valid applications. Next: the administrator names a panel of "
-                 "%(size)d evaluators, which opens the evaluation.") % {"count": valid_count or 0,
-                                                                     "size": recruitment.panel_size}
+        return _(
+            "Closed with %(count)d valid applications. Next: the administrator names a panel of "
+            "%(size)d evaluators, which opens the evaluation."
+        ) % {"count": valid_count or 0, "size": recruitment.panel_size}
     if state == State.EVALUATING and recruitment.compiled_at is None:
         if not panel_complete:
-            return _("An evaluator recused; the panel cannot finish until the administrator appoints a "
-                     "replacement.")
-        return _("The panel is at work: each evaluator declares any conflict of interest, then scores. Scores "
-                 "stay sealed until every evaluator has submitted; outliers must be justified. The scores are "
-                 "then compiled automatically.")
+            return _("An evaluator recused; the panel cannot finish until the administrator appoints a replacement.")
+        return _(
+            "The panel is at work: each evaluator declares any conflict of interest, then scores. Scores "
+            "stay sealed until every evaluator has submitted; outliers must be justified. The scores are "
+            "then compiled automatically."
+        )
     if state == State.EVALUATING:
-        return _("The scores are compiled and locked. Next: propose the award, normally to the top-ranked "
-                 "applicant. A score can still be corrected with a reason, approved by a second "
-                 "administrator.")
+        return _(
+            "The scores are compiled and locked. Next: propose the award, normally to the top-ranked "
+            "applicant. A score can still be corrected with a reason, approved by a second "
+            "administrator."
+        )
     if state == State.PUBLICITY:
         until = date_format(timezone.localtime(recruitment.publicity_ends_at), "Y-m-d")
-        return _("The result is in publicity until %(until)s. Applicants may object, and every objection must "
-                 "be answered. When publicity ends with every objection answered the recruitment is awarded "
-                 "and a draft contract is created.") % {"until": until}
+        return _(
+            "The result is in publicity until %(until)s. Applicants may object, and every objection must "
+            "be answered. When publicity ends with every objection answered the recruitment is awarded "
+            "and a draft contract is created."
+        ) % {"until": until}
     if state == State.AWARDED:
         return _("Awarded. The draft contract follows from here.")
     if state == State.FAILED:
@@ -245,9 +287,10 @@ def _score_matrix(recruitment, panel, subjective, corrections) -> list[dict]:
     for member in panel:
         if member.pk not in cells:
             continue
-        rows = [{"application": application,
-                 "cells": [cells[member.pk].get((application.pk, c.pk)) for c in subjective]}
-                for application in applications.values()]
+        rows = [
+            {"application": application, "cells": [cells[member.pk].get((application.pk, c.pk)) for c in subjective]}
+            for application in applications.values()
+        ]
         matrix.append({"member": member, "rows": rows})
     return matrix
 
@@ -268,21 +311,27 @@ def recruitment_detail(request, pk: int):
     show_scores = can_see_scores(user, recruitment)
     applicants = selectors.applicants_of(recruitment) if show_applicants else []
     for application in applicants:
-        application.current_documents = [d for d in application.documents.all()
-                                         if d.version == application.version]
+        application.current_documents = [d for d in application.documents.all() if d.version == application.version]
     valid_count = selectors.valid_application_count(recruitment)
     ctx = {
-        "recruitment": recruitment, "manager": manager, "criteria": criteria,
+        "recruitment": recruitment,
+        "manager": manager,
+        "criteria": criteria,
         "weight_total": sum((c.max_points for c in criteria), Decimal(0)),
         "sealed": recruitment.state in (State.DRAFT, State.PUBLISHED),
         "application_count": selectors.live_application_count(recruitment),
-        "show_applicants": show_applicants, "applicants": applicants, "show_scores": show_scores,
-        "panel": panel, "panel_submitted": sum(1 for m in active if m.state == PanelMember.State.SUBMITTED),
-        "what_next": _what_next(recruitment, valid_count=valid_count,
-                                panel_complete=len(active) >= recruitment.panel_size or not panel),
+        "show_applicants": show_applicants,
+        "applicants": applicants,
+        "show_scores": show_scores,
+        "panel": panel,
+        "panel_submitted": sum(1 for m in active if m.state == PanelMember.State.SUBMITTED),
+        "what_next": _what_next(
+            recruitment, valid_count=valid_count, panel_complete=len(active) >= recruitment.panel_size or not panel
+        ),
         "subjective": subjective,
         "documents": list(documents_for_subject(recruitment))
-        if user.is_superuser or has_role(user, recruitment.palace_id, Role.ADMIN, Role.AUDITOR) else [],
+        if user.is_superuser or has_role(user, recruitment.palace_id, Role.ADMIN, Role.AUDITOR)
+        else [],
     }
     if show_applicants:
         ctx["objections"] = selectors.objections_of(recruitment)
@@ -304,24 +353,28 @@ def _action_forms(request, recruitment: Recruitment, panel: list[PanelMember]) -
     if recruitment.state in CANCELLABLE:
         forms["cancel_form"] = CancelForm()
     if recruitment.state == State.CLOSED:
-        forms["assign_form"] = PanelAssignForm(evaluators=selectors.palace_evaluators(recruitment.palace_id),
-                                               panel_size=recruitment.panel_size)
+        forms["assign_form"] = PanelAssignForm(
+            evaluators=selectors.palace_evaluators(recruitment.palace_id), panel_size=recruitment.panel_size
+        )
     if recruitment.state == State.EVALUATING:
         seated = {m.evaluator_id for m in panel}
         candidates = selectors.palace_evaluators(recruitment.palace_id).exclude(pk__in=seated)
         forms["replace_forms"] = [
             (member, ReplaceForm(evaluators=candidates, prefix=f"replace-{member.pk}"))
             for member in panel
-            if member.state == PanelMember.State.RECUSED and getattr(member, "replaced_by", None) is None]
+            if member.state == PanelMember.State.RECUSED and getattr(member, "replaced_by", None) is None
+        ]
     if recruitment.state == State.EVALUATING and recruitment.compiled_at is not None:
         forms["correction_form"] = CorrectionRequestForm(
             scores=Score.objects.filter(member__recruitment=recruitment, criterion__kind=Criterion.Kind.SUBJECTIVE)
             .select_related("member__evaluator", "application__provider", "criterion")
-            .order_by("member_id", "application__rank", "criterion__position"))
+            .order_by("member_id", "application__rank", "criterion__position")
+        )
         top = recruitment.applications.filter(is_valid=True, rank=1).first()
         forms["award_form"] = AwardForm(
             applications=recruitment.applications.filter(is_valid=True).select_related("provider").order_by("rank"),
-            initial={"application": top.pk if top else None})
+            initial={"application": top.pk if top else None},
+        )
     if recruitment.compiled_at is not None:
         forms["decide_form"] = CorrectionDecideForm()
     if recruitment.state == State.PUBLICITY:
@@ -333,6 +386,7 @@ def _action_forms(request, recruitment: Recruitment, panel: list[PanelMember]) -
 
 
 # --- actions --------------------------------------------------------------------------------------
+
 
 def admin_action(view):
     """A POST by the palace's administrator; it answers with the cockpit and a message."""
@@ -370,8 +424,11 @@ def recruitment_publish(request, recruitment: Recruitment):
     for warning in warnings:
         messages.warning(request, warning)
     recruitment.refresh_from_db()
-    messages.success(request, _("Published. Applications are open until %(deadline)s.") % {
-        "deadline": date_format(timezone.localtime(recruitment.deadline), "Y-m-d H:i")})
+    messages.success(
+        request,
+        _("Published. Applications are open until %(deadline)s.")
+        % {"deadline": date_format(timezone.localtime(recruitment.deadline), "Y-m-d H:i")},
+    )
     return None
 
 
@@ -389,37 +446,44 @@ def recruitment_cancel(request, recruitment: Recruitment):
 @admin_action
 def recruitment_reissue(request, recruitment: Recruitment):
     clone = publishing.recruitment_reissue(actor=request.user, recruitment=recruitment)
-    messages.success(request, _("Re-issued as the draft %(number)s. Set its deadline, check it, then publish.")
-                     % {"number": clone.number})
+    messages.success(
+        request,
+        _("Re-issued as the draft %(number)s. Set its deadline, check it, then publish.") % {"number": clone.number},
+    )
     return redirect("procurement:recruitment_edit", pk=clone.pk)
 
 
 @admin_action
 def panel_assign(request, recruitment: Recruitment):
-    form = PanelAssignForm(request.POST, evaluators=selectors.palace_evaluators(recruitment.palace_id),
-                           panel_size=recruitment.panel_size)
+    form = PanelAssignForm(
+        request.POST, evaluators=selectors.palace_evaluators(recruitment.palace_id), panel_size=recruitment.panel_size
+    )
     if not form.is_valid():
         _form_errors(request, form)
         return _detail(recruitment, "panel")
-    members = panels.panel_assign(actor=request.user, recruitment=recruitment,
-                                    evaluators=list(form.cleaned_data["evaluators"]))
-    messages.success(request, _("The panel of %(count)d is named; each evaluator has a task in their inbox.")
-                     % {"count": len(members)})
+    members = panels.panel_assign(
+        actor=request.user, recruitment=recruitment, evaluators=list(form.cleaned_data["evaluators"])
+    )
+    messages.success(
+        request,
+        _("The panel of %(count)d is named; each evaluator has a task in their inbox.") % {"count": len(members)},
+    )
     return _detail(recruitment, "panel")
 
 
 @admin_action
 def panel_replace(request, recruitment: Recruitment, member_pk: int):
     member = get_object_or_404(PanelMember, pk=member_pk, recruitment=recruitment)
-    form = ReplaceForm(request.POST, evaluators=selectors.palace_evaluators(recruitment.palace_id),
-                       prefix=f"replace-{member.pk}")
+    form = ReplaceForm(
+        request.POST, evaluators=selectors.palace_evaluators(recruitment.palace_id), prefix=f"replace-{member.pk}"
+    )
     if not form.is_valid():
         _form_errors(request, form)
         return _detail(recruitment, "panel")
-    replacement = panels.panel_replace(actor=request.user, member=member,
-                                         evaluator=form.cleaned_data["evaluator"])
-    messages.success(request, _("%(name)s replaces %(old)s on the panel.")
-                     % {"name": replacement.evaluator, "old": member.evaluator})
+    replacement = panels.panel_replace(actor=request.user, member=member, evaluator=form.cleaned_data["evaluator"])
+    messages.success(
+        request, _("%(name)s replaces %(old)s on the panel.") % {"name": replacement.evaluator, "old": member.evaluator}
+    )
     return _detail(recruitment, "panel")
 
 
@@ -430,11 +494,17 @@ def correction_request(request, recruitment: Recruitment):
         _form_errors(request, form)
         return _detail(recruitment, "corrections")
     data = form.cleaned_data
-    compilation.score_correction_request(actor=request.user, score=data["score"],
-                                      corrected_points=data["corrected_points"], reason=data["reason"],
-                                      justification=data["justification"])
-    messages.success(request, _("The correction is requested. Another administrator must approve it; until "
-                                "then the compiled scores stand."))
+    compilation.score_correction_request(
+        actor=request.user,
+        score=data["score"],
+        corrected_points=data["corrected_points"],
+        reason=data["reason"],
+        justification=data["justification"],
+    )
+    messages.success(
+        request,
+        _("The correction is requested. Another administrator must approve it; until then the compiled scores stand."),
+    )
     return _detail(recruitment, "corrections")
 
 
@@ -446,10 +516,15 @@ def correction_decide(request, recruitment: Recruitment, correction_pk: int):
         _form_errors(request, form)
         return _detail(recruitment, "corrections")
     approve = form.cleaned_data["decision"] == "approve"
-    compilation.score_correction_decide(actor=request.user, correction=correction, approve=approve,
-                                     note=form.cleaned_data["note"])
-    messages.success(request, _("Correction approved; the scores are compiled again.") if approve
-                     else _("Correction rejected; the score stands."))
+    compilation.score_correction_decide(
+        actor=request.user, correction=correction, approve=approve, note=form.cleaned_data["note"]
+    )
+    messages.success(
+        request,
+        _("Correction approved; the scores are compiled again.")
+        if approve
+        else _("Correction rejected; the score stands."),
+    )
     return _detail(recruitment, "corrections")
 
 
@@ -459,11 +534,18 @@ def award_propose(request, recruitment: Recruitment):
     if not form.is_valid():
         _form_errors(request, form)
         return _detail(recruitment, "award")
-    award.award_propose(actor=request.user, recruitment=recruitment,
-                           application=form.cleaned_data["application"], reason=form.cleaned_data["reason"])
+    award.award_propose(
+        actor=request.user,
+        recruitment=recruitment,
+        application=form.cleaned_data["application"],
+        reason=form.cleaned_data["reason"],
+    )
     recruitment.refresh_from_db()
-    messages.success(request, _("The result is published for publicity until %(until)s.") % {
-        "until": date_format(timezone.localtime(recruitment.publicity_ends_at), "Y-m-d")})
+    messages.success(
+        request,
+        _("The result is published for publicity until %(until)s.")
+        % {"until": date_format(timezone.localtime(recruitment.publicity_ends_at), "Y-m-d")},
+    )
     return _detail(recruitment, "award")
 
 
@@ -474,9 +556,13 @@ def objection_answer(request, recruitment: Recruitment, objection_pk: int):
     if not form.is_valid():
         _form_errors(request, form)
         return _detail(recruitment, "objections")
-    award.objection_answer(actor=request.user, objection=objection,
-                              upheld=form.cleaned_data["decision"] == "upheld",
-                              answer=form.cleaned_data["answer"], outcome=form.cleaned_data["outcome"])
+    award.objection_answer(
+        actor=request.user,
+        objection=objection,
+        upheld=form.cleaned_data["decision"] == "upheld",
+        answer=form.cleaned_data["answer"],
+        outcome=form.cleaned_data["outcome"],
+    )
     messages.success(request, _("The objection is answered; the applicant is notified."))
     return _detail(recruitment, "objections")
 

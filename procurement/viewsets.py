@@ -46,33 +46,46 @@ class ProcurementApp(HezuoApplication):
     project_detail_path = path("projects/<int:pk>/", views.project_detail, name="project_detail")
     project_edit_path = path("projects/<int:pk>/edit/", views.project_edit, name="project_edit")
 
-    recruitment_list_path = path("recruitments/", views_recruitment.RecruitmentListView.as_view(),
-                                 name="recruitment_list")
-    recruitment_create_path = path("recruitments/new/", views_recruitment.recruitment_create,
-                                   name="recruitment_create")
-    recruitment_detail_path = path("recruitments/<int:pk>/", views_recruitment.recruitment_detail,
-                                   name="recruitment_detail")
-    recruitment_edit_path = path("recruitments/<int:pk>/edit/", views_recruitment.recruitment_edit,
-                                 name="recruitment_edit")
-    recruitment_publish_path = path("recruitments/<int:pk>/publish/", views_recruitment.recruitment_publish,
-                                    name="recruitment_publish")
-    recruitment_cancel_path = path("recruitments/<int:pk>/cancel/", views_recruitment.recruitment_cancel,
-                                   name="recruitment_cancel")
-    recruitment_reissue_path = path("recruitments/<int:pk>/reissue/", views_recruitment.recruitment_reissue,
-                                    name="recruitment_reissue")
+    recruitment_list_path = path(
+        "recruitments/", views_recruitment.RecruitmentListView.as_view(), name="recruitment_list"
+    )
+    recruitment_create_path = path("recruitments/new/", views_recruitment.recruitment_create, name="recruitment_create")
+    recruitment_detail_path = path(
+        "recruitments/<int:pk>/", views_recruitment.recruitment_detail, name="recruitment_detail"
+    )
+    recruitment_edit_path = path(
+        "recruitments/<int:pk>/edit/", views_recruitment.recruitment_edit, name="recruitment_edit"
+    )
+    recruitment_publish_path = path(
+        "recruitments/<int:pk>/publish/", views_recruitment.recruitment_publish, name="recruitment_publish"
+    )
+    recruitment_cancel_path = path(
+        "recruitments/<int:pk>/cancel/", views_recruitment.recruitment_cancel, name="recruitment_cancel"
+    )
+    recruitment_reissue_path = path(
+        "recruitments/<int:pk>/reissue/", views_recruitment.recruitment_reissue, name="recruitment_reissue"
+    )
     panel_assign_path = path("recruitments/<int:pk>/panel/", views_recruitment.panel_assign, name="panel_assign")
-    panel_replace_path = path("recruitments/<int:pk>/panel/<int:member_pk>/replace/",
-                              views_recruitment.panel_replace, name="panel_replace")
-    correction_request_path = path("recruitments/<int:pk>/corrections/", views_recruitment.correction_request,
-                                   name="correction_request")
-    correction_decide_path = path("recruitments/<int:pk>/corrections/<int:correction_pk>/",
-                                  views_recruitment.correction_decide, name="correction_decide")
-    award_propose_path = path("recruitments/<int:pk>/award/", views_recruitment.award_propose,
-                              name="award_propose")
-    objection_answer_path = path("recruitments/<int:pk>/objections/<int:objection_pk>/",
-                                 views_recruitment.objection_answer, name="objection_answer")
-    recruitment_finalise_path = path("recruitments/<int:pk>/finalise/", views_recruitment.recruitment_finalise,
-                                     name="recruitment_finalise")
+    panel_replace_path = path(
+        "recruitments/<int:pk>/panel/<int:member_pk>/replace/", views_recruitment.panel_replace, name="panel_replace"
+    )
+    correction_request_path = path(
+        "recruitments/<int:pk>/corrections/", views_recruitment.correction_request, name="correction_request"
+    )
+    correction_decide_path = path(
+        "recruitments/<int:pk>/corrections/<int:correction_pk>/",
+        views_recruitment.correction_decide,
+        name="correction_decide",
+    )
+    award_propose_path = path("recruitments/<int:pk>/award/", views_recruitment.award_propose, name="award_propose")
+    objection_answer_path = path(
+        "recruitments/<int:pk>/objections/<int:objection_pk>/",
+        views_recruitment.objection_answer,
+        name="objection_answer",
+    )
+    recruitment_finalise_path = path(
+        "recruitments/<int:pk>/finalise/", views_recruitment.recruitment_finalise, name="recruitment_finalise"
+    )
     panel_task_path = path("panel/<int:member_pk>/", views_panel.panel_task, name="panel_task")
 
 

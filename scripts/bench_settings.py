@@ -23,8 +23,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "bench_settings"
 HEZUO_RATING_POSTS_PER_MINUTE = 0
 DATABASES["default"]["CONN_MAX_AGE"] = 600  # noqa: F405
-LOGGING = {"version": 1, "disable_existing_loggers": False,
-           "root": {"handlers": [], "level": "WARNING"}}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"handlers": [], "level": "WARNING"}}
 
 BASELINE_TABLE = "bench_baseline_insert"
 
@@ -37,10 +36,15 @@ def baseline_insert(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {BASELINE_TABLE} (device, stars, comment, created_at) "  # noqa: S608
-                       "VALUES (%s, %s, %s, now())",
-                       [request.COOKIES.get("hz_device", "")[:200], int(request.POST.get("stars") or 0),
-                        request.POST.get("comment", "")[:500]])
+        cursor.execute(
+            f"INSERT INTO {BASELINE_TABLE} (device, stars, comment, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, now())",
+            [
+                request.COOKIES.get("hz_device", "")[:200],
+                int(request.POST.get("stars") or 0),
+                request.POST.get("comment", "")[:500],
+            ],
+        )
     return HttpResponseRedirect(request.path)
 
 

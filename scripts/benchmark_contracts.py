@@ -35,10 +35,25 @@ IMPORT_TARGET_SECONDS = 2.0
 PAGE_TARGET_SECONDS = 1.0
 CONTRACTS = 8
 HEADERS = ("序号", "签到日期", "活动名称", "活动类别", "活动室", "签到人数", "负责人")
-CATEGORY_NAMES = {"training": "培训", "culture": "文化", "sports": "体育", "health": "健康",
-                  "legal_aid": "法律援助", "other": "其他"}
-TITLES = ("安全生产大讲堂", "育婴师培训班", "书法公益课堂", "职工经典诵读会", "惠工影院公益放映", "职工羽毛球训练营",
-          "心理健康讲座", "劳动法律咨询", "亲子手工课")
+CATEGORY_NAMES = {
+    "training": "培训",
+    "culture": "文化",
+    "sports": "体育",
+    "health": "健康",
+    "legal_aid": "法律援助",
+    "other": "其他",
+}
+TITLES = (
+    "安全生产大讲堂",
+    "育婴师培训班",
+    "书法公益课堂",
+    "职工经典诵读会",
+    "惠工影院公益放映",
+    "职工羽毛球训练营",
+    "心理健康讲座",
+    "劳动法律咨询",
+    "亲子手工课",
+)
 ROOMS = ("一楼培训教室", "多功能厅", "职工书屋", "健身房", "篮球场", "心理咨询室", "二楼实训室")
 LEADS = ("张老师", "李老师", "王教练", "赵律师", "刘医生")
 
@@ -69,12 +84,22 @@ def main() -> int:
 
 # --- the files ------------------------------------------------------------------------------------
 
+
 def records(rows: int, start: datetime.date, end: datetime.date, seed: int = 2026) -> list[tuple]:
     rng = random.Random(seed)  # the same file every run
     days = (end - start).days + 1
-    return [(n, start + datetime.timedelta(days=rng.randrange(days)), f"{rng.choice(TITLES)}（第{rng.randint(1, 12)}期）",
-             rng.choice(tuple(CATEGORY_NAMES.values())), rng.choice(ROOMS), rng.randint(5, 300), rng.choice(LEADS))
-            for n in range(1, rows + 1)]
+    return [
+        (
+            n,
+            start + datetime.timedelta(days=rng.randrange(days)),
+            f"{rng.choice(TITLES)}（第{rng.randint(1, 12)}期）",
+            rng.choice(tuple(CATEGORY_NAMES.values())),
+            rng.choice(ROOMS),
+            rng.randint(5, 300),
+            rng.choice(LEADS),
+        )
+        for n in range(1, rows + 1)
+    ]
 
 
 def as_csv(rows: list[tuple]) -> bytes:
@@ -100,6 +125,7 @@ def as_xlsx(rows: list[tuple]) -> bytes:
 
 
 # --- the run --------------------------------------------------------------------------------------
+
 
 def best_of(repeat: int, fn):
     """(best seconds, queries of that run, result) over ``repeat`` runs.
@@ -147,8 +173,10 @@ def run(args, connection) -> int:
     provider = ProviderFactory(palace=palace, verified=True)
     user = provider_user(provider, "bench-provider")
     first = datetime.date(2025, 12, 1)
-    contracts = [active_contract(palace=palace, provider=provider, provider_user=user, admin=admin, starts_on=first)
-                 for _ in range(CONTRACTS)]
+    contracts = [
+        active_contract(palace=palace, provider=provider, provider_user=user, admin=admin, starts_on=first)
+        for _ in range(CONTRACTS)
+    ]
     slow = False
 
     # (a) the import
@@ -171,14 +199,17 @@ def run(args, connection) -> int:
 
             def once(kind=kind, content=content):
                 return services.report_import_activities(
-                    actor=user, report=report, upload=SimpleUploadedFile(f"签到记录.{kind}", content))
+                    actor=user, report=report, upload=SimpleUploadedFile(f"签到记录.{kind}", content)
+                )
 
             seconds, queries, count = best_of(args.repeat, once)
             assert count == args.rows == Activity.objects.filter(report=report).count()
             slow |= seconds >= IMPORT_TARGET_SECONDS
-            print(f"import {kind:>4}: {count:,} rows, {len(content) / 1024:,.0f} KiB, {seconds:.3f} s through the "
-                  f"service ({cpu()}; parse {min(parse_times):.3f} s), {queries} queries "
-                  f"(target < {IMPORT_TARGET_SECONDS:.0f} s: {'met' if seconds < IMPORT_TARGET_SECONDS else 'MISSED'})")
+            print(
+                f"import {kind:>4}: {count:,} rows, {len(content) / 1024:,.0f} KiB, {seconds:.3f} s through the "
+                f"service ({cpu()}; parse {min(parse_times):.3f} s), {queries} queries "
+                f"(target < {IMPORT_TARGET_SECONDS:.0f} s: {'met' if seconds < IMPORT_TARGET_SECONDS else 'MISSED'})"
+            )
     finally:
         imports.parse_activities = parse
     Activity.objects.all().delete()
@@ -186,8 +217,10 @@ def run(args, connection) -> int:
     # (b) the statistics page
     started = time.perf_counter()
     counted = bulk_activities(args.activities, contracts, palace)
-    print(f"activities: {args.activities:,} bulk-inserted in {time.perf_counter() - started:.1f} s "
-          f"({counted:,} in submitted or accepted reports, the rest in drafts)")
+    print(
+        f"activities: {args.activities:,} bulk-inserted in {time.perf_counter() - started:.1f} s "
+        f"({counted:,} in submitted or accepted reports, the rest in drafts)"
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     start, end = first, datetime.date(2026, 11, 30)
@@ -195,13 +228,18 @@ def run(args, connection) -> int:
         from django.db.models import Count
         from django.db.models.functions import TruncMonth
 
-        qs = (statistics.counted_activities(palace=palace, start=start, end=end)
-              .annotate(month=TruncMonth("date")).values("month", "category")
-              .annotate(n=Count("id")).order_by())
+        qs = (
+            statistics.counted_activities(palace=palace, start=start, end=end)
+            .annotate(month=TruncMonth("date"))
+            .values("month", "category")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
         print(qs.explain())
 
-    seconds, queries, stats = best_of(args.repeat, lambda: statistics.palace_statistics(
-        palace=palace, start=start, end=end))
+    seconds, queries, stats = best_of(
+        args.repeat, lambda: statistics.palace_statistics(palace=palace, start=start, end=end)
+    )
     assert stats.activities == counted, (stats.activities, counted)
     print(f"selector:          {seconds:.3f} s ({cpu()}), {queries} queries")
 
@@ -213,15 +251,19 @@ def run(args, connection) -> int:
     seconds, queries, response = best_of(args.repeat, lambda: client.get(url, params))
     assert response.status_code == 200 and response.context["stats"].activities == counted
     slow |= seconds >= PAGE_TARGET_SECONDS
-    print(f"statistics page:   {seconds:.3f} s ({cpu()}), {queries} queries, {len(response.content) / 1024:.0f} KiB "
-          f"(target < {PAGE_TARGET_SECONDS:.0f} s: {'met' if seconds < PAGE_TARGET_SECONDS else 'MISSED'})")
+    print(
+        f"statistics page:   {seconds:.3f} s ({cpu()}), {queries} queries, {len(response.content) / 1024:.0f} KiB "
+        f"(target < {PAGE_TARGET_SECONDS:.0f} s: {'met' if seconds < PAGE_TARGET_SECONDS else 'MISSED'})"
+    )
     for fmt in ("csv", "xlsx"):
         seconds, queries, response = best_of(args.repeat, lambda fmt=fmt: client.get(url, {**params, "export": fmt}))
         assert response.status_code == 200
         print(f"export {fmt:>4}:       {seconds:.3f} s ({cpu()}), {queries} queries")
-    print(f"figures: {stats.activities:,} activities, {stats.participants:,} participant-visits, "
-          f"{stats.contracts} contracts, {len(stats.trend)} months; "
-          + ", ".join(f"{c.category} {c.activities:,}" for c in stats.categories))
+    print(
+        f"figures: {stats.activities:,} activities, {stats.participants:,} participant-visits, "
+        f"{stats.contracts} contracts, {len(stats.trend)} months; "
+        + ", ".join(f"{c.category} {c.activities:,}" for c in stats.categories)
+    )
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; today {timezone.localdate()}")
     return 1 if slow else 0
 
@@ -235,8 +277,13 @@ def bulk_activities(total: int, contracts: list, palace) -> int:
     states = {}
     for report in reports:
         # Mostly accepted, some submitted, and each contract's 4th and 9th months still drafts.
-        state = (ServiceReport.State.DRAFT if report.sequence in (4, 9) else
-                 ServiceReport.State.SUBMITTED if report.sequence % 5 == 0 else ServiceReport.State.ACCEPTED)
+        state = (
+            ServiceReport.State.DRAFT
+            if report.sequence in (4, 9)
+            else ServiceReport.State.SUBMITTED
+            if report.sequence % 5 == 0
+            else ServiceReport.State.ACCEPTED
+        )
         states.setdefault(state, []).append(report.pk)
     for state, pks in states.items():
         ServiceReport.objects.filter(pk__in=pks).update(state=state)
@@ -247,11 +294,19 @@ def bulk_activities(total: int, contracts: list, palace) -> int:
         report = reports[k % len(reports)]
         days = (report.period_end - report.period_start).days + 1
         counted += report.pk not in draft_pks
-        batch.append(Activity(report_id=report.pk, contract_id=report.contract_id, palace_id=palace.pk,
-                              date=report.period_start + datetime.timedelta(days=rng.randrange(days)),
-                              title=f"{rng.choice(TITLES)}（第{k % 12 + 1}期）", category=rng.choice(categories),
-                              place=rng.choice(ROOMS), participants=rng.randint(5, 800),
-                              source=Activity.Source.IMPORTED))
+        batch.append(
+            Activity(
+                report_id=report.pk,
+                contract_id=report.contract_id,
+                palace_id=palace.pk,
+                date=report.period_start + datetime.timedelta(days=rng.randrange(days)),
+                title=f"{rng.choice(TITLES)}（第{k % 12 + 1}期）",
+                category=rng.choice(categories),
+                place=rng.choice(ROOMS),
+                participants=rng.randint(5, 800),
+                source=Activity.Source.IMPORTED,
+            )
+        )
         if len(batch) == 10_000:
             Activity.objects.bulk_create(batch, batch_size=2000)
             batch = []

@@ -71,22 +71,41 @@ def populate(args):
         at_wenshang = i < args.export_rows or i % 2 == 0
         created = export_day if i < args.export_rows else now - timedelta(days=2 + i % 300, minutes=i % 1440)
         seq = i + 1
-        events.append(AuditEvent(
-            seq=seq, created_at=created, actor=None, actor_label="system", palace=wenshang if at_wenshang else foshan,
-            object_type="contracts.Contract", object_id=str(i % 400 + 1), object_repr=f"WENSHANG-HT-2026-{i % 400:03d}",
-            action="contract.updated", before={"amount": "1.00"}, after={"amount": "2.00"},
-            prev_hash=f"{seq - 1:064x}", hash=f"{seq:064x}",
-        ))
+        events.append(
+            AuditEvent(
+                seq=seq,
+                created_at=created,
+                actor=None,
+                actor_label="system",
+                palace=wenshang if at_wenshang else foshan,
+                object_type="contracts.Contract",
+                object_id=str(i % 400 + 1),
+                object_repr=f"WENSHANG-HT-2026-{i % 400:03d}",
+                action="contract.updated",
+                before={"amount": "1.00"},
+                after={"amount": "2.00"},
+                prev_hash=f"{seq - 1:064x}",
+                hash=f"{seq:064x}",
+            )
+        )
     AuditEvent.objects.bulk_create(events, batch_size=5000)
     palace_type = ContentType.objects.get_for_model(type(wenshang))
     docs = []
     for i in range(args.documents):
         digest = hashlib.sha256(str(i).encode()).hexdigest()
-        docs.append(IssuedDocument(
-            kind=IssuedDocument.Kind.MONTHLY_SUMMARY, title=f"实时评价月度小结（第{i}号）", palace=wenshang if i % 2 else foshan,
-            content_type=palace_type, object_id=str(i), sha256=digest, size=100_000,
-            file=f"documents/{digest[:2]}/{digest}.pdf", issued_at=now - timedelta(hours=i),
-        ))
+        docs.append(
+            IssuedDocument(
+                kind=IssuedDocument.Kind.MONTHLY_SUMMARY,
+                title=f"实时评价月度小结（第{i}号）",
+                palace=wenshang if i % 2 else foshan,
+                content_type=palace_type,
+                object_id=str(i),
+                sha256=digest,
+                size=100_000,
+                file=f"documents/{digest[:2]}/{digest}.pdf",
+                issued_at=now - timedelta(hours=i),
+            )
+        )
     IssuedDocument.objects.bulk_create(docs, batch_size=2000)
     return auditor, export_day
 
@@ -102,8 +121,10 @@ def run(args, connection) -> int:
 
     start = time.perf_counter()
     auditor, export_day = populate(args)
-    print(f"database: {connection.vendor}; {args.events:,} audit events and {args.documents:,} documents "
-          f"written in {time.perf_counter() - start:.1f} s")
+    print(
+        f"database: {connection.vendor}; {args.events:,} audit events and {args.documents:,} documents "
+        f"written in {time.perf_counter() - start:.1f} s"
+    )
     client = Client()
     client.force_login(auditor)
     client.get(reverse("desk:index"))

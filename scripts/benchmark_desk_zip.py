@@ -90,10 +90,18 @@ def issue_documents(n: int, kib: int, provider, auditor) -> int:
     for version in range(1, n + 1):
         data = fake_pdf(kib)
         sha256 = hashlib.sha256(data).hexdigest()
-        doc = IssuedDocument(kind=IssuedDocument.Kind.ASSESSMENT_REPORT, version=version, palace=provider.palace,
-                             title=f"终期评估报告（HT-2026-{version:03d} {provider.name}）", content_type=content_type,
-                             object_id=str(provider.pk), sha256=sha256, size=len(data), issued_by=auditor,
-                             issued_at=now)
+        doc = IssuedDocument(
+            kind=IssuedDocument.Kind.ASSESSMENT_REPORT,
+            version=version,
+            palace=provider.palace,
+            title=f"终期评估报告（HT-2026-{version:03d} {provider.name}）",
+            content_type=content_type,
+            object_id=str(provider.pk),
+            sha256=sha256,
+            size=len(data),
+            issued_by=auditor,
+            issued_at=now,
+        )
         doc.file.save(f"{sha256}.pdf", ContentFile(data), save=False)
         doc.save(force_insert=True)
         total += len(data)
@@ -149,15 +157,19 @@ def run(args, connection) -> int:
 
     print(f"{'N':>5} {'PDFs':>10} {'ZIP':>10} {'time':>8} {'per doc':>8} {'py peak':>9} {'maxrss +':>9}")
     for n, pdf_bytes, zip_bytes, best, peak, rss_delta in results:
-        print(f"{n:>5} {pdf_bytes / 2**20:>7.1f} MiB {zip_bytes / 2**20:>6.1f} MiB {best:>6.3f} s "
-              f"{best / n * 1000:>5.1f} ms {peak / 2**20:>5.2f} MiB {rss_delta / 1024:>5.1f} MiB")
+        print(
+            f"{n:>5} {pdf_bytes / 2**20:>7.1f} MiB {zip_bytes / 2**20:>6.1f} MiB {best:>6.3f} s "
+            f"{best / n * 1000:>5.1f} ms {peak / 2**20:>5.2f} MiB {rss_delta / 1024:>5.1f} MiB"
+        )
     (n0, _, _, _, peak0, _), (n1, pdf1, _, _, peak1, _) = results[0], results[-1]
     per_document = (peak1 - peak0) / max(n1 - n0, 1)
     flat = per_document <= MAX_BYTES_PER_DOCUMENT
-    print(f"peak Python memory from N={n0} to N={n1}: {(peak1 - peak0) / 1024:+.0f} KiB, "
-          f"{per_document:.0f} bytes per document against {pdf1 / n1 / 1024:.0f} KiB per PDF "
-          f"(flat, under {MAX_BYTES_PER_DOCUMENT} bytes each: {'yes' if flat else 'NO'}); "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"peak Python memory from N={n0} to N={n1}: {(peak1 - peak0) / 1024:+.0f} KiB, "
+        f"{per_document:.0f} bytes per document against {pdf1 / n1 / 1024:.0f} KiB per PDF "
+        f"(flat, under {MAX_BYTES_PER_DOCUMENT} bytes each: {'yes' if flat else 'NO'}); "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     return 0 if flat else 1
 
 

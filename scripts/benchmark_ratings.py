@@ -219,11 +219,18 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of one baseline run and one rating run")
-    parser.add_argument("--activities", type=int, default=1,
-                        help="activities rated in turn (1: everyone rates the same one, the hottest row)")
+    parser.add_argument(
+        "--activities",
+        type=int,
+        default=1,
+        help="activities rated in turn (1: everyone rates the same one, the hottest row)",
+    )
     parser.add_argument("--devices", type=int, default=120_000, help="device cookies minted in advance")
-    parser.add_argument("--timing", action="store_true",
-                        help="time each statement, COMMIT and each request in the workers (wall clock), and print it")
+    parser.add_argument(
+        "--timing",
+        action="store_true",
+        help="time each statement, COMMIT and each request in the workers (wall clock), and print it",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
@@ -265,17 +272,26 @@ def seed(n_activities: int) -> list[str]:
     provider = ProviderFactory(palace=palace, verified=True)
     user = provider_user(provider, "bench-provider")
     today = timezone.localdate()
-    contract = active_contract(palace=palace, provider=provider, provider_user=user, admin=admin,
-                               starts_on=today.replace(day=1))
+    contract = active_contract(
+        palace=palace, provider=provider, provider_user=user, admin=admin, starts_on=today.replace(day=1)
+    )
     report = contract.reports.get(sequence=1)
-    contract_services.report_save(actor=user, report=report, narrative="本月", activities=[
-        contract_services.ActivityInput(today, f"职工公益课堂（第{n}期）", "culture", "多功能厅", 40)
-        for n in range(1, n_activities + 1)])
+    contract_services.report_save(
+        actor=user,
+        report=report,
+        narrative="本月",
+        activities=[
+            contract_services.ActivityInput(today, f"职工公益课堂（第{n}期）", "culture", "多功能厅", 40)
+            for n in range(1, n_activities + 1)
+        ],
+    )
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {BASELINE_TABLE} (id bigserial PRIMARY KEY, device varchar(200), "
-                       "stars smallint, comment varchar(500), created_at timestamptz)")
+        cursor.execute(
+            f"CREATE TABLE {BASELINE_TABLE} (id bigserial PRIMARY KEY, device varchar(200), "
+            "stars smallint, comment varchar(500), created_at timestamptz)"
+        )
     return [services.rating_link_for(a).token for a in report.activities.order_by("pk")]
 
 
@@ -301,14 +317,30 @@ def start_gunicorn(workers: int, port: int, db_name: str, work: Path, timing: bo
     (work / "bench_wsgi.py").write_text(WSGI.format(timing=TIMING if timing else ""))
     (work / "timing").mkdir()
     url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench_settings", "BENCH_TIMING_DIR": str(work / "timing"),
-           "DATABASE_URL": urllib.parse.urlunsplit(url._replace(path=f"/{db_name}")),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), str(SCRIPTS), str(work)])}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "BENCH_TIMING_DIR": str(work / "timing"),
+        "DATABASE_URL": urllib.parse.urlunsplit(url._replace(path=f"/{db_name}")),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(SCRIPTS), str(work)]),
+    }
     connection.close()
     server = subprocess.Popen(  # noqa: S603  (our own gunicorn, fixed arguments)
-        [str(Path(sys.executable).with_name("gunicorn")), "bench_wsgi:application", "--workers", str(workers),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT)],
-        env=env, start_new_session=True)
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "bench_wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--chdir",
+            str(ROOT),
+        ],
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -343,17 +375,39 @@ def csrf_pair(base: str, path: str) -> tuple[str, str]:
 
 
 def wrk(base: str, paths: list[str], seconds: int, args, env: dict, script: Path) -> dict:
-    command = ["wrk", "--latency", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{seconds}s",
-               "--timeout", "10s", "-s", str(script), base + paths[0], "--", str(args.threads)]
-    done = subprocess.run(command, env={**env, "BENCH_PATHS": ",".join(paths)},  # noqa: S603  (wrk, fixed args)
-                          capture_output=True, text=True, timeout=seconds + 60)
+    command = [
+        "wrk",
+        "--latency",
+        "-t",
+        str(args.threads),
+        "-c",
+        str(args.connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        base + paths[0],
+        "--",
+        str(args.threads),
+    ]
+    done = subprocess.run(  # noqa: S603  (wrk, fixed args)
+        command,
+        env={**env, "BENCH_PATHS": ",".join(paths)},
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    )
     out = done.stdout
     if done.returncode != 0 or "Requests/sec" not in out:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{out}\n{done.stderr}")
     statuses = dict(pair.split("=") for pair in re.search(r"STATUSES (\S*)", out).group(1).split(",") if pair)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "statuses": {int(k): int(v) for k, v in statuses.items()},
-            "latency": re.search(r"LATENCY (.*)", out).group(1)}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "statuses": {int(k): int(v) for k, v in statuses.items()},
+        "latency": re.search(r"LATENCY (.*)", out).group(1),
+    }
 
 
 def print_timing(folder: Path) -> None:
@@ -375,9 +429,11 @@ def run(args, connection, db_name: str) -> int:
     from evaluations import services
     from evaluations.models import PeriodScore, Rating
 
-    print(f"database: postgresql ({db_name}); gunicorn: {args.workers} sync workers; wrk: {args.threads} threads, "
-          f"{args.connections} connections, {args.duration} s per run; {args.activities} activit"
-          f"{'y' if args.activities == 1 else 'ies'} rated; rate limit off")
+    print(
+        f"database: postgresql ({db_name}); gunicorn: {args.workers} sync workers; wrk: {args.threads} threads, "
+        f"{args.connections} connections, {args.duration} s per run; {args.activities} activit"
+        f"{'y' if args.activities == 1 else 'ies'} rated; rate limit off"
+    )
     tokens = seed(args.activities)
     work = Path(tempfile.mkdtemp(prefix="hezuo-bench-ratings-"))
     devices = work / "devices.txt"
@@ -408,8 +464,10 @@ def run(args, connection, db_name: str) -> int:
                 if name == "rate":
                     posted_302 += result["statuses"].get(302, 0)
                 others = {k: v for k, v in result["statuses"].items() if k != 302}
-                print(f"round {round_no} {name:>8}: {result['rps']:8.1f} req/s  {result['latency']}"
-                      f"{'  NOT 302: ' + str(others) if others else ''}")
+                print(
+                    f"round {round_no} {name:>8}: {result['rps']:8.1f} req/s  {result['latency']}"
+                    f"{'  NOT 302: ' + str(others) if others else ''}"
+                )
                 rps[name] = result["rps"]
                 runs[name].append(result["rps"])
             paired.append(rps["rate"] / rps["baseline"])
@@ -423,24 +481,30 @@ def run(args, connection, db_name: str) -> int:
     best = {name: max(values) for name, values in runs.items()}
     print(f"baseline (one INSERT): best {best['baseline']:.1f} req/s, median {statistics.median(runs['baseline']):.1f}")
     print(f"rating page:           best {best['rate']:.1f} req/s, median {statistics.median(runs['rate']):.1f}")
-    print(f"best against best: {best['rate'] / best['baseline']:.2f}; "
-          f"rounds: {', '.join(f'{r:.2f}' for r in paired)}")
+    print(f"best against best: {best['rate'] / best['baseline']:.2f}; rounds: {', '.join(f'{r:.2f}' for r in paired)}")
     # The figure: the median of the rounds' ratios, each of two runs made back to back. On this
     # shared machine a run's throughput moves by a quarter from one minute to the next, so the
     # best run of one against the best of the other compares two different moments.
     ratio = statistics.median(paired)
-    print(f"ratio (median of the rounds): {ratio:.2f} (target ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'MISSED'})")
+    print(
+        f"ratio (median of the rounds): {ratio:.2f} (target ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'MISSED'})"
+    )
 
     # What was stored adds up: warm-up ratings included, each was a new device's first.
     from core.audit import verify_chain
 
     stored = Rating.objects.count()
     periods = list(PeriodScore.objects.select_related("contract"))
-    exact = all((p.ratings_total, p.ratings_count, p.score) == (f.ratings_total, f.ratings_count, f.score)
-                for p in periods for f in [services.period_recompute(p)])
+    exact = all(
+        (p.ratings_total, p.ratings_count, p.score) == (f.ratings_total, f.ratings_count, f.score)
+        for p in periods
+        for f in [services.period_recompute(p)]
+    )
     chain = verify_chain()
-    print(f"stored ratings: {stored:,} (measured runs answered {posted_302:,} with 302); month's row equals a "
-          f"recompute: {exact}; audit chain intact: {chain.ok} ({chain.checked:,} events)")
+    print(
+        f"stored ratings: {stored:,} (measured runs answered {posted_302:,} with 302); month's row equals a "
+        f"recompute: {exact}; audit chain intact: {chain.ok} ({chain.checked:,} events)"
+    )
     return 0 if exact and chain.ok else 1
 
 

@@ -73,16 +73,21 @@ def run(args, connection, transaction) -> int:
                 return fn(*a, **kw)
             finally:
                 timings[label] = time.perf_counter() - start
+
         return wrapper
 
-    procurement_documents._tender_report_context = timed(
-        "report data", procurement_documents._tender_report_context)
+    procurement_documents._tender_report_context = timed("report data", procurement_documents._tender_report_context)
     core_documents.render_pdf = timed("render (WeasyPrint)", core_documents.render_pdf)
 
     start = time.perf_counter()
-    builder = RecruitmentBuilder(applicants=args.applicants, evaluators=args.evaluators,
-                                 criteria=args.criteria, recusals=args.recusals, outlier=args.outlier,
-                                 comments=not args.no_comments)
+    builder = RecruitmentBuilder(
+        applicants=args.applicants,
+        evaluators=args.evaluators,
+        criteria=args.criteria,
+        recusals=args.recusals,
+        outlier=args.outlier,
+        comments=not args.no_comments,
+    )
     builder.advance_to(Stage.COMPILED)
     if args.correction:
         builder.correct_score()
@@ -90,9 +95,11 @@ def run(args, connection, transaction) -> int:
     recruitment = builder.recruitment
     scores = recruitment.panel.exclude(state="recused").count() * len(builder.applications) * (args.criteria - 1)
     print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
-    print(f"recruitment {recruitment.number}: {len(builder.applications)} applicants × "
-          f"{len(builder.members)} evaluators × {args.criteria} criteria ({scores} scores), "
-          f"built through the services in {built:.2f} s")
+    print(
+        f"recruitment {recruitment.number}: {len(builder.applications)} applicants × "
+        f"{len(builder.members)} evaluators × {args.criteria} criteria ({scores} scores), "
+        f"built through the services in {built:.2f} s"
+    )
 
     runs = []
     for _ in range(args.repeat):
@@ -104,8 +111,7 @@ def run(args, connection, transaction) -> int:
                 t1 = time.perf_counter()
             # Leaving the block committed, and the commit ran issue_tender_report.
             t2, cpu2 = time.perf_counter(), time.process_time()
-        runs.append({"compile": t1 - t0, "issue": t2 - t1, "cpu": cpu2 - cpu0, **timings,
-                     "queries": len(queries)})
+        runs.append({"compile": t1 - t0, "issue": t2 - t1, "cpu": cpu2 - cpu0, **timings, "queries": len(queries)})
     best = min(runs, key=lambda r: r["compile"] + r["issue"])
     doc = IssuedDocument.objects.filter(kind=IssuedDocument.Kind.TENDER_REPORT).order_by("-version").first()
     data = document_bytes(doc)
@@ -119,11 +125,15 @@ def run(args, connection, transaction) -> int:
     print(f"issue PDF:                   {best['issue']:.3f} s")
     print(f"  of which report data:      {best.get('report data', 0):.3f} s")
     print(f"  of which render:           {best.get('render (WeasyPrint)', 0):.3f} s")
-    print(f"compile + PDF:               {total:.3f} s (target < {TARGET_SECONDS:.0f} s: "
-          f"{'met' if total < TARGET_SECONDS else 'MISSED'}); best of {len(runs)}, {best['queries']} queries")
+    print(
+        f"compile + PDF:               {total:.3f} s (target < {TARGET_SECONDS:.0f} s: "
+        f"{'met' if total < TARGET_SECONDS else 'MISSED'}); best of {len(runs)}, {best['queries']} queries"
+    )
     # On a shared machine the wall clock counts other processes' turns too; this does not.
-    print(f"CPU time of this process:    {best['cpu']:.3f} s (load average {os.getloadavg()[0]:.1f} "
-          f"on {os.cpu_count()} CPUs)")
+    print(
+        f"CPU time of this process:    {best['cpu']:.3f} s (load average {os.getloadavg()[0]:.1f} "
+        f"on {os.cpu_count()} CPUs)"
+    )
     print(f"PDF: version {doc.version}, {pages} pages, {doc.size / 1024:.0f} KiB")
     if args.pdf:
         args.pdf.write_bytes(data)

@@ -44,28 +44,32 @@ def activity_records(rows: int = 5000, *, seed: int = 2026) -> list[tuple]:
     records = []
     for number in range(1, rows + 1):
         category = rng.choice(tuple(_TITLES))
-        records.append((
-            number,
-            PERIOD_START + datetime.timedelta(days=rng.randrange(days)),
-            f"{rng.choice(_TITLES[category])}（第{rng.randint(1, 12)}期）",
-            category,
-            rng.choice(_ROOMS),
-            rng.randint(5, 120),
-            rng.choice(_LEADS),
-            rng.choice(("", "", "", "含线上参与", "雨天改室内")),
-        ))
+        records.append(
+            (
+                number,
+                PERIOD_START + datetime.timedelta(days=rng.randrange(days)),
+                f"{rng.choice(_TITLES[category])}（第{rng.randint(1, 12)}期）",
+                category,
+                rng.choice(_ROOMS),
+                rng.randint(5, 120),
+                rng.choice(_LEADS),
+                rng.choice(("", "", "", "含线上参与", "雨天改室内")),
+            )
+        )
     return records
 
 
-def activity_csv(records: list[tuple], *, encoding: str = "gb18030", headers: tuple = HEADERS,
-                 date_format: str = "%Y/%m/%d") -> bytes:
+def activity_csv(
+    records: list[tuple], *, encoding: str = "gb18030", headers: tuple = HEADERS, date_format: str = "%Y/%m/%d"
+) -> bytes:
     """The records as a CSV, dates written the way Chinese Excel writes them by default."""
     text = io.StringIO(newline="")
     writer = csv.writer(text)
     writer.writerow(headers)
     for record in records:
-        writer.writerow([value.strftime(date_format) if isinstance(value, datetime.date) else value
-                         for value in record])
+        writer.writerow(
+            [value.strftime(date_format) if isinstance(value, datetime.date) else value for value in record]
+        )
     return text.getvalue().encode(encoding)
 
 
@@ -120,8 +124,10 @@ def main() -> int:
     for kind, content in files.items():
         seconds, count = _time_import(f"activities.{kind}", content, args.repeat)
         slow |= seconds >= TARGET_SECONDS
-        print(f"{kind:>4}: {count} activities, {len(content) / 1024:.0f} KiB, parsed in {seconds:.3f} s "
-              f"(best of {args.repeat})")
+        print(
+            f"{kind:>4}: {count} activities, {len(content) / 1024:.0f} KiB, parsed in {seconds:.3f} s "
+            f"(best of {args.repeat})"
+        )
     return 1 if slow else 0
 
 

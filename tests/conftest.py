@@ -127,4 +127,5 @@ def client_for():
         if user is not None:
             client.force_login(user)
         return client
+
     return make

@@ -49,8 +49,9 @@ class PalaceFactory(factory.django.DjangoModelFactory):
 
     class Params:
         wenshang = factory.Trait(code="wenshang", name="汶上县工人文化宫", federation="汶上县总工会")
-        foshan = factory.Trait(code="foshan", name="佛山市工人文化宫", level=Palace.Level.CITY,
-                               federation="佛山市总工会")
+        foshan = factory.Trait(
+            code="foshan", name="佛山市工人文化宫", level=Palace.Level.CITY, federation="佛山市总工会"
+        )
 
 
 class UserFactory(factory.django.DjangoModelFactory):

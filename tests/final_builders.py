@@ -66,8 +66,9 @@ def _admin_of(palace: Palace) -> User:
     return user or staff(palace, Role.ADMIN)
 
 
-def record_term(contract: Contract, *, provider_user: User, reviewer: User, term: Term = GOOD_TERM,
-                until: date | None = None) -> None:
+def record_term(
+    contract: Contract, *, provider_user: User, reviewer: User, term: Term = GOOD_TERM, until: date | None = None
+) -> None:
     """Every report period that ends before ``until`` (default: the day the evaluation opens), through the services.
 
     Each session is rated by ``len(term.stars)`` workers on the evening it took place.
@@ -77,39 +78,61 @@ def record_term(contract: Contract, *, provider_user: User, reviewer: User, term
         if report.period_end >= until:
             break
         days = [min(report.period_start + timedelta(days=9 + 7 * n), report.period_end) for n in range(term.sessions)]
-        activities = [contract_services.ActivityInput(day, f"职工技能培训第{report.sequence}-{n + 1}期", "training",
-                                                      "职工培训教室", term.participants)
-                      for n, day in enumerate(days)]
-        contract_services.report_save(actor=provider_user, report=report, narrative=f"{report.period_start:%m}月服务小结",
-                                      activities=activities)
+        activities = [
+            contract_services.ActivityInput(
+                day, f"职工技能培训第{report.sequence}-{n + 1}期", "training", "职工培训教室", term.participants
+            )
+            for n, day in enumerate(days)
+        ]
+        contract_services.report_save(
+            actor=provider_user, report=report, narrative=f"{report.period_start:%m}月服务小结", activities=activities
+        )
         for activity in report.activities.order_by("date", "pk"):
             link = services.rating_link_for(activity)
             for k, stars in enumerate(term.stars):
-                services.rating_submit(link=link, stars=stars, comment="", device_id=f"device-{activity.pk}-{k}",
-                                       now=at(activity.date, 20))
+                services.rating_submit(
+                    link=link, stars=stars, comment="", device_id=f"device-{activity.pk}-{k}", now=at(activity.date, 20)
+                )
         submitted = at(report.period_end + timedelta(days=1))
         contract_services.report_submit(actor=provider_user, report=report, now=submitted)
-        contract_services.report_review(actor=reviewer, report=report, accept=True, score=term.report_score,
-                                        now=submitted + timedelta(hours=2))
+        contract_services.report_review(
+            actor=reviewer, report=report, accept=True, score=term.report_score, now=submitted + timedelta(hours=2)
+        )
 
 
-def term_contract(*, palace: Palace, provider: Provider, provider_user: User, admin: User | None = None,
-                  term: Term | None = GOOD_TERM, **contract_kwargs) -> Contract:
+def term_contract(
+    *,
+    palace: Palace,
+    provider: Provider,
+    provider_user: User,
+    admin: User | None = None,
+    term: Term | None = GOOD_TERM,
+    **contract_kwargs,
+) -> Contract:
     """A contract in force whose term, up to the opening of its final evaluation, is recorded."""
     admin = admin or _admin_of(palace)
-    contract = active_contract(palace=palace, provider=provider, provider_user=provider_user, admin=admin,
-                               **contract_kwargs)
+    contract = active_contract(
+        palace=palace, provider=provider, provider_user=provider_user, admin=admin, **contract_kwargs
+    )
     if term is not None:
         record_term(contract, provider_user=provider_user, reviewer=admin, term=term)
     return Contract.objects.get(pk=contract.pk)
 
 
-def opened_evaluation(*, palace: Palace, provider: Provider, provider_user: User, admin: User | None = None,
-                      term: Term | None = GOOD_TERM, contract: Contract | None = None,
-                      **contract_kwargs) -> FinalEvaluation:
+def opened_evaluation(
+    *,
+    palace: Palace,
+    provider: Provider,
+    provider_user: User,
+    admin: User | None = None,
+    term: Term | None = GOOD_TERM,
+    contract: Contract | None = None,
+    **contract_kwargs,
+) -> FinalEvaluation:
     """Opened by the scheduler's job on the day 30 days before the end (OPENED for the default term)."""
-    contract = contract or term_contract(palace=palace, provider=provider, provider_user=provider_user, admin=admin,
-                                         term=term, **contract_kwargs)
+    contract = contract or term_contract(
+        palace=palace, provider=provider, provider_user=provider_user, admin=admin, term=term, **contract_kwargs
+    )
     with time_machine.travel(at(opens_on(contract), 2), tick=False):
         services.final_evaluations_open_due(timezone.now())
     return FinalEvaluation.objects.select_related("contract").get(contract=contract)
@@ -123,12 +146,19 @@ def evaluators_of(palace: Palace, n: int = 3) -> list[User]:
 def panel_sheet(panel_points: Decimal) -> dict[str, tuple[Decimal, str]]:
     """One evaluator's sheet worth ``panel_points`` of 100: each criterion the same share of its maximum."""
     share = Decimal(panel_points) / 100
-    return {criterion: ((top * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "评审意见")
-            for criterion, top in REVIEW_MAXIMA.items()}
+    return {
+        criterion: ((top * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "评审意见")
+        for criterion, top in REVIEW_MAXIMA.items()
+    }
 
 
-def panel_assigned(evaluation: FinalEvaluation, *, admin: User | None = None,
-                   evaluators: list[User] | None = None, declare: bool = True) -> list[FinalPanelSeat]:
+def panel_assigned(
+    evaluation: FinalEvaluation,
+    *,
+    admin: User | None = None,
+    evaluators: list[User] | None = None,
+    declare: bool = True,
+) -> list[FinalPanelSeat]:
     """The administrator names the panel (three evaluators of the palace) and each declares no conflict."""
     palace = evaluation.contract.palace
     admin = admin or _admin_of(palace)
@@ -136,13 +166,20 @@ def panel_assigned(evaluation: FinalEvaluation, *, admin: User | None = None,
     with time_machine.travel(at(evaluation.opened_at.date() + timedelta(days=1)), tick=False):
         seats = services.final_panel_assign(actor=admin, evaluation=evaluation, evaluators=evaluators)
         if declare:
-            seats = [services.final_panel_declare(actor=s.evaluator, seat=s, conflict=Declaration.Conflict.NONE)
-                     for s in seats]
+            seats = [
+                services.final_panel_declare(actor=s.evaluator, seat=s, conflict=Declaration.Conflict.NONE)
+                for s in seats
+            ]
     return seats
 
 
-def proposed_evaluation(*, panel_points: Decimal | list[Decimal] = Decimal("90"), evaluation: FinalEvaluation | None = None,
-                        proposed_on: date | None = None, **opened_kwargs) -> FinalEvaluation:
+def proposed_evaluation(
+    *,
+    panel_points: Decimal | list[Decimal] = Decimal("90"),
+    evaluation: FinalEvaluation | None = None,
+    proposed_on: date | None = None,
+    **opened_kwargs,
+) -> FinalEvaluation:
     """The panel scores (each seat ``panel_points`` of 100, or one value per seat) and the rating is proposed.
 
     Proposed on ``proposed_on`` (default: 7 days after opening, PROPOSED for the default term).
@@ -151,7 +188,8 @@ def proposed_evaluation(*, panel_points: Decimal | list[Decimal] = Decimal("90")
     seats = panel_assigned(evaluation, admin=opened_kwargs.get("admin"))
     points = panel_points if isinstance(panel_points, list) else [panel_points] * len(seats)
     proposed_on = proposed_on or evaluation.opened_at.astimezone(timezone.get_current_timezone()).date() + timedelta(
-        days=7)
+        days=7
+    )
     with time_machine.travel(at(proposed_on), tick=False):
         for seat, value in zip(seats, points, strict=True):
             services.final_panel_submit(actor=seat.evaluator, seat=seat, scores=panel_sheet(value))
@@ -163,8 +201,13 @@ def after_window(evaluation: FinalEvaluation, hour: int = 9) -> datetime:
     return at(evaluation.appeal_deadline + timedelta(days=1), hour)
 
 
-def final_evaluation(*, admin: User | None = None, second_admin: User | None = None,
-                     evaluation: FinalEvaluation | None = None, **proposed_kwargs) -> FinalEvaluation:
+def final_evaluation(
+    *,
+    admin: User | None = None,
+    second_admin: User | None = None,
+    evaluation: FinalEvaluation | None = None,
+    **proposed_kwargs,
+) -> FinalEvaluation:
     """No appeal: the window closes (the scheduler's job), an administrator signs off, and a 差 is confirmed
     by a second administrator. Returns the evaluation, final."""
     evaluation = evaluation or proposed_evaluation(admin=admin, **proposed_kwargs)

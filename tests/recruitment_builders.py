@@ -84,24 +84,69 @@ OPENED_DAYS_AGO = 30
 CENT = Decimal("0.01")
 
 PROVIDER_NAMES = (
-    "汶上县心理学会", "筑安技术培训中心", "汶上县惠民职业培训学校", "济宁市阳光社会工作服务中心",
-    "汶上县老年大学协会", "山东鲁韵文化传播有限公司", "汶上县新时代职工公益服务发展促进会",
-    "济宁市康宁健康管理服务中心", "汶上县巧手家政职业技能培训学校", "汶上县法律援助志愿者协会",
-    "济宁市青禾体育发展中心", "汶上县经典诵读研究会", "汶上县电子商务协会", "济宁市和美社区服务中心",
-    "汶上县书画艺术研究会", "山东齐鲁工匠职业培训学校",
+    "汶上县心理学会",
+    "筑安技术培训中心",
+    "汶上县惠民职业培训学校",
+    "济宁市阳光社会工作服务中心",
+    "汶上县老年大学协会",
+    "山东鲁韵文化传播有限公司",
+    "汶上县新时代职工公益服务发展促进会",
+    "济宁市康宁健康管理服务中心",
+    "汶上县巧手家政职业技能培训学校",
+    "汶上县法律援助志愿者协会",
+    "济宁市青禾体育发展中心",
+    "汶上县经典诵读研究会",
+    "汶上县电子商务协会",
+    "济宁市和美社区服务中心",
+    "汶上县书画艺术研究会",
+    "山东齐鲁工匠职业培训学校",
 )
 EVALUATOR_NAMES = (
-    "王建国", "李秀英", "张伟", "刘洋", "陈静", "杨帆", "赵敏", "黄磊", "周婷", "吴刚", "徐丽",
-    "孙志强", "马晓燕", "朱红", "胡军", "郭芳", "何平",
+    "王建国",
+    "李秀英",
+    "张伟",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵敏",
+    "黄磊",
+    "周婷",
+    "吴刚",
+    "徐丽",
+    "孙志强",
+    "马晓燕",
+    "朱红",
+    "胡军",
+    "郭芳",
+    "何平",
 )
 CRITERION_NAMES = (
-    "服务方案", "项目团队", "以往业绩", "安全保障", "质量控制", "宣传推广", "资源整合", "应急预案",
-    "创新特色", "场地设施", "培训师资", "满意度承诺", "财务管理", "档案管理",
+    "服务方案",
+    "项目团队",
+    "以往业绩",
+    "安全保障",
+    "质量控制",
+    "宣传推广",
+    "资源整合",
+    "应急预案",
+    "创新特色",
+    "场地设施",
+    "培训师资",
+    "满意度承诺",
+    "财务管理",
+    "档案管理",
 )
 COMMENTS = (
-    "方案完整，课程设置贴近职工需求", "团队稳定，持证讲师比例较高", "近三年同类项目经验丰富",
-    "安全制度健全，应急演练记录齐全", "质量控制措施具体可行", "宣传渠道较单一，建议加强线上推广",
-    "能整合社区与企业资源", "应急预案针对性一般", "有特色课程设计", "场地条件满足要求",
+    "方案完整，课程设置贴近职工需求",
+    "团队稳定，持证讲师比例较高",
+    "近三年同类项目经验丰富",
+    "安全制度健全，应急演练记录齐全",
+    "质量控制措施具体可行",
+    "宣传渠道较单一，建议加强线上推广",
+    "能整合社区与企业资源",
+    "应急预案针对性一般",
+    "有特色课程设计",
+    "场地条件满足要求",
 )
 
 
@@ -201,7 +246,11 @@ class RecruitmentBuilder:
         self.providers: list[Provider] = []
         self.provider_users: list[User] = []
         for i in range(applicants + invalid):
-            name = provider_names[i] if i < len(provider_names) else f"{provider_names[i % len(provider_names)]}（{i + 1}）"
+            name = (
+                provider_names[i]
+                if i < len(provider_names)
+                else f"{provider_names[i % len(provider_names)]}（{i + 1}）"
+            )
             provider = ProviderFactory(palace=self.palace, verified=True, name=name, categories=[category])
             self.providers.append(provider)
             self.provider_users.append(provider_user(provider))
@@ -224,14 +273,21 @@ class RecruitmentBuilder:
     def advance_to(self, stage: Stage) -> RecruitmentBuilder:
         """Run every step from the current stage up to ``stage`` (a no-op if already there)."""
         steps = {
-            Stage.DRAFT: self._draft, Stage.PUBLISHED: self._publish, Stage.APPLIED: self._apply,
-            Stage.CLOSED: self._close, Stage.PANEL: self._assign_panel, Stage.DECLARED: self._declare,
-            Stage.SCORED: self._score_all_but_last, Stage.COMPILED: self._score_last,
-            Stage.PUBLICITY: self._propose_award, Stage.AWARDED: self._finalise,
+            Stage.DRAFT: self._draft,
+            Stage.PUBLISHED: self._publish,
+            Stage.APPLIED: self._apply,
+            Stage.CLOSED: self._close,
+            Stage.PANEL: self._assign_panel,
+            Stage.DECLARED: self._declare,
+            Stage.SCORED: self._score_all_but_last,
+            Stage.COMPILED: self._score_last,
+            Stage.PUBLICITY: self._propose_award,
+            Stage.AWARDED: self._finalise,
         }
         if self.opens_at is None:
-            self.opens_at = timezone.now() - timedelta(days=OPENED_DAYS_AGO) if stage >= Stage.CLOSED \
-                else timezone.now()
+            self.opens_at = (
+                timezone.now() - timedelta(days=OPENED_DAYS_AGO) if stage >= Stage.CLOSED else timezone.now()
+            )
         for step in Stage:
             if step > stage:
                 break
@@ -247,11 +303,16 @@ class RecruitmentBuilder:
             return
         self.recruitment.refresh_from_db()
         by_provider = {a.provider_id: a for a in self.recruitment.applications.select_related("provider")}
-        self.applications = [by_provider[p.pk] for p in self.providers
-                             if p.pk in by_provider and by_provider[p.pk].is_valid is not False
-                             and by_provider[p.pk].state == Application.State.SUBMITTED]
-        self.members = list(self.recruitment.panel.exclude(state=PanelMember.State.RECUSED)
-                            .select_related("evaluator").order_by("pk"))
+        self.applications = [
+            by_provider[p.pk]
+            for p in self.providers
+            if p.pk in by_provider
+            and by_provider[p.pk].is_valid is not False
+            and by_provider[p.pk].state == Application.State.SUBMITTED
+        ]
+        self.members = list(
+            self.recruitment.panel.exclude(state=PanelMember.State.RECUSED).select_related("evaluator").order_by("pk")
+        )
         self.criteria = list(self.recruitment.criteria.all())
 
     @property
@@ -273,16 +334,27 @@ class RecruitmentBuilder:
         n_subjective = self.n_criteria - 1
         weights = _weights(n_subjective, Decimal(100) - self.price_weight)
         criteria = [
-            services.CriterionInput(CRITERION_NAMES[i % len(CRITERION_NAMES)] + ("" if i < len(CRITERION_NAMES)
-                                    else f"（{i + 1}）"), weights[i],
-                                    description=f"按{CRITERION_NAMES[i % len(CRITERION_NAMES)]}的完整性、可行性评分")
+            services.CriterionInput(
+                CRITERION_NAMES[i % len(CRITERION_NAMES)] + ("" if i < len(CRITERION_NAMES) else f"（{i + 1}）"),
+                weights[i],
+                description=f"按{CRITERION_NAMES[i % len(CRITERION_NAMES)]}的完整性、可行性评分",
+            )
             for i in range(n_subjective)
         ]
-        criteria.append(services.CriterionInput("报价", self.price_weight, Criterion.Kind.PRICE,
-                                                "有效最低报价 ÷ 本单位报价 × 价格分权重"))
+        criteria.append(
+            services.CriterionInput(
+                "报价", self.price_weight, Criterion.Kind.PRICE, "有效最低报价 ÷ 本单位报价 × 价格分权重"
+            )
+        )
         self.recruitment = services.recruitment_create(
-            actor=self.admin, project=self.project, title=self.title, deadline=self.deadline,
-            criteria=criteria, description="面向职工开展技能培训服务。", panel_size=self.n_evaluators)
+            actor=self.admin,
+            project=self.project,
+            title=self.title,
+            deadline=self.deadline,
+            criteria=criteria,
+            description="面向职工开展技能培训服务。",
+            panel_size=self.n_evaluators,
+        )
 
     def _publish(self) -> None:
         services.recruitment_publish(actor=self.admin, recruitment=self.recruitment, now=self.opens_at)
@@ -293,13 +365,15 @@ class RecruitmentBuilder:
             # Prices between 80% and 98% of the ceiling, never two alike among the first ten.
             price = (ceiling * (Decimal("0.80") + Decimal("0.02") * ((i * 7) % 10))).quantize(CENT)
             services.application_submit(
-                actor=user, recruitment=self.recruitment, price=price,
+                actor=user,
+                recruitment=self.recruitment,
+                price=price,
                 proposal=f"{self.providers[i].name}关于{self.title}的服务方案。",
-                now=self.opens_at + timedelta(hours=2, minutes=17 * i))
-        for user in self.provider_users[self.n_applicants:]:
+                now=self.opens_at + timedelta(hours=2, minutes=17 * i),
+            )
+        for user in self.provider_users[self.n_applicants :]:
             application = self.recruitment.applications.get(provider__users__user=user)
-            services.application_withdraw(actor=user, application=application,
-                                          now=self.opens_at + timedelta(days=1))
+            services.application_withdraw(actor=user, application=application, now=self.opens_at + timedelta(days=1))
 
     def _close(self) -> None:
         services.recruitment_close(recruitment=self.recruitment, now=self.deadline + timedelta(minutes=1))
@@ -312,7 +386,7 @@ class RecruitmentBuilder:
 
     def _declare(self) -> None:
         applications = list(services.valid_applications(self.recruitment))
-        recused = list(self.recruitment.panel.select_related("evaluator").order_by("pk"))[:self.n_recusals]
+        recused = list(self.recruitment.panel.select_related("evaluator").order_by("pk"))[: self.n_recusals]
         for member in self.recruitment.panel.filter(state=PanelMember.State.ASSIGNED).order_by("pk"):
             conflicts = {a.pk: (Declaration.Conflict.NONE, "") for a in applications}
             if member in recused:
@@ -320,8 +394,11 @@ class RecruitmentBuilder:
             services.panel_declare(actor=member.evaluator, member=member, conflicts=conflicts)
         for member, reserve in zip(recused, self.reserves, strict=True):
             replacement = services.panel_replace(actor=self.admin, member=member, evaluator=reserve)
-            services.panel_declare(actor=reserve, member=replacement,
-                                   conflicts={a.pk: (Declaration.Conflict.NONE, "") for a in applications})
+            services.panel_declare(
+                actor=reserve,
+                member=replacement,
+                conflicts={a.pk: (Declaration.Conflict.NONE, "") for a in applications},
+            )
 
     def _sheet(self, index: int, member: PanelMember) -> list[services.ScoreInput]:
         applications = list(services.valid_applications(self.recruitment))
@@ -339,8 +416,9 @@ class RecruitmentBuilder:
         return sheet
 
     def _active_members(self) -> list[PanelMember]:
-        return list(self.recruitment.panel.exclude(state=PanelMember.State.RECUSED)
-                    .select_related("evaluator").order_by("pk"))
+        return list(
+            self.recruitment.panel.exclude(state=PanelMember.State.RECUSED).select_related("evaluator").order_by("pk")
+        )
 
     def _score_all_but_last(self) -> None:
         for index, member in enumerate(self._active_members()[:-1]):
@@ -349,14 +427,19 @@ class RecruitmentBuilder:
     def _score_last(self) -> None:
         members = self._active_members()
         with self._documents():
-            services.scores_submit(actor=members[-1].evaluator, member=members[-1],
-                                   scores=self._sheet(len(members) - 1, members[-1]))
-            for member in self.recruitment.panel.filter(state=PanelMember.State.JUSTIFYING).select_related(
-                    "evaluator"):
+            services.scores_submit(
+                actor=members[-1].evaluator, member=members[-1], scores=self._sheet(len(members) - 1, members[-1])
+            )
+            for member in self.recruitment.panel.filter(state=PanelMember.State.JUSTIFYING).select_related("evaluator"):
                 flagged = member.scores.filter(is_outlier=True, justification="")
-                services.scores_justify(actor=member.evaluator, member=member, justifications={
-                    s.pk: "该单位提交的服务方案未覆盖主要培训内容，课时安排明显不足，故给予较低分。"
-                    for s in flagged})
+                services.scores_justify(
+                    actor=member.evaluator,
+                    member=member,
+                    justifications={
+                        s.pk: "该单位提交的服务方案未覆盖主要培训内容，课时安排明显不足，故给予较低分。"
+                        for s in flagged
+                    },
+                )
 
     def _propose_award(self) -> None:
         top = self.recruitment.applications.get(rank=1)
@@ -364,13 +447,17 @@ class RecruitmentBuilder:
 
     def _finalise(self) -> None:
         self.recruitment.refresh_from_db()
-        services.recruitment_finalise(recruitment=self.recruitment,
-                                      now=self.recruitment.publicity_ends_at + timedelta(minutes=1))
+        services.recruitment_finalise(
+            recruitment=self.recruitment, now=self.recruitment.publicity_ends_at + timedelta(minutes=1)
+        )
 
     # --- after compilation -----------------------------------------------------------------
 
     def correct_score(
-        self, *, score: Score | None = None, corrected_points: Decimal | None = None,
+        self,
+        *,
+        score: Score | None = None,
+        corrected_points: Decimal | None = None,
         reason: str = ScoreCorrection.Reason.ARITHMETIC,
         justification: str = "评分表合计时误将分值填错，经评审专家本人核对确认更正。",
         approve: bool = True,
@@ -383,13 +470,17 @@ class RecruitmentBuilder:
         if self.stage is None or self.stage < Stage.COMPILED:
             raise RuntimeError("scores can be corrected only once compiled")
         if score is None:
-            score = (Score.objects.filter(member=self.members[0], application=self.applications[0])
-                     .select_related("criterion").order_by("criterion__position").first())
+            score = (
+                Score.objects.filter(member=self.members[0], application=self.applications[0])
+                .select_related("criterion")
+                .order_by("criterion__position")
+                .first()
+            )
         if corrected_points is None:
             corrected_points = min(score.points + 2, score.criterion.max_points)
         correction = services.score_correction_request(
-            actor=self.admin, score=score, corrected_points=corrected_points, reason=reason,
-            justification=justification)
+            actor=self.admin, score=score, corrected_points=corrected_points, reason=reason, justification=justification
+        )
         with self._documents():
             services.score_correction_decide(actor=self.approver, correction=correction, approve=approve)
         correction.refresh_from_db()

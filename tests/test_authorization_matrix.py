@@ -83,8 +83,11 @@ def _matrix_world(django_db_setup, django_db_blocker, tmp_path_factory):
 def world(_matrix_world, db, settings):
     world, media = _matrix_world
     settings.MEDIA_ROOT = media
-    saved = dict(vars(world)), dict(world.users), {id(v): (v, dict(vars(v))) for v in vars(world).values()
-                                                   if _is_part(v)}
+    saved = (
+        dict(vars(world)),
+        dict(world.users),
+        {id(v): (v, dict(vars(v))) for v in vars(world).values() if _is_part(v)},
+    )
     for obj in [*world.users.values(), *vars(world).values()]:
         if isinstance(obj, Model):
             obj.refresh_from_db()
@@ -112,15 +115,24 @@ def _build_world(roles, wenshang, capture_on_commit_callbacks):
     provider_a = users["provider_a"].provider
     with capture_on_commit_callbacks(execute=True):
         doc = procurement_services.provider_add_documents(
-            actor=users["provider_a"], provider=provider_a,
+            actor=users["provider_a"],
+            provider=provider_a,
             documents=[procurement_services.DocumentUpload("licence", pdf_upload())],
         )[0]
     document = issue_provider_certificate(actor=users["admin"], provider=provider_a)
     project = ServiceProjectFactory(palace=wenshang, created_by=users["admin"])
     pending = ProviderFactory(palace=wenshang, name="待核验机构")
     notification = Notification.objects.create(recipient=users["provider_a"], subject="hello")
-    world = SimpleNamespace(users=users, provider_a=provider_a, licence=doc.file, document=document,
-                            project=project, pending=pending, notification=notification, wenshang=wenshang)
+    world = SimpleNamespace(
+        users=users,
+        provider_a=provider_a,
+        licence=doc.file,
+        document=document,
+        project=project,
+        pending=pending,
+        notification=notification,
+        wenshang=wenshang,
+    )
     for area in AREAS:
         area.build(world)
     return world
@@ -149,7 +161,8 @@ def test_authorization_matrix(name, world, client_for):
 def test_reviewing_is_refused_before_anything_changes(world, client_for):
     """The refused POSTs in the matrix left the pending provider untouched until the admin acted."""
     client_for(world.users["auditor"]).post(
-        reverse("procurement:provider_detail", args=[world.pending.pk]), {"decision": "verify"})
+        reverse("procurement:provider_detail", args=[world.pending.pk]), {"decision": "verify"}
+    )
     world.pending.refresh_from_db()
     assert world.pending.status == Provider.Status.PENDING
 

@@ -13,8 +13,19 @@ from tests.authz import build_everything
 
 from .test_authorization_matrix import _matrix_world, world  # noqa: F401  (fixtures)
 
-EXPECTED = {"recruitments", "applications", "scores", "contracts", "reports", "inspections", "orders",
-            "finals", "exclusions", "documents", "audit"}
+EXPECTED = {
+    "recruitments",
+    "applications",
+    "scores",
+    "contracts",
+    "reports",
+    "inspections",
+    "orders",
+    "finals",
+    "exclusions",
+    "documents",
+    "audit",
+}
 
 
 def _rows(view_class, user, **params):

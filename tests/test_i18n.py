@@ -147,16 +147,12 @@ def _compile_if_stale() -> bool:
             return False
         msgfmt = shutil.which("msgfmt")
         if msgfmt is None:
-            pytest.fail(
-                "msgfmt is missing: install the Debian package gettext (scripts/bootstrap.sh does)."
-            )
+            pytest.fail("msgfmt is missing: install the Debian package gettext (scripts/bootstrap.sh does).")
         fd, tmp = tempfile.mkstemp(dir=MO.parent, prefix=".django.", suffix=".mo")
         os.close(fd)
         try:
             # The same check compilemessages runs, plus the header and domain checks.
-            subprocess.run(
-                [msgfmt, "--check", "-o", tmp, str(PO)], check=True, capture_output=True, text=True
-            )
+            subprocess.run([msgfmt, "--check", "-o", tmp, str(PO)], check=True, capture_output=True, text=True)
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; the web server must read it
@@ -174,9 +170,7 @@ def compiled_catalogue():
     _compile_if_stale()
     # Translations this process loaded before the .mo was (re)compiled, here or by another xdist
     # worker, are stale: drop them, the way Django's own test signal does when LOCALE_PATHS changes.
-    setting_changed.send(
-        sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=True
-    )
+    setting_changed.send(sender=None, setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=True)
     yield
 
 
@@ -199,14 +193,11 @@ def test_header_declares_simplified_chinese_utf8_and_one_plural_form():
 def test_every_entry_is_translated_and_none_is_fuzzy():
     entries = messages()
     assert len(entries) > 100  # a parse that finds nothing must not pass
-    untranslated = [
-        show(e) for e in entries if not e.msgstr or not all(s.strip() for s in e.msgstr)
-    ]
+    untranslated = [show(e) for e in entries if not e.msgstr or not all(s.strip() for s in e.msgstr)]
     fuzzy = [show(e) for e in entries if "fuzzy" in e.flags]
     assert not untranslated, f"untranslated in {PO.relative_to(ROOT)}:\n" + "\n".join(untranslated)
     assert not fuzzy, (
-        f"fuzzy (a guess by msgmerge: check it, then delete the flag) in "
-        f"{PO.relative_to(ROOT)}:\n" + "\n".join(fuzzy)
+        f"fuzzy (a guess by msgmerge: check it, then delete the flag) in {PO.relative_to(ROOT)}:\n" + "\n".join(fuzzy)
     )
 
 
@@ -228,22 +219,14 @@ def test_translations_keep_every_placeholder():
 
 
 def test_no_entry_is_left_in_english():
-    same = [
-        show(e)
-        for e in messages()
-        if e.msgstr and e.msgstr[0] == e.msgid and e.msgid not in SAME_IN_CHINESE
-    ]
+    same = [show(e) for e in messages() if e.msgstr and e.msgstr[0] == e.msgid and e.msgid not in SAME_IN_CHINESE]
     assert not same, "msgstr is a copy of the English msgid:\n" + "\n".join(same)
 
 
 def test_msgfmt_check_accepts_the_catalogue():
     msgfmt = shutil.which("msgfmt")
-    assert msgfmt, (
-        "msgfmt is missing: install the Debian package gettext (scripts/bootstrap.sh does)."
-    )
-    result = subprocess.run(
-        [msgfmt, "--check", "-o", os.devnull, str(PO)], capture_output=True, text=True
-    )
+    assert msgfmt, "msgfmt is missing: install the Debian package gettext (scripts/bootstrap.sh does)."
+    result = subprocess.run([msgfmt, "--check", "-o", os.devnull, str(PO)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
 
@@ -252,19 +235,14 @@ COPY_SKIP_DIRS = {
     *MAKEMESSAGES_IGNORE,
 }
 COPY_SKIP_SUFFIXES = tuple(
-    ".egg-info .sqlite3 .sqlite3-wal .sqlite3-shm .mo .png .jpg .jpeg .pdf "
-    ".xlsx .ttf .otf .woff .woff2".split()
+    ".egg-info .sqlite3 .sqlite3-wal .sqlite3-shm .mo .png .jpg .jpeg .pdf .xlsx .ttf .otf .woff .woff2".split()
 )
 
 
 def _copy_source(target: Path) -> None:
     def ignore(directory, names):
         here = Path(directory)
-        return [
-            n
-            for n in names
-            if n.endswith(COPY_SKIP_SUFFIXES) or (n in COPY_SKIP_DIRS and (here / n).is_dir())
-        ]
+        return [n for n in names if n.endswith(COPY_SKIP_SUFFIXES) or (n in COPY_SKIP_DIRS and (here / n).is_dir())]
 
     shutil.copytree(ROOT, target, ignore=ignore, symlinks=True)
     (target / "locale").mkdir()
@@ -355,21 +333,15 @@ STAFF_PAGES = {
 }
 
 
-def assert_language(
-    response, language: str, must_show: list[str], must_not_show: list[str]
-) -> None:
+def assert_language(response, language: str, must_show: list[str], must_not_show: list[str]) -> None:
     assert response.status_code == 200
     assert html_lang(response) == language
     assert response.headers["Content-Language"] == language
     text = text_of(response)
     for expected in must_show:
-        assert expected in text, (
-            f"{response.wsgi_request.path} in {language} should show {expected!r}"
-        )
+        assert expected in text, f"{response.wsgi_request.path} in {language} should show {expected!r}"
     for unexpected in must_not_show:
-        assert unexpected not in text, (
-            f"{response.wsgi_request.path} in {language} shows {unexpected!r}"
-        )
+        assert unexpected not in text, f"{response.wsgi_request.path} in {language} shows {unexpected!r}"
 
 
 @pytest.mark.parametrize("url", list(PUBLIC_PAGES))
@@ -391,7 +363,6 @@ def admin_client(roles, wenshang, client_for):
     ProviderFactory(palace=wenshang, name="汶上县普法志愿服务中心")  # awaiting verification
     ServiceProjectFactory(palace=wenshang, name="电子商务培训")
     return client_for(roles["admin"])
-
 
 
 @pytest.mark.parametrize("url", list(STAFF_PAGES))
@@ -430,24 +401,18 @@ def wrong_check_character_code() -> tuple[str, str, str]:
 
 def test_a_wrong_credit_code_is_refused_in_chinese(db, client, wenshang):
     code, expected, got = wrong_check_character_code()
-    response = client.post(
-        "/register/", {"palace": wenshang.pk, "name": "汶上县惠民培训学校", "credit_code": code}
-    )
+    response = client.post("/register/", {"palace": wenshang.pk, "name": "汶上县惠民培训学校", "credit_code": code})
     assert response.status_code == 200
     assert "credit_code" in response.context["form"].errors
     # The page as rendered: the form's messages are lazy, and outside the request they would
     # be read in whatever language the test happens to have active.
-    assert (
-        f"校验码有误：第 18 位应为“{expected}”，而不是“{got}”。请对照营业执照或登记证书核对代码。"
-        in text_of(response)
+    assert f"校验码有误：第 18 位应为“{expected}”，而不是“{got}”。请对照营业执照或登记证书核对代码。" in text_of(
+        response
     )
 
     switch_to(client, "en", "/register/")
     response = client.post("/register/", {"palace": wenshang.pk, "credit_code": code})
-    assert (
-        f"The check character is wrong: the 18th character should be “{expected}”, not “{got}”."
-        in text_of(response)
-    )
+    assert f"The check character is wrong: the 18th character should be “{expected}”, not “{got}”." in text_of(response)
     assert "校验码有误" not in text_of(response)
 
 

@@ -57,10 +57,18 @@ def test_seed_demo_creates_the_documented_palaces_and_logins(seeded):
 
 
 def _counts():
-    return (User.objects.count(), Provider.objects.count(), ServiceProject.objects.count(),
-            Recruitment.objects.count(), PanelMember.objects.count(), Objection.objects.count(),
-            Contract.objects.count(), ServiceReport.objects.exclude(state=ServiceReport.State.PENDING).count(),
-            Activity.objects.count(), AuditEvent.objects.count())
+    return (
+        User.objects.count(),
+        Provider.objects.count(),
+        ServiceProject.objects.count(),
+        Recruitment.objects.count(),
+        PanelMember.objects.count(),
+        Objection.objects.count(),
+        Contract.objects.count(),
+        ServiceReport.objects.exclude(state=ServiceReport.State.PENDING).count(),
+        Activity.objects.count(),
+        AuditEvent.objects.count(),
+    )
 
 
 def test_seed_demo_is_idempotent_and_the_chain_verifies(seeded, django_capture_on_commit_callbacks):
@@ -76,7 +84,8 @@ def test_seed_demo_has_a_wenshang_recruitment_at_every_stage(seeded):
     S = Recruitment.State
     wenshang = Recruitment.objects.filter(palace__code="wenshang")
     assert {S.PUBLISHED, S.EVALUATING, S.PUBLICITY, S.AWARDED, S.FAILED} <= set(
-        wenshang.values_list("state", flat=True))
+        wenshang.values_list("state", flat=True)
+    )
 
     published = wenshang.get(state=S.PUBLISHED)
     assert published.applications.count() == 1
@@ -118,22 +127,27 @@ def test_seed_demo_gives_wenshang_contracts_with_months_of_reports(seeded):
     today = timezone.localdate()
     wenshang = Palace.objects.get(code="wenshang")
     # In force: active, or under rectification after the real-time evaluation's demo orders.
-    active = list(Contract.objects.filter(palace=wenshang, state__in=[Contract.State.ACTIVE,
-                                                                       Contract.State.RECTIFICATION]))
+    active = list(
+        Contract.objects.filter(palace=wenshang, state__in=[Contract.State.ACTIVE, Contract.State.RECTIFICATION])
+    )
     assert len(active) >= 8
     R = ServiceReport.State
     for contract in active:
         closed = contract.reports.filter(period_end__lt=today)
         assert closed.count() >= 6, contract
         assert closed.filter(state__in=[R.SUBMITTED, R.ACCEPTED, R.RETURNED]).count() >= 5, contract
-        assert contract.signed_by.username == "ws-admin" and contract.accepted_by.provider_link.provider_id \
-            == contract.provider_id
+        assert (
+            contract.signed_by.username == "ws-admin"
+            and contract.accepted_by.provider_link.provider_id == contract.provider_id
+        )
     reports = ServiceReport.objects.filter(contract__palace=wenshang)
     accepted = reports.filter(state=R.ACCEPTED)
     assert accepted.count() >= 50
     assert all(Decimal(75) <= r.score <= Decimal(98) for r in accepted)
     assert set(accepted.values_list("reviewed_by__username", flat=True)) <= {
-        "ws-admin", *[f"ws-eval{i}" for i in range(1, 7)]}
+        "ws-admin",
+        *[f"ws-eval{i}" for i in range(1, 7)],
+    }
     overdue = [r for r in reports.filter(state__in=ServiceReport.OUTSTANDING) if r.is_overdue(today)]
     assert 2 <= len(overdue) <= 3
     assert not reports.filter(state=R.MISSED).exists()

@@ -87,8 +87,14 @@ def _project_modules():
 
 def test_the_transitions_are_found_on_the_models():
     transitions = transitions_by_app()
-    assert {"open_rectification", "close_rectification", "begin_final_evaluation", "complete", "terminate",
-            "activate"} <= set(transitions["contracts"])
+    assert {
+        "open_rectification",
+        "close_rectification",
+        "begin_final_evaluation",
+        "complete",
+        "terminate",
+        "activate",
+    } <= set(transitions["contracts"])
     assert {"publish", "award", "withdraw"} <= set(transitions["procurement"])
     assert {"propose", "finalise", "pass_", "respond"} <= set(transitions["evaluations"])
 
@@ -99,13 +105,14 @@ def test_no_module_fires_another_apps_transition():
     for relative, app in _project_modules():
         for call in foreign_transition_calls((ROOT / relative).read_text(encoding="utf-8"), app, transitions):
             offences.append(f"{relative}: {call}")
-    assert not offences, ("call the owning app's service instead of firing its model's transition:\n"
-                          + "\n".join(offences))
+    assert not offences, "call the owning app's service instead of firing its model's transition:\n" + "\n".join(
+        offences
+    )
 
 
 def test_the_check_catches_evaluations_firing_a_contract_transition():
     transitions = transitions_by_app()
-    planted = '''
+    planted = """
 def exit_open(*, contract, evaluation, workbook, proc):
     contract.terminate()
     evaluation.contract.complete()
@@ -116,9 +123,13 @@ def exit_open(*, contract, evaluation, workbook, proc):
     proc.terminate()        # a process, not a contract
     evaluation.cancel()     # evaluations' own transition
     translation.activate("zh-hans")
-'''
+"""
     found = foreign_transition_calls(planted, "evaluations", transitions)
-    assert found == ["line 3: contract.terminate()", "line 4: evaluation.contract.complete()",
-                     "line 5: contract.open_rectification()", "line 7: c.begin_final_evaluation()"]
+    assert found == [
+        "line 3: contract.terminate()",
+        "line 4: evaluation.contract.complete()",
+        "line 5: contract.open_rectification()",
+        "line 7: c.begin_final_evaluation()",
+    ]
     at_home = "\n".join(line for line in planted.splitlines() if "contract" in line)
     assert foreign_transition_calls(at_home, "contracts", transitions) == []  # in contracts, the same calls are fine

@@ -24,15 +24,40 @@ from ..models import MAX_TERM_MONTHS, Contract, ContractKpiTarget, Milestone, Se
 from ..permissions import can_accept_contract, can_manage_contract, is_party
 
 __all__ = [
-    "DEFAULT_MILESTONES", "KpiTargetInput", "add_months", "contract_accept", "contract_draft_from_award",
-    "contract_renew", "contract_sign", "contract_update",
-    "contract_open_rectification", "contract_close_rectification", "contract_begin_final", "contract_complete",
-    "contract_terminate", "milestone_problem", "sign_problem", "milestone_release", "report_schedule_generate",
-    "ERR_TERM", "ERR_NOT_DRAFT", "ERR_NOT_SIGNED", "ERR_NO_START", "ERR_NO_KPI", "ERR_ALREADY_SIGNED", "ERR_RELEASED",
+    "DEFAULT_MILESTONES",
+    "KpiTargetInput",
+    "add_months",
+    "contract_accept",
+    "contract_draft_from_award",
+    "contract_renew",
+    "contract_sign",
+    "contract_update",
+    "contract_open_rectification",
+    "contract_close_rectification",
+    "contract_begin_final",
+    "contract_complete",
+    "contract_terminate",
+    "milestone_problem",
+    "sign_problem",
+    "milestone_release",
+    "report_schedule_generate",
+    "ERR_TERM",
+    "ERR_NOT_DRAFT",
+    "ERR_NOT_SIGNED",
+    "ERR_NO_START",
+    "ERR_NO_KPI",
+    "ERR_ALREADY_SIGNED",
+    "ERR_RELEASED",
     "ERR_WITHHELD",
-    "ERR_RENEWAL_OF_RENEWAL", "ERR_ALREADY_RENEWED", "ERR_NOT_RENEWABLE", "ERR_RENEW_STATE",
-    "ERR_CANNOT_OPEN_RECTIFICATION", "ERR_CANNOT_CLOSE_RECTIFICATION", "ERR_CANNOT_BEGIN_FINAL",
-    "ERR_CANNOT_COMPLETE", "ERR_CANNOT_TERMINATE",
+    "ERR_RENEWAL_OF_RENEWAL",
+    "ERR_ALREADY_RENEWED",
+    "ERR_NOT_RENEWABLE",
+    "ERR_RENEW_STATE",
+    "ERR_CANNOT_OPEN_RECTIFICATION",
+    "ERR_CANNOT_CLOSE_RECTIFICATION",
+    "ERR_CANNOT_BEGIN_FINAL",
+    "ERR_CANNOT_COMPLETE",
+    "ERR_CANNOT_TERMINATE",
 ]
 
 REPORT_DUE_WORKING_DAYS = 5  # DOMAIN.md §3: due by the 5th working day after each period
@@ -49,8 +74,9 @@ ERR_NO_KPI = _("A contract needs at least one KPI target.")
 ERR_RELEASED = _("This milestone was already released.")
 ERR_NOT_IN_FORCE = _("Milestones are released only while the contract is in force.")
 ERR_WITHHELD = _("This milestone was withheld on %(date)s and will not be released: %(reason)s")
-ERR_RENEWAL_OF_RENEWAL = _("This contract is itself a renewal and cannot be renewed again: the service goes back "
-                           "to public recruitment.")
+ERR_RENEWAL_OF_RENEWAL = _(
+    "This contract is itself a renewal and cannot be renewed again: the service goes back to public recruitment."
+)
 ERR_ALREADY_RENEWED = _("This contract was already renewed, as %(number)s.")
 ERR_NOT_RENEWABLE = _("Only a final rating of 优秀 (excellent) or 良好 (good) may be renewed without re-tender.")
 ERR_RENEW_STATE = _("Only a contract at the end of its term, after its final evaluation, can be renewed.")
@@ -87,7 +113,11 @@ def _contract_users(contract: Contract):
 
 
 def _lock(contract: Contract) -> Contract:
-    return Contract.objects.select_for_update(no_key=True).select_related("palace", "provider", "project").get(pk=contract.pk)
+    return (
+        Contract.objects.select_for_update(no_key=True)
+        .select_related("palace", "provider", "project")
+        .get(pk=contract.pk)
+    )
 
 
 def _next_number(palace_id: int, when: datetime | None = None) -> str:
@@ -110,33 +140,48 @@ def contract_draft_from_award(*, recruitment: Recruitment, actor: User | None = 
     application = recruitment.awarded_application
     project = recruitment.project
     contract = Contract.objects.create(
-        number=_next_number(recruitment.palace_id), palace=recruitment.palace, provider=application.provider,
-        project=project, recruitment=recruitment, amount=application.price,
-        term_months=min(project.term_months, MAX_TERM_MONTHS), created_by=actor,
+        number=_next_number(recruitment.palace_id),
+        palace=recruitment.palace,
+        provider=application.provider,
+        project=project,
+        recruitment=recruitment,
+        amount=application.price,
+        term_months=min(project.term_months, MAX_TERM_MONTHS),
+        created_by=actor,
     )
     # By default the term starts on the first of the next month; the administrator may move it.
     today = timezone.localdate()
     contract.starts_on = add_months(today.replace(day=1), 1)
     contract.ends_on = add_months(contract.starts_on, contract.term_months) - timedelta(days=1)
     contract.save(update_fields=["starts_on", "ends_on"])
-    ContractKpiTarget.objects.bulk_create([
-        ContractKpiTarget(contract=contract, metric=k.metric, label=k.label, target=k.target, unit=k.unit)
-        for k in project.kpi_targets.all()])
+    ContractKpiTarget.objects.bulk_create(
+        [
+            ContractKpiTarget(contract=contract, metric=k.metric, label=k.label, target=k.target, unit=k.unit)
+            for k in project.kpi_targets.all()
+        ]
+    )
     remaining = contract.amount
     rows = []
     for position, (condition, percent) in enumerate(DEFAULT_MILESTONES, start=1):
         last = position == len(DEFAULT_MILESTONES)
-        amount = remaining if last else (contract.amount * percent / 100).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP)
+        amount = (
+            remaining if last else (contract.amount * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        )
         remaining -= amount
-        rows.append(Milestone(contract=contract, position=position, condition=condition, percent=percent,
-                              amount=amount))
+        rows.append(
+            Milestone(contract=contract, position=position, condition=condition, percent=percent, amount=amount)
+        )
     Milestone.objects.bulk_create(rows)
-    audit.record(actor=actor, action="contract.drafted", obj=contract, palace=contract.palace_id,
-                 after=audit.snapshot(contract, ["number", "provider", "project", "recruitment", "amount",
-                                                 "term_months", "state"])
-                 | {"milestones": [{"condition": m.condition, "percent": m.percent, "amount": m.amount}
-                                   for m in rows]})
+    audit.record(
+        actor=actor,
+        action="contract.drafted",
+        obj=contract,
+        palace=contract.palace_id,
+        after=audit.snapshot(
+            contract, ["number", "provider", "project", "recruitment", "amount", "term_months", "state"]
+        )
+        | {"milestones": [{"condition": m.condition, "percent": m.percent, "amount": m.amount} for m in rows]},
+    )
     return contract
 
 
@@ -144,8 +189,16 @@ CONTRACT_FIELDS = ["amount", "term_months", "starts_on", "ends_on", "report_sche
 
 
 @transaction.atomic
-def contract_update(*, actor: User, contract: Contract, amount: Decimal, term_months: int, starts_on: date | None,
-                    report_schedule: str, kpi_targets: Sequence[KpiTargetInput]) -> Contract:
+def contract_update(
+    *,
+    actor: User,
+    contract: Contract,
+    amount: Decimal,
+    term_months: int,
+    starts_on: date | None,
+    report_schedule: str,
+    kpi_targets: Sequence[KpiTargetInput],
+) -> Contract:
     """Edit a draft before the palace signs it: terms, start date, schedule and KPI targets."""
     contract = _lock(contract)
     if not can_manage_contract(actor, contract):
@@ -168,8 +221,7 @@ def contract_update(*, actor: User, contract: Contract, amount: Decimal, term_mo
             raise DomainError(ERR_KPI, field="kpi_targets")
         key = (k.metric, k.category, k.label.strip())
         if key in seen:
-            raise DomainError(ERR_KPI_DUPLICATE % {"label": k.label or KpiMetric(k.metric).label},
-                              field="kpi_targets")
+            raise DomainError(ERR_KPI_DUPLICATE % {"label": k.label or KpiMetric(k.metric).label}, field="kpi_targets")
         seen.add(key)
     before = audit.snapshot(contract, CONTRACT_FIELDS) | {"kpi_targets": _kpi_rows(contract)}
     contract.amount, contract.term_months, contract.report_schedule = amount, term_months, report_schedule
@@ -177,18 +229,36 @@ def contract_update(*, actor: User, contract: Contract, amount: Decimal, term_mo
     contract.ends_on = add_months(starts_on, term_months) - timedelta(days=1) if starts_on else None
     contract.save()
     contract.kpi_targets.all().delete()
-    ContractKpiTarget.objects.bulk_create([
-        ContractKpiTarget(contract=contract, metric=k.metric, category=k.category, label=k.label.strip(),
-                          target=k.target, unit=k.unit.strip()) for k in kpi_targets])
+    ContractKpiTarget.objects.bulk_create(
+        [
+            ContractKpiTarget(
+                contract=contract,
+                metric=k.metric,
+                category=k.category,
+                label=k.label.strip(),
+                target=k.target,
+                unit=k.unit.strip(),
+            )
+            for k in kpi_targets
+        ]
+    )
     _split_milestones(contract)
-    audit.record(actor=actor, action="contract.updated", obj=contract, palace=contract.palace_id, before=before,
-                 after=audit.snapshot(contract, CONTRACT_FIELDS) | {"kpi_targets": _kpi_rows(contract)})
+    audit.record(
+        actor=actor,
+        action="contract.updated",
+        obj=contract,
+        palace=contract.palace_id,
+        before=before,
+        after=audit.snapshot(contract, CONTRACT_FIELDS) | {"kpi_targets": _kpi_rows(contract)},
+    )
     return contract
 
 
 def _kpi_rows(contract: Contract) -> list[dict]:
-    return [{"metric": k.metric, "category": k.category, "label": k.label, "target": k.target, "unit": k.unit}
-            for k in contract.kpi_targets.all()]
+    return [
+        {"metric": k.metric, "category": k.category, "label": k.label, "target": k.target, "unit": k.unit}
+        for k in contract.kpi_targets.all()
+    ]
 
 
 def _split_milestones(contract: Contract) -> None:
@@ -196,8 +266,11 @@ def _split_milestones(contract: Contract) -> None:
     milestones = list(contract.milestones.all())
     remaining = contract.amount
     for i, m in enumerate(milestones):
-        m.amount = remaining if i == len(milestones) - 1 else (contract.amount * m.percent / 100).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP)
+        m.amount = (
+            remaining
+            if i == len(milestones) - 1
+            else (contract.amount * m.percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        )
         remaining -= m.amount
     Milestone.objects.bulk_update(milestones, ["amount"])
 
@@ -226,10 +299,18 @@ def contract_sign(*, actor: User, contract: Contract, now: datetime | None = Non
         raise DomainError(problem)
     contract.signed_at, contract.signed_by = now or timezone.now(), actor
     contract.save(update_fields=["signed_at", "signed_by"])
-    audit.record(actor=actor, action="contract.signed", obj=contract, palace=contract.palace_id,
-                 after=audit.snapshot(contract, ["signed_at", "signed_by", *CONTRACT_FIELDS]))
-    notify(_contract_users(contract), subject=_("Contract %(number)s is signed by the palace; please accept it")
-           % {"number": contract.number}, url=reverse("contracts:contract_detail", args=[contract.pk]))
+    audit.record(
+        actor=actor,
+        action="contract.signed",
+        obj=contract,
+        palace=contract.palace_id,
+        after=audit.snapshot(contract, ["signed_at", "signed_by", *CONTRACT_FIELDS]),
+    )
+    notify(
+        _contract_users(contract),
+        subject=_("Contract %(number)s is signed by the palace; please accept it") % {"number": contract.number},
+        url=reverse("contracts:contract_detail", args=[contract.pk]),
+    )
     return contract
 
 
@@ -248,13 +329,22 @@ def contract_accept(*, actor: User, contract: Contract, now: datetime | None = N
     contract.activate()
     contract.save()
     reports = report_schedule_generate(contract=contract)
-    audit.record(actor=actor, action="contract.accepted", obj=contract, palace=contract.palace_id, before=before,
-                 after=audit.snapshot(contract, ["state", "accepted_at", "accepted_by"])
-                 | {"reports": [{"period": [r.period_start, r.period_end], "due_on": r.due_on} for r in reports]})
+    audit.record(
+        actor=actor,
+        action="contract.accepted",
+        obj=contract,
+        palace=contract.palace_id,
+        before=before,
+        after=audit.snapshot(contract, ["state", "accepted_at", "accepted_by"])
+        | {"reports": [{"period": [r.period_start, r.period_end], "due_on": r.due_on} for r in reports]},
+    )
     admins = User.objects.filter(memberships__palace_id=contract.palace_id, memberships__role="admin")
-    notify(admins, subject=_("%(provider)s accepted contract %(number)s; it is in force")
-           % {"provider": contract.provider.name, "number": contract.number},
-           url=reverse("contracts:contract_detail", args=[contract.pk]))
+    notify(
+        admins,
+        subject=_("%(provider)s accepted contract %(number)s; it is in force")
+        % {"provider": contract.provider.name, "number": contract.number},
+        url=reverse("contracts:contract_detail", args=[contract.pk]),
+    )
     return contract
 
 
@@ -291,9 +381,16 @@ def report_schedule_generate(*, contract: Contract) -> list[ServiceReport]:
             next_end = periods[seq][1]
         else:
             next_end = add_months(end + timedelta(days=1), contract.period_months) - timedelta(days=1)
-        rows.append(ServiceReport(contract=contract, sequence=seq, period_start=start, period_end=end,
-                                  due_on=cal.add_working_days(end, REPORT_DUE_WORKING_DAYS),
-                                  missed_after=next_end))
+        rows.append(
+            ServiceReport(
+                contract=contract,
+                sequence=seq,
+                period_start=start,
+                period_end=end,
+                due_on=cal.add_working_days(end, REPORT_DUE_WORKING_DAYS),
+                missed_after=next_end,
+            )
+        )
     ServiceReport.objects.bulk_create(rows)
     return list(contract.reports.order_by("sequence"))
 
@@ -305,21 +402,27 @@ def milestone_problem(milestone: Milestone, today: date | None = None) -> str:
     if milestone.released_at is not None:
         return str(ERR_RELEASED)
     if milestone.withheld_at is not None:  # on an exit (退出), for good
-        return str(ERR_WITHHELD % {"date": f"{timezone.localdate(milestone.withheld_at):%Y-%m-%d}",
-                                   "reason": milestone.withheld_reason})
+        return str(
+            ERR_WITHHELD
+            % {"date": f"{timezone.localdate(milestone.withheld_at):%Y-%m-%d}", "reason": milestone.withheld_reason}
+        )
     if contract.state in (Contract.State.DRAFT, Contract.State.TERMINATED):
         return str(ERR_NOT_IN_FORCE)
     if milestone.condition == Milestone.Condition.ON_SIGNING:
         return ""
     if milestone.condition == Milestone.Condition.MID_TERM:
-        midpoint = add_months(contract.starts_on, contract.term_months // 2) if contract.term_months > 1 \
+        midpoint = (
+            add_months(contract.starts_on, contract.term_months // 2)
+            if contract.term_months > 1
             else contract.starts_on + (contract.ends_on - contract.starts_on) / 2
+        )
         if today < midpoint:
             return str(_("Mid-term is %(date)s; it has not been reached.") % {"date": f"{midpoint:%Y-%m-%d}"})
         rectification = conditions.open_rectification(contract)
         if rectification is None:
-            return str(_("Whether a rectification order is open is not yet evaluated, so the mid-term "
-                         "payment stays locked."))
+            return str(
+                _("Whether a rectification order is open is not yet evaluated, so the mid-term payment stays locked.")
+            )
         if rectification:
             return str(_("A rectification order is open."))
         return ""
@@ -345,13 +448,26 @@ def milestone_release(*, actor: User, milestone: Milestone, now: datetime | None
         raise DomainError(problem)
     milestone.released_at, milestone.released_by = now, actor
     milestone.save(update_fields=["released_at", "released_by"])
-    audit.record(actor=actor, action="milestone.released", obj=milestone, palace=contract.palace_id,
-                 after={"contract": contract.number, "position": milestone.position,
-                        "condition": milestone.condition, "percent": milestone.percent,
-                        "amount": milestone.amount, "released_at": milestone.released_at})
-    notify(_contract_users(contract), subject=_("Payment of ¥%(amount)s released under contract %(number)s")
-           % {"amount": f"{milestone.amount:,.2f}", "number": contract.number},
-           url=reverse("contracts:contract_detail", args=[contract.pk]))
+    audit.record(
+        actor=actor,
+        action="milestone.released",
+        obj=milestone,
+        palace=contract.palace_id,
+        after={
+            "contract": contract.number,
+            "position": milestone.position,
+            "condition": milestone.condition,
+            "percent": milestone.percent,
+            "amount": milestone.amount,
+            "released_at": milestone.released_at,
+        },
+    )
+    notify(
+        _contract_users(contract),
+        subject=_("Payment of ¥%(amount)s released under contract %(number)s")
+        % {"amount": f"{milestone.amount:,.2f}", "number": contract.number},
+        url=reverse("contracts:contract_detail", args=[contract.pk]),
+    )
     return milestone
 
 
@@ -378,26 +494,53 @@ def contract_renew(*, actor: User, contract: Contract, now: datetime | None = No
         raise DomainError(ERR_NOT_RENEWABLE)
     starts_on = contract.ends_on + timedelta(days=1)
     new = Contract.objects.create(
-        number=_next_number(contract.palace_id, now), palace=contract.palace, provider=contract.provider,
-        project=contract.project, amount=contract.amount, term_months=contract.term_months, starts_on=starts_on,
+        number=_next_number(contract.palace_id, now),
+        palace=contract.palace,
+        provider=contract.provider,
+        project=contract.project,
+        amount=contract.amount,
+        term_months=contract.term_months,
+        starts_on=starts_on,
         ends_on=add_months(starts_on, contract.term_months) - timedelta(days=1),
-        report_schedule=contract.report_schedule, renewal_of=contract, created_by=actor)
-    ContractKpiTarget.objects.bulk_create([
-        ContractKpiTarget(contract=new, metric=k.metric, category=k.category, label=k.label, target=k.target,
-                          unit=k.unit) for k in contract.kpi_targets.all()])
-    Milestone.objects.bulk_create([
-        Milestone(contract=new, position=m.position, condition=m.condition, percent=m.percent, amount=0)
-        for m in contract.milestones.order_by("position")])
+        report_schedule=contract.report_schedule,
+        renewal_of=contract,
+        created_by=actor,
+    )
+    ContractKpiTarget.objects.bulk_create(
+        [
+            ContractKpiTarget(
+                contract=new, metric=k.metric, category=k.category, label=k.label, target=k.target, unit=k.unit
+            )
+            for k in contract.kpi_targets.all()
+        ]
+    )
+    Milestone.objects.bulk_create(
+        [
+            Milestone(contract=new, position=m.position, condition=m.condition, percent=m.percent, amount=0)
+            for m in contract.milestones.order_by("position")
+        ]
+    )
     _split_milestones(new)
-    audit.record(actor=actor, action="contract.renewed", obj=new, palace=new.palace_id,
-                 after=audit.snapshot(new, ["number", "renewal_of", "provider", "project", *CONTRACT_FIELDS])
-                 | {"renewal_of_number": contract.number, "kpi_targets": _kpi_rows(new),
-                    "milestones": [{"condition": m.condition, "percent": m.percent, "amount": m.amount}
-                                   for m in new.milestones.all()]})
-    notify(_contract_users(contract), subject=_("Contract %(old)s is renewed without re-tender as %(number)s, "
-                                                "from %(date)s; the palace will sign it") % {
-        "old": contract.number, "number": new.number, "date": f"{starts_on:%Y-%m-%d}"},
-        url=reverse("contracts:contract_detail", args=[new.pk]))
+    audit.record(
+        actor=actor,
+        action="contract.renewed",
+        obj=new,
+        palace=new.palace_id,
+        after=audit.snapshot(new, ["number", "renewal_of", "provider", "project", *CONTRACT_FIELDS])
+        | {
+            "renewal_of_number": contract.number,
+            "kpi_targets": _kpi_rows(new),
+            "milestones": [
+                {"condition": m.condition, "percent": m.percent, "amount": m.amount} for m in new.milestones.all()
+            ],
+        },
+    )
+    notify(
+        _contract_users(contract),
+        subject=_("Contract %(old)s is renewed without re-tender as %(number)s, from %(date)s; the palace will sign it")
+        % {"old": contract.number, "number": new.number, "date": f"{starts_on:%Y-%m-%d}"},
+        url=reverse("contracts:contract_detail", args=[new.pk]),
+    )
     return new
 
 
@@ -409,12 +552,16 @@ def contract_renew(*, actor: User, contract: Contract, now: datetime | None = No
 # Each is a step inside the caller's transaction: the caller has asked its own rule (the actor may be None:
 # the scheduler, or a worker's rating that failed the month), so the actor is recorded, not checked here.
 
-ERR_CANNOT_OPEN_RECTIFICATION = _("Contract %(number)s is %(state)s: only an active contract can be put under "
-                                  "rectification.")
-ERR_CANNOT_CLOSE_RECTIFICATION = _("Contract %(number)s is %(state)s, not under rectification: there is no "
-                                   "rectification to close.")
-ERR_CANNOT_BEGIN_FINAL = _("Contract %(number)s is %(state)s: a final evaluation begins only for a contract in "
-                           "force (active or under rectification).")
+ERR_CANNOT_OPEN_RECTIFICATION = _(
+    "Contract %(number)s is %(state)s: only an active contract can be put under rectification."
+)
+ERR_CANNOT_CLOSE_RECTIFICATION = _(
+    "Contract %(number)s is %(state)s, not under rectification: there is no rectification to close."
+)
+ERR_CANNOT_BEGIN_FINAL = _(
+    "Contract %(number)s is %(state)s: a final evaluation begins only for a contract in "
+    "force (active or under rectification)."
+)
 ERR_CANNOT_COMPLETE = _("Contract %(number)s is %(state)s: only a contract in final evaluation can be completed.")
 ERR_CANNOT_TERMINATE = _("Contract %(number)s is %(state)s: only a contract in force can be terminated.")
 
@@ -447,8 +594,14 @@ def contract_open_rectification(*, actor: User | None, contract: Contract) -> Co
     before = audit.snapshot(contract, ["state"])
     _fire(contract, contract.open_rectification, ERR_CANNOT_OPEN_RECTIFICATION)
     contract.save(update_fields=["state"])
-    audit.record(actor=actor, action="contract.rectification_opened", obj=contract, palace=contract.palace_id,
-                 before=before, after=audit.snapshot(contract, ["state"]))
+    audit.record(
+        actor=actor,
+        action="contract.rectification_opened",
+        obj=contract,
+        palace=contract.palace_id,
+        before=before,
+        after=audit.snapshot(contract, ["state"]),
+    )
     return contract
 
 
@@ -463,8 +616,14 @@ def contract_close_rectification(*, actor: User | None, contract: Contract) -> C
     before = audit.snapshot(contract, ["state"])
     _fire(contract, contract.close_rectification, ERR_CANNOT_CLOSE_RECTIFICATION)
     contract.save(update_fields=["state"])
-    audit.record(actor=actor, action="contract.rectification_closed", obj=contract, palace=contract.palace_id,
-                 before=before, after=audit.snapshot(contract, ["state"]))
+    audit.record(
+        actor=actor,
+        action="contract.rectification_closed",
+        obj=contract,
+        palace=contract.palace_id,
+        before=before,
+        after=audit.snapshot(contract, ["state"]),
+    )
     return contract
 
 
@@ -478,14 +637,26 @@ def contract_begin_final(*, actor: User | None, contract: Contract) -> Contract:
     before = audit.snapshot(contract, ["state"])
     _fire(contract, contract.begin_final_evaluation, ERR_CANNOT_BEGIN_FINAL)
     contract.save(update_fields=["state"])
-    audit.record(actor=actor, action="contract.final_evaluation_begun", obj=contract, palace=contract.palace_id,
-                 before=before, after=audit.snapshot(contract, ["state"]))
+    audit.record(
+        actor=actor,
+        action="contract.final_evaluation_begun",
+        obj=contract,
+        palace=contract.palace_id,
+        before=before,
+        after=audit.snapshot(contract, ["state"]),
+    )
     return contract
 
 
 @transaction.atomic
-def contract_complete(*, actor: User | None, contract: Contract, reason: str, now: datetime | None = None,
-                      cause: Mapping[str, Any] | None = None) -> Contract:
+def contract_complete(
+    *,
+    actor: User | None,
+    contract: Contract,
+    reason: str,
+    now: datetime | None = None,
+    cause: Mapping[str, Any] | None = None,
+) -> Contract:
     """Complete a contract in final evaluation at the end of its term, with the reason it ended.
 
     Refused (``DomainError``) unless the contract is in final evaluation. Audited as
@@ -497,15 +668,24 @@ def contract_complete(*, actor: User | None, contract: Contract, reason: str, no
     _fire(contract, contract.complete, ERR_CANNOT_COMPLETE)
     contract.ended_at, contract.end_reason = now or timezone.now(), reason
     contract.save(update_fields=["state", "ended_at", "end_reason"])
-    audit.record(actor=actor, action="contract.completed", obj=contract, palace=contract.palace_id, before=before,
-                 after={"state": contract.state, "ended_at": contract.ended_at, "end_reason": contract.end_reason,
-                        **(cause or {})})
+    audit.record(
+        actor=actor,
+        action="contract.completed",
+        obj=contract,
+        palace=contract.palace_id,
+        before=before,
+        after={
+            "state": contract.state,
+            "ended_at": contract.ended_at,
+            "end_reason": contract.end_reason,
+            **(cause or {}),
+        },
+    )
     return contract
 
 
 @transaction.atomic
-def contract_terminate(*, actor: User | None, contract: Contract, reason: str,
-                       now: datetime | None = None) -> Contract:
+def contract_terminate(*, actor: User | None, contract: Contract, reason: str, now: datetime | None = None) -> Contract:
     """Terminate a contract in force before its term ends (an exit), with the reason.
 
     Refused (``DomainError``) unless the contract is active, under rectification or in final
@@ -516,6 +696,12 @@ def contract_terminate(*, actor: User | None, contract: Contract, reason: str,
     _fire(contract, contract.terminate, ERR_CANNOT_TERMINATE)
     contract.ended_at, contract.end_reason = now or timezone.now(), reason
     contract.save(update_fields=["state", "ended_at", "end_reason"])
-    audit.record(actor=actor, action="contract.terminated", obj=contract, palace=contract.palace_id, before=before,
-                 after=audit.snapshot(contract, ["state", "ended_at", "end_reason"]))
+    audit.record(
+        actor=actor,
+        action="contract.terminated",
+        obj=contract,
+        palace=contract.palace_id,
+        before=before,
+        after=audit.snapshot(contract, ["state", "ended_at", "end_reason"]),
+    )
     return contract

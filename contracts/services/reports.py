@@ -32,10 +32,25 @@ from ..models import (
 from ..permissions import can_edit_report, can_review_report, is_party
 
 __all__ = [
-    "ActivityInput", "report_edit_problem", "report_save", "report_import_activities", "report_submit", "report_review",
-    "reports_remind", "reports_mark_missed", "report_reviewers", "report_scored",
-    "ERR_ALREADY_SUBMITTED", "ERR_NO_ACTIVITIES", "ERR_NO_NARRATIVE", "ERR_OUT_OF_PERIOD", "ERR_SCORE",
-    "ERR_RETURN_COMMENT", "ERR_NOT_SUBMITTED", "ERR_NOT_EDITABLE", "ERR_TOO_MANY_ATTACHMENTS",
+    "ActivityInput",
+    "report_edit_problem",
+    "report_save",
+    "report_import_activities",
+    "report_submit",
+    "report_review",
+    "reports_remind",
+    "reports_mark_missed",
+    "report_reviewers",
+    "report_scored",
+    "ERR_ALREADY_SUBMITTED",
+    "ERR_NO_ACTIVITIES",
+    "ERR_NO_NARRATIVE",
+    "ERR_OUT_OF_PERIOD",
+    "ERR_SCORE",
+    "ERR_RETURN_COMMENT",
+    "ERR_NOT_SUBMITTED",
+    "ERR_NOT_EDITABLE",
+    "ERR_TOO_MANY_ATTACHMENTS",
 ]
 
 # Sent inside the transaction whenever a report gets its score (accepted, or missed and scored 0),
@@ -74,8 +89,7 @@ class ActivityInput:
 def _lock(report: ServiceReport) -> ServiceReport:
     # Contract first, then report: the same order as every contract service, so they cannot deadlock.
     Contract.objects.select_for_update(no_key=True).get(pk=report.contract_id)
-    return ServiceReport.objects.select_for_update().select_related("contract", "contract__provider").get(
-        pk=report.pk)
+    return ServiceReport.objects.select_for_update().select_related("contract", "contract__provider").get(pk=report.pk)
 
 
 def report_edit_problem(user: User, report: ServiceReport) -> str:
@@ -109,9 +123,15 @@ def _check_activities(report: ServiceReport, activities: Sequence[ActivityInput]
     problems = []
     for n, a in enumerate(activities, start=1):
         if a.date is None or not (report.period_start <= a.date <= report.period_end):
-            problems.append(ERR_OUT_OF_PERIOD % {"n": n, "date": f"{a.date:%Y-%m-%d}" if a.date else "—",
-                                                 "start": f"{report.period_start:%Y-%m-%d}",
-                                                 "end": f"{report.period_end:%Y-%m-%d}"})
+            problems.append(
+                ERR_OUT_OF_PERIOD
+                % {
+                    "n": n,
+                    "date": f"{a.date:%Y-%m-%d}" if a.date else "—",
+                    "start": f"{report.period_start:%Y-%m-%d}",
+                    "end": f"{report.period_end:%Y-%m-%d}",
+                }
+            )
         if not a.title.strip() or not a.place.strip():
             problems.append(ERR_ACTIVITY % {"n": n, "problem": _("the title and the place are required")})
         elif a.title.strip()[:1] in "=+-@" or a.place.strip()[:1] in "=+-@":
@@ -121,8 +141,10 @@ def _check_activities(report: ServiceReport, activities: Sequence[ActivityInput]
         if a.participants is None or a.participants < 0:
             problems.append(ERR_ACTIVITY % {"n": n, "problem": _("the number of participants cannot be negative")})
     if len(activities) > MAX_TYPED_ACTIVITIES:
-        problems.append(_("At most %(max)d activities can be typed in; import a larger list from a file.")
-                        % {"max": MAX_TYPED_ACTIVITIES})
+        problems.append(
+            _("At most %(max)d activities can be typed in; import a larger list from a file.")
+            % {"max": MAX_TYPED_ACTIVITIES}
+        )
     if problems:
         raise DomainError(" ".join(str(p) for p in problems), field="activities")
 
@@ -150,17 +172,29 @@ def _replace_activities(report: ServiceReport, activities: Sequence[ActivityInpu
                 row.participants = a.participants
                 update.append(row)
             continue
-        create.append(Activity(report=report, contract_id=report.contract_id, palace_id=report.contract.palace_id,
-                               date=a.date, title=a.title.strip()[:200], category=a.category,
-                               place=a.place.strip()[:100], participants=a.participants, source=source))
+        create.append(
+            Activity(
+                report=report,
+                contract_id=report.contract_id,
+                palace_id=report.contract.palace_id,
+                date=a.date,
+                title=a.title.strip()[:200],
+                category=a.category,
+                place=a.place.strip()[:100],
+                participants=a.participants,
+                source=source,
+            )
+        )
     gone = [row for rows in existing.values() for row in rows]
     if gone:
         try:
             with transaction.atomic():
                 Activity.objects.filter(pk__in=[row.pk for row in gone]).delete()
         except ProtectedError as exc:
-            rated = sorted({f"{a.date:%Y-%m-%d} {a.title}" for a in exc.protected_objects
-                            if isinstance(a, Activity)} or {str(o) for o in exc.protected_objects})
+            rated = sorted(
+                {f"{a.date:%Y-%m-%d} {a.title}" for a in exc.protected_objects if isinstance(a, Activity)}
+                or {str(o) for o in exc.protected_objects}
+            )
             raise DomainError(ERR_RATED_ACTIVITY % {"activities": "；".join(rated)}, field="activities") from None
     Activity.objects.bulk_update(update, ["participants"], batch_size=1000)
     Activity.objects.bulk_create(create, batch_size=1000)
@@ -177,14 +211,24 @@ def _check_attachments(report: ServiceReport, uploads: Sequence[UploadedFile], r
 
 def _summary(report: ServiceReport) -> dict:
     totals = [(a.category, a.participants) for a in report.activities.all()]
-    return {"state": report.state, "activities": len(totals), "participants": sum(p for _c, p in totals),
-            "attachments": list(report.attachments.values_list("file__original_name", flat=True))}
+    return {
+        "state": report.state,
+        "activities": len(totals),
+        "participants": sum(p for _c, p in totals),
+        "attachments": list(report.attachments.values_list("file__original_name", flat=True)),
+    }
 
 
 @transaction.atomic
-def report_save(*, actor: User, report: ServiceReport, narrative: str,
-                activities: Sequence[ActivityInput] | None = None, attachments: Sequence[UploadedFile] = (),
-                remove_attachments: Sequence = ()) -> ServiceReport:
+def report_save(
+    *,
+    actor: User,
+    report: ServiceReport,
+    narrative: str,
+    activities: Sequence[ActivityInput] | None = None,
+    attachments: Sequence[UploadedFile] = (),
+    remove_attachments: Sequence = (),
+) -> ServiceReport:
     """Save the provider's work on a report as a draft.
 
     ``activities=None`` leaves the activity list alone (as after an import); a list replaces it.
@@ -206,8 +250,14 @@ def report_save(*, actor: User, report: ServiceReport, narrative: str,
     for upload in attachments:
         stored = store_upload(upload=upload, purpose="service_report", actor=actor, max_bytes=ATTACHMENT_MAX_BYTES)
         ReportAttachment.objects.create(report=report, file=stored)
-    audit.record(actor=actor, action="report.saved", obj=report, palace=report.contract.palace_id,
-                 before=before, after=_summary(report))
+    audit.record(
+        actor=actor,
+        action="report.saved",
+        obj=report,
+        palace=report.contract.palace_id,
+        before=before,
+        after=_summary(report),
+    )
     return report
 
 
@@ -220,16 +270,26 @@ def report_import_activities(*, actor: User, report: ServiceReport, upload: Uplo
     before = _summary(report)
     _mark_draft(report)
     report.save()
-    _replace_activities(report, [ActivityInput(r.date, r.title, r.category, r.place, r.participants)
-                                 for r in rows], Activity.Source.IMPORTED)
-    audit.record(actor=actor, action="report.imported", obj=report, palace=report.contract.palace_id,
-                 before=before, after=_summary(report) | {"file": upload.name[:200], "rows": len(rows)})
+    _replace_activities(
+        report,
+        [ActivityInput(r.date, r.title, r.category, r.place, r.participants) for r in rows],
+        Activity.Source.IMPORTED,
+    )
+    audit.record(
+        actor=actor,
+        action="report.imported",
+        obj=report,
+        palace=report.contract.palace_id,
+        before=before,
+        after=_summary(report) | {"file": upload.name[:200], "rows": len(rows)},
+    )
     return len(rows)
 
 
 def report_reviewers(contract: Contract):
-    return User.objects.filter(memberships__palace_id=contract.palace_id,
-                               memberships__role__in=[Role.ADMIN, Role.EVALUATOR], is_active=True).distinct()
+    return User.objects.filter(
+        memberships__palace_id=contract.palace_id, memberships__role__in=[Role.ADMIN, Role.EVALUATOR], is_active=True
+    ).distinct()
 
 
 @transaction.atomic
@@ -249,22 +309,52 @@ def report_submit(*, actor: User, report: ServiceReport, now: datetime | None = 
     report.submitted_at, report.submitted_by = now, actor
     report.save()
     ReportVersion.objects.create(
-        report=report, number=report.version, submitted_at=now, submitted_by=actor, narrative=report.narrative,
-        activities=[{"date": f"{a.date:%Y-%m-%d}", "title": a.title, "category": a.category, "place": a.place,
-                     "participants": a.participants} for a in activities],
-        attachments=[{"name": f.original_name, "file": str(f.pk)} for f in
-                     (att.file for att in report.attachments.select_related("file"))])
-    audit.record(actor=actor, action="report.submitted", obj=report, palace=report.contract.palace_id,
-                 before=before, after=_summary(report) | {"version": report.version})
-    notify(report_reviewers(report.contract),
-           subject=_("Service report %(report)s was submitted for review") % {"report": str(report)},
-           url=reverse("contracts:report_detail", args=[report.pk]))
+        report=report,
+        number=report.version,
+        submitted_at=now,
+        submitted_by=actor,
+        narrative=report.narrative,
+        activities=[
+            {
+                "date": f"{a.date:%Y-%m-%d}",
+                "title": a.title,
+                "category": a.category,
+                "place": a.place,
+                "participants": a.participants,
+            }
+            for a in activities
+        ],
+        attachments=[
+            {"name": f.original_name, "file": str(f.pk)}
+            for f in (att.file for att in report.attachments.select_related("file"))
+        ],
+    )
+    audit.record(
+        actor=actor,
+        action="report.submitted",
+        obj=report,
+        palace=report.contract.palace_id,
+        before=before,
+        after=_summary(report) | {"version": report.version},
+    )
+    notify(
+        report_reviewers(report.contract),
+        subject=_("Service report %(report)s was submitted for review") % {"report": str(report)},
+        url=reverse("contracts:report_detail", args=[report.pk]),
+    )
     return report
 
 
 @transaction.atomic
-def report_review(*, actor: User, report: ServiceReport, accept: bool, score: Decimal | None = None,
-                  comment: str = "", now: datetime | None = None) -> ServiceReport:
+def report_review(
+    *,
+    actor: User,
+    report: ServiceReport,
+    accept: bool,
+    score: Decimal | None = None,
+    comment: str = "",
+    now: datetime | None = None,
+) -> ServiceReport:
     """Accept the submitted report with a score of 0–100, or return it for revision with comments."""
     report = _lock(report)
     if not can_review_report(actor, report):
@@ -286,16 +376,24 @@ def report_review(*, actor: User, report: ServiceReport, accept: bool, score: De
     report.review_comment, report.reviewed_at, report.reviewed_by = comment, now or timezone.now(), actor
     report.save()
     ReportVersion.objects.filter(report=report, number=report.version).update(
-        outcome=report.state, score=report.score, review_comment=comment)
-    audit.record(actor=actor, action="report.accepted" if accept else "report.returned", obj=report,
-                 palace=report.contract.palace_id, before=before,
-                 after=audit.snapshot(report, ["state", "score", "review_comment", "version"]))
+        outcome=report.state, score=report.score, review_comment=comment
+    )
+    audit.record(
+        actor=actor,
+        action="report.accepted" if accept else "report.returned",
+        obj=report,
+        palace=report.contract.palace_id,
+        before=before,
+        after=audit.snapshot(report, ["state", "score", "review_comment", "version"]),
+    )
     if accept:
         report_scored.send(sender=ServiceReport, report=report)
     users = User.objects.filter(provider_link__provider_id=report.contract.provider_id, is_active=True)
     if accept:
         subject = _("Service report %(report)s was accepted with a score of %(score)s") % {
-            "report": str(report), "score": f"{score.normalize():f}"}
+            "report": str(report),
+            "score": f"{score.normalize():f}",
+        }
     else:
         subject = _("Service report %(report)s was returned for revision") % {"report": str(report)}
     notify(users, subject=subject, body=comment, url=reverse("contracts:report_detail", args=[report.pk]))
@@ -319,18 +417,21 @@ def reports_remind(now: datetime) -> int:
     for kind, reports in plans:
         for report in reports.exclude(reminders__kind=kind).select_related("contract"):
             with transaction.atomic():
-                _reminder, created = ReportReminder.objects.get_or_create(report=report, kind=kind,
-                                                                  defaults={"sent_at": now})
+                _reminder, created = ReportReminder.objects.get_or_create(
+                    report=report, kind=kind, defaults={"sent_at": now}
+                )
                 if not created:
                     continue
-                users = User.objects.filter(provider_link__provider_id=report.contract.provider_id,
-                                            is_active=True)
+                users = User.objects.filter(provider_link__provider_id=report.contract.provider_id, is_active=True)
                 if kind == ReportReminder.Kind.DUE_SOON:
                     subject = _("Service report %(report)s is due on %(date)s")
                 else:
                     subject = _("Service report %(report)s is overdue since %(date)s")
-                notify(users, subject=subject % {"report": str(report), "date": f"{report.due_on:%Y-%m-%d}"},
-                       url=reverse("contracts:report_detail", args=[report.pk]))
+                notify(
+                    users,
+                    subject=subject % {"report": str(report), "date": f"{report.due_on:%Y-%m-%d}"},
+                    url=reverse("contracts:report_detail", args=[report.pk]),
+                )
                 sent += 1
     return sent
 
@@ -339,8 +440,9 @@ def reports_mark_missed(now: datetime) -> int:
     """A report still outstanding when the next period closes scores 0, recorded as missed."""
     today = timezone.localdate(now)
     missed = 0
-    for pk in ServiceReport.objects.filter(state__in=ServiceReport.OUTSTANDING, missed_after__lt=today,
-                                           contract__state__in=IN_FORCE).values_list("pk", flat=True):
+    for pk in ServiceReport.objects.filter(
+        state__in=ServiceReport.OUTSTANDING, missed_after__lt=today, contract__state__in=IN_FORCE
+    ).values_list("pk", flat=True):
         with transaction.atomic():
             report = ServiceReport.objects.select_for_update().select_related("contract").get(pk=pk)
             if report.state not in ServiceReport.OUTSTANDING:
@@ -348,12 +450,19 @@ def reports_mark_missed(now: datetime) -> int:
             before = audit.snapshot(report, ["state", "score"])
             report.miss()
             report.score = Decimal(0)
-            report.review_comment = str(_("Not submitted by the time the next period closed (%(date)s).")
-                                        % {"date": f"{report.missed_after:%Y-%m-%d}"})
+            report.review_comment = str(
+                _("Not submitted by the time the next period closed (%(date)s).")
+                % {"date": f"{report.missed_after:%Y-%m-%d}"}
+            )
             report.save()
-            audit.record(actor=None, action="report.missed", obj=report, palace=report.contract.palace_id,
-                         before=before, after=audit.snapshot(report, ["state", "score", "review_comment"]))
+            audit.record(
+                actor=None,
+                action="report.missed",
+                obj=report,
+                palace=report.contract.palace_id,
+                before=before,
+                after=audit.snapshot(report, ["state", "score", "review_comment"]),
+            )
             report_scored.send(sender=ServiceReport, report=report)
             missed += 1
     return missed
-

@@ -1,8 +1,8 @@
 """Audit-trail tags: an object's own change history on its page, and whether to offer the chain check.
 
-    {% load hezuo_audit %}
-    {% object_history contract %}
-    {% can_verify_chain as can_verify %}
+{% load hezuo_audit %}
+{% object_history contract %}
+{% can_verify_chain as can_verify %}
 """
 
 from django import template
@@ -35,17 +35,29 @@ def object_history(context, obj):
             return ""
         events = events.filter(palace_id__in=palaces)
     # One query: the newest events, each carrying how many there are in all.
-    newest = list(events.select_related("actor").annotate(total=Window(Count("pk")))
-                  .order_by("-seq")[:HISTORY_LIMIT])
+    newest = list(events.select_related("actor").annotate(total=Window(Count("pk"))).order_by("-seq")[:HISTORY_LIMIT])
     if not newest:
         return ""
     total = newest[0].total
-    rows = [{"event": e, "actor": actor_name(e), "actor_login": actor_login(e), "action": event_action_label(e),
-             "fields": changed_fields(e)} for e in newest]
+    rows = [
+        {
+            "event": e,
+            "actor": actor_name(e),
+            "actor_login": actor_login(e),
+            "action": event_action_label(e),
+            "fields": changed_fields(e),
+        }
+        for e in newest
+    ]
     # Without the request: the page's context processors have run already, and would query again.
-    return render_to_string("core/includes/object_history.html", {
-        "rows": rows, "total": total, "all_url": history_url(obj._meta.label, str(obj.pk)),
-    })
+    return render_to_string(
+        "core/includes/object_history.html",
+        {
+            "rows": rows,
+            "total": total,
+            "all_url": history_url(obj._meta.label, str(obj.pk)),
+        },
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -20,8 +20,9 @@ class HandoverConfirmForm(forms.Form):
     over; the second confirms that record) is the service's rule; the form only shows it."""
 
     kind = forms.ChoiceField(choices=HandoverItem.Kind.choices, widget=forms.HiddenInput)
-    note = forms.CharField(required=False, max_length=NOTE_MAX, strip=True,
-                           widget=forms.Textarea(attrs={"rows": 2, "maxlength": NOTE_MAX}))
+    note = forms.CharField(
+        required=False, max_length=NOTE_MAX, strip=True, widget=forms.Textarea(attrs={"rows": 2, "maxlength": NOTE_MAX})
+    )
 
     def __init__(self, *args, item: HandoverItem, **kwargs):
         # One form per item on the page: ids differ, field names stay "kind" and "note".

@@ -30,10 +30,17 @@ from procurement.models import Exclusion, Provider
 
 # The documents listed on the history, in this order within a term; monthly summaries stay on the
 # contract's page (twelve a year would drown the rest).
-HISTORY_DOCUMENTS = (IssuedDocument.Kind.ASSESSMENT_REPORT, IssuedDocument.Kind.EXIT_NOTICE,
-                     IssuedDocument.Kind.RECTIFICATION_NOTICE)
-RATING_TONE = {FinalRating.EXCELLENT: "green", FinalRating.GOOD: "green", FinalRating.PASS: "amber",
-               FinalRating.POOR: "red"}
+HISTORY_DOCUMENTS = (
+    IssuedDocument.Kind.ASSESSMENT_REPORT,
+    IssuedDocument.Kind.EXIT_NOTICE,
+    IssuedDocument.Kind.RECTIFICATION_NOTICE,
+)
+RATING_TONE = {
+    FinalRating.EXCELLENT: "green",
+    FinalRating.GOOD: "green",
+    FinalRating.PASS: "amber",
+    FinalRating.POOR: "red",
+}
 
 
 @dataclass
@@ -138,8 +145,7 @@ def _documents(terms: list[Term], user: AnyUser) -> None:
 
 def _may_open_final(user: AnyUser, contract: Contract) -> bool:
     """``can_view_final`` without its query for a panel evaluator (who reaches it from the panel seat)."""
-    return user.is_superuser or is_party(user, contract) or has_role(user, contract.palace_id, Role.ADMIN,
-                                                                      Role.AUDITOR)
+    return user.is_superuser or is_party(user, contract) or has_role(user, contract.palace_id, Role.ADMIN, Role.AUDITOR)
 
 
 def provider_history(provider: Provider, *, user: AnyUser, today: date | None = None) -> ProviderHistory:
@@ -153,27 +159,42 @@ def provider_history(provider: Provider, *, user: AnyUser, today: date | None = 
         .select_related("palace", "project", "renewal_of", "final_evaluation", "exit__exclusion__palace")
         .prefetch_related(
             Prefetch("rectification_orders", queryset=RectificationOrder.objects.order_by("issued_at", "pk")),
-            Prefetch("red_lines", queryset=RedLine.objects.order_by("occurred_on", "pk")))
-        .order_by("-starts_on", "-created_at", "-pk"))
+            Prefetch("red_lines", queryset=RedLine.objects.order_by("occurred_on", "pk")),
+        )
+        .order_by("-starts_on", "-created_at", "-pk")
+    )
     renewals = {c.renewal_of_id: c for c in contracts if c.renewal_of_id}
-    terms = [Term(contract=c, can_open=can_view_contract(user, c), can_open_final=_may_open_final(user, c),
-                  final=getattr(c, "final_evaluation", None),
-                  exit=getattr(c, "exit", None), renewal=renewals.get(c.pk),
-                  orders=list(c.rectification_orders.all()), red_lines=list(c.red_lines.all()))
-             for c in contracts]
+    terms = [
+        Term(
+            contract=c,
+            can_open=can_view_contract(user, c),
+            can_open_final=_may_open_final(user, c),
+            final=getattr(c, "final_evaluation", None),
+            exit=getattr(c, "exit", None),
+            renewal=renewals.get(c.pk),
+            orders=list(c.rectification_orders.all()),
+            red_lines=list(c.red_lines.all()),
+        )
+        for c in contracts
+    ]
     _documents(terms, user)
-    exclusions = [ExclusionRow(exclusion=e, active=e.starts_on <= today < e.ends_on, upcoming=today < e.starts_on)
-                  for e in provider.exclusions.select_related("palace").order_by("-ends_on", "-pk")]
+    exclusions = [
+        ExclusionRow(exclusion=e, active=e.starts_on <= today < e.ends_on, upcoming=today < e.starts_on)
+        for e in provider.exclusions.select_related("palace").order_by("-ends_on", "-pk")
+    ]
     return ProviderHistory(provider=provider, terms=terms, exclusions=exclusions, today=today)
 
 
 # --- the track record: a few lines per provider for other pages -----------------------------------
 
+
 @dataclass
 class TrackRecord:
     provider: Provider
     terms: int = 0
-    ratings: list[tuple[str, str, Decimal | None]] = field(default_factory=list)  # (rating, label, points), newest first
+    ratings: list[tuple[str, str, Decimal | None]] = field(
+        default_factory=list
+    )  # (rating, label, points), newest first
     failed_orders: int = 0
     red_lines: int = 0
     exits: int = 0
@@ -191,12 +212,19 @@ def track_records(providers: Iterable[Provider], today: date | None = None) -> d
     records = {p.pk: TrackRecord(provider=p) for p in providers}
     if not records:
         return records
-    contracts = (Contract.objects.filter(provider_id__in=records)
-                 .annotate(failed=Count("rectification_orders", filter=Q(
-                     rectification_orders__state=RectificationOrder.State.FAILED), distinct=True),
-                     red=Count("red_lines", distinct=True))
-                 .select_related("final_evaluation", "exit")
-                 .order_by("-starts_on", "-created_at", "-pk"))
+    contracts = (
+        Contract.objects.filter(provider_id__in=records)
+        .annotate(
+            failed=Count(
+                "rectification_orders",
+                filter=Q(rectification_orders__state=RectificationOrder.State.FAILED),
+                distinct=True,
+            ),
+            red=Count("red_lines", distinct=True),
+        )
+        .select_related("final_evaluation", "exit")
+        .order_by("-starts_on", "-created_at", "-pk")
+    )
     labels = dict(FinalRating.choices)
     for c in contracts:
         record = records[c.provider_id]
@@ -208,7 +236,10 @@ def track_records(providers: Iterable[Provider], today: date | None = None) -> d
             record.ratings.append((final.rating, labels.get(final.rating, final.rating), final.total))
         if getattr(c, "exit", None) is not None:
             record.exits += 1
-    for e in Exclusion.objects.filter(provider_id__in=records, starts_on__lte=today, ends_on__gt=today) \
-            .select_related("palace").order_by("ends_on"):
+    for e in (
+        Exclusion.objects.filter(provider_id__in=records, starts_on__lte=today, ends_on__gt=today)
+        .select_related("palace")
+        .order_by("ends_on")
+    ):
         records[e.provider_id].exclusions.append(e)
     return records

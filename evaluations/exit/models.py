@@ -10,7 +10,6 @@ checklist for both sides, the last milestone withheld, an ``procurement.Exclusio
 drafted re-tender.
 """
 
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -24,19 +23,33 @@ from procurement.models import Exclusion, Recruitment
 class Exit(models.Model):
     """退出合作: the end of a partnership, after a final rating of 差 or an early termination."""
 
-    contract = models.OneToOneField(Contract, verbose_name=_("contract"), on_delete=models.PROTECT,
-                                    related_name="exit")
-    final_evaluation = models.OneToOneField(FinalEvaluation, null=True, blank=True, on_delete=models.PROTECT,
-                                            related_name="exit")
-    termination_review = models.OneToOneField(TerminationReview, null=True, blank=True,
-                                              on_delete=models.PROTECT, related_name="exit")
+    contract = models.OneToOneField(Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="exit")
+    final_evaluation = models.OneToOneField(
+        FinalEvaluation, null=True, blank=True, on_delete=models.PROTECT, related_name="exit"
+    )
+    termination_review = models.OneToOneField(
+        TerminationReview, null=True, blank=True, on_delete=models.PROTECT, related_name="exit"
+    )
     reason = models.TextField(_("reason"))
-    exclusion = models.OneToOneField(Exclusion, verbose_name=_("exclusion"), on_delete=models.PROTECT,
-                                     related_name="exit")
-    withheld_milestone = models.OneToOneField(Milestone, verbose_name=_("withheld milestone"), null=True,
-                                              blank=True, on_delete=models.PROTECT, related_name="exit")
-    retender = models.OneToOneField(Recruitment, verbose_name=_("re-tender"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="retender_of_exit")
+    exclusion = models.OneToOneField(
+        Exclusion, verbose_name=_("exclusion"), on_delete=models.PROTECT, related_name="exit"
+    )
+    withheld_milestone = models.OneToOneField(
+        Milestone,
+        verbose_name=_("withheld milestone"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="exit",
+    )
+    retender = models.OneToOneField(
+        Recruitment,
+        verbose_name=_("re-tender"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retender_of_exit",
+    )
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("exited at"))
     handover_completed_at = models.DateTimeField(_("handover completed at"), null=True, blank=True)
@@ -47,9 +60,12 @@ class Exit(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=(models.Q(final_evaluation__isnull=False, termination_review__isnull=True)
-                           | models.Q(final_evaluation__isnull=True, termination_review__isnull=False)),
-                name="exit_has_one_cause"),
+                condition=(
+                    models.Q(final_evaluation__isnull=False, termination_review__isnull=True)
+                    | models.Q(final_evaluation__isnull=True, termination_review__isnull=False)
+                ),
+                name="exit_has_one_cause",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -68,11 +84,9 @@ class HandoverItem(models.Model):
     exit = models.ForeignKey(Exit, on_delete=models.CASCADE, related_name="handover_items")
     kind = models.CharField(_("item"), max_length=12, choices=Kind.choices)
     note = models.CharField(_("what was handed over"), max_length=500, blank=True)
-    provider_confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                                              related_name="+")
+    provider_confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     provider_confirmed_at = models.DateTimeField(_("confirmed by the provider at"), null=True, blank=True)
-    palace_confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
-                                            related_name="+")
+    palace_confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     palace_confirmed_at = models.DateTimeField(_("confirmed by the palace at"), null=True, blank=True)
 
     class Meta:
@@ -85,4 +99,3 @@ class HandoverItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exit} · {self.get_kind_display()}"
-

@@ -63,12 +63,17 @@ def can_view_provider_history(user: AnyUser, provider: Provider) -> bool:
     if Contract.objects.filter(provider=provider, palace_id__in=staff_of).exists():
         return True
     readers_of = palace_ids(user, Role.ADMIN, Role.AUDITOR)
-    if readers_of and Application.objects.filter(provider=provider, recruitment__palace_id__in=readers_of).exclude(
-            recruitment__state__in=(Recruitment.State.DRAFT, Recruitment.State.PUBLISHED)).exists():
+    if (
+        readers_of
+        and Application.objects.filter(provider=provider, recruitment__palace_id__in=readers_of)
+        .exclude(recruitment__state__in=(Recruitment.State.DRAFT, Recruitment.State.PUBLISHED))
+        .exists()
+    ):
         return True
     return Declaration.objects.filter(
-        member__evaluator=user, member__state__in=(PanelMember.State.DECLARED, PanelMember.State.SUBMITTED,
-                                                   PanelMember.State.JUSTIFYING),
+        member__evaluator=user,
+        member__state__in=(PanelMember.State.DECLARED, PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING),
         member__recruitment__palace_id__in=palace_ids(user, Role.EVALUATOR),
-        application__provider=provider, conflict=Declaration.Conflict.NONE).exists()
-
+        application__provider=provider,
+        conflict=Declaration.Conflict.NONE,
+    ).exists()

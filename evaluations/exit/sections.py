@@ -22,18 +22,27 @@ def contract_exit_section(request, contract: Contract) -> PageSection | None:
     """Only for a terminated contract that exited; for whoever may read the contract."""
     if contract.state != Contract.State.TERMINATED:
         return None
-    exit_ = (Exit.objects.filter(contract=contract)
-             .select_related("exclusion", "withheld_milestone", "retender", "final_evaluation", "termination_review")
-             .prefetch_related("handover_items").first())
+    exit_ = (
+        Exit.objects.filter(contract=contract)
+        .select_related("exclusion", "withheld_milestone", "retender", "final_evaluation", "termination_review")
+        .prefetch_related("handover_items")
+        .first()
+    )
     if exit_ is None or not can_view_exit(request.user, exit_):
         return None
     items = list(exit_.handover_items.all())
     confirmations = sum((i.provider_confirmed_at is not None) + (i.palace_confirmed_at is not None) for i in items)
-    return PageSection(title=_("Exit (退出合作)"), template="evaluations/exit/section_contract.html", order=5,
-                       context={"exit": exit_, "confirmations": confirmations,
-                                "confirmations_needed": 2 * len(items),
-                                "notice": documents_for_subject(exit_).filter(
-                                    kind=IssuedDocument.Kind.EXIT_NOTICE).first()})
+    return PageSection(
+        title=_("Exit (退出合作)"),
+        template="evaluations/exit/section_contract.html",
+        order=5,
+        context={
+            "exit": exit_,
+            "confirmations": confirmations,
+            "confirmations_needed": 2 * len(items),
+            "notice": documents_for_subject(exit_).filter(kind=IssuedDocument.Kind.EXIT_NOTICE).first(),
+        },
+    )
 
 
 register_page_section("contracts.contract_detail", contract_exit_section)
@@ -43,7 +52,6 @@ register_subject_policy(Exit, can_view_exit)
 TEMPLATE = "evaluations/history/section_track_record.html"
 
 
-
 def provider_track_record_section(request, provider: Provider) -> PageSection | None:
     if not can_view_provider_history(request.user, provider):
         return None
@@ -51,19 +59,24 @@ def provider_track_record_section(request, provider: Provider) -> PageSection | 
     return PageSection(title=_("Track record"), template=TEMPLATE, order=30, context={"records": [record]})
 
 
-
 def panel_applicants_section(request, member: PanelMember) -> PageSection | None:
     """For the evaluator in the seat, from their declaration of no conflict on."""
     if member.evaluator_id != request.user.pk or member.state not in (
-            PanelMember.State.DECLARED, PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING):
+        PanelMember.State.DECLARED,
+        PanelMember.State.SUBMITTED,
+        PanelMember.State.JUSTIFYING,
+    ):
         return None
     providers = [a.provider for a in valid_applications(member.recruitment)]
     if not providers:
         return None
     records = track_records(providers)
-    return PageSection(title=_("Applicants' track records"), template=TEMPLATE, order=30,
-                       context={"records": [records[p.pk] for p in providers], "panel": True})
-
+    return PageSection(
+        title=_("Applicants' track records"),
+        template=TEMPLATE,
+        order=30,
+        context={"records": [records[p.pk] for p in providers], "panel": True},
+    )
 
 
 register_page_section("procurement.provider_detail", provider_track_record_section)

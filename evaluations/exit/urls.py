@@ -15,5 +15,4 @@ class ExitUrls(Viewset):
     handover_confirm_path = path("exits/<int:pk>/handover/", views_exit.handover_confirm, name="handover_confirm")
 
     # provider history (views_history)
-    provider_history_path = path("providers/<int:pk>/history/", views_exit.provider_history,
-                                 name="provider_history")
+    provider_history_path = path("providers/<int:pk>/history/", views_exit.provider_history, name="provider_history")

@@ -40,11 +40,21 @@ EXIT_PAGE = "evaluations/exit/exit_detail.html"
 
 
 def _exit_for_page(pk: int) -> Exit:
-    return (Exit.objects.select_related(
-        "contract__palace", "contract__provider", "contract__project", "final_evaluation", "termination_review",
-        "exclusion", "withheld_milestone", "retender", "created_by")
+    return (
+        Exit.objects.select_related(
+            "contract__palace",
+            "contract__provider",
+            "contract__project",
+            "final_evaluation",
+            "termination_review",
+            "exclusion",
+            "withheld_milestone",
+            "retender",
+            "created_by",
+        )
         .prefetch_related("handover_items__provider_confirmed_by", "handover_items__palace_confirmed_by")
-        .get(pk=pk))
+        .get(pk=pk)
+    )
 
 
 def _cause_url(exit_: Exit) -> str | None:
@@ -73,17 +83,23 @@ def _status(exit_: Exit, side: str | None, items: list[HandoverItem]) -> str:
     """Where the handover stands, and what is next for this viewer."""
     if exit_.handover_completed_at is not None:
         return _("The handover was completed on %(date)s: every item was confirmed by both sides.") % {
-            "date": f"{timezone.localdate(exit_.handover_completed_at):%Y-%m-%d}"}
+            "date": f"{timezone.localdate(exit_.handover_completed_at):%Y-%m-%d}"
+        }
     mine = [i for i in items if (i.provider_confirmed_at if side == PROVIDER_SIDE else i.palace_confirmed_at) is None]
     if side == PROVIDER_SIDE and mine:
-        return _("Hand over each item below to the palace and confirm it here: say what you handed over (the "
-                 "palace confirms the same record). %(count)d of 4 still wait for your confirmation.") % {
-            "count": len(mine)}
+        return _(
+            "Hand over each item below to the palace and confirm it here: say what you handed over (the "
+            "palace confirms the same record). %(count)d of 4 still wait for your confirmation."
+        ) % {"count": len(mine)}
     if side == PALACE_SIDE and mine:
-        return _("Take over each item below from the provider and confirm it here. %(count)d of 4 still wait for "
-                 "the palace's confirmation.") % {"count": len(mine)}
-    return _("The handover is under way: each item is confirmed by the provider, which hands it over, and by an "
-             "administrator of the palace, which takes it over.")
+        return _(
+            "Take over each item below from the provider and confirm it here. %(count)d of 4 still wait for "
+            "the palace's confirmation."
+        ) % {"count": len(mine)}
+    return _(
+        "The handover is under way: each item is confirmed by the provider, which hands it over, and by an "
+        "administrator of the palace, which takes it over."
+    )
 
 
 def _exit_page(request, exit_: Exit, *, bound: HandoverConfirmForm | None = None, status: int = 200):
@@ -97,17 +113,34 @@ def _exit_page(request, exit_: Exit, *, bound: HandoverConfirmForm | None = None
         form = None
         if can_confirm_handover(user, item):
             form = bound if bound is not None and bound.item.pk == item.pk else HandoverConfirmForm(item=item)
-        rows.append({"item": item, "form": form,
-                     "complete": item.provider_confirmed_at is not None and item.palace_confirmed_at is not None})
+        rows.append(
+            {
+                "item": item,
+                "form": form,
+                "complete": item.provider_confirmed_at is not None and item.palace_confirmed_at is not None,
+            }
+        )
     confirmations = sum((i.provider_confirmed_at is not None) + (i.palace_confirmed_at is not None) for i in items)
-    return TemplateResponse(request, EXIT_PAGE, {
-        "exit": exit_, "contract": contract, "staff": staff, "side": side,
-        "party": side == PROVIDER_SIDE, "rows": rows, "confirmations": confirmations,
-        "confirmations_needed": 2 * len(items), "status": _status(exit_, side, items),
-        "cause_url": _cause_url(exit_), "retender_url": _retender_url(exit_, staff),
-        "notice": documents_for_subject(exit_).filter(kind=IssuedDocument.Kind.EXIT_NOTICE).first(),
-        "page_title": _("Exit · %(contract)s") % {"contract": contract.number},
-    }, status=status)
+    return TemplateResponse(
+        request,
+        EXIT_PAGE,
+        {
+            "exit": exit_,
+            "contract": contract,
+            "staff": staff,
+            "side": side,
+            "party": side == PROVIDER_SIDE,
+            "rows": rows,
+            "confirmations": confirmations,
+            "confirmations_needed": 2 * len(items),
+            "status": _status(exit_, side, items),
+            "cause_url": _cause_url(exit_),
+            "retender_url": _retender_url(exit_, staff),
+            "notice": documents_for_subject(exit_).filter(kind=IssuedDocument.Kind.EXIT_NOTICE).first(),
+            "page_title": _("Exit · %(contract)s") % {"contract": contract.number},
+        },
+        status=status,
+    )
 
 
 def _viewable(request, pk: int) -> Exit | None:
@@ -142,14 +175,13 @@ def handover_confirm(request, pk: int):
         else:
             exit_.refresh_from_db()
             if exit_.handover_completed_at is not None:
-                messages.success(request, _("Confirmed. Every item is now confirmed by both sides: the handover is "
-                                            "complete."))
+                messages.success(
+                    request, _("Confirmed. Every item is now confirmed by both sides: the handover is complete.")
+                )
             else:
                 messages.success(request, _("Confirmed: %(item)s.") % {"item": item.get_kind_display()})
             return redirect(reverse("evaluations:exit_detail", args=[pk]) + f"#item-{item.kind}")
     return _exit_page(request, _exit_for_page(pk), bound=form)
-
-
 
 
 def provider_history(request, pk: int):
@@ -158,9 +190,13 @@ def provider_history(request, pk: int):
     provider = get_object_or_404(Provider.objects.select_related("palace"), pk=pk)
     if not can_view_provider_history(request.user, provider):
         return deny_or_login(request)
-    return TemplateResponse(request, "evaluations/history/provider_history.html", {
-        "history": history_of(provider, user=request.user),
-        "provider": provider,
-        "own": provider_of(request.user) is not None,
-        "can_view_profile": provider_of(request.user) is None and can_view_provider(request.user, provider),
-    })
+    return TemplateResponse(
+        request,
+        "evaluations/history/provider_history.html",
+        {
+            "history": history_of(provider, user=request.user),
+            "provider": provider,
+            "own": provider_of(request.user) is not None,
+            "can_view_profile": provider_of(request.user) is None and can_view_provider(request.user, provider),
+        },
+    )

@@ -10,13 +10,17 @@ from evaluations.final.models import FinalEvaluation, FinalRating
 
 class FinalEvaluationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search", help_text=_("Contract number or provider"))
-    state = django_filters.ChoiceFilter(label=_("State"), choices=FinalEvaluation.State.choices,
-                                        empty_label=_("All"))
-    rating = django_filters.ChoiceFilter(label=_("Rating"), choices=FinalRating.choices, empty_label=_("All"),
-                                         method="by_rating",
-                                         help_text=_("The final rating, or the proposed one until it is final"))
-    palace = django_filters.ModelChoiceFilter(label=_("Palace"), queryset=Palace.objects.none(),
-                                              field_name="contract__palace", empty_label=_("All"))
+    state = django_filters.ChoiceFilter(label=_("State"), choices=FinalEvaluation.State.choices, empty_label=_("All"))
+    rating = django_filters.ChoiceFilter(
+        label=_("Rating"),
+        choices=FinalRating.choices,
+        empty_label=_("All"),
+        method="by_rating",
+        help_text=_("The final rating, or the proposed one until it is final"),
+    )
+    palace = django_filters.ModelChoiceFilter(
+        label=_("Palace"), queryset=Palace.objects.none(), field_name="contract__palace", empty_label=_("All")
+    )
 
     class Meta:
         model = FinalEvaluation

@@ -22,8 +22,9 @@ class FinalTaskColumns(TaskTimes):
         # One query for the page's evaluations, whatever the number of rows.
         if not hasattr(self, "_evaluation_cache"):
             ids = {t.process.artifact_object_id for t in self.object_list}
-            self._evaluation_cache = {e.pk: e for e in FinalEvaluation.objects.filter(pk__in=ids).select_related(
-                "contract__provider")}
+            self._evaluation_cache = {
+                e.pk: e for e in FinalEvaluation.objects.filter(pk__in=ids).select_related("contract__provider")
+            }
         return self._evaluation_cache
 
     def _evaluation(self, task) -> FinalEvaluation | None:
@@ -56,8 +57,11 @@ class FinalInboxView(FinalTaskColumns, PooledInboxView):
     def tasks_for(cls, user, flow_class):
         # The confirmation of a 差 is for the palace's administrators but the one who signed it off.
         signed = FinalEvaluation.objects.filter(signed_off_by_id=user.pk).values("pk")
-        return super().tasks_for(user, flow_class).exclude(flow_task=FinalEvaluationFlow.confirm,
-                                                           process__artifact_object_id__in=signed)
+        return (
+            super()
+            .tasks_for(user, flow_class)
+            .exclude(flow_task=FinalEvaluationFlow.confirm, process__artifact_object_id__in=signed)
+        )
 
 
 class FinalArchiveView(FinalTaskColumns, FlowArchiveListView):

@@ -67,6 +67,7 @@ def _palace_admins(activation) -> str:
 
 # --- task pages ------------------------------------------------------------------------------------
 
+
 def panel_task(request, task):
     """Naming the panel: its form is on the panel's page."""
     return redirect("evaluations:final_panel_assign", pk=task.process.artifact_object_id)
@@ -84,58 +85,81 @@ def evaluation_task(request, task):
 
 # --- the flow ------------------------------------------------------------------------------------
 
+
 def _seat_task(title):
-    return (SeatTask(seat_task).Annotation(title=title, summary_template="{{ process.artifact.contract }}")
-            .Assign(this.seat_evaluator).onCreate(this.link_seat))
+    return (
+        SeatTask(seat_task)
+        .Annotation(title=title, summary_template="{{ process.artifact.contract }}")
+        .Assign(this.seat_evaluator)
+        .onCreate(this.link_seat)
+    )
 
 
 def _admin_task(view, title):
-    return (PageTask(view).Annotation(title=title, summary_template="{{ process.artifact.contract }}")
-            .Permission(_palace_admins))
+    return (
+        PageTask(view)
+        .Annotation(title=title, summary_template="{{ process.artifact.contract }}")
+        .Permission(_palace_admins)
+    )
 
 
 class FinalEvaluationFlow(flow.Flow):
     """Final evaluation"""
 
     process_title = _("Final evaluation workflow")
-    process_description = _("The panel review of a contract's term, the proposed rating and its appeal window, "
-                            "the appeal's decision, the sign-off and, for a 差, a second administrator's "
-                            "confirmation.")
+    process_description = _(
+        "The panel review of a contract's term, the proposed rating and its appeal window, "
+        "the appeal's decision, the sign-off and, for a 差, a second administrator's "
+        "confirmation."
+    )
     process_summary_template = "{{ process.artifact.contract }}"
 
     @property
     def flow_label(self) -> str:
         # Not viewflow's label from the module path ("final/flows/finalevaluation"): a name of the flow's own.
         return "finalevaluation"
+
     lock_impl = lock.select_for_update_lock
 
     start = Begin(this.begin).Annotation(title=_("Final evaluation opened")).Next(this.name_panel)
     name_panel = _admin_task(panel_task, _("Name the final panel review")).Next(this.seats)
     seats = SeatSplit().Annotation(title=_("A task for every seat")).Next(this.seat, data_source=this.seats_to_fill)
-    seat = _seat_task(_("Declare conflicts and score the term")).Next(this.recused,
-                                                                            task_data=this.same_seat)
-    recused = (Gate(this.seat_recused).Annotation(title=_("Recused?"))
-               .Then(this.replacement, task_data=this.same_seat).Else(this.seats_done))
-    replacement = (Waiting().Annotation(title=_("Await a replacement evaluator"),
-                                        summary_template="{{ process.artifact.contract }}")
-                   .Next(this.seat, task_data=this.replacement_seat))
+    seat = _seat_task(_("Declare conflicts and score the term")).Next(this.recused, task_data=this.same_seat)
+    recused = (
+        Gate(this.seat_recused)
+        .Annotation(title=_("Recused?"))
+        .Then(this.replacement, task_data=this.same_seat)
+        .Else(this.seats_done)
+    )
+    replacement = (
+        Waiting()
+        .Annotation(title=_("Await a replacement evaluator"), summary_template="{{ process.artifact.contract }}")
+        .Next(this.seat, task_data=this.replacement_seat)
+    )
     seats_done = Meet().Annotation(title=_("Every seat submitted")).Next(this.outliers)
-    outliers = (Gate(this.anyone_justifying).Annotation(title=_("Outliers to justify?"))
-                .Then(this.justifications).Else(this.compiled))
-    justifications = (SeatSplit().Annotation(title=_("A task for every flagged seat"))
-                      .Next(this.justify, data_source=this.seats_justifying))
+    outliers = (
+        Gate(this.anyone_justifying)
+        .Annotation(title=_("Outliers to justify?"))
+        .Then(this.justifications)
+        .Else(this.compiled)
+    )
+    justifications = (
+        SeatSplit()
+        .Annotation(title=_("A task for every flagged seat"))
+        .Next(this.justify, data_source=this.seats_justifying)
+    )
     justify = _seat_task(_("Justify outlier scores")).Next(this.justified)
     justified = Meet().Annotation(title=_("Every outlier justified")).Next(this.compiled)
     compiled = Waiting().Annotation(title=_("Panel compiled, rating proposed")).Next(this.appeal_window)
-    appeal_window = (Waiting().Annotation(title=_("Appeal window (5 working days)"),
-                                          summary_template="{{ process.artifact.contract }}")
-                     .Next(this.appealed))
-    appealed = (Gate(this.appeal_lodged).Annotation(title=_("Appealed?"))
-                .Then(this.decide_appeal).Else(this.sign_off))
+    appeal_window = (
+        Waiting()
+        .Annotation(title=_("Appeal window (5 working days)"), summary_template="{{ process.artifact.contract }}")
+        .Next(this.appealed)
+    )
+    appealed = Gate(this.appeal_lodged).Annotation(title=_("Appealed?")).Then(this.decide_appeal).Else(this.sign_off)
     decide_appeal = _admin_task(evaluation_task, _("Decide the appeal")).Next(this.sign_off)
     sign_off = _admin_task(evaluation_task, _("Sign off the final rating")).Next(this.poor)
-    poor = (Gate(this.needs_confirmation).Annotation(title=_("Rated 差?"))
-            .Then(this.confirm).Else(this.end))
+    poor = Gate(this.needs_confirmation).Annotation(title=_("Rated 差?")).Then(this.confirm).Else(this.end)
     confirm = _admin_task(evaluation_task, _("Confirm the 差 rating (second administrator)")).Next(this.end)
     end = Finish().Annotation(title=_("Rating final"))
 
@@ -150,14 +174,24 @@ class FinalEvaluationFlow(flow.Flow):
 
     def seats_to_fill(self, activation) -> list[dict]:
         # The current holder of every seat: a recused evaluator's replacement, not the evaluator.
-        return [{"seat": pk} for pk in FinalPanelSeat.objects.filter(
-            evaluation_id=activation.process.artifact_object_id, replaced_by__isnull=True)
-            .order_by("pk").values_list("pk", flat=True)]
+        return [
+            {"seat": pk}
+            for pk in FinalPanelSeat.objects.filter(
+                evaluation_id=activation.process.artifact_object_id, replaced_by__isnull=True
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ]
 
     def seats_justifying(self, activation) -> list[dict]:
-        return [{"seat": pk} for pk in FinalPanelSeat.objects.filter(
-            evaluation_id=activation.process.artifact_object_id, state=FinalPanelSeat.State.JUSTIFYING)
-            .order_by("pk").values_list("pk", flat=True)]
+        return [
+            {"seat": pk}
+            for pk in FinalPanelSeat.objects.filter(
+                evaluation_id=activation.process.artifact_object_id, state=FinalPanelSeat.State.JUSTIFYING
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        ]
 
     def seat_evaluator(self, activation):
         return FinalPanelSeat.objects.select_related("evaluator").get(pk=activation.task.data["seat"]).evaluator
@@ -175,12 +209,14 @@ class FinalEvaluationFlow(flow.Flow):
         return {"seat": FinalPanelSeat.objects.get(replaces_id=activation.task.data["seat"]).pk}
 
     def seat_recused(self, activation) -> bool:
-        return FinalPanelSeat.objects.filter(pk=activation.task.data["seat"],
-                                             state=FinalPanelSeat.State.RECUSED).exists()
+        return FinalPanelSeat.objects.filter(
+            pk=activation.task.data["seat"], state=FinalPanelSeat.State.RECUSED
+        ).exists()
 
     def anyone_justifying(self, activation) -> bool:
-        return FinalPanelSeat.objects.filter(evaluation_id=activation.process.artifact_object_id,
-                                             state=FinalPanelSeat.State.JUSTIFYING).exists()
+        return FinalPanelSeat.objects.filter(
+            evaluation_id=activation.process.artifact_object_id, state=FinalPanelSeat.State.JUSTIFYING
+        ).exists()
 
     def appeal_lodged(self, activation) -> bool:
         return Appeal.objects.filter(evaluation_id=activation.process.artifact_object_id).exists()
@@ -218,10 +254,17 @@ class FinalEvaluationFlow(flow.Flow):
 
 # --- following the domain ----------------------------------------------------------------------------
 
+
 def final_process(evaluation: FinalEvaluation) -> Process | None:
-    return (Process.objects.filter(
-        flow_class=FinalEvaluationFlow, artifact_content_type=ContentType.objects.get_for_model(FinalEvaluation),
-        artifact_object_id=evaluation.pk).order_by("-pk").first())
+    return (
+        Process.objects.filter(
+            flow_class=FinalEvaluationFlow,
+            artifact_content_type=ContentType.objects.get_for_model(FinalEvaluation),
+            artifact_object_id=evaluation.pk,
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def open_task(evaluation: FinalEvaluation, node: str) -> Task | None:
@@ -229,8 +272,11 @@ def open_task(evaluation: FinalEvaluation, node: str) -> Task | None:
     process = final_process(evaluation)
     if process is None:
         return None
-    return (Task.objects.filter(process=process, flow_task=getattr(FinalEvaluationFlow, node), status__in=OPEN)
-            .order_by("-pk").first())
+    return (
+        Task.objects.filter(process=process, flow_task=getattr(FinalEvaluationFlow, node), status__in=OPEN)
+        .order_by("-pk")
+        .first()
+    )
 
 
 @receiver(final_changed, dispatch_uid="evaluations.final.flows.follow_final")
@@ -252,16 +298,22 @@ def follow_final(sender, evaluation: FinalEvaluation, **kwargs) -> None:
 
 
 def _panel_named_by(evaluation: FinalEvaluation):
-    event = (AuditEvent.objects.filter(action="final_panel.assigned", object_id=str(evaluation.pk),
-                                       object_type=FinalEvaluation._meta.label)
-             .select_related("actor").order_by("-seq").first())
+    event = (
+        AuditEvent.objects.filter(
+            action="final_panel.assigned", object_id=str(evaluation.pk), object_type=FinalEvaluation._meta.label
+        )
+        .select_related("actor")
+        .order_by("-seq")
+        .first()
+    )
     return event.actor if event else None
 
 
 def _advance(process: Process) -> bool:
     """Take one step the evaluation's state calls for; False when there is none left."""
     evaluation = FinalEvaluation.objects.select_related("signed_off_by", "confirmed_by").get(
-        pk=process.artifact_object_id)
+        pk=process.artifact_object_id
+    )
     seats = {s.pk: s for s in FinalPanelSeat.objects.filter(evaluation=evaluation).select_related("replaced_by")}
     for task in Task.objects.filter(process=process, status__in=OPEN).order_by("pk"):
         name = task.flow_task.name

@@ -31,15 +31,18 @@ class FinalWeights(models.Model):
     """The palace's weights of the four final-evaluation components, summing to 100."""
 
     palace = models.OneToOneField(Palace, on_delete=models.CASCADE, related_name="final_weights")
-    period_scores = models.PositiveSmallIntegerField(_("mean of the term's period scores"), default=50,
-                                                     validators=[MaxValueValidator(100)])
+    period_scores = models.PositiveSmallIntegerField(
+        _("mean of the term's period scores"), default=50, validators=[MaxValueValidator(100)]
+    )
     kpi = models.PositiveSmallIntegerField(_("KPI completion"), default=20, validators=[MaxValueValidator(100)])
-    satisfaction = models.PositiveSmallIntegerField(_("end-of-term satisfaction"), default=15,
-                                                    validators=[MaxValueValidator(100)])
+    satisfaction = models.PositiveSmallIntegerField(
+        _("end-of-term satisfaction"), default=15, validators=[MaxValueValidator(100)]
+    )
     panel = models.PositiveSmallIntegerField(_("final panel review"), default=15, validators=[MaxValueValidator(100)])
     # How long an exit bars the provider from this palace's recruitments.
-    exclusion_years = models.PositiveSmallIntegerField(_("exclusion after an exit (years)"), default=1,
-                                                       validators=[MinValueValidator(1), MaxValueValidator(3)])
+    exclusion_years = models.PositiveSmallIntegerField(
+        _("exclusion after an exit (years)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(3)]
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -48,9 +51,11 @@ class FinalWeights(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Exact(F("period_scores") + F("kpi") + F("satisfaction") + F("panel"), 100),
-                name="final_weights_sum_to_100"),
-            models.CheckConstraint(condition=models.Q(exclusion_years__gte=1, exclusion_years__lte=3),
-                                   name="final_weights_exclusion_years"),
+                name="final_weights_sum_to_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(exclusion_years__gte=1, exclusion_years__lte=3), name="final_weights_exclusion_years"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,8 +88,9 @@ class FinalEvaluation(models.Model):
         RETENDER = "retender", _("Re-tender at the end of the term")
         EXITED = "exited", _("Exit (退出合作)")
 
-    contract = models.OneToOneField(Contract, verbose_name=_("contract"), on_delete=models.PROTECT,
-                                    related_name="final_evaluation")
+    contract = models.OneToOneField(
+        Contract, verbose_name=_("contract"), on_delete=models.PROTECT, related_name="final_evaluation"
+    )
     state = FSMField(_("state"), max_length=12, choices=State.choices, default=State.PANEL)
     opened_at = models.DateTimeField(_("opened at"))
     panel_size = models.PositiveSmallIntegerField(_("panel size"), default=3, validators=[MinValueValidator(3)])
@@ -97,11 +103,9 @@ class FinalEvaluation(models.Model):
 
     # Each component's value on 0–100, and its points (value × weight ÷ 100), kept to 4 places: exact, so
     # that the points shown add up to the total, which alone is rounded (scoring.final_points).
-    period_scores_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
-                                              validators=POINTS)
+    period_scores_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, validators=POINTS)
     kpi_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, validators=POINTS)
-    satisfaction_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True,
-                                             validators=POINTS)
+    satisfaction_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, validators=POINTS)
     panel_value = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, validators=POINTS)
     period_scores_points = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     kpi_points = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
@@ -111,26 +115,27 @@ class FinalEvaluation(models.Model):
     deduction = models.DecimalField(_("deduction"), max_digits=5, decimal_places=2, default=Decimal("0"))
     red_lines = models.PositiveSmallIntegerField(_("red lines in the term"), default=0)
     # The computed total and rating; an appeal may adjust the total (see Appeal).
-    proposed_total = models.DecimalField(_("proposed points"), max_digits=5, decimal_places=2, null=True,
-                                         blank=True)
-    proposed_rating = models.CharField(_("proposed rating"), max_length=10, choices=FinalRating.choices,
-                                       blank=True)
+    proposed_total = models.DecimalField(_("proposed points"), max_digits=5, decimal_places=2, null=True, blank=True)
+    proposed_rating = models.CharField(_("proposed rating"), max_length=10, choices=FinalRating.choices, blank=True)
     proposed_at = models.DateTimeField(_("proposed at"), null=True, blank=True)
     appeal_deadline = models.DateField(_("appeal deadline"), null=True, blank=True)
     total = models.DecimalField(_("points"), max_digits=5, decimal_places=2, null=True, blank=True)
     rating = models.CharField(_("rating"), max_length=10, choices=FinalRating.choices, blank=True)
 
-    signed_off_by = models.ForeignKey(User, verbose_name=_("signed off by"), null=True, blank=True,
-                                      on_delete=models.PROTECT, related_name="+")
+    signed_off_by = models.ForeignKey(
+        User, verbose_name=_("signed off by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     signed_off_at = models.DateTimeField(_("signed off at"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(User, verbose_name=_("confirmed by"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="+")
+    confirmed_by = models.ForeignKey(
+        User, verbose_name=_("confirmed by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("final at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     outcome_at = models.DateTimeField(_("outcome decided at"), null=True, blank=True)
-    outcome_by = models.ForeignKey(User, verbose_name=_("outcome decided by"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    outcome_by = models.ForeignKey(
+        User, verbose_name=_("outcome decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("final evaluation")
@@ -138,11 +143,14 @@ class FinalEvaluation(models.Model):
         ordering = ["-opened_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Exact(F("weight_period_scores") + F("weight_kpi") + F("weight_satisfaction")
-                                + F("weight_panel"), 100),
-                name="final_evaluation_weights_sum_to_100"),
-            models.CheckConstraint(condition=~models.Q(state="final") | ~models.Q(rating=""),
-                                   name="final_evaluation_final_has_rating"),
+                condition=Exact(
+                    F("weight_period_scores") + F("weight_kpi") + F("weight_satisfaction") + F("weight_panel"), 100
+                ),
+                name="final_evaluation_weights_sum_to_100",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="final") | ~models.Q(rating=""), name="final_evaluation_final_has_rating"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,8 +179,9 @@ class FinalEvaluation(models.Model):
     def finalise(self):
         pass
 
-    @state.transition(source=[State.PANEL, State.PROPOSED, State.APPEALED, State.SIGN_OFF, State.CONFIRMING],
-                      target=State.CANCELLED)
+    @state.transition(
+        source=[State.PANEL, State.PROPOSED, State.APPEALED, State.SIGN_OFF, State.CONFIRMING], target=State.CANCELLED
+    )
     def cancel(self):
         pass
 
@@ -206,8 +215,11 @@ class ReviewCriterion(models.TextChoices):
     MANAGEMENT = "management", _("Management, safety and compliance")
 
 
-REVIEW_MAXIMA = {ReviewCriterion.RESULTS: Decimal(40), ReviewCriterion.REPUTATION: Decimal(30),
-                 ReviewCriterion.MANAGEMENT: Decimal(30)}
+REVIEW_MAXIMA = {
+    ReviewCriterion.RESULTS: Decimal(40),
+    ReviewCriterion.REPUTATION: Decimal(30),
+    ReviewCriterion.MANAGEMENT: Decimal(30),
+}
 
 
 class FinalPanelScore(models.Model):
@@ -226,8 +238,7 @@ class FinalPanelScore(models.Model):
         ordering = ["seat", "criterion"]
         constraints = [
             models.UniqueConstraint(fields=["seat", "criterion"], name="final_panel_score_once"),
-            models.CheckConstraint(condition=models.Q(points__gte=0, points__lte=100),
-                                   name="final_panel_score_range"),
+            models.CheckConstraint(condition=models.Q(points__gte=0, points__lte=100), name="final_panel_score_range"),
         ]
 
     def __str__(self) -> str:
@@ -246,8 +257,9 @@ class Appeal(models.Model):
     lodged_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     lodged_at = models.DateTimeField(_("lodged at"))
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
-    adjusted_total = models.DecimalField(_("adjusted points"), max_digits=5, decimal_places=2, null=True,
-                                         blank=True, validators=POINTS)
+    adjusted_total = models.DecimalField(
+        _("adjusted points"), max_digits=5, decimal_places=2, null=True, blank=True, validators=POINTS
+    )
     reason = models.TextField(_("reason"), blank=True)
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -256,13 +268,11 @@ class Appeal(models.Model):
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
         constraints = [
-            models.CheckConstraint(condition=~models.Q(decision="adjusted") | models.Q(adjusted_total__isnull=False),
-                                   name="appeal_adjustment_has_points"),
+            models.CheckConstraint(
+                condition=~models.Q(decision="adjusted") | models.Q(adjusted_total__isnull=False),
+                name="appeal_adjustment_has_points",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.evaluation.contract.number} · {self.lodged_at:%Y-%m-%d}"
-
-
-
-

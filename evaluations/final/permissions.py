@@ -23,8 +23,10 @@ def can_view_final(user: AnyUser, evaluation: FinalEvaluation) -> bool:
         return True
     if is_party(user, evaluation.contract):
         return True
-    return has_role(user, evaluation.contract.palace_id, Role.EVALUATOR) and evaluation.panel.filter(
-        evaluator_id=user.pk).exists()
+    return (
+        has_role(user, evaluation.contract.palace_id, Role.EVALUATOR)
+        and evaluation.panel.filter(evaluator_id=user.pk).exists()
+    )
 
 
 def can_appeal_final(user: AnyUser, evaluation: FinalEvaluation) -> bool:
@@ -42,8 +44,11 @@ def can_sign_off_final(user: AnyUser, evaluation: FinalEvaluation) -> bool:
 
 def can_confirm_final(user: AnyUser, evaluation: FinalEvaluation) -> bool:
     """A second administrator confirms a 差: not the one who signed it off."""
-    return (evaluation.state == FinalEvaluation.State.CONFIRMING and evaluation.signed_off_by_id != user.pk
-            and is_final_admin(user, evaluation))
+    return (
+        evaluation.state == FinalEvaluation.State.CONFIRMING
+        and evaluation.signed_off_by_id != user.pk
+        and is_final_admin(user, evaluation)
+    )
 
 
 RENEWABLE_RATINGS = (FinalRating.EXCELLENT, FinalRating.GOOD)
@@ -51,9 +56,13 @@ RENEWABLE_RATINGS = (FinalRating.EXCELLENT, FinalRating.GOOD)
 
 def can_renew_final(user: AnyUser, evaluation: FinalEvaluation) -> bool:
     """Renew once without re-tender: a final 优秀 or 良好, of a contract that is not itself a renewal."""
-    return (evaluation.state == FinalEvaluation.State.FINAL and evaluation.rating in RENEWABLE_RATINGS
-            and not evaluation.outcome and evaluation.contract.renewal_of_id is None
-            and is_final_admin(user, evaluation))
+    return (
+        evaluation.state == FinalEvaluation.State.FINAL
+        and evaluation.rating in RENEWABLE_RATINGS
+        and not evaluation.outcome
+        and evaluation.contract.renewal_of_id is None
+        and is_final_admin(user, evaluation)
+    )
 
 
 def can_manage_final_weights(user: AnyUser, palace_id: int) -> bool:
@@ -68,4 +77,3 @@ def can_name_final_panel(user: AnyUser, evaluation: FinalEvaluation) -> bool:
     (``procurement.permissions.can_work_panel_seat``, shared with the recruitment panel).
     """
     return has_role(user, evaluation.contract.palace_id, Role.ADMIN)
-

@@ -77,8 +77,11 @@ def check_final_weights(weights: Mapping[str, int | Decimal]) -> None:
         raise ValueError("weights must be non-negative and sum to 100")
 
 
-def final_points(values: Mapping[str, Decimal | None], weights: Mapping[str, int | Decimal] = DEFAULT_FINAL_WEIGHTS,
-                 failed_orders: int = 0) -> FinalPoints:
+def final_points(
+    values: Mapping[str, Decimal | None],
+    weights: Mapping[str, int | Decimal] = DEFAULT_FINAL_WEIGHTS,
+    failed_orders: int = 0,
+) -> FinalPoints:
     """Each component's points, the deduction and the total, rounded once.
 
     ``values`` maps each component to its value on 0–100 (clamped), or None for no input.
@@ -86,8 +89,10 @@ def final_points(values: Mapping[str, Decimal | None], weights: Mapping[str, int
     check_final_weights(weights)
     if failed_orders < 0:
         raise ValueError("failed_orders cannot be negative")
-    values = {n: None if values.get(n) is None else min(max(Decimal(values[n]), Decimal(0)), HUNDRED)
-              for n in FINAL_COMPONENTS}
+    values = {
+        n: None if values.get(n) is None else min(max(Decimal(values[n]), Decimal(0)), HUNDRED)
+        for n in FINAL_COMPONENTS
+    }
     counted = {n: Fraction(weights[n]) for n in FINAL_COMPONENTS if values[n] is not None}
     base = sum(counted.values(), Fraction(0))
     applied = {n: (w * 100 / base if base else Fraction(0)) for n, w in counted.items()}
@@ -96,12 +101,17 @@ def final_points(values: Mapping[str, Decimal | None], weights: Mapping[str, int
     subtotal = cut(exact_sum)
     deduction = FAILED_ORDER_DEDUCTION * failed_orders
     total = round_half_up(min(max(exact_sum - Fraction(deduction), Fraction(0)), Fraction(100)))
-    return FinalPoints(values=values, weights={n: round_half_up(w) for n, w in applied.items()},
-                       points={n: (round_half_up(exact[n], POINTS_PLACES) if n in exact else None)
-                               for n in FINAL_COMPONENTS},
-                       shared_out=tuple(n for n in FINAL_COMPONENTS if values[n] is None and weights[n]),
-                       exact_sum=exact_sum, subtotal=subtotal, subtotal_is_exact=Fraction(subtotal) == exact_sum,
-                       deduction=q(deduction), total=total)
+    return FinalPoints(
+        values=values,
+        weights={n: round_half_up(w) for n, w in applied.items()},
+        points={n: (round_half_up(exact[n], POINTS_PLACES) if n in exact else None) for n in FINAL_COMPONENTS},
+        shared_out=tuple(n for n in FINAL_COMPONENTS if values[n] is None and weights[n]),
+        exact_sum=exact_sum,
+        subtotal=subtotal,
+        subtotal_is_exact=Fraction(subtotal) == exact_sum,
+        deduction=q(deduction),
+        total=total,
+    )
 
 
 def final_rating(total: Decimal, red_lines: int = 0) -> str:
@@ -120,4 +130,3 @@ def panel_means(scores: Sequence[FinalPanelScore]) -> dict[str, Decimal]:
     for s in scores:
         points[s.criterion].append(s.points)
     return {c: procurement_scoring.criterion_mean(points[c]) for c in ReviewCriterion.values}
-

@@ -20,22 +20,25 @@ def contract_final_section(request, contract: Contract) -> PageSection | None:
     if evaluation is None or not can_view_final(request.user, evaluation):
         return None
     evaluation.contract = contract
-    total, rating = final_standing(evaluation, getattr(evaluation, "appeal", None)) if shows_points(
-        request.user, evaluation) else (None, "")
-    return PageSection(title=_("Final evaluation"), template="evaluations/final/section_contract.html", order=6,
-                       context={"evaluation": evaluation, "total": total, "rating": rating,
-                                "rating_chip": rating_chip(rating) if rating else ""})
+    total, rating = (
+        final_standing(evaluation, getattr(evaluation, "appeal", None))
+        if shows_points(request.user, evaluation)
+        else (None, "")
+    )
+    return PageSection(
+        title=_("Final evaluation"),
+        template="evaluations/final/section_contract.html",
+        order=6,
+        context={
+            "evaluation": evaluation,
+            "total": total,
+            "rating": rating,
+            "rating_chip": rating_chip(rating) if rating else "",
+        },
+    )
 
 
 register_page_section("contracts.contract_detail", contract_final_section)
-
-
-
-
-
-
-
-
 
 
 register_subject_policy(FinalEvaluation, can_view_final)

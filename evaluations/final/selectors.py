@@ -32,12 +32,16 @@ from evaluations.rectification.models import RectificationOrder
 from procurement.permissions import provider_of
 
 # How the breakdown's figures make the total (DOMAIN.md §5), said under it wherever it is shown.
-ROUNDED_ONCE = _("The components' points are not rounded to the cent; only their sum less the deduction is, "
-                 "once (half up), and the rating is read from that total.")
+ROUNDED_ONCE = _(
+    "The components' points are not rounded to the cent; only their sum less the deduction is, "
+    "once (half up), and the rating is read from that total."
+)
 
 COMPONENT_LABELS = {
-    PERIOD_SCORES: _("Mean of the term's period scores"), KPI: _("KPI completion"),
-    SATISFACTION: _("End-of-term satisfaction"), PANEL: _("Final panel review"),
+    PERIOD_SCORES: _("Mean of the term's period scores"),
+    KPI: _("KPI completion"),
+    SATISFACTION: _("End-of-term satisfaction"),
+    PANEL: _("Final panel review"),
 }
 
 
@@ -48,8 +52,7 @@ def final_evaluations_for(user: AnyUser) -> QuerySet[FinalEvaluation]:
     those whose panel they sit on; a provider's users: their own (while the panel is at work
     there are no points to show, only that it is in progress). Everything for the superuser.
     """
-    qs = FinalEvaluation.objects.select_related("contract__palace", "contract__provider", "contract__project",
-                                                "appeal")
+    qs = FinalEvaluation.objects.select_related("contract__palace", "contract__provider", "contract__project", "appeal")
     if not user.is_authenticated:
         return qs.none()
     if user.is_superuser:
@@ -57,8 +60,10 @@ def final_evaluations_for(user: AnyUser) -> QuerySet[FinalEvaluation]:
     condition = Q(contract__palace_id__in=palace_ids(user, Role.ADMIN, Role.AUDITOR))
     evaluator_of = palace_ids(user, Role.EVALUATOR)
     if evaluator_of:
-        condition |= Q(contract__palace_id__in=evaluator_of,
-                       pk__in=FinalPanelSeat.objects.filter(evaluator_id=user.pk).values("evaluation_id"))
+        condition |= Q(
+            contract__palace_id__in=evaluator_of,
+            pk__in=FinalPanelSeat.objects.filter(evaluator_id=user.pk).values("evaluation_id"),
+        )
     provider = provider_of(user)
     if provider is not None:
         condition |= Q(contract__provider_id=provider.pk)
@@ -75,6 +80,7 @@ def shows_points(user: AnyUser, evaluation: FinalEvaluation) -> bool:
 
 # --- the term's components -------------------------------------------------------------------------
 
+
 def term_components(contract: Contract) -> dict:
     """The three components read from the term's records, and what is deducted or capped.
 
@@ -86,23 +92,30 @@ def term_components(contract: Contract) -> dict:
     None for a component with no input at all.
     """
     starts, ends = contract.starts_on, contract.ends_on
-    months = PeriodScore.objects.filter(contract=contract, score__isnull=False, month__lte=ends,
-                                        month__gte=starts.replace(day=1))
+    months = PeriodScore.objects.filter(
+        contract=contract, score__isnull=False, month__lte=ends, month__gte=starts.replace(day=1)
+    )
     found = months.aggregate(total=Sum("score"), n=Count("id"))
     period = mean(found["total"] or Decimal(0), found["n"])
 
     # The day after the term: kpi_progress then holds the full target due.
     rows = [r for r in kpi_progress(contract, today=ends + timedelta(days=1)) if r.measured and r.full_target]
-    kpi = (q(sum((min(Decimal(1), r.delivered / r.full_target) * HUNDRED for r in rows),
-                         Decimal(0)) / len(rows)) if rows else None)
+    kpi = (
+        q(sum((min(Decimal(1), r.delivered / r.full_target) * HUNDRED for r in rows), Decimal(0)) / len(rows))
+        if rows
+        else None
+    )
 
     ratings = Rating.objects.filter(contract=contract, activity__date__range=(starts, ends)).aggregate(
-        stars=Sum("stars"), n=Count("id"))
+        stars=Sum("stars"), n=Count("id")
+    )
     # (stars − 1) × 25 per rating, as the monthly score counts them (stars_to_points).
     satisfaction = mean(Decimal(((ratings["stars"] or 0) - ratings["n"]) * 25), ratings["n"])
 
     return {
-        PERIOD_SCORES: period, KPI: kpi, SATISFACTION: satisfaction,
+        PERIOD_SCORES: period,
+        KPI: kpi,
+        SATISFACTION: satisfaction,
         "failed_orders": contract.rectification_orders.filter(state=RectificationOrder.State.FAILED).count(),
         "red_lines": contract.red_lines.count(),
     }
@@ -110,14 +123,22 @@ def term_components(contract: Contract) -> dict:
 
 def evaluation_weights(evaluation: FinalEvaluation) -> dict[str, int]:
     """The weights copied onto the evaluation when it opened."""
-    return {PERIOD_SCORES: evaluation.weight_period_scores, KPI: evaluation.weight_kpi,
-            SATISFACTION: evaluation.weight_satisfaction, PANEL: evaluation.weight_panel}
+    return {
+        PERIOD_SCORES: evaluation.weight_period_scores,
+        KPI: evaluation.weight_kpi,
+        SATISFACTION: evaluation.weight_satisfaction,
+        PANEL: evaluation.weight_panel,
+    }
 
 
 def evaluation_points(evaluation: FinalEvaluation) -> FinalPoints:
     """The arithmetic of a proposed evaluation, from its stored values and weights."""
-    values = {PERIOD_SCORES: evaluation.period_scores_value, KPI: evaluation.kpi_value,
-              SATISFACTION: evaluation.satisfaction_value, PANEL: evaluation.panel_value}
+    values = {
+        PERIOD_SCORES: evaluation.period_scores_value,
+        KPI: evaluation.kpi_value,
+        SATISFACTION: evaluation.satisfaction_value,
+        PANEL: evaluation.panel_value,
+    }
     return final_points(values, evaluation_weights(evaluation), evaluation.failed_orders)
 
 
@@ -138,6 +159,7 @@ def final_standing(evaluation: FinalEvaluation, appeal: Appeal | None = None) ->
 
 
 # --- the breakdown ---------------------------------------------------------------------------------
+
 
 def points_text(value: Decimal | None, *, cut_short: bool = False) -> str:
     """Points as the breakdown prints them: every place that counts, from 2 to 4 ("44.995", "13.4985",
@@ -207,23 +229,50 @@ def final_breakdown(evaluation: FinalEvaluation) -> FinalBreakdown | None:
         return None
     result = evaluation_points(evaluation)
     weights = evaluation_weights(evaluation)
-    stored = {PERIOD_SCORES: evaluation.period_scores_points, KPI: evaluation.kpi_points,
-              SATISFACTION: evaluation.satisfaction_points, PANEL: evaluation.panel_points}
-    rows = [ComponentRow(key=name, label=str(COMPONENT_LABELS[name]), weight=result.weights.get(name, Decimal(0)),
-                         set_weight=weights[name], value=result.values[name],
-                         points=stored[name] if stored[name] is not None else result.points[name])
-            for name in FINAL_COMPONENTS]
+    stored = {
+        PERIOD_SCORES: evaluation.period_scores_points,
+        KPI: evaluation.kpi_points,
+        SATISFACTION: evaluation.satisfaction_points,
+        PANEL: evaluation.panel_points,
+    }
+    rows = [
+        ComponentRow(
+            key=name,
+            label=str(COMPONENT_LABELS[name]),
+            weight=result.weights.get(name, Decimal(0)),
+            set_weight=weights[name],
+            value=result.values[name],
+            points=stored[name] if stored[name] is not None else result.points[name],
+        )
+        for name in FINAL_COMPONENTS
+    ]
     appeal = Appeal.objects.filter(evaluation_id=evaluation.pk).select_related("lodged_by", "decided_by").first()
     total, rating = final_standing(evaluation, appeal)
-    notes = [str(_("%(component)s had no input in the term; its weight is shared out among the others.") % {
-        "component": row.label}) for row in rows if row.shared_out and row.set_weight]
+    notes = [
+        str(
+            _("%(component)s had no input in the term; its weight is shared out among the others.")
+            % {"component": row.label}
+        )
+        for row in rows
+        if row.shared_out and row.set_weight
+    ]
     return FinalBreakdown(
-        evaluation=evaluation, components=rows, subtotal=result.subtotal,
-        subtotal_is_exact=result.subtotal_is_exact, failed_orders=evaluation.failed_orders,
-        deduction=evaluation.deduction, proposed_total=evaluation.proposed_total,
-        proposed_rating=evaluation.proposed_rating, red_lines=evaluation.red_lines,
-        capped=evaluation.red_lines > 0 and final_rating(total) != POOR, appeal=appeal,
-        total=total, rating=rating, is_final=evaluation.state == FinalEvaluation.State.FINAL, notes=notes)
+        evaluation=evaluation,
+        components=rows,
+        subtotal=result.subtotal,
+        subtotal_is_exact=result.subtotal_is_exact,
+        failed_orders=evaluation.failed_orders,
+        deduction=evaluation.deduction,
+        proposed_total=evaluation.proposed_total,
+        proposed_rating=evaluation.proposed_rating,
+        red_lines=evaluation.red_lines,
+        capped=evaluation.red_lines > 0 and final_rating(total) != POOR,
+        appeal=appeal,
+        total=total,
+        rating=rating,
+        is_final=evaluation.state == FinalEvaluation.State.FINAL,
+        notes=notes,
+    )
 
 
 def breakdown_text(breakdown: FinalBreakdown) -> str:
@@ -231,20 +280,38 @@ def breakdown_text(breakdown: FinalBreakdown) -> str:
     lines = []
     for row in breakdown.components:
         if row.shared_out:
-            lines.append(str(_("%(component)s: no input in the term; its weight is shared out") % {
-                "component": row.label}))
+            lines.append(
+                str(_("%(component)s: no input in the term; its weight is shared out") % {"component": row.label})
+            )
         else:
-            lines.append(str(_("%(component)s: %(value)s × %(weight)s%% = %(points)s points") % {
-                "component": row.label, "value": f"{row.value:.2f}", "weight": f"{row.weight.normalize():f}",
-                "points": row.points_text}))
+            lines.append(
+                str(
+                    _("%(component)s: %(value)s × %(weight)s%% = %(points)s points")
+                    % {
+                        "component": row.label,
+                        "value": f"{row.value:.2f}",
+                        "weight": f"{row.weight.normalize():f}",
+                        "points": row.points_text,
+                    }
+                )
+            )
     lines.append(str(_("Sum of the components: %(points)s points") % {"points": breakdown.subtotal_text}))
     if breakdown.failed_orders:
-        lines.append(str(_("Deduction: %(count)d failed rectification order(s) × 5 = %(points)s points") % {
-            "count": breakdown.failed_orders, "points": f"{breakdown.deduction:.2f}"}))
+        lines.append(
+            str(
+                _("Deduction: %(count)d failed rectification order(s) × 5 = %(points)s points")
+                % {"count": breakdown.failed_orders, "points": f"{breakdown.deduction:.2f}"}
+            )
+        )
     if breakdown.red_lines:
-        lines.append(str(_("%(count)d red line(s) in the term: the rating is capped at 差") % {
-            "count": breakdown.red_lines}))
-    lines.append(str(_("Total: %(total)s points, %(rating)s") % {"total": f"{breakdown.total:.2f}",
-                                                                 "rating": breakdown.rating_label}))
+        lines.append(
+            str(_("%(count)d red line(s) in the term: the rating is capped at 差") % {"count": breakdown.red_lines})
+        )
+    lines.append(
+        str(
+            _("Total: %(total)s points, %(rating)s")
+            % {"total": f"{breakdown.total:.2f}", "rating": breakdown.rating_label}
+        )
+    )
     lines.append(str(ROUNDED_ONCE))
     return "\n".join(lines)

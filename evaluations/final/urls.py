@@ -16,15 +16,18 @@ class FinalUrls(Viewset):
     final_weights_path = path("final/weights/", views_final.final_weights, name="final_weights")
     final_detail_path = path("final/<int:pk>/", views_final.final_detail, name="final_detail")
     final_appeal_path = path("final/<int:pk>/appeal/", views_final.final_appeal, name="final_appeal")
-    final_appeal_decide_path = path("final/<int:pk>/appeal/decide/", views_final.final_appeal_decide,
-                                    name="final_appeal_decide")
+    final_appeal_decide_path = path(
+        "final/<int:pk>/appeal/decide/", views_final.final_appeal_decide, name="final_appeal_decide"
+    )
     final_sign_off_path = path("final/<int:pk>/sign-off/", views_final.final_sign_off, name="final_sign_off")
     final_confirm_path = path("final/<int:pk>/confirm/", views_final.final_confirm, name="final_confirm")
     final_renew_path = path("final/<int:pk>/renew/", views_final.final_renew, name="final_renew")
 
     # final evaluation: the panel review (views_final_panel)
-    final_panel_assign_path = path("final/<int:pk>/panel/", views_final_panel.final_panel_assign,
-                                   name="final_panel_assign")
-    final_panel_replace_path = path("final/seats/<int:pk>/replace/", views_final_panel.final_panel_replace,
-                                    name="final_panel_replace")
+    final_panel_assign_path = path(
+        "final/<int:pk>/panel/", views_final_panel.final_panel_assign, name="final_panel_assign"
+    )
+    final_panel_replace_path = path(
+        "final/seats/<int:pk>/replace/", views_final_panel.final_panel_replace, name="final_panel_replace"
+    )
     final_seat_path = path("final/seats/<int:pk>/", views_final_panel.final_seat, name="final_seat")

@@ -42,14 +42,19 @@ class ChecklistChoiceField(forms.ModelChoiceField):
 
 
 class InspectionAssignForm(forms.Form):
-    checklist = ChecklistChoiceField(label=_("Checklist"), queryset=ChecklistTemplate.objects.none(),
-                                     empty_label=None)
+    checklist = ChecklistChoiceField(label=_("Checklist"), queryset=ChecklistTemplate.objects.none(), empty_label=None)
     inspector = forms.ModelChoiceField(label=_("Inspector"), queryset=None, empty_label=_("Choose an evaluator"))
     due_on = _date_field(_("Due on"), help_text=_("The inspection is listed as overdue after this day."))
-    kind = forms.ChoiceField(label=_("Kind"), choices=Inspection.Kind.choices, initial=Inspection.Kind.SCHEDULED,
-                             widget=forms.RadioSelect,
-                             help_text=_("The provider sees an inspection only once it is submitted, whatever "
-                                         "its kind; a spot check is simply not arranged with the provider."))
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=Inspection.Kind.choices,
+        initial=Inspection.Kind.SCHEDULED,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "The provider sees an inspection only once it is submitted, whatever "
+            "its kind; a spot check is simply not arranged with the provider."
+        ),
+    )
 
     def __init__(self, *args, checklists, inspectors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,9 +66,13 @@ class InspectionScoreForm(forms.Form):
     """One 0–100 score and a note per checklist item, the day, overall notes and photo evidence."""
 
     inspected_on = _date_field(_("Inspection date"))
-    notes = forms.CharField(label=_("Overall notes"), required=False, max_length=5000,
-                            widget=forms.Textarea(attrs={"rows": 4}),
-                            help_text=_("What you saw; the provider reads this once you submit."))
+    notes = forms.CharField(
+        label=_("Overall notes"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you saw; the provider reads this once you submit."),
+    )
     evidence = _evidence_field(_("Photo evidence"))
 
     def __init__(self, *args, items: list[ChecklistItem], **kwargs):
@@ -73,30 +82,51 @@ class InspectionScoreForm(forms.Form):
         for item in items:
             # Not required, no bounds: an empty or out-of-range score is refused by the service, with its message.
             self.fields[f"points_{item.pk}"] = forms.DecimalField(
-                label=item.text, required=False, max_digits=6, decimal_places=2,
-                widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "any", "inputmode": "decimal",
-                                                "class": "hz-points", "data-weight": f"{item.weight}"}))
+                label=item.text,
+                required=False,
+                max_digits=6,
+                decimal_places=2,
+                widget=forms.NumberInput(
+                    attrs={
+                        "min": 0,
+                        "max": 100,
+                        "step": "any",
+                        "inputmode": "decimal",
+                        "class": "hz-points",
+                        "data-weight": f"{item.weight}",
+                    }
+                ),
+            )
             self.fields[f"note_{item.pk}"] = forms.CharField(
-                label=_("Note"), required=False, max_length=500,
-                widget=forms.TextInput(attrs={"placeholder": _("What you saw (optional)")}))
+                label=_("Note"),
+                required=False,
+                max_length=500,
+                widget=forms.TextInput(attrs={"placeholder": _("What you saw (optional)")}),
+            )
 
     def item_rows(self) -> list[dict]:
-        return [{"item": item, "points": self[f"points_{item.pk}"], "note": self[f"note_{item.pk}"]}
-                for item in self.items]
+        return [
+            {"item": item, "points": self[f"points_{item.pk}"], "note": self[f"note_{item.pk}"]} for item in self.items
+        ]
 
     def item_inputs(self) -> dict[int, ItemScoreInput]:
         data = self.cleaned_data
-        return {item.pk: ItemScoreInput(points=data.get(f"points_{item.pk}"), note=data.get(f"note_{item.pk}") or "")
-                for item in self.items}
+        return {
+            item.pk: ItemScoreInput(points=data.get(f"points_{item.pk}"), note=data.get(f"note_{item.pk}") or "")
+            for item in self.items
+        }
 
 
 class RedLineForm(forms.Form):
     category = forms.ChoiceField(label=_("Kind of violation"), choices=[("", "—"), *RedLine.Category.choices])
     occurred_on = _date_field(_("Occurred on"))
-    description = forms.CharField(label=_("What happened"), max_length=5000, required=False,
-                                  widget=forms.Textarea(attrs={"rows": 5}),
-                                  help_text=_("Who, what, where, and how it was found. The provider reads this "
-                                              "in the rectification order."))
+    description = forms.CharField(
+        label=_("What happened"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Who, what, where, and how it was found. The provider reads this in the rectification order."),
+    )
     evidence = _evidence_field(_("Evidence"))
 
     def __init__(self, *args, **kwargs):
@@ -106,12 +136,15 @@ class RedLineForm(forms.Form):
 
 # --- checklists --------------------------------------------------------------------------------
 
+
 class ChecklistForm(forms.Form):
     palace = forms.ModelChoiceField(label=_("Palace"), queryset=Palace.objects.none(), empty_label=None)
     name = forms.CharField(label=_("Name"), max_length=100)
-    category = forms.ChoiceField(label=_("Service category"), choices=ServiceCategory.choices,
-                                 help_text=_("An inspection of a contract offers the checklists of its project's "
-                                             "category first."))
+    category = forms.ChoiceField(
+        label=_("Service category"),
+        choices=ServiceCategory.choices,
+        help_text=_("An inspection of a contract offers the checklists of its project's category first."),
+    )
 
     def __init__(self, *args, palaces: list[Palace], **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,11 +155,15 @@ class ChecklistForm(forms.Form):
 
 
 class ChecklistItemForm(forms.Form):
-    text = forms.CharField(label=_("Item"), max_length=200,
-                           widget=forms.TextInput(attrs={"placeholder": _("What the inspector checks")}))
-    weight = forms.DecimalField(label=_("Weight"), max_digits=5, decimal_places=2,
-                                widget=forms.NumberInput(attrs={"min": "0.01", "max": 100, "step": "any",
-                                                                "class": "hz-weight"}))
+    text = forms.CharField(
+        label=_("Item"), max_length=200, widget=forms.TextInput(attrs={"placeholder": _("What the inspector checks")})
+    )
+    weight = forms.DecimalField(
+        label=_("Weight"),
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"min": "0.01", "max": 100, "step": "any", "class": "hz-weight"}),
+    )
 
 
 class BaseChecklistItemFormSet(forms.BaseFormSet):
@@ -134,8 +171,11 @@ class BaseChecklistItemFormSet(forms.BaseFormSet):
 
     def filled(self) -> list[dict]:
         deleted = set(map(id, self.deleted_forms))
-        return [f.cleaned_data for f in self.forms
-                if f.cleaned_data and id(f) not in deleted and not f.cleaned_data.get("DELETE")]
+        return [
+            f.cleaned_data
+            for f in self.forms
+            if f.cleaned_data and id(f) not in deleted and not f.cleaned_data.get("DELETE")
+        ]
 
     def item_inputs(self) -> list[ChecklistItemInput]:
         return [ChecklistItemInput(text=row["text"], weight=row["weight"]) for row in self.filled()]
@@ -149,13 +189,15 @@ class BaseChecklistItemFormSet(forms.BaseFormSet):
         return total
 
 
-ChecklistItemFormSet = forms.formset_factory(ChecklistItemForm, formset=BaseChecklistItemFormSet, extra=0,
-                                             can_delete=True, max_num=40, validate_max=True)
+ChecklistItemFormSet = forms.formset_factory(
+    ChecklistItemForm, formset=BaseChecklistItemFormSet, extra=0, can_delete=True, max_num=40, validate_max=True
+)
 
 CHECKLIST_STARTER = [{"text": "", "weight": None} for _ in range(4)]
 
 
 # --- weights -----------------------------------------------------------------------------------
+
 
 class WeightsForm(forms.Form):
     """Whole-number weights; the service refuses any set that does not add up to 100."""
@@ -164,12 +206,19 @@ class WeightsForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        labels = {scoring.INSPECTIONS: _("Inspections"), scoring.REPORTS: _("Report review"),
-                  scoring.SATISFACTION: _("Worker satisfaction"), scoring.KPI: _("KPI progress")}
+        labels = {
+            scoring.INSPECTIONS: _("Inspections"),
+            scoring.REPORTS: _("Report review"),
+            scoring.SATISFACTION: _("Worker satisfaction"),
+            scoring.KPI: _("KPI progress"),
+        }
         for name in scoring.INDICATORS:
             self.fields[name] = forms.IntegerField(
-                label=labels[name], widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1,
-                                                                    "inputmode": "numeric", "class": "hz-weight"}))
+                label=labels[name],
+                widget=forms.NumberInput(
+                    attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric", "class": "hz-weight"}
+                ),
+            )
 
     def clean(self):
         data = super().clean()

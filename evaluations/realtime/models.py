@@ -26,8 +26,9 @@ class IndicatorWeights(models.Model):
     palace = models.OneToOneField(Palace, on_delete=models.CASCADE, related_name="indicator_weights")
     inspections = models.PositiveSmallIntegerField(_("inspections"), default=40, validators=[MaxValueValidator(100)])
     reports = models.PositiveSmallIntegerField(_("report review"), default=20, validators=[MaxValueValidator(100)])
-    satisfaction = models.PositiveSmallIntegerField(_("worker satisfaction"), default=30,
-                                                    validators=[MaxValueValidator(100)])
+    satisfaction = models.PositiveSmallIntegerField(
+        _("worker satisfaction"), default=30, validators=[MaxValueValidator(100)]
+    )
     kpi = models.PositiveSmallIntegerField(_("KPI progress"), default=10, validators=[MaxValueValidator(100)])
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -37,7 +38,8 @@ class IndicatorWeights(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Exact(F("inspections") + F("reports") + F("satisfaction") + F("kpi"), 100),
-                name="weights_sum_to_100"),
+                name="weights_sum_to_100",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -68,8 +70,12 @@ class ChecklistItem(models.Model):
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField()
     text = models.CharField(_("item"), max_length=200)
-    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2,
-                                 validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)])
+    weight = models.DecimalField(
+        _("weight"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(100)],
+    )
 
     class Meta:
         ordering = ["template", "position"]
@@ -111,8 +117,10 @@ class PeriodScore(models.Model):
         ordering = ["contract", "month"]
         constraints = [
             models.UniqueConstraint(fields=["contract", "month"], name="period_score_once"),
-            models.CheckConstraint(condition=models.Q(score__isnull=True) | models.Q(score__gte=0, score__lte=100),
-                                   name="period_score_range"),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=0, score__lte=100),
+                name="period_score_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -123,7 +131,10 @@ class PeriodScore(models.Model):
             inspections=scoring.mean(self.inspections_total, self.inspections_count),
             reports=scoring.mean(self.reports_total, self.reports_count),
             satisfaction=scoring.mean(Decimal(self.ratings_total), self.ratings_count),
-            ratings=self.ratings_count, kpi=self.kpi, red_lines=self.red_lines)
+            ratings=self.ratings_count,
+            kpi=self.kpi,
+            red_lines=self.red_lines,
+        )
 
 
 class Inspection(models.Model):
@@ -140,8 +151,9 @@ class Inspection(models.Model):
 
     contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="inspections")
     checklist = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="inspections")
-    inspector = models.ForeignKey(User, verbose_name=_("inspector"), on_delete=models.PROTECT,
-                                  related_name="inspections")
+    inspector = models.ForeignKey(
+        User, verbose_name=_("inspector"), on_delete=models.PROTECT, related_name="inspections"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SCHEDULED)
     due_on = models.DateField(_("due on"))
     state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.ASSIGNED)
@@ -149,8 +161,9 @@ class Inspection(models.Model):
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True, validators=POINTS)
     notes = models.TextField(_("notes"), blank=True)
     # A re-inspection of a rectification order is an inspection too, but it does not score the month.
-    order = models.ForeignKey("RectificationOrder", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="reinspections")
+    order = models.ForeignKey(
+        "RectificationOrder", null=True, blank=True, on_delete=models.PROTECT, related_name="reinspections"
+    )
     assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     assigned_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -194,8 +207,7 @@ class Evidence(models.Model):
     """A photo or PDF behind an inspection, a red line or a rectification response, checked by content."""
 
     file = models.OneToOneField(StoredFile, on_delete=models.PROTECT, related_name="evaluation_evidence")
-    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="evidence")
+    inspection = models.ForeignKey(Inspection, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     red_line = models.ForeignKey("RedLine", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     finding = models.ForeignKey("Finding", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
     appeal = models.ForeignKey("Appeal", null=True, blank=True, on_delete=models.CASCADE, related_name="evidence")
@@ -206,15 +218,20 @@ class Evidence(models.Model):
         constraints = [
             # Exactly one subject: each Q names one subject set and the others empty.
             models.CheckConstraint(
-                condition=(models.Q(inspection__isnull=False, red_line__isnull=True, finding__isnull=True,
-                                    appeal__isnull=True)
-                           | models.Q(inspection__isnull=True, red_line__isnull=False, finding__isnull=True,
-                                      appeal__isnull=True)
-                           | models.Q(inspection__isnull=True, red_line__isnull=True, finding__isnull=False,
-                                      appeal__isnull=True)
-                           | models.Q(inspection__isnull=True, red_line__isnull=True, finding__isnull=True,
-                                      appeal__isnull=False)),
-                name="evidence_has_one_subject"),
+                condition=(
+                    models.Q(inspection__isnull=False, red_line__isnull=True, finding__isnull=True, appeal__isnull=True)
+                    | models.Q(
+                        inspection__isnull=True, red_line__isnull=False, finding__isnull=True, appeal__isnull=True
+                    )
+                    | models.Q(
+                        inspection__isnull=True, red_line__isnull=True, finding__isnull=False, appeal__isnull=True
+                    )
+                    | models.Q(
+                        inspection__isnull=True, red_line__isnull=True, finding__isnull=True, appeal__isnull=False
+                    )
+                ),
+                name="evidence_has_one_subject",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -285,9 +302,3 @@ class RedLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.number} {self.get_category_display()} {self.occurred_on:%Y-%m-%d}"
-
-
-
-
-
-

@@ -45,4 +45,3 @@ def months_between(first: date, last: date) -> list[date]:
 def weights_for(palace_id: int) -> dict[str, Decimal]:
     row = IndicatorWeights.objects.filter(palace_id=palace_id).first()
     return row.as_dict() if row else dict(scoring.DEFAULT_WEIGHTS)
-

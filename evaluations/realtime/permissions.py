@@ -13,8 +13,7 @@ def can_manage_evaluation(user: AnyUser, palace_id: int) -> bool:
 
 
 def can_assign_inspection(user: AnyUser, contract: Contract) -> bool:
-    return contract.state in Contract.IN_FORCE and has_role(
-        user, contract.palace_id, Role.ADMIN)
+    return contract.state in Contract.IN_FORCE and has_role(user, contract.palace_id, Role.ADMIN)
 
 
 def can_view_inspection(user: AnyUser, inspection: Inspection) -> bool:
@@ -31,49 +30,10 @@ def can_submit_inspection(user: AnyUser, inspection: Inspection) -> bool:
 
 
 def can_record_red_line(user: AnyUser, contract: Contract) -> bool:
-    return contract.state in Contract.IN_FORCE and has_role(
-        user, contract.palace_id, Role.EVALUATOR, Role.ADMIN)
-
-
-
-
-
-
-
-
-
-
+    return contract.state in Contract.IN_FORCE and has_role(user, contract.palace_id, Role.EVALUATOR, Role.ADMIN)
 
 
 # --- the final evaluation (DOMAIN.md §5) ---------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # --- exit and handover (DOMAIN.md §5) ------------------------------------------------------------
-
-
-
-
-
-
-
-
-

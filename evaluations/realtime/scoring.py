@@ -85,8 +85,12 @@ class PeriodResult:
 
 def period_score(inputs: PeriodInputs, weights: Mapping[str, Decimal] = DEFAULT_WEIGHTS) -> PeriodResult:
     check_weights(weights)
-    values = {INSPECTIONS: inputs.inspections, REPORTS: inputs.reports, SATISFACTION: inputs.satisfaction,
-              KPI: inputs.kpi}
+    values = {
+        INSPECTIONS: inputs.inspections,
+        REPORTS: inputs.reports,
+        SATISFACTION: inputs.satisfaction,
+        KPI: inputs.kpi,
+    }
     shared_out = {}
     for name, value in values.items():
         if value is None:
@@ -105,8 +109,12 @@ def period_score(inputs: PeriodInputs, weights: Mapping[str, Decimal] = DEFAULT_
     # rounding is to the cent.
     weighted = sum((counted[n] * min(max(Decimal(values[n]), Decimal(0)), HUNDRED) for n in counted), Decimal(0))
     score = q(weighted / total)
-    return PeriodResult(score=min(max(score, Decimal(0)), HUNDRED), weights={n: q(w) for n, w in applied.items()},
-                        shared_out=shared_out, red_line=inputs.red_lines > 0)
+    return PeriodResult(
+        score=min(max(score, Decimal(0)), HUNDRED),
+        weights={n: q(w) for n, w in applied.items()},
+        shared_out=shared_out,
+        red_line=inputs.red_lines > 0,
+    )
 
 
 def mean(total: Decimal, count: int) -> Decimal | None:

@@ -41,21 +41,31 @@ def contract_inspections_section(request, contract: Contract) -> PageSection | N
     if not (staff or is_party(user, contract)) or contract.state == Contract.State.DRAFT:
         return None
     return PageSection(
-        title=_("Inspections and red lines"), template="evaluations/inspections/section_contract.html", order=40,
-        context={"contract": contract, "staff": staff,
-                 "inspections": selectors.contract_inspections(contract, user),
-                 "red_lines": selectors.contract_red_lines(contract),
-                 "can_assign": can_assign_inspection(user, contract),
-                 "can_record_red_line": can_record_red_line(user, contract)})
+        title=_("Inspections and red lines"),
+        template="evaluations/inspections/section_contract.html",
+        order=40,
+        context={
+            "contract": contract,
+            "staff": staff,
+            "inspections": selectors.contract_inspections(contract, user),
+            "red_lines": selectors.contract_red_lines(contract),
+            "can_assign": can_assign_inspection(user, contract),
+            "can_record_red_line": can_record_red_line(user, contract),
+        },
+    )
 
 
 def evidence_file_policy(user, stored_file) -> bool | None:
     """Evidence: the palace's staff; the provider for red lines, rectification responses and submitted inspections."""
     if stored_file.purpose != EVIDENCE_PURPOSE:
         return None
-    evidence = (Evidence.objects.select_related("inspection__contract", "red_line__contract",
-                                                "finding__order__contract", "appeal__evaluation__contract")
-                .filter(file=stored_file).first())
+    evidence = (
+        Evidence.objects.select_related(
+            "inspection__contract", "red_line__contract", "finding__order__contract", "appeal__evaluation__contract"
+        )
+        .filter(file=stored_file)
+        .first()
+    )
     if evidence is None:
         return None
     if evidence.inspection is not None:
@@ -82,9 +92,6 @@ register_page_section("contracts.contract_detail", contract_inspections_section)
 register_file_policy(evidence_file_policy)
 
 
-
-
-
 RECENT_COMMENTS = 20
 PANEL_ACTIVITIES = 6
 
@@ -93,19 +100,34 @@ def report_ratings_section(request, report: ServiceReport) -> PageSection | None
     """The palace's staff and the provider's users see it; nothing when the report has no activities."""
     if not can_view_report(request.user, report):
         return None
-    activities = list(report.activities.select_related("contract").annotate(
-        ratings_count=Count("ratings"), ratings_avg=Avg("ratings__stars")).order_by("date", "pk"))
+    activities = list(
+        report.activities.select_related("contract")
+        .annotate(ratings_count=Count("ratings"), ratings_avg=Avg("ratings__stars"))
+        .order_by("date", "pk")
+    )
     if not activities:
         return None
     now = timezone.now()
     for activity in activities:
         # The service's own predicate, on an unsaved link: no link is created just to show the page.
         activity.rating_closed_why = rating_problem(RatingLink(activity=activity), now)
-    comments = list(Rating.objects.filter(activity__report=report).exclude(comment="")
-                    .select_related("activity").order_by("-created_at")[:RECENT_COMMENTS])
-    return PageSection(title=_("Worker ratings"), template="evaluations/rating/report_section.html", order=40,
-                       context={"activities": activities, "comments": comments, "window_days": RATING_WINDOW_DAYS,
-                                "rated": sum(a.ratings_count for a in activities)})
+    comments = list(
+        Rating.objects.filter(activity__report=report)
+        .exclude(comment="")
+        .select_related("activity")
+        .order_by("-created_at")[:RECENT_COMMENTS]
+    )
+    return PageSection(
+        title=_("Worker ratings"),
+        template="evaluations/rating/report_section.html",
+        order=40,
+        context={
+            "activities": activities,
+            "comments": comments,
+            "window_days": RATING_WINDOW_DAYS,
+            "rated": sum(a.ratings_count for a in activities),
+        },
+    )
 
 
 register_page_section("contracts.report_detail", report_ratings_section)
@@ -119,14 +141,25 @@ def provider_rating_panels(user) -> list[HomePanel]:
     if provider is None:
         return []
     today = timezone.localdate()
-    activities = list(Activity.objects.filter(
-        contract__provider=provider, contract__state__in=Contract.IN_FORCE,
-        date__range=(today - timedelta(days=RATING_WINDOW_DAYS), today),
-    ).annotate(ratings_count=Count("ratings")).order_by("-date", "-pk")[:PANEL_ACTIVITIES])
+    activities = list(
+        Activity.objects.filter(
+            contract__provider=provider,
+            contract__state__in=Contract.IN_FORCE,
+            date__range=(today - timedelta(days=RATING_WINDOW_DAYS), today),
+        )
+        .annotate(ratings_count=Count("ratings"))
+        .order_by("-date", "-pk")[:PANEL_ACTIVITIES]
+    )
     if not activities:
         return []
-    return [HomePanel(_("Open for worker ratings"), "evaluations/rating/provider_panel.html",
-                      {"activities": activities, "window_days": RATING_WINDOW_DAYS}, order=8)]
+    return [
+        HomePanel(
+            _("Open for worker ratings"),
+            "evaluations/rating/provider_panel.html",
+            {"activities": activities, "window_days": RATING_WINDOW_DAYS},
+            order=8,
+        )
+    ]
 
 
 register_home_panels(provider_rating_panels)

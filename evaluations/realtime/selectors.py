@@ -33,25 +33,28 @@ _CONTRACT = ("contract__palace", "contract__provider", "contract__project")
 # --- the evaluator's inbox ----------------------------------------------------------------------
 
 
-
-
-
 # --- one inspection, one red line ---------------------------------------------------------------
+
 
 def inspection_for_page(pk: int) -> Inspection:
     """The inspection with its checklist items, item scores and evidence, in five queries."""
-    return (Inspection.objects.select_related(*_CONTRACT, "checklist", "inspector", "assigned_by", "order")
-            .prefetch_related(
-                Prefetch("checklist__items", queryset=ChecklistItem.objects.order_by("position")),
-                Prefetch("item_scores", queryset=InspectionItemScore.objects.select_related("item")),
-                Prefetch("evidence", queryset=Evidence.objects.select_related("file").order_by("pk")))
-            .get(pk=pk))
+    return (
+        Inspection.objects.select_related(*_CONTRACT, "checklist", "inspector", "assigned_by", "order")
+        .prefetch_related(
+            Prefetch("checklist__items", queryset=ChecklistItem.objects.order_by("position")),
+            Prefetch("item_scores", queryset=InspectionItemScore.objects.select_related("item")),
+            Prefetch("evidence", queryset=Evidence.objects.select_related("file").order_by("pk")),
+        )
+        .get(pk=pk)
+    )
 
 
 def red_line_for_page(pk: int) -> RedLine:
-    return (RedLine.objects.select_related(*_CONTRACT, "recorded_by", "order")
-            .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("file").order_by("pk")))
-            .get(pk=pk))
+    return (
+        RedLine.objects.select_related(*_CONTRACT, "recorded_by", "order")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("file").order_by("pk")))
+        .get(pk=pk)
+    )
 
 
 def month_score(contract: Contract, day: date) -> PeriodScore | None:
@@ -60,6 +63,7 @@ def month_score(contract: Contract, day: date) -> PeriodScore | None:
 
 
 # --- a contract's inspections and red lines (the section on the contract page) ------------------
+
 
 def contract_inspections(contract: Contract, user: AnyUser) -> list[Inspection]:
     """The palace's staff see every inspection; the provider only the submitted ones (spot checks are unannounced)."""
@@ -75,21 +79,31 @@ def contract_red_lines(contract: Contract) -> list[RedLine]:
 
 # --- assigning ----------------------------------------------------------------------------------
 
+
 def checklist_choices(contract: Contract) -> QuerySet[ChecklistTemplate]:
     """The palace's checklists in use, those of the contract's service category first."""
-    return (ChecklistTemplate.objects.filter(palace_id=contract.palace_id, is_active=True)
-            .annotate(other_category=Case(When(category=contract.project.category, then=Value(0)), default=Value(1),
-                                          output_field=IntegerField()))
-            .order_by("other_category", "category", "name"))
+    return (
+        ChecklistTemplate.objects.filter(palace_id=contract.palace_id, is_active=True)
+        .annotate(
+            other_category=Case(
+                When(category=contract.project.category, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("other_category", "category", "name")
+    )
 
 
 def inspectors_for(palace_id: int) -> QuerySet[User]:
     """The palace's evaluators: who may be assigned an inspection."""
-    return (User.objects.filter(memberships__palace_id=palace_id, memberships__role=Role.EVALUATOR, is_active=True)
-            .distinct().order_by("full_name", "username"))
+    return (
+        User.objects.filter(memberships__palace_id=palace_id, memberships__role=Role.EVALUATOR, is_active=True)
+        .distinct()
+        .order_by("full_name", "username")
+    )
 
 
 # --- checklists and weights ---------------------------------------------------------------------
+
 
 def admin_palaces(user: AnyUser) -> QuerySet[Palace]:
     """The palaces whose checklists and weights ``user`` keeps."""
@@ -98,11 +112,13 @@ def admin_palaces(user: AnyUser) -> QuerySet[Palace]:
 
 def checklists_for(user: AnyUser) -> QuerySet[ChecklistTemplate]:
     """The checklists of the palaces ``user`` administers, with their items and how often each was used."""
-    return (ChecklistTemplate.objects.filter(palace_id__in=palace_ids(user, Role.ADMIN))
-            .select_related("palace")
-            .annotate(inspection_count=Count("inspections"))
-            .prefetch_related(Prefetch("items", queryset=ChecklistItem.objects.order_by("position")))
-            .order_by("palace__name", "category", "-is_active", "name"))
+    return (
+        ChecklistTemplate.objects.filter(palace_id__in=palace_ids(user, Role.ADMIN))
+        .select_related("palace")
+        .annotate(inspection_count=Count("inspections"))
+        .prefetch_related(Prefetch("items", queryset=ChecklistItem.objects.order_by("position")))
+        .order_by("palace__name", "category", "-is_active", "name")
+    )
 
 
 def categories_without_checklist(palace_id: int) -> list[str]:
@@ -121,5 +137,4 @@ class PalaceWeights:
 def weights_of(palace: Palace) -> PalaceWeights:
     row = IndicatorWeights.objects.filter(palace=palace).first()
     source = row.as_dict() if row else scoring.DEFAULT_WEIGHTS
-    return PalaceWeights(palace=palace, weights={n: int(source[n]) for n in scoring.INDICATORS},
-                         is_default=row is None)
+    return PalaceWeights(palace=palace, weights={n: int(source[n]) for n in scoring.INDICATORS}, is_default=row is None)

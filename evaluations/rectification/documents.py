@@ -6,7 +6,6 @@ Issued documents are always Chinese and immutable, so their wording is written h
 Chinese rather than looked up in the catalogue (as procurement/documents.py does).
 """
 
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,8 +42,14 @@ def _notice_context(order: RectificationOrder) -> dict:
 def issue_rectification_notice(*, order: RectificationOrder) -> IssuedDocument:
     """Issue the notice of an order: its findings, its deadline and what happens if it is missed."""
     order = RectificationOrder.objects.select_related(
-        "contract__palace", "contract__provider", "contract__project", "period", "red_line").get(pk=order.pk)
+        "contract__palace", "contract__provider", "contract__project", "period", "red_line"
+    ).get(pk=order.pk)
     return document_issue(
-        actor=None, kind=IssuedDocument.Kind.RECTIFICATION_NOTICE, subject=order, palace=order.contract.palace,
-        title=f"{NOTICE_TITLE}（{order.number}）", template=NOTICE_TEMPLATE, context=_notice_context(order))
-
+        actor=None,
+        kind=IssuedDocument.Kind.RECTIFICATION_NOTICE,
+        subject=order,
+        palace=order.contract.palace,
+        title=f"{NOTICE_TITLE}（{order.number}）",
+        template=NOTICE_TEMPLATE,
+        context=_notice_context(order),
+    )

@@ -11,16 +11,21 @@ from procurement.models import Provider
 
 
 class OrderFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  help_text=_("Order number, contract number or provider"))
-    state = django_filters.ChoiceFilter(label=_("State"), choices=RectificationOrder.State.choices,
-                                        empty_label=_("All"))
-    trigger = django_filters.ChoiceFilter(label=_("Reason"), choices=RectificationOrder.Trigger.choices,
-                                          empty_label=_("All"))
-    provider = django_filters.ModelChoiceFilter(label=_("Provider"), queryset=Provider.objects.none(),
-                                                field_name="contract__provider", empty_label=_("All"))
-    palace = django_filters.ModelChoiceFilter(label=_("Palace"), queryset=Palace.objects.none(),
-                                              field_name="contract__palace", empty_label=_("All"))
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", help_text=_("Order number, contract number or provider")
+    )
+    state = django_filters.ChoiceFilter(
+        label=_("State"), choices=RectificationOrder.State.choices, empty_label=_("All")
+    )
+    trigger = django_filters.ChoiceFilter(
+        label=_("Reason"), choices=RectificationOrder.Trigger.choices, empty_label=_("All")
+    )
+    provider = django_filters.ModelChoiceFilter(
+        label=_("Provider"), queryset=Provider.objects.none(), field_name="contract__provider", empty_label=_("All")
+    )
+    palace = django_filters.ModelChoiceFilter(
+        label=_("Palace"), queryset=Palace.objects.none(), field_name="contract__palace", empty_label=_("All")
+    )
 
     class Meta:
         model = RectificationOrder
@@ -36,5 +41,8 @@ class OrderFilter(django_filters.FilterSet):
                 self.filters[name].queryset = choices
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(number__icontains=value) | Q(contract__number__icontains=value)
-                               | Q(contract__provider__name__icontains=value))
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(contract__number__icontains=value)
+            | Q(contract__provider__name__icontains=value)
+        )

@@ -31,10 +31,14 @@ from evaluations.rectification.models import RectificationOrder
 
 def inbox_tasks(user, flow_class=RectificationFlow):
     """The user's open tasks of ``flow_class``: assigned to them, or to a group they belong to."""
-    return (Task.objects.filter(process__flow_class=flow_class)
-            .filter(Q(owner=user, status=STATUS.ASSIGNED)
-                    | Q(owner__isnull=True, status=STATUS.NEW, owner_permission__in=pools_of(user)))
-            .select_related("process"))
+    return (
+        Task.objects.filter(process__flow_class=flow_class)
+        .filter(
+            Q(owner=user, status=STATUS.ASSIGNED)
+            | Q(owner__isnull=True, status=STATUS.NEW, owner_permission__in=pools_of(user))
+        )
+        .select_related("process")
+    )
 
 
 def _login_first(patterns):
@@ -101,8 +105,9 @@ class TaskColumns(TaskTimes):
         # One query for the page's orders, whatever the number of rows.
         if not hasattr(self, "_order_cache"):
             ids = {t.process.artifact_object_id for t in self.object_list}
-            self._order_cache = {o.pk: o for o in RectificationOrder.objects.filter(pk__in=ids).select_related(
-                "contract")}
+            self._order_cache = {
+                o.pk: o for o in RectificationOrder.objects.filter(pk__in=ids).select_related("contract")
+            }
         return self._order_cache
 
     def _order(self, task) -> RectificationOrder | None:

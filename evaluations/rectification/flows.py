@@ -55,6 +55,7 @@ OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 # --- who a task is for ---------------------------------------------------------------------------
 
+
 def provider_pool(provider_id: int) -> str:
     return f"provider:{provider_id}"
 
@@ -96,6 +97,7 @@ def _decide_pool(activation) -> str:
 
 
 # --- nodes ---------------------------------------------------------------------------------------
+
 
 class TaskIndexView(generic.RedirectView):
     """A task's link in a list: to the work for whoever may do it, else to the task's details."""
@@ -141,11 +143,14 @@ class PageTask(DomainDriven, flow.View):
     def get_available_actions(self, activation, user):
         # The task's page offers one action, whatever the task's status: the page where the work is done.
         if self.can_execute(user, activation.task):
-            yield _("Open the page of the work"), self.reverse("execute", args=[activation.task.process_id,
-                                                                                activation.task.pk])
+            yield (
+                _("Open the page of the work"),
+                self.reverse("execute", args=[activation.task.process_id, activation.task.pk]),
+            )
 
 
 # --- task pages ------------------------------------------------------------------------------------
+
 
 def order_task(request, task):
     """The answer and re-inspection tasks: their forms are on the order's page."""
@@ -160,12 +165,15 @@ def review_task(request, task):
 
 # --- the flow ------------------------------------------------------------------------------------
 
+
 class RectificationFlow(flow.Flow):
     """Rectification"""
 
     process_title = _("Rectification")
-    process_description = _("A rectification order answered by the provider, re-inspected, and, after a second "
-                            "failure in the term, the administrator's decision on early termination.")
+    process_description = _(
+        "A rectification order answered by the provider, re-inspected, and, after a second "
+        "failure in the term, the administrator's decision on early termination."
+    )
     process_summary_template = "{{ process.artifact }}"
     lock_impl = lock.select_for_update_lock
 
@@ -182,8 +190,9 @@ class RectificationFlow(flow.Flow):
         .Permission(_respond_pool)
         .Next(this.answered)
     )
-    answered = (Gate(this.was_answered).Annotation(title=_("Answered by the deadline?"))
-                .Then(this.reinspect).Else(this.review))
+    answered = (
+        Gate(this.was_answered).Annotation(title=_("Answered by the deadline?")).Then(this.reinspect).Else(this.review)
+    )
     reinspect = (
         PageTask(order_task)
         .Annotation(title=_("Re-inspect the rectification"), summary_template="{{ process.artifact }}")
@@ -191,8 +200,12 @@ class RectificationFlow(flow.Flow):
         .Permission(_reinspect_pool)
         .Next(this.review)
     )
-    review = (Gate(this.opened_review).Annotation(title=_("Second failed order in the term?"))
-              .Then(this.decide, task_data=this.review_data).Else(this.end))
+    review = (
+        Gate(this.opened_review)
+        .Annotation(title=_("Second failed order in the term?"))
+        .Then(this.decide, task_data=this.review_data)
+        .Else(this.end)
+    )
     decide = (
         PageTask(review_task)
         .Annotation(title=_("Decide on early termination"), summary_template="{{ process.artifact.contract }}")
@@ -212,13 +225,14 @@ class RectificationFlow(flow.Flow):
         return _order_of(activation).reinspector
 
     def was_answered(self, activation) -> bool:
-        return RectificationOrder.objects.filter(pk=activation.process.artifact_object_id,
-                                                 responded_at__isnull=False).exists()
+        return RectificationOrder.objects.filter(
+            pk=activation.process.artifact_object_id, responded_at__isnull=False
+        ).exists()
 
     def _review_opened_by(self, order_id: int) -> TerminationReview | None:
         # The review the order's failure opened: undecided, and counting this order. A later
         # failure while a review is pending opens none (services.rectification._after_close).
-        return (TerminationReview.objects.filter(failed_orders=order_id, decision="").order_by("-pk").first())
+        return TerminationReview.objects.filter(failed_orders=order_id, decision="").order_by("-pk").first()
 
     def opened_review(self, activation) -> bool:
         order = RectificationOrder.objects.get(pk=activation.process.artifact_object_id)
@@ -260,10 +274,17 @@ class RectificationFlow(flow.Flow):
 
 # --- following the domain ----------------------------------------------------------------------------
 
+
 def order_process(order: RectificationOrder) -> Process | None:
-    return (Process.objects.filter(
-        flow_class=RectificationFlow, artifact_content_type=ContentType.objects.get_for_model(RectificationOrder),
-        artifact_object_id=order.pk).order_by("-pk").first())
+    return (
+        Process.objects.filter(
+            flow_class=RectificationFlow,
+            artifact_content_type=ContentType.objects.get_for_model(RectificationOrder),
+            artifact_object_id=order.pk,
+        )
+        .order_by("-pk")
+        .first()
+    )
 
 
 def open_task(order: RectificationOrder, node: str) -> Task | None:
@@ -271,8 +292,11 @@ def open_task(order: RectificationOrder, node: str) -> Task | None:
     process = order_process(order)
     if process is None:
         return None
-    return (Task.objects.filter(process=process, flow_task=getattr(RectificationFlow, node), status__in=OPEN)
-            .order_by("-pk").first())
+    return (
+        Task.objects.filter(process=process, flow_task=getattr(RectificationFlow, node), status__in=OPEN)
+        .order_by("-pk")
+        .first()
+    )
 
 
 @receiver(rectification_changed, dispatch_uid="evaluations.rectification.flows.follow_rectification")
@@ -282,9 +306,14 @@ def follow_rectification(sender, contract: Contract, **kwargs) -> None:
     orders = list(RectificationOrder.objects.filter(contract=contract).select_related("contract").order_by("pk"))
     if not orders:
         return
-    processes = {p.artifact_object_id: p for p in Process.objects.filter(
-        flow_class=RectificationFlow, artifact_content_type=ContentType.objects.get_for_model(RectificationOrder),
-        artifact_object_id__in=[o.pk for o in orders]).order_by("pk")}
+    processes = {
+        p.artifact_object_id: p
+        for p in Process.objects.filter(
+            flow_class=RectificationFlow,
+            artifact_content_type=ContentType.objects.get_for_model(RectificationOrder),
+            artifact_object_id__in=[o.pk for o in orders],
+        ).order_by("pk")
+    }
     for order in orders:
         process = processes.get(order.pk)
         if process is None:
@@ -330,5 +359,13 @@ def complete_task(task: Task, done_by) -> None:
     activation.execute()
 
 
-__all__ = ["PageTask", "RectificationFlow", "admin_pool", "complete_task", "follow_rectification", "open_task",
-           "order_process", "pools_of"]
+__all__ = [
+    "PageTask",
+    "RectificationFlow",
+    "admin_pool",
+    "complete_task",
+    "follow_rectification",
+    "open_task",
+    "order_process",
+    "pools_of",
+]

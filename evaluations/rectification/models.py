@@ -1,7 +1,6 @@
 """Real-time evaluation and rectification (DOMAIN.md §4): inspections, worker ratings, red lines,
 the running monthly score of each contract, and rectification orders."""
 
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from viewflow.fsm import FSMField
@@ -29,8 +28,7 @@ class RectificationOrder(models.Model):
     period = models.ForeignKey(PeriodScore, on_delete=models.PROTECT, related_name="orders")
     trigger = models.CharField(_("reason"), max_length=10, choices=Trigger.choices)
     red_line = models.OneToOneField(RedLine, null=True, blank=True, on_delete=models.PROTECT, related_name="order")
-    score_at_issue = models.DecimalField(_("score when issued"), max_digits=5, decimal_places=2, null=True,
-                                         blank=True)
+    score_at_issue = models.DecimalField(_("score when issued"), max_digits=5, decimal_places=2, null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"))
     deadline = models.DateField(_("deadline"))
     state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
@@ -38,8 +36,9 @@ class RectificationOrder(models.Model):
     responded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     failed_on_deadline = models.BooleanField(_("failed because the deadline passed"), default=False)
-    reinspector = models.ForeignKey(User, verbose_name=_("re-inspector"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    reinspector = models.ForeignKey(
+        User, verbose_name=_("re-inspector"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("rectification order")
@@ -47,8 +46,9 @@ class RectificationOrder(models.Model):
         ordering = ["-issued_at"]
         constraints = [
             # A month below 60 issues one order, however many inputs keep it there.
-            models.UniqueConstraint(fields=["period"], condition=models.Q(trigger="score"),
-                                    name="one_score_order_per_period"),
+            models.UniqueConstraint(
+                fields=["period"], condition=models.Q(trigger="score"), name="one_score_order_per_period"
+            ),
         ]
         indexes = [models.Index(fields=["state", "deadline"], name="order_state_deadline")]
 
@@ -115,4 +115,3 @@ class TerminationReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.number} · {self.opened_at:%Y-%m-%d}"
-

@@ -16,10 +16,10 @@ def can_respond_to_order(user: AnyUser, order: RectificationOrder) -> bool:
 
 def can_reinspect_order(user: AnyUser, order: RectificationOrder) -> bool:
     return order.state == RectificationOrder.State.RESPONDED and (
-        order.reinspector_id == user.pk or (order.reinspector_id is None and has_role(
-            user, order.contract.palace_id, Role.EVALUATOR)))
+        order.reinspector_id == user.pk
+        or (order.reinspector_id is None and has_role(user, order.contract.palace_id, Role.EVALUATOR))
+    )
 
 
 def can_decide_termination(user: AnyUser, review: TerminationReview) -> bool:
     return not review.decision and has_role(user, review.contract.palace_id, Role.ADMIN)
-

@@ -32,9 +32,12 @@ def contract_rectification_section(request, contract: Contract) -> PageSection |
     summaries = selectors.monthly_summaries(contract)
     if not (orders or reviews or summaries):
         return None
-    return PageSection(title=_("Rectification and monthly summaries"),
-                       template="evaluations/rectification/section_contract.html", order=45,
-                       context={"contract": contract, "orders": orders, "reviews": reviews, "summaries": summaries})
+    return PageSection(
+        title=_("Rectification and monthly summaries"),
+        template="evaluations/rectification/section_contract.html",
+        order=45,
+        context={"contract": contract, "orders": orders, "reviews": reviews, "summaries": summaries},
+    )
 
 
 def can_view_period(user, period: PeriodScore) -> bool:

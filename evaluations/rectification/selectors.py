@@ -45,17 +45,28 @@ def order_providers_for(user: AnyUser) -> QuerySet[Provider]:
 
 def order_for_page(pk: int) -> RectificationOrder:
     """The order with its findings and their evidence, in three queries."""
-    return (RectificationOrder.objects
-            .select_related(*_CONTRACT, "period", "red_line", "reinspector", "responded_by")
-            .prefetch_related(Prefetch("findings", queryset=Finding.objects.order_by("position").prefetch_related(
-                Prefetch("evidence", queryset=Evidence.objects.select_related("file").order_by("pk")))))
-            .get(pk=pk))
+    return (
+        RectificationOrder.objects.select_related(*_CONTRACT, "period", "red_line", "reinspector", "responded_by")
+        .prefetch_related(
+            Prefetch(
+                "findings",
+                queryset=Finding.objects.order_by("position").prefetch_related(
+                    Prefetch("evidence", queryset=Evidence.objects.select_related("file").order_by("pk"))
+                ),
+            )
+        )
+        .get(pk=pk)
+    )
 
 
 def _latest_document(subject, kind: str) -> IssuedDocument | None:
-    return (IssuedDocument.objects.filter(content_type=ContentType.objects.get_for_model(subject),
-                                          object_id=str(subject.pk), kind=kind)
-            .order_by("-version").first())
+    return (
+        IssuedDocument.objects.filter(
+            content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk), kind=kind
+        )
+        .order_by("-version")
+        .first()
+    )
 
 
 def notice_for(order: RectificationOrder) -> IssuedDocument | None:
@@ -73,10 +84,16 @@ def failed_order_count(contract: Contract) -> int:
 
 
 def review_for_page(pk: int) -> TerminationReview:
-    return (TerminationReview.objects.select_related(*_CONTRACT, "decided_by")
-            .prefetch_related(Prefetch("failed_orders", queryset=RectificationOrder.objects.select_related(
-                "period", "red_line").order_by("issued_at")))
-            .get(pk=pk))
+    return (
+        TerminationReview.objects.select_related(*_CONTRACT, "decided_by")
+        .prefetch_related(
+            Prefetch(
+                "failed_orders",
+                queryset=RectificationOrder.objects.select_related("period", "red_line").order_by("issued_at"),
+            )
+        )
+        .get(pk=pk)
+    )
 
 
 def contract_orders(contract: Contract) -> list[RectificationOrder]:
@@ -92,9 +109,11 @@ def monthly_summaries(contract: Contract) -> list[tuple[PeriodScore, IssuedDocum
     periods = {str(p.pk): p for p in contract.period_scores.filter(closed=True)}
     if not periods:
         return []
-    documents = (IssuedDocument.objects.filter(content_type=ContentType.objects.get_for_model(PeriodScore),
-                                               object_id__in=list(periods), kind=IssuedDocument.Kind.MONTHLY_SUMMARY)
-                 .order_by("object_id", "-version"))
+    documents = IssuedDocument.objects.filter(
+        content_type=ContentType.objects.get_for_model(PeriodScore),
+        object_id__in=list(periods),
+        kind=IssuedDocument.Kind.MONTHLY_SUMMARY,
+    ).order_by("object_id", "-version")
     latest: dict[str, IssuedDocument] = {}
     for doc in documents:
         latest.setdefault(doc.object_id, doc)

@@ -59,8 +59,10 @@ ERR_DECIDED = _("This review was already decided.")
 ERR_REASON = _("Give the reason for the decision.")
 
 INDICATOR_LABELS = {
-    scoring.INSPECTIONS: _("inspections"), scoring.REPORTS: _("report review"),
-    scoring.SATISFACTION: _("worker satisfaction"), scoring.KPI: _("KPI progress"),
+    scoring.INSPECTIONS: _("inspections"),
+    scoring.REPORTS: _("report review"),
+    scoring.SATISFACTION: _("worker satisfaction"),
+    scoring.KPI: _("KPI progress"),
 }
 
 
@@ -81,36 +83,64 @@ def _next_number(contract: Contract, when: datetime) -> str:
 def _findings_for(period: PeriodScore, result: scoring.PeriodResult, red_line: RedLine | None) -> list[str]:
     """What must be put right: the red line, the failed checklist items, the indicators below 60."""
     if red_line is not None:
-        return [str(_("Red line — %(category)s on %(date)s: %(description)s") % {
-            "category": red_line.get_category_display(), "date": f"{red_line.occurred_on:%Y-%m-%d}",
-            "description": red_line.description})]
+        return [
+            str(
+                _("Red line — %(category)s on %(date)s: %(description)s")
+                % {
+                    "category": red_line.get_category_display(),
+                    "date": f"{red_line.occurred_on:%Y-%m-%d}",
+                    "description": red_line.description,
+                }
+            )
+        ]
     findings = []
-    failed_items = (InspectionItemScore.objects.filter(
-        inspection__contract=period.contract, inspection__state=Inspection.State.SUBMITTED,
-        inspection__order__isnull=True, inspection__inspected_on__range=(period.month, month_end(period.month)),
-        points__lt=FINDING_BELOW).select_related("item", "inspection").order_by("inspection__inspected_on", "item"))
+    failed_items = (
+        InspectionItemScore.objects.filter(
+            inspection__contract=period.contract,
+            inspection__state=Inspection.State.SUBMITTED,
+            inspection__order__isnull=True,
+            inspection__inspected_on__range=(period.month, month_end(period.month)),
+            points__lt=FINDING_BELOW,
+        )
+        .select_related("item", "inspection")
+        .order_by("inspection__inspected_on", "item")
+    )
     for s in failed_items:
         text = _("Inspection on %(date)s, “%(item)s”: %(points)s points") % {
-            "date": f"{s.inspection.inspected_on:%Y-%m-%d}", "item": s.item.text, "points": f"{s.points:.0f}"}
+            "date": f"{s.inspection.inspected_on:%Y-%m-%d}",
+            "item": s.item.text,
+            "points": f"{s.points:.0f}",
+        }
         findings.append(f"{text}{'（' + s.note + '）' if s.note else ''}")
     values = period.inputs()
     for name in scoring.INDICATORS:
         value = getattr(values, name)
         if name in result.weights and value is not None and value < FINDING_BELOW:
-            findings.append(str(_("%(indicator)s this month: %(value)s of 100") % {
-                "indicator": INDICATOR_LABELS[name], "value": f"{value:.2f}"}))
+            findings.append(
+                str(
+                    _("%(indicator)s this month: %(value)s of 100")
+                    % {"indicator": INDICATOR_LABELS[name], "value": f"{value:.2f}"}
+                )
+            )
     if not findings:
-        findings.append(str(_("The month's score is %(score)s, below the pass mark of 60.") % {
-            "score": f"{result.score:.2f}"}))
+        findings.append(
+            str(_("The month's score is %(score)s, below the pass mark of 60.") % {"score": f"{result.score:.2f}"})
+        )
     return findings
 
 
 def _reinspector_for(contract: Contract, red_line: RedLine | None) -> User | None:
     if red_line is not None:
-        return red_line.recorded_by if red_line.recorded_by.memberships.filter(
-            palace_id=contract.palace_id, role=Role.EVALUATOR).exists() else None
-    last = contract.inspections.filter(state=Inspection.State.SUBMITTED, order__isnull=True).order_by(
-        "-inspected_on", "-pk").first()
+        return (
+            red_line.recorded_by
+            if red_line.recorded_by.memberships.filter(palace_id=contract.palace_id, role=Role.EVALUATOR).exists()
+            else None
+        )
+    last = (
+        contract.inspections.filter(state=Inspection.State.SUBMITTED, order__isnull=True)
+        .order_by("-inspected_on", "-pk")
+        .first()
+    )
     return last.inspector if last else None
 
 
@@ -119,8 +149,14 @@ def score_order_due(period: PeriodScore, result: scoring.PeriodResult) -> bool:
     return result.below_pass_mark and not period.orders.filter(trigger=RectificationOrder.Trigger.SCORE).exists()
 
 
-def order_issue_for_period(*, period: PeriodScore, result: scoring.PeriodResult, red_line: RedLine | None,
-                           actor: User | None = None, now: datetime | None = None) -> RectificationOrder | None:
+def order_issue_for_period(
+    *,
+    period: PeriodScore,
+    result: scoring.PeriodResult,
+    red_line: RedLine | None,
+    actor: User | None = None,
+    now: datetime | None = None,
+) -> RectificationOrder | None:
     """Issue the order a failing month calls for, inside the input's transaction.
 
     One order per red line; one order per month for a score below 60, however many
@@ -131,11 +167,16 @@ def order_issue_for_period(*, period: PeriodScore, result: scoring.PeriodResult,
     if red_line is None and not score_order_due(period, result):
         return None
     order = RectificationOrder.objects.create(
-        number=_next_number(contract, now), contract=contract, period=period,
+        number=_next_number(contract, now),
+        contract=contract,
+        period=period,
         trigger=RectificationOrder.Trigger.RED_LINE if red_line else RectificationOrder.Trigger.SCORE,
-        red_line=red_line, score_at_issue=result.score, issued_at=now,
+        red_line=red_line,
+        score_at_issue=result.score,
+        issued_at=now,
         deadline=add_working_days(timezone.localdate(now), DEADLINE_WORKING_DAYS),
-        reinspector=_reinspector_for(contract, red_line))
+        reinspector=_reinspector_for(contract, red_line),
+    )
     # The order and its notice are the palace's documents, in its language, whoever's input failed the month.
     with translation.override(settings.LANGUAGE_CODE):
         texts = _findings_for(period, result, red_line)
@@ -143,12 +184,26 @@ def order_issue_for_period(*, period: PeriodScore, result: scoring.PeriodResult,
     before = audit.snapshot(contract, ["state"])
     if contract.state == Contract.State.ACTIVE:
         contract_open_rectification(actor=actor, contract=contract)
-    audit.record(actor=actor, action="rectification.issued", obj=order, palace=contract.palace_id,
-                 before=before, after={"number": order.number, "trigger": order.trigger,
-                                       "score": result.score, "deadline": order.deadline, "findings": texts,
-                                       "contract_state": contract.state})
+    audit.record(
+        actor=actor,
+        action="rectification.issued",
+        obj=order,
+        palace=contract.palace_id,
+        before=before,
+        after={
+            "number": order.number,
+            "trigger": order.trigger,
+            "score": result.score,
+            "deadline": order.deadline,
+            "findings": texts,
+            "contract_state": contract.state,
+        },
+    )
     subject = _("Rectification order %(number)s: put right %(count)d finding(s) by %(date)s") % {
-        "number": order.number, "count": len(texts), "date": f"{order.deadline:%Y-%m-%d}"}
+        "number": order.number,
+        "count": len(texts),
+        "date": f"{order.deadline:%Y-%m-%d}",
+    }
     url = reverse("evaluations:order", args=[order.pk])
     notify(_provider_users(contract), subject=subject, body="\n".join(texts), url=url)
     notify(_admins(contract.palace_id), subject=subject, url=url)
@@ -165,9 +220,14 @@ def _lock_order(order: RectificationOrder) -> tuple[RectificationOrder, Contract
 
 
 @transaction.atomic
-def order_respond(*, actor: User, order: RectificationOrder, responses: Mapping[int, str],
-                  evidence: Mapping[int, Sequence] | None = None, now: datetime | None = None
-                  ) -> RectificationOrder:
+def order_respond(
+    *,
+    actor: User,
+    order: RectificationOrder,
+    responses: Mapping[int, str],
+    evidence: Mapping[int, Sequence] | None = None,
+    now: datetime | None = None,
+) -> RectificationOrder:
     """The provider's rectification report: a response, and evidence, for each finding."""
     now = now or timezone.now()
     order, contract = _lock_order(order)
@@ -196,20 +256,34 @@ def order_respond(*, actor: User, order: RectificationOrder, responses: Mapping[
     order.respond()
     order.responded_at, order.responded_by = now, actor
     order.save()
-    audit.record(actor=actor, action="rectification.responded", obj=order, palace=contract.palace_id,
-                 after={"state": order.state, "responses": {str(f.pk): f.response for f in findings},
-                        "evidence": len(uploads)})
-    to = [order.reinspector] if order.reinspector else User.objects.filter(
-        memberships__palace_id=contract.palace_id, memberships__role=Role.EVALUATOR, is_active=True)
-    notify(to, subject=_("Re-inspect %(contract)s for rectification order %(number)s") % {
-        "contract": contract.number, "number": order.number}, url=reverse("evaluations:order", args=[order.pk]))
+    audit.record(
+        actor=actor,
+        action="rectification.responded",
+        obj=order,
+        palace=contract.palace_id,
+        after={"state": order.state, "responses": {str(f.pk): f.response for f in findings}, "evidence": len(uploads)},
+    )
+    to = (
+        [order.reinspector]
+        if order.reinspector
+        else User.objects.filter(
+            memberships__palace_id=contract.palace_id, memberships__role=Role.EVALUATOR, is_active=True
+        )
+    )
+    notify(
+        to,
+        subject=_("Re-inspect %(contract)s for rectification order %(number)s")
+        % {"contract": contract.number, "number": order.number},
+        url=reverse("evaluations:order", args=[order.pk]),
+    )
     rectification_changed.send(sender=RectificationOrder, contract=contract)
     return order
 
 
 @transaction.atomic
-def order_reinspect(*, actor: User, order: RectificationOrder, outcomes: Mapping[int, tuple[str, str]],
-                    now: datetime | None = None) -> RectificationOrder:
+def order_reinspect(
+    *, actor: User, order: RectificationOrder, outcomes: Mapping[int, tuple[str, str]], now: datetime | None = None
+) -> RectificationOrder:
     """Judge each finding on re-inspection. Every finding resolved passes the order; anything less fails it."""
     now = now or timezone.now()
     order, contract = _lock_order(order)
@@ -221,7 +295,8 @@ def order_reinspect(*, actor: User, order: RectificationOrder, outcomes: Mapping
         raise NotPermitted
     findings = list(order.findings.all())
     if {f.pk for f in findings} != set(outcomes) or any(
-            outcomes[f.pk][0] not in Finding.Outcome.values for f in findings):
+        outcomes[f.pk][0] not in Finding.Outcome.values for f in findings
+    ):
         raise DomainError(ERR_OUTCOMES, field="outcomes")
     for finding in findings:
         finding.outcome, note = outcomes[finding.pk]
@@ -234,34 +309,54 @@ def order_reinspect(*, actor: User, order: RectificationOrder, outcomes: Mapping
         order.fail()
     order.closed_at = now
     order.save()
-    audit.record(actor=actor, action=f"rectification.{order.state}", obj=order, palace=contract.palace_id,
-                 after={"state": order.state, "outcomes": {str(f.pk): f.outcome for f in findings}})
+    audit.record(
+        actor=actor,
+        action=f"rectification.{order.state}",
+        obj=order,
+        palace=contract.palace_id,
+        after={"state": order.state, "outcomes": {str(f.pk): f.outcome for f in findings}},
+    )
     _after_close(order, contract, now)
     return order
 
 
 def _after_close(order: RectificationOrder, contract: Contract, now: datetime) -> None:
     """Back to active when no order is open; a second failure in the term opens a termination review."""
-    subject = (_("Rectification order %(number)s passed") if order.state == RectificationOrder.State.PASSED
-               else _("Rectification order %(number)s failed")) % {"number": order.number}
+    subject = (
+        _("Rectification order %(number)s passed")
+        if order.state == RectificationOrder.State.PASSED
+        else _("Rectification order %(number)s failed")
+    ) % {"number": order.number}
     notify(_provider_users(contract), subject=subject, url=reverse("evaluations:order", args=[order.pk]))
-    if contract.state == Contract.State.RECTIFICATION and not contract.rectification_orders.filter(
-            state__in=RectificationOrder.OPEN_STATES).exists():
+    if (
+        contract.state == Contract.State.RECTIFICATION
+        and not contract.rectification_orders.filter(state__in=RectificationOrder.OPEN_STATES).exists()
+    ):
         contract_close_rectification(actor=None, contract=contract)
     if order.state == RectificationOrder.State.FAILED:
         failed = list(contract.rectification_orders.filter(state=RectificationOrder.State.FAILED))
-        reviewed = set(TerminationReview.failed_orders.through.objects.filter(
-            terminationreview__contract=contract).values_list("rectificationorder_id", flat=True))
+        reviewed = set(
+            TerminationReview.failed_orders.through.objects.filter(terminationreview__contract=contract).values_list(
+                "rectificationorder_id", flat=True
+            )
+        )
         pending = contract.termination_reviews.filter(decision="").exists()
         if len(failed) >= FAILED_ORDERS_FOR_REVIEW and order.pk not in reviewed and not pending:
             review = TerminationReview.objects.create(contract=contract, opened_at=now)
             review.failed_orders.set(failed)
-            audit.record(actor=None, action="termination_review.opened", obj=review, palace=contract.palace_id,
-                         after={"failed_orders": [o.number for o in failed]})
-            notify(_admins(contract.palace_id), subject=_(
-                "%(contract)s has failed %(count)d rectification orders: decide on early termination") % {
-                "contract": contract.number, "count": len(failed)},
-                url=reverse("evaluations:termination_review", args=[review.pk]))
+            audit.record(
+                actor=None,
+                action="termination_review.opened",
+                obj=review,
+                palace=contract.palace_id,
+                after={"failed_orders": [o.number for o in failed]},
+            )
+            notify(
+                _admins(contract.palace_id),
+                subject=_("%(contract)s has failed %(count)d rectification orders: decide on early termination")
+                % {"contract": contract.number, "count": len(failed)},
+                url=reverse("evaluations:termination_review", args=[review.pk]),
+            )
     rectification_changed.send(sender=RectificationOrder, contract=contract)
 
 
@@ -270,7 +365,8 @@ def orders_fail_overdue(now: datetime) -> int:
     today = timezone.localdate(now)
     failed = 0
     for pk in RectificationOrder.objects.filter(state=RectificationOrder.State.OPEN, deadline__lt=today).values_list(
-            "pk", flat=True):
+        "pk", flat=True
+    ):
         with transaction.atomic():
             contract_id = RectificationOrder.objects.filter(pk=pk).values_list("contract_id", flat=True).get()
             order, contract = _lock_order(RectificationOrder(pk=pk, contract_id=contract_id))
@@ -279,16 +375,22 @@ def orders_fail_overdue(now: datetime) -> int:
             order.fail()
             order.failed_on_deadline, order.closed_at = True, now
             order.save()
-            audit.record(actor=None, action="rectification.failed", obj=order, palace=contract.palace_id,
-                         after={"state": order.state, "reason": "deadline", "deadline": order.deadline})
+            audit.record(
+                actor=None,
+                action="rectification.failed",
+                obj=order,
+                palace=contract.palace_id,
+                after={"state": order.state, "reason": "deadline", "deadline": order.deadline},
+            )
             _after_close(order, contract, now)
             failed += 1
     return failed
 
 
 @transaction.atomic
-def termination_decide(*, actor: User, review: TerminationReview, decision: str, reason: str,
-                       now: datetime | None = None) -> TerminationReview:
+def termination_decide(
+    *, actor: User, review: TerminationReview, decision: str, reason: str, now: datetime | None = None
+) -> TerminationReview:
     """The administrator decides on early termination after the second failed order, with a reason.
 
     "terminate" ends the partnership at once, in this transaction, through the same exit as a final
@@ -307,8 +409,13 @@ def termination_decide(*, actor: User, review: TerminationReview, decision: str,
     review.decision, review.reason = decision, reason.strip()
     review.decided_by, review.decided_at = actor, now or timezone.now()
     review.save()
-    audit.record(actor=actor, action="termination_review.decided", obj=review, palace=review.contract.palace_id,
-                 after={"decision": decision, "reason": review.reason})
+    audit.record(
+        actor=actor,
+        action="termination_review.decided",
+        obj=review,
+        palace=review.contract.palace_id,
+        after={"decision": decision, "reason": review.reason},
+    )
     if decision == TerminationReview.Decision.TERMINATE:
         # The exit (evaluations.exit, above this package) ends the partnership in this transaction.
         termination_decided.send(sender=TerminationReview, review=review, actor=actor, now=review.decided_at)
@@ -321,7 +428,16 @@ def open_rectification(contract: Contract) -> bool:
 
 
 __all__ = [
-    "ERR_AFTER_DEADLINE", "ERR_EVIDENCE", "ERR_NOT_OPEN", "ERR_OUTCOMES", "ERR_RESPONSES", "open_rectification",
-    "order_issue_for_period", "order_reinspect", "order_respond", "orders_fail_overdue", "rectification_changed",
+    "ERR_AFTER_DEADLINE",
+    "ERR_EVIDENCE",
+    "ERR_NOT_OPEN",
+    "ERR_OUTCOMES",
+    "ERR_RESPONSES",
+    "open_rectification",
+    "order_issue_for_period",
+    "order_reinspect",
+    "order_respond",
+    "orders_fail_overdue",
+    "rectification_changed",
     "termination_decide",
 ]

@@ -12,8 +12,10 @@ NOWRAP = {"td": {"class": "hz-nowrap"}}
 NAME = {"td": {"class": "hz-name"}}
 
 STATE_CHIPS = {
-    RectificationOrder.State.OPEN: "amber", RectificationOrder.State.RESPONDED: "amber",
-    RectificationOrder.State.PASSED: "green", RectificationOrder.State.FAILED: "red",
+    RectificationOrder.State.OPEN: "amber",
+    RectificationOrder.State.RESPONDED: "amber",
+    RectificationOrder.State.PASSED: "green",
+    RectificationOrder.State.FAILED: "red",
 }
 
 
@@ -39,18 +41,30 @@ def deadline_text(order: RectificationOrder, today) -> str:
 
 
 class OrderTable(tables.Table):
-    number = tables.LinkColumn("evaluations:order", args=[tables.A("pk")], verbose_name=_("Number"),
-                               attrs={"td": {"class": "hz-nowrap hz-mono"}})
-    contract = tables.LinkColumn("contracts:contract_detail", args=[tables.A("contract_id")],
-                                 verbose_name=_("Contract"), accessor="contract__number",
-                                 order_by=("contract__number",), attrs={"td": {"class": "hz-nowrap hz-mono"}})
-    provider = tables.Column(_("Provider"), accessor="contract__provider__name",
-                             order_by=("contract__provider__name",), attrs=NAME)
+    number = tables.LinkColumn(
+        "evaluations:order",
+        args=[tables.A("pk")],
+        verbose_name=_("Number"),
+        attrs={"td": {"class": "hz-nowrap hz-mono"}},
+    )
+    contract = tables.LinkColumn(
+        "contracts:contract_detail",
+        args=[tables.A("contract_id")],
+        verbose_name=_("Contract"),
+        accessor="contract__number",
+        order_by=("contract__number",),
+        attrs={"td": {"class": "hz-nowrap hz-mono"}},
+    )
+    provider = tables.Column(
+        _("Provider"), accessor="contract__provider__name", order_by=("contract__provider__name",), attrs=NAME
+    )
     palace = tables.Column(_("Palace"), accessor="contract__palace__name", order_by=("contract__palace__name",))
-    month = tables.DateColumn(format="Y-m", verbose_name=_("Month"), accessor="period__month",
-                              order_by=("period__month",), attrs=NOWRAP)
-    reason = tables.Column(_("Reason"), accessor="trigger", order_by=("trigger", "-score_at_issue"),
-                           attrs={"td": {"class": "hz-reason"}})
+    month = tables.DateColumn(
+        format="Y-m", verbose_name=_("Month"), accessor="period__month", order_by=("period__month",), attrs=NOWRAP
+    )
+    reason = tables.Column(
+        _("Reason"), accessor="trigger", order_by=("trigger", "-score_at_issue"), attrs={"td": {"class": "hz-reason"}}
+    )
     issued_at = tables.DateColumn(format="Y-m-d", verbose_name=_("Issued"), attrs=NOWRAP)
     deadline = tables.Column(_("Deadline"), attrs=NOWRAP)
     state = tables.Column(_("State"), attrs=NOWRAP)
@@ -76,8 +90,12 @@ class OrderTable(tables.Table):
         if not left:
             return f"{record.deadline:%Y-%m-%d}"
         overdue = record.deadline < self.today
-        return format_html('{} <span class="hz-chip hz-chip--{}">{}</span>', f"{record.deadline:%Y-%m-%d}",
-                           "red" if overdue else "amber", left)
+        return format_html(
+            '{} <span class="hz-chip hz-chip--{}">{}</span>',
+            f"{record.deadline:%Y-%m-%d}",
+            "red" if overdue else "amber",
+            left,
+        )
 
     def value_deadline(self, record):
         left = deadline_text(record, self.today)

@@ -58,6 +58,7 @@ def _is_staff(user, palace_id: int) -> bool:
 
 # --- the table ----------------------------------------------------------------------------------
 
+
 class OrderListView(FilteredTableView):
     """Palace staff see their palaces' orders; a provider's user sees its own organisation's."""
 
@@ -99,6 +100,7 @@ class OrderListView(FilteredTableView):
 
 # --- the order page -----------------------------------------------------------------------------
 
+
 def _may_reinspect(user, order: RectificationOrder) -> bool:
     """Whom re-inspection is for, whatever the order's state: the named re-inspector, or the palace's evaluators."""
     if order.reinspector_id is not None and order.reinspector_id == user.pk:
@@ -113,45 +115,62 @@ def _status(order: RectificationOrder, *, party: bool, reinspector: bool, today,
     who = str(order.reinspector) if order.reinspector else None
     if order.state == State.OPEN and today > order.deadline:
         if party:
-            return _("The deadline (%(date)s) has passed; the order can no longer be answered and will be failed.") \
-                % {"date": deadline}
-        return _("The deadline (%(date)s) passed without an answer; the order will be failed at the next "
-                 "scheduled check.") % {"date": deadline}
+            return _("The deadline (%(date)s) has passed; the order can no longer be answered and will be failed.") % {
+                "date": deadline
+            }
+        return _(
+            "The deadline (%(date)s) passed without an answer; the order will be failed at the next scheduled check."
+        ) % {"date": deadline}
     if order.state == State.OPEN:
         if party:
-            return _("Answer every finding below by %(date)s: say what you put right and attach evidence. An "
-                     "evaluator then re-inspects each finding. If any finding is not fully resolved, the order "
-                     "fails; if the deadline passes without an answer, it fails too. Two failed orders in a term, "
-                     "and the palace's administrator decides on early termination.") % {"date": deadline}
-        return _("Waiting for the provider's answer, due by %(date)s. %(who)s then re-inspects each finding. If "
-                 "any finding is not fully resolved, or the deadline passes unanswered, the order fails.") % {
-            "date": deadline,
-            "who": who or _("An evaluator of the palace")}
+            return _(
+                "Answer every finding below by %(date)s: say what you put right and attach evidence. An "
+                "evaluator then re-inspects each finding. If any finding is not fully resolved, the order "
+                "fails; if the deadline passes without an answer, it fails too. Two failed orders in a term, "
+                "and the palace's administrator decides on early termination."
+            ) % {"date": deadline}
+        return _(
+            "Waiting for the provider's answer, due by %(date)s. %(who)s then re-inspects each finding. If "
+            "any finding is not fully resolved, or the deadline passes unanswered, the order fails."
+        ) % {"date": deadline, "who": who or _("An evaluator of the palace")}
     answered = _day(timezone.localtime(order.responded_at)) if order.responded_at else "—"
     if order.state == State.RESPONDED:
         if reinspector:
-            return _("The provider answered on %(date)s. Re-inspect each finding and judge it resolved, partly "
-                     "resolved or not resolved. The order passes only if every finding is resolved; otherwise it "
-                     "fails.") % {"date": answered}
+            return _(
+                "The provider answered on %(date)s. Re-inspect each finding and judge it resolved, partly "
+                "resolved or not resolved. The order passes only if every finding is resolved; otherwise it "
+                "fails."
+            ) % {"date": answered}
         if party:
-            return _("You answered on %(date)s. An evaluator will re-inspect each finding; the order passes only "
-                     "if every finding is resolved.") % {"date": answered}
-        return _("Answered on %(date)s; waiting for re-inspection by %(who)s. The order passes only if every "
-                 "finding is resolved.") % {"date": answered, "who": who or _("any evaluator of the palace")}
+            return _(
+                "You answered on %(date)s. An evaluator will re-inspect each finding; the order passes only "
+                "if every finding is resolved."
+            ) % {"date": answered}
+        return _(
+            "Answered on %(date)s; waiting for re-inspection by %(who)s. The order passes only if every "
+            "finding is resolved."
+        ) % {"date": answered, "who": who or _("any evaluator of the palace")}
     closed = _day(timezone.localtime(order.closed_at)) if order.closed_at else "—"
     if order.state == State.PASSED:
         return _("Passed on %(date)s: every finding was resolved.") % {"date": closed}
-    why = (_("Failed: the deadline (%(deadline)s) passed without an answer.") if order.failed_on_deadline
-           else _("Failed on %(date)s: not every finding was resolved.")) % {"deadline": deadline, "date": closed}
+    why = (
+        _("Failed: the deadline (%(deadline)s) passed without an answer.")
+        if order.failed_on_deadline
+        else _("Failed on %(date)s: not every finding was resolved.")
+    ) % {"deadline": deadline, "date": closed}
     if failed_count >= FAILED_ORDERS_FOR_REVIEW:
-        count = _("%(count)d orders of this contract's term have failed, so the palace's administrator has been "
-                  "asked to decide on early termination.") % {"count": failed_count}
+        count = _(
+            "%(count)d orders of this contract's term have failed, so the palace's administrator has been "
+            "asked to decide on early termination."
+        ) % {"count": failed_count}
     else:
         count = ngettext(
             "%(count)d failed order in this contract's term; at %(limit)d, the palace's administrator decides on "
             "early termination.",
             "%(count)d failed orders in this contract's term; at %(limit)d, the palace's administrator decides on "
-            "early termination.", failed_count) % {"count": failed_count, "limit": FAILED_ORDERS_FOR_REVIEW}
+            "early termination.",
+            failed_count,
+        ) % {"count": failed_count, "limit": FAILED_ORDERS_FOR_REVIEW}
     return f"{why} {count}"
 
 
@@ -184,18 +203,29 @@ def _order_page(request, order: RectificationOrder, *, respond_form=None, reinsp
         reviews = [r for r in reviews if r.decision]  # the provider sees a review once it is decided
     process_url = _process_url(order) if staff else None
     ctx = {
-        "order": order, "contract": contract, "findings": findings, "today": today,
-        "party": party, "staff": staff,
-        "reason": reason_text(order), "days_left": deadline_text(order, today),
+        "order": order,
+        "contract": contract,
+        "findings": findings,
+        "today": today,
+        "party": party,
+        "staff": staff,
+        "reason": reason_text(order),
+        "days_left": deadline_text(order, today),
         "overdue": order.state == RectificationOrder.State.OPEN and today > order.deadline,
         "notice": selectors.notice_for(order),
-        "status": _status(order, party=party, reinspector=_may_reinspect(user, order), today=today,
-                          failed_count=selectors.failed_order_count(contract)),
+        "status": _status(
+            order,
+            party=party,
+            reinspector=_may_reinspect(user, order),
+            today=today,
+            failed_count=selectors.failed_order_count(contract),
+        ),
         "respond_form": respond_form if can_answer else None,
         "reinspect_form": reinspect_form if can_judge else None,
         "answered": order.responded_at is not None,
         "judged": any(f.outcome for f in findings),
-        "reviews": reviews, "process_url": process_url,
+        "reviews": reviews,
+        "process_url": process_url,
         "working_days": DEADLINE_WORKING_DAYS,
         "page_title": order.number,
     }
@@ -227,8 +257,9 @@ def order_respond(request, pk: int):
     form = OrderResponseForm(request.POST, request.FILES, findings=list(order.findings.all()))
     if form.is_valid():
         try:
-            services.order_respond(actor=request.user, order=order, responses=form.responses(),
-                                   evidence=form.evidence())
+            services.order_respond(
+                actor=request.user, order=order, responses=form.responses(), evidence=form.evidence()
+            )
         except DomainError as exc:
             order = selectors.order_for_page(pk)
             if not (can_respond_to_order(request.user, order) and timezone.localdate() <= order.deadline):
@@ -236,11 +267,17 @@ def order_respond(request, pk: int):
                 return _to_order(order)
             apply_domain_error(form, exc, request)
             if request.FILES:
-                messages.warning(request, _("Nothing was saved, so the files you chose were not kept: choose them "
-                                            "again."))
+                messages.warning(
+                    request, _("Nothing was saved, so the files you chose were not kept: choose them again.")
+                )
         else:
-            messages.success(request, _("Your answer is sent. An evaluator will re-inspect each finding; you will "
-                                        "be notified of the outcome."))
+            messages.success(
+                request,
+                _(
+                    "Your answer is sent. An evaluator will re-inspect each finding; you will "
+                    "be notified of the outcome."
+                ),
+            )
             return _to_order(order)
     return _order_page(request, order, respond_form=form)
 
@@ -264,32 +301,42 @@ def order_reinspect(request, pk: int):
             apply_domain_error(form, exc, request)
         else:
             if order.state == RectificationOrder.State.PASSED:
-                messages.success(request, _("Re-inspected: every finding is resolved, so the order passed. The "
-                                            "provider is notified."))
+                messages.success(
+                    request,
+                    _("Re-inspected: every finding is resolved, so the order passed. The provider is notified."),
+                )
             else:
-                messages.success(request, _("Re-inspected: not every finding is resolved, so the order failed. "
-                                            "The provider is notified."))
+                messages.success(
+                    request,
+                    _("Re-inspected: not every finding is resolved, so the order failed. The provider is notified."),
+                )
             return _to_order(order)
     return _order_page(request, order, reinspect_form=form)
 
 
 # --- the termination review ------------------------------------------------------------------------
 
+
 def _review_status(review: TerminationReview, *, decider: bool) -> str:
     if review.decision == TerminationReview.Decision.TERMINATE:
-        return _("Decided on %(date)s: terminate the contract early. The contract was terminated the same day and "
-                 "the provider exits (退出合作): excluded from the palace's recruitments, its last payment "
-                 "withheld, the handover to complete and the service drafted for re-tender.") % {
-            "date": _day(timezone.localtime(review.decided_at))}
+        return _(
+            "Decided on %(date)s: terminate the contract early. The contract was terminated the same day and "
+            "the provider exits (退出合作): excluded from the palace's recruitments, its last payment "
+            "withheld, the handover to complete and the service drafted for re-tender."
+        ) % {"date": _day(timezone.localtime(review.decided_at))}
     if review.decision == TerminationReview.Decision.CONTINUE:
-        return _("Decided on %(date)s: the contract continues. Another failed order in the term will ask for a "
-                 "decision again.") % {"date": _day(timezone.localtime(review.decided_at))}
+        return _(
+            "Decided on %(date)s: the contract continues. Another failed order in the term will ask for a "
+            "decision again."
+        ) % {"date": _day(timezone.localtime(review.decided_at))}
     if decider:
-        return _("The contract has failed %(count)d rectification orders in its term. Decide whether to terminate "
-                 "it early or let it continue, and give the reason: it is recorded with the decision and shown "
-                 "to the provider. Terminating ends the contract at once: the provider exits and is excluded from "
-                 "the palace's recruitments, the last payment is withheld and the service is drafted for "
-                 "re-tender.") % {"count": len(review.failed_orders.all())}
+        return _(
+            "The contract has failed %(count)d rectification orders in its term. Decide whether to terminate "
+            "it early or let it continue, and give the reason: it is recorded with the decision and shown "
+            "to the provider. Terminating ends the contract at once: the provider exits and is excluded from "
+            "the palace's recruitments, the last payment is withheld and the service is drafted for "
+            "re-tender."
+        ) % {"count": len(review.failed_orders.all())}
     return _("Waiting for the palace's administrator to decide whether to terminate the contract early.")
 
 
@@ -311,24 +358,35 @@ def termination_review(request, pk: int):
         form = TerminationDecisionForm(request.POST)
         if form.is_valid():
             try:
-                review = services.termination_decide(actor=user, review=review,
-                                                     decision=form.cleaned_data["decision"],
-                                                     reason=form.cleaned_data["reason"])
+                review = services.termination_decide(
+                    actor=user,
+                    review=review,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                )
             except DomainError as exc:
                 apply_domain_error(form, exc, request)
             else:
-                messages.success(request, _("The decision is recorded: %(decision)s.") % {
-                    "decision": review.get_decision_display()})
+                messages.success(
+                    request, _("The decision is recorded: %(decision)s.") % {"decision": review.get_decision_display()}
+                )
                 return redirect("evaluations:termination_review", pk=review.pk)
     review = selectors.review_for_page(pk)
     orders = list(review.failed_orders.all())
     for o in orders:
         o.reason = reason_text(o)
-    return TemplateResponse(request, REVIEW_PAGE, {
-        "review": review, "contract": review.contract, "orders": orders, "staff": staff,
-        # The exit (a package above this one) is reached through the review it ended.
-        "exit": getattr(review, "exit", None) if review.decision else None,
-        "status": _review_status(review, decider=decider),
-        "form": (form or TerminationDecisionForm()) if decider else None,
-        "page_title": _("Termination review · %(contract)s") % {"contract": review.contract.number},
-    })
+    return TemplateResponse(
+        request,
+        REVIEW_PAGE,
+        {
+            "review": review,
+            "contract": review.contract,
+            "orders": orders,
+            "staff": staff,
+            # The exit (a package above this one) is reached through the review it ended.
+            "exit": getattr(review, "exit", None) if review.decision else None,
+            "status": _review_status(review, decider=decider),
+            "form": (form or TerminationDecisionForm()) if decider else None,
+            "page_title": _("Termination review · %(contract)s") % {"contract": review.contract.number},
+        },
+    )

@@ -24,8 +24,12 @@ def contract_score_section(request, contract: Contract) -> PageSection | None:
     """The score section of the contract page, once the contract has come into force."""
     if contract.state == Contract.State.DRAFT or not can_view_contract(request.user, contract):
         return None
-    return PageSection(title=_("Real-time score"), template="evaluations/dashboards/section_score.html",
-                       context=score_context(request.user, contract, in_section=True), order=20)
+    return PageSection(
+        title=_("Real-time score"),
+        template="evaluations/dashboards/section_score.html",
+        context=score_context(request.user, contract, in_section=True),
+        order=20,
+    )
 
 
 register_page_section("contracts.contract_detail", contract_score_section)
@@ -43,25 +47,48 @@ def evaluation_panels(user) -> list[HomePanel]:
     admin_palaces = None if user.is_superuser else palace_ids(user, Role.ADMIN)
     if admin_palaces is None or admin_palaces:
         horizon = selectors.deadline_horizon(today)
-        panels.append(HomePanel(_("Standing of contracts"), "evaluations/dashboards/panel_admin.html", {
-            "counts": selectors.standing_counts(admin_palaces, today),
-            "orders": selectors.open_order_counts(admin_palaces, today, horizon),
-            "reviews": selectors.pending_reviews(admin_palaces), "horizon": horizon}, order=8))
+        panels.append(
+            HomePanel(
+                _("Standing of contracts"),
+                "evaluations/dashboards/panel_admin.html",
+                {
+                    "counts": selectors.standing_counts(admin_palaces, today),
+                    "orders": selectors.open_order_counts(admin_palaces, today, horizon),
+                    "reviews": selectors.pending_reviews(admin_palaces),
+                    "horizon": horizon,
+                },
+                order=8,
+            )
+        )
     if palace_ids(user, Role.EVALUATOR):
-        panels.append(HomePanel(_("My inspections"), "evaluations/dashboards/panel_evaluator.html",
-                                selectors.evaluator_work(user, today), order=7))
+        panels.append(
+            HomePanel(
+                _("My inspections"),
+                "evaluations/dashboards/panel_evaluator.html",
+                selectors.evaluator_work(user, today),
+                order=7,
+            )
+        )
     return panels
 
 
 def _provider_panels(provider, today) -> list[HomePanel]:
-    orders = list(RectificationOrder.objects.filter(contract__provider=provider,
-                                                    state__in=RectificationOrder.OPEN_STATES)
-                  .select_related("contract__project").order_by("deadline", "pk")[:6])
+    orders = list(
+        RectificationOrder.objects.filter(contract__provider=provider, state__in=RectificationOrder.OPEN_STATES)
+        .select_related("contract__project")
+        .order_by("deadline", "pk")[:6]
+    )
     if not orders:
         return []
     calendar = WorkCalendar()
     for o in orders:
         o.overdue = o.deadline < today
         o.working_days_left = calendar.working_days_between(today, o.deadline) if not o.overdue else 0
-    return [HomePanel(_("Rectification orders"), "evaluations/dashboards/panel_provider.html",
-                      {"orders": orders, "today": today}, order=4)]
+    return [
+        HomePanel(
+            _("Rectification orders"),
+            "evaluations/dashboards/panel_provider.html",
+            {"orders": orders, "today": today},
+            order=4,
+        )
+    ]

@@ -46,12 +46,18 @@ MSG_TOO_FEW_RATINGS = ngettext_lazy(
     "Only %(count)d worker satisfaction rating this month, fewer than %(minimum)d: its weight has been shared "
     "out among the other indicators in proportion.",
     "Only %(count)d worker satisfaction ratings this month, fewer than %(minimum)d: its weight has been shared "
-    "out among the other indicators in proportion.", "count")
-MSG_NO_INPUT = gettext_lazy("No input yet this month for %(indicators)s: the weight is shared out among the "
-                            "indicators that have one, in proportion.")
-MSG_RED_LINE = ngettext_lazy("%(count)d red line was recorded this month: the month fails whatever the score.",
-                             "%(count)d red lines were recorded this month: the month fails whatever the score.",
-                             "count")
+    "out among the other indicators in proportion.",
+    "count",
+)
+MSG_NO_INPUT = gettext_lazy(
+    "No input yet this month for %(indicators)s: the weight is shared out among the "
+    "indicators that have one, in proportion."
+)
+MSG_RED_LINE = ngettext_lazy(
+    "%(count)d red line was recorded this month: the month fails whatever the score.",
+    "%(count)d red lines were recorded this month: the month fails whatever the score.",
+    "count",
+)
 
 
 def staff_palace_ids(user: AnyUser) -> frozenset[int] | None:
@@ -69,15 +75,16 @@ def deadline_horizon(today: date, calendar: WorkCalendar | None = None) -> date:
 
 # --- one contract's score -----------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class IndicatorRow:
     name: str
     label: str
-    value: Decimal | None       # the month's mean, 0–100; None: no input yet
-    inputs: str                 # "2 inspections", "12 ratings"… ("" for KPI progress)
-    weight: Decimal             # the palace's configured weight
-    applied: Decimal | None     # the weight the month's score actually gave it; None when shared out
-    reason: str = ""            # scoring.NO_INPUT | scoring.TOO_FEW_RATINGS when shared out
+    value: Decimal | None  # the month's mean, 0–100; None: no input yet
+    inputs: str  # "2 inspections", "12 ratings"… ("" for KPI progress)
+    weight: Decimal  # the palace's configured weight
+    applied: Decimal | None  # the weight the month's score actually gave it; None when shared out
+    reason: str = ""  # scoring.NO_INPUT | scoring.TOO_FEW_RATINGS when shared out
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,7 @@ class ScoreBreakdown:
     red_lines: int
     ratings: int
     rows: list[IndicatorRow]
-    notes: list[str]            # plain sentences: why weights moved, the red line
+    notes: list[str]  # plain sentences: why weights moved, the red line
 
 
 def _inputs_text(name: str, period: PeriodScore | None) -> str:
@@ -110,24 +117,41 @@ def score_breakdown(period: PeriodScore | None, month: date, weights: dict[str, 
     """The month's score and how it was made: each indicator's value, its weight set and applied."""
     inputs = period.inputs() if period is not None else scoring.PeriodInputs()
     result = scoring.period_score(inputs, weights)
-    rows = [IndicatorRow(name=name, label=str(INDICATOR_LABELS[name]), value=getattr(inputs, name),
-                         inputs=_inputs_text(name, period), weight=Decimal(weights[name]),
-                         applied=result.weights.get(name), reason=result.shared_out.get(name, ""))
-            for name in scoring.INDICATORS]
+    rows = [
+        IndicatorRow(
+            name=name,
+            label=str(INDICATOR_LABELS[name]),
+            value=getattr(inputs, name),
+            inputs=_inputs_text(name, period),
+            weight=Decimal(weights[name]),
+            applied=result.weights.get(name),
+            reason=result.shared_out.get(name, ""),
+        )
+        for name in scoring.INDICATORS
+    ]
     notes = []
     if result.shared_out.get(scoring.SATISFACTION) == scoring.TOO_FEW_RATINGS:
-        notes.append(str(MSG_TOO_FEW_RATINGS % {"count": inputs.ratings,
-                                                "minimum": scoring.SATISFACTION_MIN_RATINGS}))
-    missing = [str(INDICATOR_LABELS[n]) for n in scoring.INDICATORS
-               if result.shared_out.get(n) == scoring.NO_INPUT and weights[n] > 0]
+        notes.append(str(MSG_TOO_FEW_RATINGS % {"count": inputs.ratings, "minimum": scoring.SATISFACTION_MIN_RATINGS}))
+    missing = [
+        str(INDICATOR_LABELS[n])
+        for n in scoring.INDICATORS
+        if result.shared_out.get(n) == scoring.NO_INPUT and weights[n] > 0
+    ]
     if missing and result.score is not None:
         notes.append(str(MSG_NO_INPUT % {"indicators": pgettext("list separator", ", ").join(missing)}))
     if result.red_line:
         notes.append(str(MSG_RED_LINE % {"count": inputs.red_lines}))
     score = period.score if period is not None else None
     standing = period.standing if period is not None else "none"
-    return ScoreBreakdown(month=month, score=score, standing=standing, red_lines=inputs.red_lines,
-                          ratings=inputs.ratings, rows=rows, notes=notes)
+    return ScoreBreakdown(
+        month=month,
+        score=score,
+        standing=standing,
+        red_lines=inputs.red_lines,
+        ratings=inputs.ratings,
+        rows=rows,
+        notes=notes,
+    )
 
 
 def term_months(contract: Contract, today: date) -> list[date]:
@@ -149,8 +173,15 @@ def trend_points(contract: Contract, periods: list[PeriodScore], today: date) ->
     points = []
     for m in term_months(contract, today):
         p = by_month.get(m)
-        points.append(TrendPoint(month=m, score=p.score if p else None, standing=p.standing if p else "none",
-                                 red_lines=p.red_lines if p else 0, current=m == current))
+        points.append(
+            TrendPoint(
+                month=m,
+                score=p.score if p else None,
+                standing=p.standing if p else "none",
+                red_lines=p.red_lines if p else 0,
+                current=m == current,
+            )
+        )
     return points
 
 
@@ -158,10 +189,10 @@ def trend_points(contract: Contract, periods: list[PeriodScore], today: date) ->
 class ContractScore:
     contract: Contract
     today: date
-    breakdown: ScoreBreakdown | None        # None before the term starts
+    breakdown: ScoreBreakdown | None  # None before the term starts
     trend: list[TrendPoint]
     open_orders: list[RectificationOrder]
-    red_lines: list[RedLine]                # this term's
+    red_lines: list[RedLine]  # this term's
     pending_review: TerminationReview | None
     failed_orders: int = 0
     weights: dict[str, Decimal] = field(default_factory=dict)
@@ -182,25 +213,40 @@ def contract_score(contract: Contract, today: date | None = None, *, with_red_li
     if in_term:
         month = min(current, month_of(contract.ends_on)) if contract.ends_on else current
         breakdown = score_breakdown(next((p for p in periods if p.month == month), None), month, weights)
-    orders = list(RectificationOrder.objects.filter(contract=contract).order_by("deadline", "pk")
-                  .annotate(findings_count=Count("findings")))
+    orders = list(
+        RectificationOrder.objects.filter(contract=contract)
+        .order_by("deadline", "pk")
+        .annotate(findings_count=Count("findings"))
+    )
     red_lines = []
     if with_red_lines and contract.starts_on:
-        red_lines = list(RedLine.objects.filter(contract=contract, occurred_on__gte=contract.starts_on)
-                         .order_by("-occurred_on", "-pk"))
+        red_lines = list(
+            RedLine.objects.filter(contract=contract, occurred_on__gte=contract.starts_on).order_by(
+                "-occurred_on", "-pk"
+            )
+        )
     failed = sum(o.state == RectificationOrder.State.FAILED for o in orders)
     # A termination review opens only on a second failed order: no need to look before that.
-    pending = (TerminationReview.objects.filter(contract=contract, decision="").order_by("-opened_at").first()
-               if failed >= FAILED_ORDERS_FOR_REVIEW else None)
+    pending = (
+        TerminationReview.objects.filter(contract=contract, decision="").order_by("-opened_at").first()
+        if failed >= FAILED_ORDERS_FOR_REVIEW
+        else None
+    )
     return ContractScore(
-        contract=contract, today=today, breakdown=breakdown,
+        contract=contract,
+        today=today,
+        breakdown=breakdown,
         trend=trend_points(contract, periods, today) if in_term else [],
-        open_orders=[o for o in orders if o.state in RectificationOrder.OPEN_STATES], red_lines=red_lines,
-        pending_review=pending, failed_orders=failed,
-        weights=weights)
+        open_orders=[o for o in orders if o.state in RectificationOrder.OPEN_STATES],
+        red_lines=red_lines,
+        pending_review=pending,
+        failed_orders=failed,
+        weights=weights,
+    )
 
 
 # --- the administrator's board ------------------------------------------------------------------
+
 
 @dataclass
 class BoardRow:
@@ -220,8 +266,8 @@ class BoardRow:
 @dataclass
 class Deadline:
     day: date
-    working_days_left: int      # negative when past
-    kind: str                   # "order" | "inspection"
+    working_days_left: int  # negative when past
+    kind: str  # "order" | "inspection"
     what: str
     contract: Contract
     url_name: str
@@ -249,14 +295,19 @@ def board_contracts(user: AnyUser, today: date, horizon: date) -> QuerySet[Contr
         qs.select_related("palace", "provider", "project")
         .annotate(
             open_orders=Count("rectification_orders", filter=open_q, distinct=True),
-            orders_due_soon=Count("rectification_orders",
-                                  filter=awaiting_q & Q(rectification_orders__deadline__lte=horizon), distinct=True),
+            orders_due_soon=Count(
+                "rectification_orders",
+                filter=awaiting_q & Q(rectification_orders__deadline__lte=horizon),
+                distinct=True,
+            ),
             next_order_deadline=Min("rectification_orders__deadline", filter=awaiting_q),
-            red_lines_term=Count("red_lines", filter=Q(red_lines__occurred_on__gte=F("starts_on"),
-                                                       red_lines__occurred_on__lte=F("ends_on")), distinct=True),
+            red_lines_term=Count(
+                "red_lines",
+                filter=Q(red_lines__occurred_on__gte=F("starts_on"), red_lines__occurred_on__lte=F("ends_on")),
+                distinct=True,
+            ),
         )
-        .prefetch_related(Prefetch("period_scores", queryset=PeriodScore.objects.order_by("month"),
-                                   to_attr="months"))
+        .prefetch_related(Prefetch("period_scores", queryset=PeriodScore.objects.order_by("month"), to_attr="months"))
         .order_by("number")
     )
 
@@ -272,19 +323,35 @@ def upcoming_deadlines(user: AnyUser, today: date, horizon: date, calendar: Work
     rows = []
 
     def left(day: date) -> int:
-        return (calendar.working_days_between(today, day) if day >= today
-                else -calendar.working_days_between(day, today))
+        return calendar.working_days_between(today, day) if day >= today else -calendar.working_days_between(day, today)
 
     for o in orders.select_related("contract__provider", "contract__project"):
-        rows.append(Deadline(day=o.deadline, working_days_left=left(o.deadline), kind="order",
-                             what=_("Rectification order %(number)s: the provider's response is due") % {
-                                 "number": o.number},
-                             contract=o.contract, url_name="evaluations:order", pk=o.pk))
+        rows.append(
+            Deadline(
+                day=o.deadline,
+                working_days_left=left(o.deadline),
+                kind="order",
+                what=_("Rectification order %(number)s: the provider's response is due") % {"number": o.number},
+                contract=o.contract,
+                url_name="evaluations:order",
+                pk=o.pk,
+            )
+        )
     for i in inspections.select_related("contract__provider", "contract__project", "inspector"):
         what = (_("Re-inspection by %(inspector)s") if i.order_id else _("Inspection by %(inspector)s")) % {
-            "inspector": i.inspector}
-        rows.append(Deadline(day=i.due_on, working_days_left=left(i.due_on), kind="inspection", what=what,
-                             contract=i.contract, url_name="evaluations:inspection", pk=i.pk))
+            "inspector": i.inspector
+        }
+        rows.append(
+            Deadline(
+                day=i.due_on,
+                working_days_left=left(i.due_on),
+                kind="inspection",
+                what=what,
+                contract=i.contract,
+                url_name="evaluations:inspection",
+                pk=i.pk,
+            )
+        )
     return sorted(rows, key=lambda d: (d.day, d.kind, d.pk))
 
 
@@ -296,18 +363,31 @@ def board(user: AnyUser, today: date | None = None) -> Board:
     rows = []
     for contract in board_contracts(user, today, horizon):
         periods = contract.months
-        rows.append(BoardRow(contract=contract, current=next((p for p in periods if p.month == current), None),
-                             trend=trend_points(contract, periods, today)))
+        rows.append(
+            BoardRow(
+                contract=contract,
+                current=next((p for p in periods if p.month == current), None),
+                trend=trend_points(contract, periods, today),
+            )
+        )
     counts = dict.fromkeys(STANDINGS, 0)
     for row in rows:
         counts[row.standing] += 1
-    return Board(today=today, horizon=horizon, rows=rows,
-                 deadlines=upcoming_deadlines(user, today, horizon, calendar), counts=counts)
+    return Board(
+        today=today,
+        horizon=horizon,
+        rows=rows,
+        deadlines=upcoming_deadlines(user, today, horizon, calendar),
+        counts=counts,
+    )
 
 
 SORTS = {
-    "standing": lambda r: (STANDINGS.index(r.standing), r.score if r.score is not None else Decimal(101),
-                           r.contract.number),
+    "standing": lambda r: (
+        STANDINGS.index(r.standing),
+        r.score if r.score is not None else Decimal(101),
+        r.contract.number,
+    ),
     "score": lambda r: (r.score is None, r.score or 0, r.contract.number),
     "-score": lambda r: (r.score is None, -(r.score or 0), r.contract.number),
     "contract": lambda r: r.contract.number,
@@ -323,6 +403,7 @@ def sort_rows(rows: list[BoardRow], sort: str) -> list[BoardRow]:
 
 # --- the provider's scores ----------------------------------------------------------------------
 
+
 @dataclass
 class ProviderScores:
     today: date
@@ -334,27 +415,41 @@ def provider_scores(provider: Provider, today: date | None = None) -> ProviderSc
     """The provider's contracts since they came into force, and the rectification orders it has open."""
     today = today or timezone.localdate()
     current = month_of(today)
-    contracts = (Contract.objects.filter(provider=provider).exclude(state=Contract.State.DRAFT)
-                 .select_related("palace", "project")
-                 .prefetch_related(Prefetch("period_scores", queryset=PeriodScore.objects.order_by("month"),
-                                            to_attr="months"))
-                 .order_by("-starts_on", "number"))
-    rows = [BoardRow(contract=c, current=next((p for p in c.months if p.month == current), None),
-                     trend=trend_points(c, c.months, today)) for c in contracts]
+    contracts = (
+        Contract.objects.filter(provider=provider)
+        .exclude(state=Contract.State.DRAFT)
+        .select_related("palace", "project")
+        .prefetch_related(Prefetch("period_scores", queryset=PeriodScore.objects.order_by("month"), to_attr="months"))
+        .order_by("-starts_on", "number")
+    )
+    rows = [
+        BoardRow(
+            contract=c,
+            current=next((p for p in c.months if p.month == current), None),
+            trend=trend_points(c, c.months, today),
+        )
+        for c in contracts
+    ]
     rows.sort(key=lambda r: (r.contract.state not in IN_FORCE,))
-    orders = list(RectificationOrder.objects.filter(contract__provider=provider,
-                                                    state__in=RectificationOrder.OPEN_STATES)
-                  .select_related("contract__project", "contract__palace")
-                  .annotate(findings_count=Count("findings")).order_by("deadline", "pk"))
+    orders = list(
+        RectificationOrder.objects.filter(contract__provider=provider, state__in=RectificationOrder.OPEN_STATES)
+        .select_related("contract__project", "contract__palace")
+        .annotate(findings_count=Count("findings"))
+        .order_by("deadline", "pk")
+    )
     calendar = WorkCalendar()
     for o in orders:
-        o.working_days_left = (calendar.working_days_between(today, o.deadline) if o.deadline >= today
-                               else -calendar.working_days_between(o.deadline, today))
+        o.working_days_left = (
+            calendar.working_days_between(today, o.deadline)
+            if o.deadline >= today
+            else -calendar.working_days_between(o.deadline, today)
+        )
         o.overdue = o.deadline < today
     return ProviderScores(today=today, rows=rows, orders=orders)
 
 
 # --- home panels --------------------------------------------------------------------------------
+
 
 def standing_counts(palaces: frozenset[int] | None, today: date) -> dict[str, int]:
     """How many contracts in force stand green, amber, red, or have no score yet this month."""
@@ -362,8 +457,12 @@ def standing_counts(palaces: frozenset[int] | None, today: date) -> dict[str, in
     if palaces is not None:
         contracts = contracts.filter(palace_id__in=palaces)
     counts = dict.fromkeys(STANDINGS, 0)
-    for standing, n in (PeriodScore.objects.filter(contract__in=contracts, month=month_of(today))
-                        .values_list("standing").annotate(n=Count("pk")).order_by()):
+    for standing, n in (
+        PeriodScore.objects.filter(contract__in=contracts, month=month_of(today))
+        .values_list("standing")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
         counts[standing if standing in counts else "none"] += n
     counts["none"] += contracts.count() - sum(counts.values())
     return counts
@@ -374,9 +473,12 @@ def open_order_counts(palaces: frozenset[int] | None, today: date, horizon: date
     if palaces is not None:
         orders = orders.filter(contract__palace_id__in=palaces)
     waiting = Q(state=RectificationOrder.State.OPEN)
-    return orders.aggregate(open=Count("pk"), due_soon=Count("pk", filter=waiting & Q(deadline__lte=horizon)),
-                            overdue=Count("pk", filter=waiting & Q(deadline__lt=today)),
-                            reinspection=Count("pk", filter=Q(state=RectificationOrder.State.RESPONDED)))
+    return orders.aggregate(
+        open=Count("pk"),
+        due_soon=Count("pk", filter=waiting & Q(deadline__lte=horizon)),
+        overdue=Count("pk", filter=waiting & Q(deadline__lt=today)),
+        reinspection=Count("pk", filter=Q(state=RectificationOrder.State.RESPONDED)),
+    )
 
 
 def pending_reviews(palaces: frozenset[int] | None) -> list[TerminationReview]:
@@ -388,14 +490,22 @@ def pending_reviews(palaces: frozenset[int] | None) -> list[TerminationReview]:
 
 def evaluator_work(user: AnyUser, today: date) -> dict:
     """The evaluator's inspections to do, soonest first, and the orders waiting for their re-inspection."""
-    inspections = (Inspection.objects.filter(inspector=user, state=Inspection.State.ASSIGNED)
-                   .select_related("contract__provider", "contract__project").order_by("due_on", "pk"))
+    inspections = (
+        Inspection.objects.filter(inspector=user, state=Inspection.State.ASSIGNED)
+        .select_related("contract__provider", "contract__project")
+        .order_by("due_on", "pk")
+    )
     reinspect = RectificationOrder.objects.filter(state=RectificationOrder.State.RESPONDED).filter(
-        Q(reinspector=user) | Q(reinspector__isnull=True, contract__palace_id__in=palace_ids(user, Role.EVALUATOR)))
+        Q(reinspector=user) | Q(reinspector__isnull=True, contract__palace_id__in=palace_ids(user, Role.EVALUATOR))
+    )
     counts = inspections.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
-    return {"inspections": list(inspections[:6]), "inspection_count": counts["total"], "overdue": counts["overdue"],
-            "reinspect": list(reinspect.select_related("contract__provider").order_by("responded_at")[:5]),
-            "today": today}
+    return {
+        "inspections": list(inspections[:6]),
+        "inspection_count": counts["total"],
+        "overdue": counts["overdue"],
+        "reinspect": list(reinspect.select_related("contract__provider").order_by("responded_at")[:5]),
+        "today": today,
+    }
 
 
 _CONTRACT = ("contract__palace", "contract__provider", "contract__project")
@@ -413,7 +523,6 @@ class Inbox:
         return sum(1 for i in self.due if i.overdue)
 
 
-
 def inbox_for(user: User, today: date) -> Inbox:
     """Four queries whatever the numbers: roles, due, re-inspections, recent."""
     evaluator_palaces = palace_ids(user, Role.EVALUATOR)
@@ -424,8 +533,12 @@ def inbox_for(user: User, today: date) -> Inbox:
     reinspections = list(
         RectificationOrder.objects.filter(state=RectificationOrder.State.RESPONDED)
         .filter(Q(reinspector=user) | Q(reinspector__isnull=True, contract__palace_id__in=evaluator_palaces))
-        .select_related(*_CONTRACT, "reinspector").order_by("responded_at", "pk"))
-    recent = list(mine.filter(state=Inspection.State.SUBMITTED, submitted_at__date__gte=today - timedelta(
-        days=RECENT_DAYS)).order_by("-submitted_at", "-pk")[:RECENT_LIMIT])
+        .select_related(*_CONTRACT, "reinspector")
+        .order_by("responded_at", "pk")
+    )
+    recent = list(
+        mine.filter(
+            state=Inspection.State.SUBMITTED, submitted_at__date__gte=today - timedelta(days=RECENT_DAYS)
+        ).order_by("-submitted_at", "-pk")[:RECENT_LIMIT]
+    )
     return Inbox(due=due, reinspections=reinspections, recent=recent, today=today)
-

@@ -32,7 +32,9 @@ class Provider(models.Model):
 
     name = models.CharField(_("organisation name"), max_length=100)
     credit_code = models.CharField(
-        _("unified social credit code"), max_length=18, unique=True,
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
         validators=[validate_credit_code],
     )
     legal_representative = models.CharField(_("legal representative"), max_length=50)
@@ -41,7 +43,9 @@ class Provider(models.Model):
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
     palace = models.ForeignKey(
-        Palace, verbose_name=_("registered with"), on_delete=models.PROTECT,
+        Palace,
+        verbose_name=_("registered with"),
+        on_delete=models.PROTECT,
         related_name="registered_providers",
         help_text=_("The palace whose administrators verify this registration."),
     )
@@ -49,9 +53,7 @@ class Provider(models.Model):
     # the status only through the transitions below.
     status = FSMField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     status_reason = models.TextField(_("reason"), blank=True)
-    reviewed_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    reviewed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
 
@@ -133,7 +135,9 @@ class ServiceProject(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=ServiceCategory.choices)
     description = models.TextField(_("description"), blank=True)
     budget = models.DecimalField(
-        _("budget (CNY)"), max_digits=12, decimal_places=2,
+        _("budget (CNY)"),
+        max_digits=12,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     term_months = models.PositiveSmallIntegerField(
@@ -174,7 +178,9 @@ class KpiTarget(models.Model):
     metric = models.CharField(_("metric"), max_length=20, choices=KpiMetric.choices)
     label = models.CharField(_("label"), max_length=60, blank=True)
     target = models.DecimalField(
-        _("target"), max_digits=10, decimal_places=2,
+        _("target"),
+        max_digits=10,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     unit = models.CharField(_("unit"), max_length=20)

@@ -26,26 +26,33 @@ class Recruitment(models.Model):
         FAILED = "failed", _("Failed (too few valid applications)")
         CANCELLED = "cancelled", _("Cancelled")
 
-    palace = models.ForeignKey(Palace, verbose_name=_("palace"), on_delete=models.PROTECT,
-                               related_name="recruitments")
-    project = models.ForeignKey(ServiceProject, verbose_name=_("service project"),
-                                on_delete=models.PROTECT, related_name="recruitments")
+    palace = models.ForeignKey(Palace, verbose_name=_("palace"), on_delete=models.PROTECT, related_name="recruitments")
+    project = models.ForeignKey(
+        ServiceProject, verbose_name=_("service project"), on_delete=models.PROTECT, related_name="recruitments"
+    )
     number = models.CharField(_("number"), max_length=30, unique=True)
     title = models.CharField(_("title"), max_length=150)
     description = models.TextField(_("description"), blank=True)
     eligibility = models.TextField(_("eligibility requirements"), blank=True)
-    budget_ceiling = models.DecimalField(_("price ceiling (CNY)"), max_digits=12, decimal_places=2,
-                                         validators=[MinValueValidator(Decimal("0.01"))])
+    budget_ceiling = models.DecimalField(
+        _("price ceiling (CNY)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     panel_size = models.PositiveSmallIntegerField(_("panel size"), default=5)
     opens_at = models.DateTimeField(_("applications open"), null=True, blank=True)
     deadline = models.DateTimeField(_("application deadline"), null=True, blank=True)
     publicity_ends_at = models.DateTimeField(_("publicity ends"), null=True, blank=True)
     state = FSMField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
-    reissue_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="reissues", verbose_name=_("re-issue of"))
+    reissue_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reissues", verbose_name=_("re-issue of")
+    )
     awarded_application = models.OneToOneField(
-        "Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-        verbose_name=_("proposed award"))
+        "Application",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed award"),
+    )
     award_reason = models.TextField(_("reason for not choosing the top-ranked applicant"), blank=True)
     compiled_at = models.DateTimeField(_("compiled at"), null=True, blank=True)
     # 1, and one more each time an upheld objection sends the panel back to scoring.
@@ -61,7 +68,8 @@ class Recruitment(models.Model):
             models.CheckConstraint(condition=models.Q(budget_ceiling__gt=0), name="recruitment_ceiling_positive"),
             models.CheckConstraint(
                 condition=models.Q(panel_size__gte=3) & models.Q(panel_size__lte=15),
-                name="recruitment_panel_size_range"),
+                name="recruitment_panel_size_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,8 +104,9 @@ class Recruitment(models.Model):
     def award(self):
         pass
 
-    @state.transition(source=[State.DRAFT, State.PUBLISHED, State.CLOSED, State.EVALUATING, State.PUBLICITY],
-                      target=State.CANCELLED)
+    @state.transition(
+        source=[State.DRAFT, State.PUBLISHED, State.CLOSED, State.EVALUATING, State.PUBLICITY], target=State.CANCELLED
+    )
     def cancel(self):
         pass
 
@@ -112,8 +121,9 @@ class Criterion(models.Model):
     recruitment = models.ForeignKey(Recruitment, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(_("criterion"), max_length=100)
     description = models.TextField(_("what earns the points"), blank=True)
-    max_points = models.DecimalField(_("weight (maximum points)"), max_digits=5, decimal_places=2,
-                                     validators=[MinValueValidator(Decimal("0.01"))])
+    max_points = models.DecimalField(
+        _("weight (maximum points)"), max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.SUBJECTIVE)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -123,8 +133,9 @@ class Criterion(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(max_points__gt=0), name="criterion_points_positive"),
-            models.UniqueConstraint(fields=["recruitment"], condition=models.Q(kind="price"),
-                                    name="criterion_one_price_per_recruitment"),
+            models.UniqueConstraint(
+                fields=["recruitment"], condition=models.Q(kind="price"), name="criterion_one_price_per_recruitment"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -156,8 +167,9 @@ class Application(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="applications")
     state = FSMField(_("state"), max_length=10, choices=State.choices, default=State.SUBMITTED)
     proposal = models.TextField(_("service proposal"))
-    price = models.DecimalField(_("price (CNY)"), max_digits=12, decimal_places=2,
-                                validators=[MinValueValidator(Decimal("0.01"))])
+    price = models.DecimalField(
+        _("price (CNY)"), max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     submitted_at = models.DateTimeField(_("submitted at"))
     first_submitted_at = models.DateTimeField(_("first submitted at"))
@@ -191,8 +203,14 @@ class Application(models.Model):
 
 class ApplicationDocument(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
-    required = models.ForeignKey(RequiredDocument, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="+", verbose_name=_("required document"))
+    required = models.ForeignKey(
+        RequiredDocument,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("required document"),
+    )
     file = models.OneToOneField(StoredFile, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveSmallIntegerField(default=1)
 
@@ -220,8 +238,7 @@ class PanelSeat(models.Model):
 
     evaluator = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     state = FSMField(_("state"), max_length=12, choices=State.choices, default=State.ASSIGNED)
-    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="replaced_by")
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
     assigned_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
     declared_at = models.DateTimeField(_("declared at"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -324,8 +341,11 @@ class Score(models.Model):
         verbose_name_plural = _("scores")
         base_manager_name = "all_rounds"
         constraints = [
-            models.UniqueConstraint(fields=["member", "application", "criterion"], name="score_once",
-                                    condition=models.Q(superseded_in_round__isnull=True)),
+            models.UniqueConstraint(
+                fields=["member", "application", "criterion"],
+                name="score_once",
+                condition=models.Q(superseded_in_round__isnull=True),
+            ),
             models.CheckConstraint(condition=models.Q(points__gte=0), name="score_not_negative"),
         ]
 
@@ -448,8 +468,9 @@ class Exclusion(models.Model):
         verbose_name_plural = _("exclusions")
         ordering = ["-starts_on"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__gt=models.F("starts_on")),
-                                   name="exclusion_period_valid"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")), name="exclusion_period_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,8 +35,11 @@ ERR_NOT_YOUR_APPLICATION = _("This is not your organisation's application.")
 
 
 def active_exclusion(provider: Provider, palace_id: int, on) -> Exclusion | None:
-    return (Exclusion.objects.filter(provider=provider, palace_id=palace_id, starts_on__lte=on, ends_on__gt=on)
-            .order_by("-ends_on").first())
+    return (
+        Exclusion.objects.filter(provider=provider, palace_id=palace_id, starts_on__lte=on, ends_on__gt=on)
+        .order_by("-ends_on")
+        .first()
+    )
 
 
 def eligibility_problem(provider: Provider, recruitment: Recruitment, now: datetime) -> str | None:
@@ -61,8 +64,13 @@ class ApplicationFile:
 
 @transaction.atomic
 def application_submit(
-    *, actor: User, recruitment: Recruitment, price: Decimal, proposal: str,
-    files: Sequence[ApplicationFile] = (), now: datetime | None = None,
+    *,
+    actor: User,
+    recruitment: Recruitment,
+    price: Decimal,
+    proposal: str,
+    files: Sequence[ApplicationFile] = (),
+    now: datetime | None = None,
 ) -> Application:
     """Submit or resubmit the provider's sealed application; the last version counts.
 
@@ -77,8 +85,9 @@ def application_submit(
     if recruitment.state != Recruitment.State.PUBLISHED:
         raise DomainError(ERR_NOT_OPEN)
     if now >= recruitment.deadline:
-        raise DomainError(ERR_DEADLINE_PASSED % {
-            "deadline": timezone.localtime(recruitment.deadline).strftime("%Y-%m-%d %H:%M")})
+        raise DomainError(
+            ERR_DEADLINE_PASSED % {"deadline": timezone.localtime(recruitment.deadline).strftime("%Y-%m-%d %H:%M")}
+        )
     problem = eligibility_problem(provider, recruitment, now)
     if problem:
         raise DomainError(problem)
@@ -99,14 +108,20 @@ def application_submit(
     for pk, doc in required.items():
         if pk not in provided:
             raise DomainError(ERR_MISSING_DOCUMENT % {"name": doc.name}, field="files")
-    stored = store_uploads(uploads=[f.upload for f in files], purpose="application_document",
-                           allowed=DOCUMENT_TYPES, actor=actor)
+    stored = store_uploads(
+        uploads=[f.upload for f in files], purpose="application_document", allowed=DOCUMENT_TYPES, actor=actor
+    )
     if existing is None:
         try:
             with transaction.atomic():
                 application = Application.objects.create(
-                    recruitment=recruitment, provider=provider, proposal=proposal.strip(), price=price,
-                    submitted_at=now, first_submitted_at=now)
+                    recruitment=recruitment,
+                    provider=provider,
+                    proposal=proposal.strip(),
+                    price=price,
+                    submitted_at=now,
+                    first_submitted_at=now,
+                )
         except IntegrityError as exc:
             raise DomainError(_("Your organisation has already applied; resubmit instead.")) from exc
         before = None
@@ -122,17 +137,28 @@ def application_submit(
             doc.save(update_fields=["version"])
         application.proposal, application.price, application.submitted_at = proposal.strip(), price, now
         application.save()
-    ApplicationDocument.objects.bulk_create([
-        ApplicationDocument(application=application, required_id=f.required_id, file=s, version=application.version)
-        for f, s in zip(files, stored, strict=True)])
+    ApplicationDocument.objects.bulk_create(
+        [
+            ApplicationDocument(application=application, required_id=f.required_id, file=s, version=application.version)
+            for f, s in zip(files, stored, strict=True)
+        ]
+    )
     # The audit trail keeps the sealed content out: only what anyone may know later.
-    audit.record(actor=actor, action="application.submitted" if before is None else "application.resubmitted",
-                 obj=application, palace=recruitment.palace_id, before=before,
-                 after=audit.snapshot(application, SEALED_SAFE_FIELDS))
-    notify([actor], subject=_("Application received: %(number)s") % {"number": recruitment.number},
-           body=_("Version %(version)d was received at %(time)s. You may withdraw or resubmit until the deadline.")
-           % {"version": application.version, "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")},
-           url=reverse("portal:application_detail", args=[application.pk]))
+    audit.record(
+        actor=actor,
+        action="application.submitted" if before is None else "application.resubmitted",
+        obj=application,
+        palace=recruitment.palace_id,
+        before=before,
+        after=audit.snapshot(application, SEALED_SAFE_FIELDS),
+    )
+    notify(
+        [actor],
+        subject=_("Application received: %(number)s") % {"number": recruitment.number},
+        body=_("Version %(version)d was received at %(time)s. You may withdraw or resubmit until the deadline.")
+        % {"version": application.version, "time": timezone.localtime(now).strftime("%Y-%m-%d %H:%M")},
+        url=reverse("portal:application_detail", args=[application.pk]),
+    )
     return application
 
 
@@ -145,11 +171,18 @@ def application_withdraw(*, actor: User, application: Application, now: datetime
         raise NotPermitted
     recruitment = application.recruitment
     if recruitment.state != Recruitment.State.PUBLISHED or now >= recruitment.deadline:
-        raise DomainError(ERR_DEADLINE_PASSED % {
-            "deadline": timezone.localtime(recruitment.deadline).strftime("%Y-%m-%d %H:%M")})
+        raise DomainError(
+            ERR_DEADLINE_PASSED % {"deadline": timezone.localtime(recruitment.deadline).strftime("%Y-%m-%d %H:%M")}
+        )
     before = audit.snapshot(application, ["state"])
     application.withdraw()
     application.save()
-    audit.record(actor=actor, action="application.withdrawn", obj=application, palace=recruitment.palace_id,
-                 before=before, after=audit.snapshot(application, ["state"]))
+    audit.record(
+        actor=actor,
+        action="application.withdrawn",
+        obj=application,
+        palace=recruitment.palace_id,
+        before=before,
+        after=audit.snapshot(application, ["state"]),
+    )
     return application

@@ -46,8 +46,9 @@ ERR_PUBLICITY_RUNNING = _("The publicity period has not ended yet.")
 
 
 @transaction.atomic
-def award_propose(*, actor: User, recruitment: Recruitment, application: Application, reason: str = "",
-                  now: datetime | None = None) -> Recruitment:
+def award_propose(
+    *, actor: User, recruitment: Recruitment, application: Application, reason: str = "", now: datetime | None = None
+) -> Recruitment:
     """Propose the award and publish the result for 5 working days of publicity (公示)."""
     now = now_or_clock(now)
     recruitment = lock_recruitment(recruitment)
@@ -60,18 +61,30 @@ def award_propose(*, actor: User, recruitment: Recruitment, application: Applica
     before = audit.snapshot(recruitment, ["state", "awarded_application"])
     recruitment.awarded_application = application
     recruitment.award_reason = reason.strip()
-    recruitment.publicity_ends_at = timezone.make_aware(datetime.combine(
-        add_working_days(timezone.localdate(now), PUBLICITY_WORKING_DAYS), datetime.max.time().replace(microsecond=0)))
+    recruitment.publicity_ends_at = timezone.make_aware(
+        datetime.combine(
+            add_working_days(timezone.localdate(now), PUBLICITY_WORKING_DAYS),
+            datetime.max.time().replace(microsecond=0),
+        )
+    )
     recruitment.publicise()
     recruitment.save()
-    audit.record(actor=actor, action="award.proposed", obj=recruitment, palace=recruitment.palace_id,
-                 before=before, after=audit.snapshot(recruitment, ["state", "awarded_application", "award_reason",
-                                                                   "publicity_ends_at"]))
+    audit.record(
+        actor=actor,
+        action="award.proposed",
+        obj=recruitment,
+        palace=recruitment.palace_id,
+        before=before,
+        after=audit.snapshot(recruitment, ["state", "awarded_application", "award_reason", "publicity_ends_at"]),
+    )
     applicants = User.objects.filter(provider_link__provider__applications__recruitment=recruitment).distinct()
-    notify(applicants, subject=_("Result published for %(number)s") % {"number": recruitment.number},
-           body=_("The proposed award is in publicity until %(until)s. Applicants may lodge an objection.")
-           % {"until": timezone.localtime(recruitment.publicity_ends_at).strftime("%Y-%m-%d")},
-           url=reverse("notice_detail", args=[recruitment.pk]))
+    notify(
+        applicants,
+        subject=_("Result published for %(number)s") % {"number": recruitment.number},
+        body=_("The proposed award is in publicity until %(until)s. Applicants may lodge an objection.")
+        % {"until": timezone.localtime(recruitment.publicity_ends_at).strftime("%Y-%m-%d")},
+        url=reverse("notice_detail", args=[recruitment.pk]),
+    )
     return recruitment
 
 
@@ -94,8 +107,14 @@ def finalise_problem(recruitment: Recruitment, now: datetime) -> str:
 
 
 @transaction.atomic
-def objection_lodge(*, actor: User, recruitment: Recruitment, grounds: str,
-                    attachments: Sequence[UploadedFile] = (), now: datetime | None = None) -> Objection:
+def objection_lodge(
+    *,
+    actor: User,
+    recruitment: Recruitment,
+    grounds: str,
+    attachments: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> Objection:
     now = now_or_clock(now)
     recruitment = lock_recruitment(recruitment)
     provider = provider_of(actor)
@@ -106,20 +125,27 @@ def objection_lodge(*, actor: User, recruitment: Recruitment, grounds: str,
     if not grounds.strip():
         raise DomainError(ERR_OBJECTION_GROUNDS, field="grounds")
     files = store_uploads(uploads=list(attachments), purpose="objection", actor=actor)
-    objection = Objection.objects.create(recruitment=recruitment, application=application,
-                                         grounds=grounds.strip(), lodged_by=actor)
+    objection = Objection.objects.create(
+        recruitment=recruitment, application=application, grounds=grounds.strip(), lodged_by=actor
+    )
     objection.attachments.set(files)
-    audit.record(actor=actor, action="objection.lodged", obj=objection, palace=recruitment.palace_id,
-                 after={"grounds": objection.grounds, "attachments": len(files)})
-    notify(palace_admins(recruitment.palace_id),
-           subject=_("Objection to %(number)s from %(name)s") % {"number": recruitment.number, "name": provider},
-           url=reverse("procurement:recruitment_detail", args=[recruitment.pk]))
+    audit.record(
+        actor=actor,
+        action="objection.lodged",
+        obj=objection,
+        palace=recruitment.palace_id,
+        after={"grounds": objection.grounds, "attachments": len(files)},
+    )
+    notify(
+        palace_admins(recruitment.palace_id),
+        subject=_("Objection to %(number)s from %(name)s") % {"number": recruitment.number, "name": provider},
+        url=reverse("procurement:recruitment_detail", args=[recruitment.pk]),
+    )
     return objection
 
 
 @transaction.atomic
-def objection_answer(*, actor: User, objection: Objection, upheld: bool, answer: str,
-                     outcome: str = "") -> Objection:
+def objection_answer(*, actor: User, objection: Objection, upheld: bool, answer: str, outcome: str = "") -> Objection:
     """Answer an objection. Upheld: reopen evaluation, or cancel the recruitment."""
     objection = Objection.objects.select_for_update().select_related("recruitment").get(pk=objection.pk)
     recruitment = lock_recruitment(objection.recruitment)
@@ -136,16 +162,28 @@ def objection_answer(*, actor: User, objection: Objection, upheld: bool, answer:
         objection.reject()
     objection.answer, objection.answered_by, objection.answered_at = answer.strip(), actor, timezone.now()
     objection.save()
-    audit.record(actor=actor, action="objection.upheld" if upheld else "objection.rejected", obj=objection,
-                 palace=recruitment.palace_id, before=before,
-                 after={"state": objection.state, "outcome": objection.outcome, "answer": objection.answer})
-    notify([objection.lodged_by], subject=_("Your objection to %(number)s was answered") % {
-        "number": recruitment.number}, body=objection.answer, url=reverse("notice_detail", args=[recruitment.pk]))
+    audit.record(
+        actor=actor,
+        action="objection.upheld" if upheld else "objection.rejected",
+        obj=objection,
+        palace=recruitment.palace_id,
+        before=before,
+        after={"state": objection.state, "outcome": objection.outcome, "answer": objection.answer},
+    )
+    notify(
+        [objection.lodged_by],
+        subject=_("Your objection to %(number)s was answered") % {"number": recruitment.number},
+        body=objection.answer,
+        url=reverse("notice_detail", args=[recruitment.pk]),
+    )
     if upheld and outcome == Objection.Outcome.REOPEN:
         _reopen_evaluation(actor, recruitment, objection)
     elif upheld:
-        recruitment_cancel(actor=actor, recruitment=recruitment,
-                           reason=str(_("Objection upheld: %(answer)s") % {"answer": objection.answer}))
+        recruitment_cancel(
+            actor=actor,
+            recruitment=recruitment,
+            reason=str(_("Objection upheld: %(answer)s") % {"answer": objection.answer}),
+        )
     return objection
 
 
@@ -159,7 +197,8 @@ def _reopen_evaluation(actor: User, recruitment: Recruitment, objection: Objecti
     report already issued stays issued; the next compilation issues a new version.
     """
     before = audit.snapshot(recruitment, ["state", "awarded_application", "evaluation_round", "compiled_at"]) | {
-        "ranking": list(valid_applications(recruitment).order_by("rank").values("pk", "total", "rank"))}
+        "ranking": list(valid_applications(recruitment).order_by("rank").values("pk", "total", "rank"))
+    }
     round_ = recruitment.evaluation_round
     Score.objects.filter(member__recruitment=recruitment).update(superseded_in_round=round_)
     CompiledScore.objects.filter(application__recruitment=recruitment).delete()
@@ -171,29 +210,44 @@ def _reopen_evaluation(actor: User, recruitment: Recruitment, objection: Objecti
     recruitment.compiled_at = None
     recruitment.evaluation_round = round_ + 1
     recruitment.save()
-    seats = list(PanelMember.objects.select_for_update(of=("self",)).filter(
-        recruitment=recruitment, replaced_by__isnull=True,
-        state__in=[PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING]).select_related("evaluator"))
+    seats = list(
+        PanelMember.objects.select_for_update(of=("self",))
+        .filter(
+            recruitment=recruitment,
+            replaced_by__isnull=True,
+            state__in=[PanelMember.State.SUBMITTED, PanelMember.State.JUSTIFYING],
+        )
+        .select_related("evaluator")
+    )
     for member in seats:
         if member.state == PanelMember.State.JUSTIFYING:
             member.submit()
         member.reopen()
         member.submitted_at = None
         member.save()
-    audit.record(actor=actor, action="recruitment.reopened", obj=recruitment, palace=recruitment.palace_id,
-                 before=before, after=audit.snapshot(recruitment, ["state", "awarded_application", "evaluation_round",
-                                                                   "compiled_at"])
-                 | {"objection": objection.pk, "reopened_seats": [m.pk for m in seats]})
+    audit.record(
+        actor=actor,
+        action="recruitment.reopened",
+        obj=recruitment,
+        palace=recruitment.palace_id,
+        before=before,
+        after=audit.snapshot(recruitment, ["state", "awarded_application", "evaluation_round", "compiled_at"])
+        | {"objection": objection.pk, "reopened_seats": [m.pk for m in seats]},
+    )
     for member in seats:
-        notify([member.evaluator], subject=_("Score %(number)s again: an objection was upheld") % {
-            "number": recruitment.number}, body=objection.answer,
-            url=reverse("procurement:panel_task", args=[member.pk]))
+        notify(
+            [member.evaluator],
+            subject=_("Score %(number)s again: an objection was upheld") % {"number": recruitment.number},
+            body=objection.answer,
+            url=reverse("procurement:panel_task", args=[member.pk]),
+        )
     panel_changed.send(sender=Recruitment, recruitment=recruitment)
 
 
 @transaction.atomic
-def recruitment_finalise(*, recruitment: Recruitment, now: datetime | None = None,
-                         actor: User | None = None) -> Recruitment:
+def recruitment_finalise(
+    *, recruitment: Recruitment, now: datetime | None = None, actor: User | None = None
+) -> Recruitment:
     """After publicity, with every objection answered: awarded, and a draft contract follows."""
     now = now_or_clock(now)
     recruitment = lock_recruitment(recruitment)
@@ -207,8 +261,13 @@ def recruitment_finalise(*, recruitment: Recruitment, now: datetime | None = Non
     before = audit.snapshot(recruitment, ["state"])
     recruitment.award()
     recruitment.save()
-    audit.record(actor=actor, action="recruitment.awarded", obj=recruitment, palace=recruitment.palace_id,
-                 before=before, after={"state": recruitment.state,
-                                       "provider": recruitment.awarded_application.provider.name})
+    audit.record(
+        actor=actor,
+        action="recruitment.awarded",
+        obj=recruitment,
+        palace=recruitment.palace_id,
+        before=before,
+        after={"state": recruitment.state, "provider": recruitment.awarded_application.provider.name},
+    )
     recruitment_awarded.send(sender=Recruitment, recruitment=recruitment, actor=actor)
     return recruitment

@@ -92,19 +92,39 @@ def scores_submit(*, actor: User, member: PanelMember, scores: Sequence[ScoreInp
     for s in scores:
         top = criteria[s.criterion_id].max_points
         if s.points is None or not (0 <= s.points <= top):
-            raise DomainError(ERR_SCORE_RANGE % {"criterion": criteria[s.criterion_id].name,
-                                                 "max": f"{top.normalize():f}"}, field="scores")
-    Score.objects.bulk_create([
-        Score(member=member, application_id=s.application_id, criterion_id=s.criterion_id,
-              points=s.points, comment=s.comment.strip()[:1000]) for s in scores])
+            raise DomainError(
+                ERR_SCORE_RANGE % {"criterion": criteria[s.criterion_id].name, "max": f"{top.normalize():f}"},
+                field="scores",
+            )
+    Score.objects.bulk_create(
+        [
+            Score(
+                member=member,
+                application_id=s.application_id,
+                criterion_id=s.criterion_id,
+                points=s.points,
+                comment=s.comment.strip()[:1000],
+            )
+            for s in scores
+        ]
+    )
     before = audit.snapshot(member, ["state"])
     member.submit()
     member.submitted_at = timezone.now()
     member.save()
-    audit.record(actor=actor, action="scores.submitted", obj=member, palace=recruitment.palace_id, before=before,
-                 after={"state": member.state, "scores": [
-                     {"application": s.application_id, "criterion": s.criterion_id, "points": s.points}
-                     for s in scores]})
+    audit.record(
+        actor=actor,
+        action="scores.submitted",
+        obj=member,
+        palace=recruitment.palace_id,
+        before=before,
+        after={
+            "state": member.state,
+            "scores": [
+                {"application": s.application_id, "criterion": s.criterion_id, "points": s.points} for s in scores
+            ],
+        },
+    )
     _after_submission(recruitment)
     panel_changed.send(sender=Recruitment, recruitment=recruitment)
     return member
@@ -123,8 +143,14 @@ def scores_justify(*, actor: User, member: PanelMember, justifications: dict[int
     before = audit.snapshot(member, ["state"])
     member.submit()
     member.save()
-    audit.record(actor=actor, action="scores.justified", obj=member, palace=member.recruitment.palace_id,
-                 before=before, after={"state": member.state, "justifications": written})
+    audit.record(
+        actor=actor,
+        action="scores.justified",
+        obj=member,
+        palace=member.recruitment.palace_id,
+        before=before,
+        after={"state": member.state, "justifications": written},
+    )
     _after_submission(member.recruitment)
     panel_changed.send(sender=Recruitment, recruitment=member.recruitment)
     return member
@@ -136,14 +162,20 @@ def _after_submission(recruitment: Recruitment) -> None:
     if not panel_in(members, recruitment.panel_size):
         return
     scores = list(Score.objects.filter(member__in=members).select_related("criterion"))
-    to_justify = mark_outliers(scores, seat_of=lambda s: s.member_id,
-                               cell_of=lambda s: (s.application_id, s.criterion_id),
-                               max_points_of=lambda s: s.criterion.max_points)
+    to_justify = mark_outliers(
+        scores,
+        seat_of=lambda s: s.member_id,
+        cell_of=lambda s: (s.application_id, s.criterion_id),
+        max_points_of=lambda s: s.criterion.max_points,
+    )
     if to_justify:
-        ask_justifications([m for m in members if m.pk in to_justify], action="scores.outliers_flagged",
-                           palace_id=recruitment.palace_id,
-                           subject=_("Justify your outlier scores for %(number)s") % {"number": recruitment.number},
-                           url_of=lambda m: reverse("procurement:panel_task", args=[m.pk]))
+        ask_justifications(
+            [m for m in members if m.pk in to_justify],
+            action="scores.outliers_flagged",
+            palace_id=recruitment.palace_id,
+            subject=_("Justify your outlier scores for %(number)s") % {"number": recruitment.number},
+            url_of=lambda m: reverse("procurement:panel_task", args=[m.pk]),
+        )
         return
     recruitment_compile(recruitment=recruitment)
 
@@ -155,7 +187,8 @@ def compile_results(recruitment: Recruitment) -> dict[int, dict[int, Decimal]]:
     applications = list(valid_applications(recruitment))
     points: dict[tuple[int, int], list[Decimal]] = defaultdict(list)
     for app_id, crit_id, value in Score.objects.filter(member__in=members).values_list(
-            "application_id", "criterion_id", "points"):
+        "application_id", "criterion_id", "points"
+    ):
         points[(app_id, crit_id)].append(value)
     lowest = min((a.price for a in applications), default=None)
     result: dict[int, dict[int, Decimal]] = {}
@@ -163,8 +196,9 @@ def compile_results(recruitment: Recruitment) -> dict[int, dict[int, Decimal]]:
         row = {}
         for criterion in criteria:
             if criterion.kind == Criterion.Kind.PRICE:
-                row[criterion.pk] = scoring.price_points(lowest=lowest, price=application.price,
-                                                         weight=criterion.max_points)
+                row[criterion.pk] = scoring.price_points(
+                    lowest=lowest, price=application.price, weight=criterion.max_points
+                )
             else:
                 row[criterion.pk] = scoring.criterion_mean(points[(application.pk, criterion.pk)])
         result[application.pk] = row
@@ -177,32 +211,45 @@ def recruitment_compile(*, recruitment: Recruitment, actor: User | None = None) 
     recruitment = lock_recruitment(recruitment)
     results = compile_results(recruitment)
     CompiledScore.objects.filter(application__recruitment=recruitment).delete()
-    CompiledScore.objects.bulk_create([
-        CompiledScore(application_id=app_id, criterion_id=crit_id, points=value)
-        for app_id, row in results.items() for crit_id, value in row.items()])
+    CompiledScore.objects.bulk_create(
+        [
+            CompiledScore(application_id=app_id, criterion_id=crit_id, points=value)
+            for app_id, row in results.items()
+            for crit_id, value in row.items()
+        ]
+    )
     applications = {a.pk: a for a in valid_applications(recruitment)}
     totals = {app_id: sum(row.values(), Decimal(0)) for app_id, row in results.items()}
-    order = scoring.ranking([scoring.Candidate(pk, totals[pk], a.price, a.first_submitted_at)
-                             for pk, a in applications.items()])
+    order = scoring.ranking(
+        [scoring.Candidate(pk, totals[pk], a.price, a.first_submitted_at) for pk, a in applications.items()]
+    )
     for rank, pk in enumerate(order, start=1):
         applications[pk].total, applications[pk].rank = totals[pk], rank
     # One statement, however many applied: compilation must not slow down with the field.
     Application.objects.bulk_update(applications.values(), ["total", "rank"])
     recruitment.compiled_at = timezone.now()
     recruitment.save(update_fields=["compiled_at"])
-    audit.record(actor=actor, action="recruitment.compiled", obj=recruitment, palace=recruitment.palace_id,
-                 after={"ranking": [{"application": pk, "total": totals[pk]} for pk in order]})
-    notify(palace_admins(recruitment.palace_id),
-           subject=_("Scores for %(number)s are compiled") % {"number": recruitment.number},
-           body=_("Review the ranking and propose the award."),
-           url=reverse("procurement:recruitment_detail", args=[recruitment.pk]))
+    audit.record(
+        actor=actor,
+        action="recruitment.compiled",
+        obj=recruitment,
+        palace=recruitment.palace_id,
+        after={"ranking": [{"application": pk, "total": totals[pk]} for pk in order]},
+    )
+    notify(
+        palace_admins(recruitment.palace_id),
+        subject=_("Scores for %(number)s are compiled") % {"number": recruitment.number},
+        body=_("Review the ranking and propose the award."),
+        url=reverse("procurement:recruitment_detail", args=[recruitment.pk]),
+    )
     transaction.on_commit(lambda: issue_tender_report(recruitment=recruitment, actor=actor), robust=True)
     return recruitment
 
 
 @transaction.atomic
-def score_correction_request(*, actor: User, score: Score, corrected_points: Decimal, reason: str,
-                             justification: str) -> ScoreCorrection:
+def score_correction_request(
+    *, actor: User, score: Score, corrected_points: Decimal, reason: str, justification: str
+) -> ScoreCorrection:
     score = Score.objects.select_related("member__recruitment", "criterion").get(pk=score.pk)
     recruitment = score.member.recruitment
     require_admin(actor, recruitment)
@@ -213,27 +260,41 @@ def score_correction_request(*, actor: User, score: Score, corrected_points: Dec
     if reason not in ScoreCorrection.Reason.values or not justification.strip():
         raise DomainError(ERR_CORRECTION_REASON, field="justification")
     if not (0 <= corrected_points <= score.criterion.max_points):
-        raise DomainError(ERR_SCORE_RANGE % {"criterion": score.criterion.name,
-                                             "max": f"{score.criterion.max_points.normalize():f}"},
-                          field="corrected_points")
+        raise DomainError(
+            ERR_SCORE_RANGE % {"criterion": score.criterion.name, "max": f"{score.criterion.max_points.normalize():f}"},
+            field="corrected_points",
+        )
     correction = ScoreCorrection.objects.create(
-        score=score, original_points=score.points, corrected_points=corrected_points, reason=reason,
-        justification=justification.strip(), requested_by=actor)
-    audit.record(actor=actor, action="score.correction_requested", obj=correction, palace=recruitment.palace_id,
-                 after=audit.snapshot(correction, ["original_points", "corrected_points", "reason",
-                                                   "justification"]))
-    notify(palace_admins(recruitment.palace_id).exclude(pk=actor.pk),
-           subject=_("A score correction for %(number)s needs your approval") % {"number": recruitment.number},
-           url=reverse("procurement:recruitment_detail", args=[recruitment.pk]))
+        score=score,
+        original_points=score.points,
+        corrected_points=corrected_points,
+        reason=reason,
+        justification=justification.strip(),
+        requested_by=actor,
+    )
+    audit.record(
+        actor=actor,
+        action="score.correction_requested",
+        obj=correction,
+        palace=recruitment.palace_id,
+        after=audit.snapshot(correction, ["original_points", "corrected_points", "reason", "justification"]),
+    )
+    notify(
+        palace_admins(recruitment.palace_id).exclude(pk=actor.pk),
+        subject=_("A score correction for %(number)s needs your approval") % {"number": recruitment.number},
+        url=reverse("procurement:recruitment_detail", args=[recruitment.pk]),
+    )
     return correction
 
 
 @transaction.atomic
-def score_correction_decide(*, actor: User, correction: ScoreCorrection, approve: bool,
-                            note: str = "") -> ScoreCorrection:
+def score_correction_decide(
+    *, actor: User, correction: ScoreCorrection, approve: bool, note: str = ""
+) -> ScoreCorrection:
     """A second staff member approves or rejects; an approval recompiles and reissues the report."""
-    correction = ScoreCorrection.objects.select_for_update().select_related(
-        "score__member__recruitment").get(pk=correction.pk)
+    correction = (
+        ScoreCorrection.objects.select_for_update().select_related("score__member__recruitment").get(pk=correction.pk)
+    )
     recruitment = correction.score.member.recruitment
     require_admin(actor, recruitment)
     if actor.pk == correction.requested_by_id:
@@ -246,9 +307,14 @@ def score_correction_decide(*, actor: User, correction: ScoreCorrection, approve
         correction.reject()
     correction.decided_by, correction.decided_at = actor, timezone.now()
     correction.save()
-    audit.record(actor=actor, action="score.correction_approved" if approve else "score.correction_rejected",
-                 obj=correction, palace=recruitment.palace_id, before=before,
-                 after={"state": correction.state, "note": note.strip()})
+    audit.record(
+        actor=actor,
+        action="score.correction_approved" if approve else "score.correction_rejected",
+        obj=correction,
+        palace=recruitment.palace_id,
+        before=before,
+        after={"state": correction.state, "note": note.strip()},
+    )
     if approve:
         recruitment_compile(recruitment=recruitment, actor=actor)
     return correction

@@ -59,8 +59,7 @@ OUTLIER_BODY = _("Some of your scores are more than 30% of the maximum away from
 
 def check_evaluators(palace_id: int, evaluators: Iterable[User], *, field: str = "evaluators") -> None:
     """Refuse anyone of ``evaluators`` who is not an evaluator of the palace."""
-    allowed = set(Membership.objects.filter(palace_id=palace_id, role=Role.EVALUATOR)
-                  .values_list("user_id", flat=True))
+    allowed = set(Membership.objects.filter(palace_id=palace_id, role=Role.EVALUATOR).values_list("user_id", flat=True))
     for user in evaluators:
         if user.pk not in allowed:
             raise DomainError(ERR_NOT_EVALUATOR % {"name": user}, field=field)
@@ -85,15 +84,21 @@ def panel_in(seats: Sequence[PanelSeat], size: int) -> bool:
     return len(seats) >= size and all(s.state == PanelSeat.State.SUBMITTED for s in seats)
 
 
-def mark_outliers(scores: Sequence[Model], *, seat_of: Callable[[Any], Hashable],
-                  cell_of: Callable[[Any], Hashable], max_points_of: Callable[[Any], Decimal]) -> set[Hashable]:
+def mark_outliers(
+    scores: Sequence[Model],
+    *,
+    seat_of: Callable[[Any], Hashable],
+    cell_of: Callable[[Any], Hashable],
+    max_points_of: Callable[[Any], Decimal],
+) -> set[Hashable]:
     """Set each score's ``is_outlier`` from the whole panel's sheet; return the seats left to justify.
 
     A seat is left to justify when one of its outliers has no justification yet. Only the
     scores whose flag changes are written, in one statement.
     """
-    flagged = scoring.flag_outliers({(seat_of(s), cell_of(s)): s.points for s in scores},
-                                    {cell_of(s): max_points_of(s) for s in scores})
+    flagged = scoring.flag_outliers(
+        {(seat_of(s), cell_of(s)): s.points for s in scores}, {cell_of(s): max_points_of(s) for s in scores}
+    )
     changed, to_justify = [], set()
     for s in scores:
         is_outlier = (seat_of(s), cell_of(s)) in flagged
@@ -107,8 +112,9 @@ def mark_outliers(scores: Sequence[Model], *, seat_of: Callable[[Any], Hashable]
     return to_justify
 
 
-def ask_justifications(seats: Iterable[PanelSeat], *, action: str, palace_id: int, subject: str,
-                       url_of: Callable[[PanelSeat], str]) -> None:
+def ask_justifications(
+    seats: Iterable[PanelSeat], *, action: str, palace_id: int, subject: str, url_of: Callable[[PanelSeat], str]
+) -> None:
     """Send each of ``seats`` back to justify its outliers: the transition, an audit event, a notification."""
     for seat in seats:
         seat.ask_justification()
@@ -134,6 +140,7 @@ def record_justifications(seat: PanelSeat, justifications: dict[int, str]) -> di
 
 # --- the recruitment's panel ----------------------------------------------------------------------
 
+
 def active_members(recruitment: Recruitment):
     """The recruitment's seats whose scores count."""
     return active_seats(recruitment.panel)
@@ -153,9 +160,14 @@ def panel_assign(*, actor: User, recruitment: Recruitment, evaluators: Sequence[
     before = audit.snapshot(recruitment, ["state"])
     recruitment.start_evaluation()
     recruitment.save()
-    audit.record(actor=actor, action="panel.assigned", obj=recruitment, palace=recruitment.palace_id,
-                 before=before, after={"state": recruitment.state,
-                                       "panel": [u.get_username() for u in evaluators]})
+    audit.record(
+        actor=actor,
+        action="panel.assigned",
+        obj=recruitment,
+        palace=recruitment.palace_id,
+        before=before,
+        after={"state": recruitment.state, "panel": [u.get_username() for u in evaluators]},
+    )
     for member in members:
         _notify_assignment(member)
     panel_changed.send(sender=Recruitment, recruitment=recruitment)
@@ -163,10 +175,12 @@ def panel_assign(*, actor: User, recruitment: Recruitment, evaluators: Sequence[
 
 
 def _notify_assignment(member: PanelMember) -> None:
-    notify([member.evaluator],
-           subject=_("You are on the panel for %(number)s") % {"number": member.recruitment.number},
-           body=_("Declare any conflict of interest, then score the applications."),
-           url=reverse("procurement:panel_task", args=[member.pk]))
+    notify(
+        [member.evaluator],
+        subject=_("You are on the panel for %(number)s") % {"number": member.recruitment.number},
+        body=_("Declare any conflict of interest, then score the applications."),
+        url=reverse("procurement:panel_task", args=[member.pk]),
+    )
 
 
 @transaction.atomic
@@ -185,9 +199,12 @@ def panel_declare(*, actor: User, member: PanelMember, conflicts: dict[int, tupl
     for kind, _note in conflicts.values():
         if kind not in Declaration.Conflict.values:
             raise DomainError(ERR_DECLARE_ALL)
-    Declaration.objects.bulk_create([
-        Declaration(member=member, application_id=pk, conflict=kind, note=note.strip()[:500])
-        for pk, (kind, note) in conflicts.items()])
+    Declaration.objects.bulk_create(
+        [
+            Declaration(member=member, application_id=pk, conflict=kind, note=note.strip()[:500])
+            for pk, (kind, note) in conflicts.items()
+        ]
+    )
     conflicted = [pk for pk, (kind, _n) in conflicts.items() if kind != Declaration.Conflict.NONE]
     before = audit.snapshot(member, ["state"])
     if conflicted:
@@ -196,14 +213,21 @@ def panel_declare(*, actor: User, member: PanelMember, conflicts: dict[int, tupl
         member.declare_clear()
     member.declared_at = timezone.now()
     member.save()
-    audit.record(actor=actor, action="panel.recused" if conflicted else "panel.declared", obj=member,
-                 palace=member.recruitment.palace_id, before=before,
-                 after={"state": member.state, "declarations": {str(k): v[0] for k, v in conflicts.items()}})
+    audit.record(
+        actor=actor,
+        action="panel.recused" if conflicted else "panel.declared",
+        obj=member,
+        palace=member.recruitment.palace_id,
+        before=before,
+        after={"state": member.state, "declarations": {str(k): v[0] for k, v in conflicts.items()}},
+    )
     if conflicted:
-        notify(palace_admins(member.recruitment.palace_id),
-               subject=_("%(name)s recused from %(number)s; appoint a replacement")
-               % {"name": member.evaluator, "number": member.recruitment.number},
-               url=reverse("procurement:recruitment_detail", args=[member.recruitment_id]))
+        notify(
+            palace_admins(member.recruitment.palace_id),
+            subject=_("%(name)s recused from %(number)s; appoint a replacement")
+            % {"name": member.evaluator, "number": member.recruitment.number},
+            url=reverse("procurement:recruitment_detail", args=[member.recruitment_id]),
+        )
     panel_changed.send(sender=Recruitment, recruitment=member.recruitment)
     return member
 
@@ -214,9 +238,14 @@ def panel_replace(*, actor: User, member: PanelMember, evaluator: User) -> Panel
     require_admin(actor, member.recruitment)
     check_replacement(member, evaluator, palace_id=member.recruitment.palace_id, panel=member.recruitment.panel)
     replacement = PanelMember.objects.create(recruitment=member.recruitment, evaluator=evaluator, replaces=member)
-    audit.record(actor=actor, action="panel.replaced", obj=replacement, palace=member.recruitment.palace_id,
-                 before={"evaluator": member.evaluator.get_username()},
-                 after={"evaluator": evaluator.get_username()})
+    audit.record(
+        actor=actor,
+        action="panel.replaced",
+        obj=replacement,
+        palace=member.recruitment.palace_id,
+        before={"evaluator": member.evaluator.get_username()},
+        after={"evaluator": evaluator.get_username()},
+    )
     _notify_assignment(replacement)
     panel_changed.send(sender=Recruitment, recruitment=member.recruitment)
     return replacement

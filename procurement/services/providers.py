@@ -68,13 +68,18 @@ def _clean_categories(categories: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def _attach_documents(*, actor: User, provider: Provider, documents: Sequence[DocumentUpload]) -> list[ProviderDocument]:
+def _attach_documents(
+    *, actor: User, provider: Provider, documents: Sequence[DocumentUpload]
+) -> list[ProviderDocument]:
     if any(doc.kind not in ProviderDocument.Kind.values for doc in documents):
         raise DomainError(_("Unknown document kind."), field="documents")
-    stored = store_uploads(uploads=[d.upload for d in documents], purpose="provider_document",
-                           allowed=DOCUMENT_TYPES, actor=actor)
-    return [ProviderDocument.objects.create(provider=provider, kind=doc.kind, file=file)
-            for doc, file in zip(documents, stored, strict=True)]
+    stored = store_uploads(
+        uploads=[d.upload for d in documents], purpose="provider_document", allowed=DOCUMENT_TYPES, actor=actor
+    )
+    return [
+        ProviderDocument.objects.create(provider=provider, kind=doc.kind, file=file)
+        for doc, file in zip(documents, stored, strict=True)
+    ]
 
 
 @transaction.atomic
@@ -122,21 +127,34 @@ def provider_register(
         with transaction.atomic():
             user.save()
             provider = Provider.objects.create(
-                name=name.strip(), credit_code=code, legal_representative=legal_representative.strip(),
-                contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
-                contact_email=contact_email.strip(), address=address.strip(), palace=palace,
+                name=name.strip(),
+                credit_code=code,
+                legal_representative=legal_representative.strip(),
+                contact_name=contact_name.strip(),
+                contact_phone=contact_phone.strip(),
+                contact_email=contact_email.strip(),
+                address=address.strip(),
+                palace=palace,
             )
     except IntegrityError as exc:  # a double post racing past the checks above
         raise DomainError(ERR_CODE_TAKEN, field="credit_code") from exc
     ProviderUser.objects.create(user=user, provider=provider)
     ProviderCategory.objects.bulk_create([ProviderCategory(provider=provider, category=c) for c in cats])
     _attach_documents(actor=user, provider=provider, documents=documents)
-    audit.record(actor=user, action="provider.registered", obj=provider, palace=palace,
-                 after=audit.snapshot(provider) | {"categories": cats})
+    audit.record(
+        actor=user,
+        action="provider.registered",
+        obj=provider,
+        palace=palace,
+        after=audit.snapshot(provider) | {"categories": cats},
+    )
     admins = User.objects.filter(memberships__palace=palace, memberships__role=Role.ADMIN)
-    notify(admins, subject=_("New provider registration: %(name)s") % {"name": provider.name},
-           body=_("Please verify the registration and its documents."),
-           url=reverse("procurement:provider_detail", args=[provider.pk]))
+    notify(
+        admins,
+        subject=_("New provider registration: %(name)s") % {"name": provider.name},
+        body=_("Please verify the registration and its documents."),
+        url=reverse("procurement:provider_detail", args=[provider.pk]),
+    )
     return provider
 
 
@@ -161,21 +179,33 @@ def provider_update_profile(*, actor: User, provider: Provider, categories: Sequ
     ProviderCategory.objects.bulk_create(
         [ProviderCategory(provider=provider, category=c) for c in cats], ignore_conflicts=True
     )
-    audit.record(actor=actor, action="provider.profile_updated", obj=provider, palace=provider.palace_id,
-                 before=before, after=audit.snapshot(provider, PROFILE_FIELDS) | {"categories": cats})
+    audit.record(
+        actor=actor,
+        action="provider.profile_updated",
+        obj=provider,
+        palace=provider.palace_id,
+        before=before,
+        after=audit.snapshot(provider, PROFILE_FIELDS) | {"categories": cats},
+    )
     return provider
 
 
 @transaction.atomic
-def provider_add_documents(*, actor: User, provider: Provider, documents: Sequence[DocumentUpload]) -> list[ProviderDocument]:
+def provider_add_documents(
+    *, actor: User, provider: Provider, documents: Sequence[DocumentUpload]
+) -> list[ProviderDocument]:
     if not can_edit_provider(actor, provider):
         raise NotPermitted
     if not documents:
         raise DomainError(_("Choose at least one file."), field="file")
     created = _attach_documents(actor=actor, provider=provider, documents=documents)
-    audit.record(actor=actor, action="provider.documents_added", obj=provider, palace=provider.palace_id,
-                 after={"documents": [{"kind": d.kind, "file": str(d.file_id),
-                                       "name": d.file.original_name} for d in created]})
+    audit.record(
+        actor=actor,
+        action="provider.documents_added",
+        obj=provider,
+        palace=provider.palace_id,
+        after={"documents": [{"kind": d.kind, "file": str(d.file_id), "name": d.file.original_name} for d in created]},
+    )
     return created
 
 
@@ -197,19 +227,31 @@ def _review(*, actor: User, provider_id: int, approve: bool, reason: str) -> Pro
     provider.reviewed_by = actor
     provider.reviewed_at = timezone.now()
     provider.save()
-    audit.record(actor=actor, action="provider.verified" if approve else "provider.rejected",
-                 obj=provider, palace=provider.palace_id, before=before,
-                 after=audit.snapshot(provider, ["status", "status_reason"]))
+    audit.record(
+        actor=actor,
+        action="provider.verified" if approve else "provider.rejected",
+        obj=provider,
+        palace=provider.palace_id,
+        before=before,
+        after=audit.snapshot(provider, ["status", "status_reason"]),
+    )
     users = [pu.user for pu in provider.users.select_related("user")]
     if approve:
-        notify(users, subject=_("Your registration is verified"),
-               body=_("%(name)s may now apply to recruitments.") % {"name": provider.name},
-               url=reverse("portal:organisation"))
+        notify(
+            users,
+            subject=_("Your registration is verified"),
+            body=_("%(name)s may now apply to recruitments.") % {"name": provider.name},
+            url=reverse("portal:organisation"),
+        )
         # After commit and robust: a PDF that fails to render must not undo the verification.
         transaction.on_commit(lambda: issue_provider_certificate(actor=actor, provider=provider), robust=True)
     else:
-        notify(users, subject=_("Your registration was not accepted"),
-               body=_("Reason: %(reason)s") % {"reason": reason}, url=reverse("portal:organisation"))
+        notify(
+            users,
+            subject=_("Your registration was not accepted"),
+            body=_("Reason: %(reason)s") % {"reason": reason},
+            url=reverse("portal:organisation"),
+        )
     return provider
 
 
@@ -236,11 +278,20 @@ def provider_resubmit(*, actor: User, provider: Provider) -> Provider:
     before = audit.snapshot(provider, ["status", "status_reason"])
     provider.resubmit()
     provider.save()
-    audit.record(actor=actor, action="provider.resubmitted", obj=provider, palace=provider.palace_id,
-                 before=before, after=audit.snapshot(provider, ["status"]))
+    audit.record(
+        actor=actor,
+        action="provider.resubmitted",
+        obj=provider,
+        palace=provider.palace_id,
+        before=before,
+        after=audit.snapshot(provider, ["status"]),
+    )
     admins = User.objects.filter(memberships__palace=provider.palace, memberships__role=Role.ADMIN)
-    notify(admins, subject=_("Provider registration resubmitted: %(name)s") % {"name": provider.name},
-           url=reverse("procurement:provider_detail", args=[provider.pk]))
+    notify(
+        admins,
+        subject=_("Provider registration resubmitted: %(name)s") % {"name": provider.name},
+        url=reverse("procurement:provider_detail", args=[provider.pk]),
+    )
     return provider
 
 
@@ -270,16 +321,20 @@ def _validate_project(*, budget: Decimal, term_months: int, kpi_targets: Sequenc
 
 
 def _kpi_rows(project: ServiceProject) -> list[dict]:
-    return [{"metric": k.metric, "label": k.label, "target": k.target, "unit": k.unit}
-            for k in project.kpi_targets.order_by("id")]
+    return [
+        {"metric": k.metric, "label": k.label, "target": k.target, "unit": k.unit}
+        for k in project.kpi_targets.order_by("id")
+    ]
 
 
 def _replace_kpis(project: ServiceProject, kpi_targets: Sequence[KpiTargetInput]) -> None:
     project.kpi_targets.all().delete()
-    KpiTarget.objects.bulk_create([
-        KpiTarget(project=project, metric=k.metric, label=k.label.strip(), target=k.target, unit=k.unit.strip())
-        for k in kpi_targets
-    ])
+    KpiTarget.objects.bulk_create(
+        [
+            KpiTarget(project=project, metric=k.metric, label=k.label.strip(), target=k.target, unit=k.unit.strip())
+            for k in kpi_targets
+        ]
+    )
 
 
 PROJECT_FIELDS = ["name", "category", "description", "budget", "term_months", "is_active"]
@@ -287,8 +342,15 @@ PROJECT_FIELDS = ["name", "category", "description", "budget", "term_months", "i
 
 @transaction.atomic
 def service_project_create(
-    *, actor: User, palace: Palace, name: str, category: str, description: str,
-    budget: Decimal, term_months: int, kpi_targets: Sequence[KpiTargetInput],
+    *,
+    actor: User,
+    palace: Palace,
+    name: str,
+    category: str,
+    description: str,
+    budget: Decimal,
+    term_months: int,
+    kpi_targets: Sequence[KpiTargetInput],
 ) -> ServiceProject:
     """Define a service the palace will buy. Needs an administrator of ``palace``."""
     if not can_manage_service_projects(actor, palace):
@@ -297,19 +359,37 @@ def service_project_create(
     if ServiceProject.objects.filter(palace=palace, name=name.strip()).exists():
         raise DomainError(ERR_PROJECT_NAME_TAKEN, field="name")
     project = ServiceProject.objects.create(
-        palace=palace, name=name.strip(), category=category, description=description.strip(),
-        budget=budget, term_months=term_months, created_by=actor,
+        palace=palace,
+        name=name.strip(),
+        category=category,
+        description=description.strip(),
+        budget=budget,
+        term_months=term_months,
+        created_by=actor,
     )
     _replace_kpis(project, kpi_targets)
-    audit.record(actor=actor, action="service_project.created", obj=project, palace=palace,
-                 after=audit.snapshot(project, PROJECT_FIELDS) | {"kpi_targets": _kpi_rows(project)})
+    audit.record(
+        actor=actor,
+        action="service_project.created",
+        obj=project,
+        palace=palace,
+        after=audit.snapshot(project, PROJECT_FIELDS) | {"kpi_targets": _kpi_rows(project)},
+    )
     return project
 
 
 @transaction.atomic
 def service_project_update(
-    *, actor: User, project: ServiceProject, name: str, category: str, description: str,
-    budget: Decimal, term_months: int, is_active: bool, kpi_targets: Sequence[KpiTargetInput],
+    *,
+    actor: User,
+    project: ServiceProject,
+    name: str,
+    category: str,
+    description: str,
+    budget: Decimal,
+    term_months: int,
+    is_active: bool,
+    kpi_targets: Sequence[KpiTargetInput],
 ) -> ServiceProject:
     project = ServiceProject.objects.select_for_update().get(pk=project.pk)
     if not can_edit_service_project(actor, project):
@@ -323,6 +403,12 @@ def service_project_update(
     project.term_months, project.is_active = term_months, is_active
     project.save()
     _replace_kpis(project, kpi_targets)
-    audit.record(actor=actor, action="service_project.updated", obj=project, palace=project.palace_id,
-                 before=before, after=audit.snapshot(project, PROJECT_FIELDS) | {"kpi_targets": _kpi_rows(project)})
+    audit.record(
+        actor=actor,
+        action="service_project.updated",
+        obj=project,
+        palace=project.palace_id,
+        before=before,
+        after=audit.snapshot(project, PROJECT_FIELDS) | {"kpi_targets": _kpi_rows(project)},
+    )
     return project

@@ -58,8 +58,14 @@ def publish_problems(recruitment: Recruitment, now: datetime) -> tuple[list[str]
         errors.append(str(ERR_NO_KPIS % {"name": recruitment.project.name}))
     price = next((c for c in criteria if c.kind == Criterion.Kind.PRICE), None)
     if price is None or price.max_points < PRICE_WEIGHT_WARNING:
-        warnings.append(str(_("The price criterion weighs less than 10 points; services are usually "
-                              "bought with a price weight of at least 10.")))
+        warnings.append(
+            str(
+                _(
+                    "The price criterion weighs less than 10 points; services are usually "
+                    "bought with a price weight of at least 10."
+                )
+            )
+        )
     return errors, warnings
 
 
@@ -78,9 +84,14 @@ def recruitment_publish(*, actor: User, recruitment: Recruitment, now: datetime 
     recruitment.publish()
     recruitment.opens_at = now
     recruitment.save()
-    audit.record(actor=actor, action="recruitment.published", obj=recruitment, palace=recruitment.palace_id,
-                 before=before, after=audit.snapshot(recruitment, ["state", "opens_at", "deadline"])
-                 | {"warnings": warnings})
+    audit.record(
+        actor=actor,
+        action="recruitment.published",
+        obj=recruitment,
+        palace=recruitment.palace_id,
+        before=before,
+        after=audit.snapshot(recruitment, ["state", "opens_at", "deadline"]) | {"warnings": warnings},
+    )
     retender_published(recruitment=recruitment)  # a re-tender tells the palace's staff and the field
     return warnings
 
@@ -94,11 +105,20 @@ def recruitment_cancel(*, actor: User, recruitment: Recruitment, reason: str) ->
     before = audit.snapshot(recruitment, ["state"])
     recruitment.cancel()
     recruitment.save()
-    audit.record(actor=actor, action="recruitment.cancelled", obj=recruitment, palace=recruitment.palace_id,
-                 before=before, after={"state": recruitment.state, "reason": reason.strip()})
+    audit.record(
+        actor=actor,
+        action="recruitment.cancelled",
+        obj=recruitment,
+        palace=recruitment.palace_id,
+        before=before,
+        after={"state": recruitment.state, "reason": reason.strip()},
+    )
     applicants = User.objects.filter(provider_link__provider__applications__recruitment=recruitment)
-    notify(applicants, subject=_("Recruitment %(number)s was cancelled") % {"number": recruitment.number},
-           body=reason.strip())
+    notify(
+        applicants,
+        subject=_("Recruitment %(number)s was cancelled") % {"number": recruitment.number},
+        body=reason.strip(),
+    )
     panel_changed.send(sender=Recruitment, recruitment=recruitment)
     return recruitment
 
@@ -112,12 +132,18 @@ def recruitment_reissue(*, actor: User, recruitment: Recruitment) -> Recruitment
     clone = recruitment_create(actor=actor, **recruitment_terms(recruitment))
     clone.reissue_of = recruitment
     clone.save(update_fields=["reissue_of"])
-    audit.record(actor=actor, action="recruitment.reissued", obj=clone, palace=clone.palace_id,
-                 after={"reissue_of": recruitment.number, "number": clone.number})
+    audit.record(
+        actor=actor,
+        action="recruitment.reissued",
+        obj=clone,
+        palace=clone.palace_id,
+        after={"reissue_of": recruitment.number, "number": clone.number},
+    )
     return clone
 
 
 # --- closing ------------------------------------------------------------------------------------
+
 
 def _validity(application: Application, recruitment: Recruitment, required_ids: set[int], now) -> str:
     if application.state != Application.State.SUBMITTED:
@@ -134,7 +160,9 @@ def _validity(application: Application, recruitment: Recruitment, required_ids: 
 
 
 @transaction.atomic
-def recruitment_close(*, recruitment: Recruitment, now: datetime | None = None, actor: User | None = None) -> Recruitment:
+def recruitment_close(
+    *, recruitment: Recruitment, now: datetime | None = None, actor: User | None = None
+) -> Recruitment:
     """At the deadline (the scheduler calls this): decide validity, then close or fail."""
     now = now_or_clock(now)
     recruitment = lock_recruitment(recruitment)
@@ -152,19 +180,33 @@ def recruitment_close(*, recruitment: Recruitment, now: datetime | None = None, 
     if valid < MIN_VALID_APPLICATIONS:
         recruitment.fail()
     recruitment.save()
-    audit.record(actor=actor, action="recruitment.failed" if recruitment.state == Recruitment.State.FAILED
-                 else "recruitment.closed", obj=recruitment, palace=recruitment.palace_id, before=before,
-                 after={"state": recruitment.state, "valid_applications": valid})
+    audit.record(
+        actor=actor,
+        action="recruitment.failed" if recruitment.state == Recruitment.State.FAILED else "recruitment.closed",
+        obj=recruitment,
+        palace=recruitment.palace_id,
+        before=before,
+        after={"state": recruitment.state, "valid_applications": valid},
+    )
     url = reverse("procurement:recruitment_detail", args=[recruitment.pk])
     if recruitment.state == Recruitment.State.FAILED:
-        notify(palace_admins(recruitment.palace_id),
-               subject=ngettext("Recruitment %(number)s failed: %(valid)d valid application",
-                                "Recruitment %(number)s failed: %(valid)d valid applications", valid)
-               % {"number": recruitment.number, "valid": valid},
-               body=_("It can be re-issued with one click."), url=url)
+        notify(
+            palace_admins(recruitment.palace_id),
+            subject=ngettext(
+                "Recruitment %(number)s failed: %(valid)d valid application",
+                "Recruitment %(number)s failed: %(valid)d valid applications",
+                valid,
+            )
+            % {"number": recruitment.number, "valid": valid},
+            body=_("It can be re-issued with one click."),
+            url=url,
+        )
     else:
-        notify(palace_admins(recruitment.palace_id),
-               subject=_("Recruitment %(number)s closed with %(valid)d valid applications")
-               % {"number": recruitment.number, "valid": valid},
-               body=_("Assign the evaluation panel."), url=url)
+        notify(
+            palace_admins(recruitment.palace_id),
+            subject=_("Recruitment %(number)s closed with %(valid)d valid applications")
+            % {"number": recruitment.number, "valid": valid},
+            body=_("Assign the evaluation panel."),
+            url=url,
+        )
     return recruitment

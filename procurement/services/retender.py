@@ -33,7 +33,14 @@ from ..models import Provider, Recruitment, ServiceProject
 from .applying import active_exclusion
 from .drafting import CriterionInput, criteria_rows, new_draft, recruitment_terms
 
-__all__ = ["RETENDER_DRAFTED_SUBJECT", "RETENDER_MARK", "RETENDER_PUBLISHED_SUBJECT", "is_retender", "recruitment_retender_draft", "retender_published"]
+__all__ = [
+    "RETENDER_DRAFTED_SUBJECT",
+    "RETENDER_MARK",
+    "RETENDER_PUBLISHED_SUBJECT",
+    "is_retender",
+    "recruitment_retender_draft",
+    "retender_published",
+]
 
 # Appended to the old title, so that the notice and the recruitments table tell the two apart.
 RETENDER_MARK = _("(re-tender)")
@@ -47,18 +54,24 @@ def _retender_title(title: str) -> str:
     title = title.strip()
     if title.endswith(mark):
         return title
-    return f"{title[:TITLE_MAX - len(mark)]}{mark}"
+    return f"{title[: TITLE_MAX - len(mark)]}{mark}"
 
 
 def _suggested_terms(project: ServiceProject) -> dict:
     """For a project never recruited here (its contract was made outside Hezuo): the suggested criteria
     and documents the new-recruitment form offers, with the project's budget as the ceiling."""
     return {
-        "project": project, "title": project.name, "deadline": None,
-        "criteria": [CriterionInput(str(c["name"]), c["max_points"], c["kind"], str(c["description"]))
-                     for c in SUGGESTED_CRITERIA],
+        "project": project,
+        "title": project.name,
+        "deadline": None,
+        "criteria": [
+            CriterionInput(str(c["name"]), c["max_points"], c["kind"], str(c["description"]))
+            for c in SUGGESTED_CRITERIA
+        ],
         "required_documents": [str(d["name"]) for d in SUGGESTED_DOCUMENTS],
-        "description": project.description, "eligibility": "", "budget_ceiling": project.budget,
+        "description": project.description,
+        "eligibility": "",
+        "budget_ceiling": project.budget,
     }
 
 
@@ -69,8 +82,12 @@ def _staff(palace_id: int, *roles: str):
 
 @transaction.atomic
 def recruitment_retender_draft(
-    *, actor: User | None, recruitment: Recruitment | None = None, project: ServiceProject | None = None,
-    excluded_provider: Provider | None = None, now: datetime | None = None,
+    *,
+    actor: User | None,
+    recruitment: Recruitment | None = None,
+    project: ServiceProject | None = None,
+    excluded_provider: Provider | None = None,
+    now: datetime | None = None,
 ) -> Recruitment:
     """Draft the re-tender of ``recruitment`` (or, when the contract had none, of ``project``).
 
@@ -87,8 +104,10 @@ def recruitment_retender_draft(
             raise ValueError("a re-tender needs the old recruitment or the service project")
         recruitment = project.recruitments.exclude(state=Recruitment.State.DRAFT).order_by("-created_at").first()
     project = recruitment.project if recruitment is not None else project
-    if actor is not None and not Membership.objects.filter(
-            user_id=actor.pk, palace_id=project.palace_id, role=Role.ADMIN).exists():
+    if (
+        actor is not None
+        and not Membership.objects.filter(user_id=actor.pk, palace_id=project.palace_id, role=Role.ADMIN).exists()
+    ):
         raise NotPermitted
     # Stored text is in the palace's language, whoever's browser asked.
     with translation.override(settings.LANGUAGE_CODE):
@@ -97,26 +116,41 @@ def recruitment_retender_draft(
     draft = new_draft(created_by=actor or project.created_by, **terms)
     draft.reissue_of = recruitment
     draft.save(update_fields=["reissue_of"])
-    exclusion = (active_exclusion(excluded_provider, project.palace_id, timezone.localdate(now))
-                 if excluded_provider is not None else None)
-    audit.record(actor=actor, action="recruitment.retender_drafted", obj=draft, palace=draft.palace_id,
-                 after=audit.snapshot(draft, ["number", "title", "state", "panel_size", "budget_ceiling"]) | {
-                     "retender_of": recruitment.number if recruitment is not None else None,
-                     "criteria": criteria_rows(draft),
-                     "required_documents": list(draft.required_documents.values_list("name", flat=True)),
-                     "excluded_provider": excluded_provider.name if excluded_provider is not None else None,
-                     "excluded_until": exclusion.ends_on if exclusion is not None else None})
+    exclusion = (
+        active_exclusion(excluded_provider, project.palace_id, timezone.localdate(now))
+        if excluded_provider is not None
+        else None
+    )
+    audit.record(
+        actor=actor,
+        action="recruitment.retender_drafted",
+        obj=draft,
+        palace=draft.palace_id,
+        after=audit.snapshot(draft, ["number", "title", "state", "panel_size", "budget_ceiling"])
+        | {
+            "retender_of": recruitment.number if recruitment is not None else None,
+            "criteria": criteria_rows(draft),
+            "required_documents": list(draft.required_documents.values_list("name", flat=True)),
+            "excluded_provider": excluded_provider.name if excluded_provider is not None else None,
+            "excluded_until": exclusion.ends_on if exclusion is not None else None,
+        },
+    )
     terms = {"number": draft.number, "project": project.name}
-    body = _("Drafted from %(old)s with its criteria, eligibility and required documents. Set the application "
-             "deadline, review the notice and publish it.") % {
-        "old": recruitment.number if recruitment is not None else project.name}
+    body = _(
+        "Drafted from %(old)s with its criteria, eligibility and required documents. Set the application "
+        "deadline, review the notice and publish it."
+    ) % {"old": recruitment.number if recruitment is not None else project.name}
     if exclusion is not None:
-        body = _("%(body)s %(provider)s is excluded from this palace's recruitments until %(until)s; its "
-                 "application will be refused.") % {"body": body, "provider": excluded_provider.name,
-                                                    "until": exclusion.ends_on.isoformat()}
-    notify(_staff(project.palace_id, Role.ADMIN),
-           subject=RETENDER_DRAFTED_SUBJECT % terms, body=body,
-           url=reverse("procurement:recruitment_detail", args=[draft.pk]))
+        body = _(
+            "%(body)s %(provider)s is excluded from this palace's recruitments until %(until)s; its "
+            "application will be refused."
+        ) % {"body": body, "provider": excluded_provider.name, "until": exclusion.ends_on.isoformat()}
+    notify(
+        _staff(project.palace_id, Role.ADMIN),
+        subject=RETENDER_DRAFTED_SUBJECT % terms,
+        body=body,
+        url=reverse("procurement:recruitment_detail", args=[draft.pk]),
+    )
     return draft
 
 
@@ -140,19 +174,28 @@ def retender_published(*, recruitment: Recruitment) -> int:
     today = timezone.localdate(recruitment.opens_at)
     project = recruitment.project
     excluded = project.palace.exclusions.filter(starts_on__lte=today, ends_on__gt=today).values("provider_id")
-    providers = (Provider.objects.filter(palace_id=recruitment.palace_id, status=Provider.Status.VERIFIED,
-                                         categories__category=project.category)
-                 .exclude(pk__in=excluded))
+    providers = Provider.objects.filter(
+        palace_id=recruitment.palace_id, status=Provider.Status.VERIFIED, categories__category=project.category
+    ).exclude(pk__in=excluded)
     prospects = list(User.objects.filter(provider_link__provider__in=providers, is_active=True).distinct())
     staff = list(_staff(recruitment.palace_id))
     deadline = timezone.localtime(recruitment.deadline).strftime("%Y-%m-%d %H:%M")
     terms = {"number": recruitment.number, "title": recruitment.title, "deadline": deadline}
     subject = RETENDER_PUBLISHED_SUBJECT % terms
-    notify(staff, subject=subject,
-           body=_("%(number)s is open for applications until %(deadline)s.") % terms,
-           url=reverse("procurement:recruitment_detail", args=[recruitment.pk]))
-    notify(prospects, subject=subject,
-           body=_("The palace is recruiting again for “%(title)s”, in your service category. Applications close "
-                  "on %(deadline)s.") % terms,
-           url=reverse("notice_detail", args=[recruitment.pk]))
+    notify(
+        staff,
+        subject=subject,
+        body=_("%(number)s is open for applications until %(deadline)s.") % terms,
+        url=reverse("procurement:recruitment_detail", args=[recruitment.pk]),
+    )
+    notify(
+        prospects,
+        subject=subject,
+        body=_(
+            "The palace is recruiting again for “%(title)s”, in your service category. Applications close "
+            "on %(deadline)s."
+        )
+        % terms,
+        url=reverse("notice_detail", args=[recruitment.pk]),
+    )
     return len(staff) + len(prospects)

@@ -9,8 +9,17 @@ from functools import cached_property
 
 from django.urls import reverse
 
-ROLES = ["anon", "provider_b", "other_admin", "other_auditor", "evaluator", "auditor",
-         "provider_a", "admin", "superuser"]
+ROLES = [
+    "anon",
+    "provider_b",
+    "other_admin",
+    "other_auditor",
+    "evaluator",
+    "auditor",
+    "provider_a",
+    "admin",
+    "superuser",
+]
 
 LOGIN = "login"  # a redirect to the login page
 

@@ -54,8 +54,10 @@ ROWS: dict[str, list[Check]] = {
 
 # The download URL's row belongs to the foundation; this adds its check for a report's attachment.
 REPORT_FILE_CHECKS = [
-    Check(url("file_download", lambda w: w.provider_contracts.attachment_file.pk),
-          E(LOGIN, 403, 403, 403, 200, 200, 200, 200, 200)),
+    Check(
+        url("file_download", lambda w: w.provider_contracts.attachment_file.pk),
+        E(LOGIN, 403, 403, 403, 200, 200, 200, 200, 200),
+    ),
 ]
 if REPORT_FILE_CHECKS[0] not in foundation.ROWS["file_download"]:
     foundation.ROWS["file_download"].extend(REPORT_FILE_CHECKS)
@@ -71,15 +73,20 @@ class ProviderContracts:
 
     @cached_property
     def active(self):
-        return active_contract(palace=self.world.wenshang, provider=self.world.provider_a, provider_user=self.user,
-                               admin=self.admin)
+        return active_contract(
+            palace=self.world.wenshang, provider=self.world.provider_a, provider_user=self.user, admin=self.admin
+        )
 
     def _report(self, sequence: int, *, attachments=()):
         report = self.active.reports.get(sequence=sequence)
         day = report.period_start + timedelta(days=2)
         return services.report_save(
-            actor=self.user, report=report, narrative="本月开展职工书法培训四场。", attachments=attachments,
-            activities=[services.ActivityInput(day, "职工书法兴趣班", "culture", "二楼书画室", 28)])
+            actor=self.user,
+            report=report,
+            narrative="本月开展职工书法培训四场。",
+            attachments=attachments,
+            activities=[services.ActivityInput(day, "职工书法兴趣班", "culture", "二楼书画室", 28)],
+        )
 
     @cached_property
     def pending(self):

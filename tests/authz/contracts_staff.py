@@ -53,10 +53,14 @@ ROWS: dict[str, list[Check]] = {
         Check(url("contracts:contract_sign", c("draft")), ADMIN_ACT, "post"),
     ],
     "contracts:milestone_release": [
-        Check(url("contracts:milestone_release", c("active"), lambda w: w.contracts_staff.signing_milestone.pk),
-              POST_ONLY),
-        Check(url("contracts:milestone_release", c("active"), lambda w: w.contracts_staff.signing_milestone.pk),
-              ADMIN_ACT, "post"),
+        Check(
+            url("contracts:milestone_release", c("active"), lambda w: w.contracts_staff.signing_milestone.pk), POST_ONLY
+        ),
+        Check(
+            url("contracts:milestone_release", c("active"), lambda w: w.contracts_staff.signing_milestone.pk),
+            ADMIN_ACT,
+            "post",
+        ),
     ],
     "contracts:report_detail": [
         Check(url("contracts:report_detail", c("submitted_report")), SHARED_READ),
@@ -64,8 +68,12 @@ ROWS: dict[str, list[Check]] = {
     ],
     "contracts:report_review": [
         Check(url("contracts:report_review", c("submitted_report")), POST_ONLY),
-        Check(url("contracts:report_review", c("submitted_report")), REVIEW, "post",
-              {"decision": "return", "comment": "请补充签到表"}),
+        Check(
+            url("contracts:report_review", c("submitted_report")),
+            REVIEW,
+            "post",
+            {"decision": "return", "comment": "请补充签到表"},
+        ),
     ],
 }
 
@@ -82,8 +90,12 @@ class StaffContracts:
 
     @cached_property
     def active(self):
-        return active_contract(palace=self.world.wenshang, provider=self.world.provider_a,
-                               provider_user=self.world.users["provider_a"], admin=self.world.users["admin"])
+        return active_contract(
+            palace=self.world.wenshang,
+            provider=self.world.provider_a,
+            provider_user=self.world.users["provider_a"],
+            admin=self.world.users["admin"],
+        )
 
     @property
     def signing_milestone(self):
@@ -93,8 +105,12 @@ class StaffContracts:
     def submitted_report(self):
         report = self.active.reports.get(sequence=1)
         actor = self.world.users["provider_a"]
-        services.report_save(actor=actor, report=report, narrative="本月开展培训两场。", activities=[
-            services.ActivityInput(report.period_start, "职工书法培训", "training", "二楼教室", 25)])
+        services.report_save(
+            actor=actor,
+            report=report,
+            narrative="本月开展培训两场。",
+            activities=[services.ActivityInput(report.period_start, "职工书法培训", "training", "二楼教室", 25)],
+        )
         return services.report_submit(actor=actor, report=report)
 
     @property

@@ -41,8 +41,12 @@ class DashboardWorld:
 
     @cached_property
     def active(self):
-        return active_contract(palace=self.world.wenshang, provider=self.world.provider_a,
-                               provider_user=self.world.users["provider_a"], admin=self.world.users["admin"])
+        return active_contract(
+            palace=self.world.wenshang,
+            provider=self.world.provider_a,
+            provider_user=self.world.users["provider_a"],
+            admin=self.world.users["admin"],
+        )
 
 
 def build(world) -> None:

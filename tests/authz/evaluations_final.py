@@ -73,8 +73,12 @@ ROWS: dict[str, list[Check]] = {
     ],
     "evaluations:final_weights": [
         Check(url("evaluations:final_weights"), WEIGHTS_READ),
-        Check(url("evaluations:final_weights"), WEIGHTS_EDIT, "post",
-              {"period_scores": 40, "kpi": 30, "satisfaction": 30, "panel": 10, "exclusion_years": 1}),
+        Check(
+            url("evaluations:final_weights"),
+            WEIGHTS_EDIT,
+            "post",
+            {"period_scores": 40, "kpi": 30, "satisfaction": 30, "panel": 10, "exclusion_years": 1},
+        ),
     ],
 }
 
@@ -87,8 +91,13 @@ class FinalEvaluations:
         self.users = world.users
 
     def _kwargs(self, **more) -> dict:
-        return {"palace": self.world.wenshang, "provider": self.world.provider_a,
-                "provider_user": self.users["provider_a"], "admin": self.users["admin"], "term": None} | more
+        return {
+            "palace": self.world.wenshang,
+            "provider": self.world.provider_a,
+            "provider_user": self.users["provider_a"],
+            "admin": self.users["admin"],
+            "term": None,
+        } | more
 
     def _proposed_today(self):
         """A term ending 23 days from today: opened a week ago, proposed today, its window open for 5 working days."""

@@ -60,20 +60,47 @@ def recused_seat(w):
 
 def task(evaluation: str, node: str):
     """(process pk, task pk) of the task at ``node`` of the named evaluation's process."""
-    return (lambda w: w.final_panel.task(evaluation, node).process_id,
-            lambda w: w.final_panel.task(evaluation, node).pk)
+    return (
+        lambda w: w.final_panel.task(evaluation, node).process_id,
+        lambda w: w.final_panel.task(evaluation, node).pk,
+    )
 
 
 # Each node, and the evaluation whose process has a task there. "done" went all the way: a
 # recusal and its replacement, an outlier justified, an appeal decided, a 差 signed off and confirmed.
-NODES = {node: "done" for node in ("start", "name_panel", "seats", "seat", "recused", "replacement", "seats_done",
-                                   "outliers", "justifications", "justify", "justified", "compiled",
-                                   "appeal_window", "appealed", "decide_appeal", "sign_off", "poor", "confirm",
-                                   "end")}
+NODES = {
+    node: "done"
+    for node in (
+        "start",
+        "name_panel",
+        "seats",
+        "seat",
+        "recused",
+        "replacement",
+        "seats_done",
+        "outliers",
+        "justifications",
+        "justify",
+        "justified",
+        "compiled",
+        "appeal_window",
+        "appealed",
+        "decide_appeal",
+        "sign_off",
+        "poor",
+        "confirm",
+        "end",
+    )
+}
 # The open tasks whose pages the workflow forwards to the work.
-EXECUTE = {"name_panel": ("opened", ADMIN_TASK), "seat": ("named", SEAT_TASK), "justify": ("justifying", SEAT_TASK),
-           "decide_appeal": ("appealed", ADMIN_TASK), "sign_off": ("signing", ADMIN_TASK),
-           "confirm": ("confirming", ADMIN_TASK)}
+EXECUTE = {
+    "name_panel": ("opened", ADMIN_TASK),
+    "seat": ("named", SEAT_TASK),
+    "justify": ("justifying", SEAT_TASK),
+    "decide_appeal": ("appealed", ADMIN_TASK),
+    "sign_off": ("signing", ADMIN_TASK),
+    "confirm": ("confirming", ADMIN_TASK),
+}
 
 ROWS: dict[str, list[Check]] = {
     "evaluations:final_panel_assign": [
@@ -103,12 +130,15 @@ ROWS: dict[str, list[Check]] = {
 }
 for _node, _evaluation in NODES.items():
     ROWS[f"finalevaluation:{_node}:index"] = [
-        Check(url(f"finalevaluation:{_node}:index", *task(_evaluation, _node)), FLOW_INDEX)]
+        Check(url(f"finalevaluation:{_node}:index", *task(_evaluation, _node)), FLOW_INDEX)
+    ]
     ROWS[f"finalevaluation:{_node}:detail"] = [
-        Check(url(f"finalevaluation:{_node}:detail", *task(_evaluation, _node)), FOLLOW)]
+        Check(url(f"finalevaluation:{_node}:detail", *task(_evaluation, _node)), FOLLOW)
+    ]
 for _node, (_evaluation, _expect) in EXECUTE.items():
     ROWS[f"finalevaluation:{_node}:execute"] = [
-        Check(url(f"finalevaluation:{_node}:execute", *task(_evaluation, _node)), _expect)]
+        Check(url(f"finalevaluation:{_node}:execute", *task(_evaluation, _node)), _expect)
+    ]
 
 
 class FinalPanel:
@@ -121,51 +151,70 @@ class FinalPanel:
     @cached_property
     def colleagues(self):
         wenshang = self.world.wenshang
-        return (staff(wenshang, Role.EVALUATOR, "t-ws-eval-fp2"), staff(wenshang, Role.EVALUATOR, "t-ws-eval-fp3"),
-                staff(wenshang, Role.EVALUATOR, "t-ws-eval-fp4"), staff(wenshang, Role.ADMIN, "t-ws-admin-fp2"))
+        return (
+            staff(wenshang, Role.EVALUATOR, "t-ws-eval-fp2"),
+            staff(wenshang, Role.EVALUATOR, "t-ws-eval-fp3"),
+            staff(wenshang, Role.EVALUATOR, "t-ws-eval-fp4"),
+            staff(wenshang, Role.ADMIN, "t-ws-admin-fp2"),
+        )
 
     def _open(self) -> FinalEvaluation:
         # A twelve-month term that ends in three weeks: its final evaluation may open today.
         ends = timezone.localdate() + timedelta(days=21)
-        contract = active_contract(palace=self.world.wenshang, provider=self.world.provider_a,
-                                   provider_user=self.users["provider_a"], admin=self.users["admin"],
-                                   starts_on=add_months(ends + timedelta(days=1), -12))
+        contract = active_contract(
+            palace=self.world.wenshang,
+            provider=self.world.provider_a,
+            provider_user=self.users["provider_a"],
+            admin=self.users["admin"],
+            starts_on=add_months(ends + timedelta(days=1), -12),
+        )
         return final_evaluation_open(contract=contract)
 
     def _named(self) -> tuple[FinalEvaluation, list[FinalPanelSeat]]:
         evaluation = self._open()
         people = [self.users["evaluator"], *self.colleagues[:2]]
-        return evaluation, services.final_panel_assign(actor=self.users["admin"], evaluation=evaluation,
-                                                       evaluators=people)
+        return evaluation, services.final_panel_assign(
+            actor=self.users["admin"], evaluation=evaluation, evaluators=people
+        )
 
     def _scored(self, *, outlier_by_world: bool = False, recusal: bool = False) -> FinalEvaluation:
         evaluation, seats = self._named()
         if recusal:
             services.final_panel_declare(actor=seats[2].evaluator, seat=seats[2], conflict="family")
-            seats[2] = services.final_panel_replace(actor=self.users["admin"], seat=seats[2],
-                                                    evaluator=self.colleagues[2])
+            seats[2] = services.final_panel_replace(
+                actor=self.users["admin"], seat=seats[2], evaluator=self.colleagues[2]
+            )
         points = ["12", "30", "31"] if outlier_by_world else ["30", "31", "12"]
         for seat, results in zip(seats, points, strict=True):
             services.final_panel_declare(actor=seat.evaluator, seat=seat, conflict="none")
-            services.final_panel_submit(actor=seat.evaluator, seat=seat, scores={
-                "results": (Decimal(results), ""), "reputation": (Decimal(22), ""),
-                "management": (Decimal(23), "")})
+            services.final_panel_submit(
+                actor=seat.evaluator,
+                seat=seat,
+                scores={
+                    "results": (Decimal(results), ""),
+                    "reputation": (Decimal(22), ""),
+                    "management": (Decimal(23), ""),
+                },
+            )
         return evaluation
 
     def _justified(self, evaluation: FinalEvaluation) -> FinalEvaluation:
         seat = FinalPanelSeat.objects.get(evaluation=evaluation, state=FinalPanelSeat.State.JUSTIFYING)
         flagged = FinalPanelScore.objects.filter(seat=seat, is_outlier=True)
-        services.final_panel_justify(actor=seat.evaluator, seat=seat,
-                                     justifications={s.pk: "全年仅完成计划课时的一半" for s in flagged})
+        services.final_panel_justify(
+            actor=seat.evaluator, seat=seat, justifications={s.pk: "全年仅完成计划课时的一半" for s in flagged}
+        )
         return FinalEvaluation.objects.get(pk=evaluation.pk)
 
     def _appealed(self, evaluation: FinalEvaluation):
-        return services.appeal_lodge(actor=self.users["provider_a"], evaluation=evaluation,
-                                     grounds="第三季度培训记录未被计入")
+        return services.appeal_lodge(
+            actor=self.users["provider_a"], evaluation=evaluation, grounds="第三季度培训记录未被计入"
+        )
 
     def _signing(self, evaluation: FinalEvaluation) -> FinalEvaluation:
-        services.appeal_decide(actor=self.users["admin"], appeal=self._appealed(evaluation), decision="upheld",
-                               reason="经核实，记录已计入")
+        services.appeal_decide(
+            actor=self.users["admin"], appeal=self._appealed(evaluation), decision="upheld", reason="经核实，记录已计入"
+        )
         return evaluation
 
     @cached_property
@@ -204,8 +253,9 @@ class FinalPanel:
     @cached_property
     def done(self):
         evaluation = self._justified(self._scored(recusal=True))
-        services.appeal_decide(actor=self.users["admin"], appeal=self._appealed(evaluation), decision="upheld",
-                               reason="经核实，记录已计入")
+        services.appeal_decide(
+            actor=self.users["admin"], appeal=self._appealed(evaluation), decision="upheld", reason="经核实，记录已计入"
+        )
         evaluation = services.final_sign_off(actor=self.colleagues[3], evaluation=evaluation)
         return services.final_confirm(actor=self.users["admin"], evaluation=evaluation)
 
@@ -213,8 +263,13 @@ class FinalPanel:
         return FinalPanelSeat.objects.get(evaluation=getattr(self, name), evaluator=self.users["evaluator"])
 
     def task(self, evaluation: str, node: str) -> Task:
-        return (Task.objects.filter(process=final_process(getattr(self, evaluation)),
-                                    flow_task=getattr(FinalEvaluationFlow, node)).order_by("pk").first())
+        return (
+            Task.objects.filter(
+                process=final_process(getattr(self, evaluation)), flow_task=getattr(FinalEvaluationFlow, node)
+            )
+            .order_by("pk")
+            .first()
+        )
 
 
 def build(world) -> None:

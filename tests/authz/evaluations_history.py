@@ -55,24 +55,43 @@ class History:
         """A Foshan provider that applied to a closed Wenshang recruitment; the world's evaluator declared."""
         world, admin = self.world, self.world.users["admin"]
         foshan = Palace.objects.get(code="foshan")
-        applicants = [ProviderFactory(palace=foshan, verified=True, name=name) for name in ("佛山市启航社工服务中心",
-                                                                                           "佛山市顺德职工学校")]
+        applicants = [
+            ProviderFactory(palace=foshan, verified=True, name=name)
+            for name in ("佛山市启航社工服务中心", "佛山市顺德职工学校")
+        ]
         opened = timezone.now() - timedelta(days=30)
         recruitment = services.recruitment_create(
-            actor=admin, project=world.project, title="职工心理疏导服务招募", deadline=opened + timedelta(days=14),
-            panel_size=3, criteria=[services.CriterionInput("服务方案", Decimal(80)),
-                                    services.CriterionInput("报价", Decimal(20), Criterion.Kind.PRICE)])
+            actor=admin,
+            project=world.project,
+            title="职工心理疏导服务招募",
+            deadline=opened + timedelta(days=14),
+            panel_size=3,
+            criteria=[
+                services.CriterionInput("服务方案", Decimal(80)),
+                services.CriterionInput("报价", Decimal(20), Criterion.Kind.PRICE),
+            ],
+        )
         services.recruitment_publish(actor=admin, recruitment=recruitment, now=opened)
         for i, provider in enumerate(applicants):
-            services.application_submit(actor=provider_user(provider), recruitment=recruitment,
-                                        price=Decimal(90000 - 5000 * i), proposal=f"服务方案{i}",
-                                        now=opened + timedelta(days=1, hours=i))
+            services.application_submit(
+                actor=provider_user(provider),
+                recruitment=recruitment,
+                price=Decimal(90000 - 5000 * i),
+                proposal=f"服务方案{i}",
+                now=opened + timedelta(days=1, hours=i),
+            )
         services.recruitment_close(recruitment=recruitment, now=recruitment.deadline + timedelta(minutes=1))
         evaluator = world.users["evaluator"]
-        seat = services.panel_assign(actor=admin, recruitment=recruitment, evaluators=[
-            evaluator, staff(world.wenshang, Role.EVALUATOR), staff(world.wenshang, Role.EVALUATOR)])[0]
-        services.panel_declare(actor=evaluator, member=seat, conflicts={
-            a.pk: (Declaration.Conflict.NONE, "") for a in services.valid_applications(recruitment)})
+        seat = services.panel_assign(
+            actor=admin,
+            recruitment=recruitment,
+            evaluators=[evaluator, staff(world.wenshang, Role.EVALUATOR), staff(world.wenshang, Role.EVALUATOR)],
+        )[0]
+        services.panel_declare(
+            actor=evaluator,
+            member=seat,
+            conflicts={a.pk: (Declaration.Conflict.NONE, "") for a in services.valid_applications(recruitment)},
+        )
         return applicants[0]
 
 

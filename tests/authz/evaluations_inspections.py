@@ -61,8 +61,12 @@ ROWS: dict[str, list[Check]] = {
     "evaluations:checklist_list": [
         Check(url("evaluations:checklist_list"), ANY_ADMIN_PAGE),
         # Wenshang's standard checklists: only Wenshang's administrator may add them.
-        Check(url("evaluations:checklist_list"), E(LOGIN, 403, 403, 403, 403, 403, 403, 302, 403), "post",
-              STANDARD_CHECKLISTS_POST),
+        Check(
+            url("evaluations:checklist_list"),
+            E(LOGIN, 403, 403, 403, 403, 403, 403, 302, 403),
+            "post",
+            STANDARD_CHECKLISTS_POST,
+        ),
     ],
     "evaluations:checklist_create": [
         Check(url("evaluations:checklist_create"), ANY_ADMIN_PAGE),
@@ -71,8 +75,12 @@ ROWS: dict[str, list[Check]] = {
     "evaluations:weights": [
         Check(url("evaluations:weights"), ANY_ADMIN_PAGE),
         # 40/20/30/20 adds up to 110: refused on the page, nothing saved.
-        Check(url("evaluations:weights"), ANY_ADMIN_PAGE, "post",
-              {"inspections": 40, "reports": 20, "satisfaction": 30, "kpi": 20}),
+        Check(
+            url("evaluations:weights"),
+            ANY_ADMIN_PAGE,
+            "post",
+            {"inspections": 40, "reports": 20, "satisfaction": 30, "kpi": 20},
+        ),
     ],
 }
 
@@ -95,21 +103,36 @@ class Inspections:
     @cached_property
     def contract(self):
         # Starting this month, so that today is inside the term whenever the matrix runs.
-        return active_contract(palace=self.world.wenshang, provider=self.world.provider_a,
-                               provider_user=self.world.users["provider_a"], admin=self.admin,
-                               starts_on=timezone.localdate().replace(day=1))
+        return active_contract(
+            palace=self.world.wenshang,
+            provider=self.world.provider_a,
+            provider_user=self.world.users["provider_a"],
+            admin=self.admin,
+            starts_on=timezone.localdate().replace(day=1),
+        )
 
     @cached_property
     def checklist(self):
-        return services.checklist_create(actor=self.admin, palace_id=self.world.wenshang.pk, category="training",
-                                         name="培训服务现场检查表", items=[
-                                             services.ChecklistItemInput("师资到位", Decimal(60)),
-                                             services.ChecklistItemInput("签到真实", Decimal(40))])
+        return services.checklist_create(
+            actor=self.admin,
+            palace_id=self.world.wenshang.pk,
+            category="training",
+            name="培训服务现场检查表",
+            items=[
+                services.ChecklistItemInput("师资到位", Decimal(60)),
+                services.ChecklistItemInput("签到真实", Decimal(40)),
+            ],
+        )
 
     def _assign(self, kind="spot"):
-        return services.inspection_assign(actor=self.admin, contract=self.contract, checklist=self.checklist,
-                                          inspector=self.evaluator, due_on=timezone.localdate() + timedelta(days=3),
-                                          kind=kind)
+        return services.inspection_assign(
+            actor=self.admin,
+            contract=self.contract,
+            checklist=self.checklist,
+            inspector=self.evaluator,
+            due_on=timezone.localdate() + timedelta(days=3),
+            kind=kind,
+        )
 
     @cached_property
     def assigned(self):
@@ -119,9 +142,12 @@ class Inspections:
     def submitted(self):
         inspection = self._assign("scheduled")
         return services.inspection_submit(
-            actor=self.evaluator, inspection=inspection, inspected_on=timezone.localdate(),
+            actor=self.evaluator,
+            inspection=inspection,
+            inspected_on=timezone.localdate(),
             items={i.pk: services.ItemScoreInput(Decimal(85)) for i in self.checklist.items.all()},
-            evidence=[png_upload("现场照片.png")])
+            evidence=[png_upload("现场照片.png")],
+        )
 
     @property
     def evidence_file(self):
@@ -129,9 +155,13 @@ class Inspections:
 
     @cached_property
     def red_line(self):
-        return services.red_line_record(actor=self.evaluator, contract=self.contract, category="safety",
-                                        occurred_on=timezone.localdate(),
-                                        description="消防通道堵塞")
+        return services.red_line_record(
+            actor=self.evaluator,
+            contract=self.contract,
+            category="safety",
+            occurred_on=timezone.localdate(),
+            description="消防通道堵塞",
+        )
 
 
 def build(world) -> None:

@@ -51,11 +51,20 @@ class RatedActivity:
     def activity(self):
         today = timezone.localdate()
         user = self.world.users["provider_a"]
-        contract = active_contract(palace=self.world.wenshang, provider=self.world.provider_a, provider_user=user,
-                                   admin=self.world.users["admin"], starts_on=today.replace(day=1))
+        contract = active_contract(
+            palace=self.world.wenshang,
+            provider=self.world.provider_a,
+            provider_user=user,
+            admin=self.world.users["admin"],
+            starts_on=today.replace(day=1),
+        )
         report = contract.reports.get(sequence=1)
-        contract_services.report_save(actor=user, report=report, narrative="本月活动", activities=[
-            contract_services.ActivityInput(today, "职工书法兴趣班", "culture", "二楼书画室", 28)])
+        contract_services.report_save(
+            actor=user,
+            report=report,
+            narrative="本月活动",
+            activities=[contract_services.ActivityInput(today, "职工书法兴趣班", "culture", "二楼书画室", 28)],
+        )
         return report.activities.get()
 
     @cached_property

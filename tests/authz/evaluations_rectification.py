@@ -51,8 +51,15 @@ def task(order: str, node: str):
 
 # Each node, and the order whose process has a task there: the first failed order went through
 # re-inspection; the second failed on its deadline and asked for the administrator's decision.
-NODES = {"start": "open", "respond": "open", "answered": "first_failed", "reinspect": "first_failed",
-         "review": "first_failed", "decide": "second_failed", "end": "first_failed"}
+NODES = {
+    "start": "open",
+    "respond": "open",
+    "answered": "first_failed",
+    "reinspect": "first_failed",
+    "review": "first_failed",
+    "decide": "second_failed",
+    "end": "first_failed",
+}
 
 ROWS: dict[str, list[Check]] = {
     "evaluations:order_list": [
@@ -74,8 +81,12 @@ ROWS: dict[str, list[Check]] = {
     "evaluations:termination_review": [
         Check(url("evaluations:termination_review", o("pending_review")), STAFF_READ),
         Check(url("evaluations:termination_review", o("decided_review")), READ),
-        Check(url("evaluations:termination_review", o("pending_review")), DECIDE, "post",
-              {"decision": "continue", "reason": "已约谈机构负责人，给予最后一次整改机会。"}),
+        Check(
+            url("evaluations:termination_review", o("pending_review")),
+            DECIDE,
+            "post",
+            {"decision": "continue", "reason": "已约谈机构负责人，给予最后一次整改机会。"},
+        ),
     ],
     # The workflow's app: everyone's own inbox and archive; a process for who may see its order.
     "rectification:index": [Check(url("rectification:index"), FLOW_APP)],
@@ -87,8 +98,10 @@ ROWS: dict[str, list[Check]] = {
     ],
     "rectification:process_detail": [
         Check(url("rectification:process_detail", lambda w: w.rectification.task("open", "start").process_id), READ),
-        Check(url("rectification:process_detail", lambda w: w.rectification.task("second_failed", "decide")
-                  .process_id), READ),
+        Check(
+            url("rectification:process_detail", lambda w: w.rectification.task("second_failed", "decide").process_id),
+            READ,
+        ),
     ],
     "rectification:respond:execute": [Check(url("rectification:respond:execute", *task("open", "respond")), ANSWER)],
     "rectification:reinspect:execute": [
@@ -99,8 +112,9 @@ ROWS: dict[str, list[Check]] = {
     ],
 }
 for _node, _order in NODES.items():
-    ROWS[f"rectification:{_node}:index"] = [Check(url(f"rectification:{_node}:index", *task(_order, _node)),
-                                                  FLOW_INDEX)]
+    ROWS[f"rectification:{_node}:index"] = [
+        Check(url(f"rectification:{_node}:index", *task(_order, _node)), FLOW_INDEX)
+    ]
     ROWS[f"rectification:{_node}:detail"] = [Check(url(f"rectification:{_node}:detail", *task(_order, _node)), READ)]
 
 # The download URLs' rows belong to the foundation; these add checks for a notice and an answer's evidence.
@@ -120,18 +134,31 @@ class Rectification:
 
     def _contract(self):
         # The term starts this month, so that today's red lines fall inside it.
-        return active_contract(palace=self.world.wenshang, provider=self.world.provider_a,
-                               provider_user=self.users["provider_a"], admin=self.users["admin"],
-                               starts_on=timezone.localdate().replace(day=1))
+        return active_contract(
+            palace=self.world.wenshang,
+            provider=self.world.provider_a,
+            provider_user=self.users["provider_a"],
+            admin=self.users["admin"],
+            starts_on=timezone.localdate().replace(day=1),
+        )
 
     def _order(self, contract, text: str) -> RectificationOrder:
-        line = services.red_line_record(actor=self.users["evaluator"], contract=contract, category="charging",
-                                        occurred_on=timezone.localdate(), description=text)
+        line = services.red_line_record(
+            actor=self.users["evaluator"],
+            contract=contract,
+            category="charging",
+            occurred_on=timezone.localdate(),
+            description=text,
+        )
         return RectificationOrder.objects.get(red_line=line)
 
     def _answer(self, order):
-        return services.order_respond(actor=self.users["provider_a"], order=order,
-                                      evidence=evidence_for(order), responses={f.pk: "已退还并公示" for f in order.findings.all()})
+        return services.order_respond(
+            actor=self.users["provider_a"],
+            order=order,
+            evidence=evidence_for(order),
+            responses={f.pk: "已退还并公示" for f in order.findings.all()},
+        )
 
     @cached_property
     def contract(self):
@@ -153,11 +180,15 @@ class Rectification:
         """A contract whose second failed order (its deadline passed) opened a termination review."""
         contract = self._contract()
         first = self._answer(self._order(contract, "向参训职工收取资料费"))
-        services.order_reinspect(actor=self.users["evaluator"], order=first,
-                                 outcomes={f.pk: ("not_resolved", "未退还") for f in first.findings.all()})
+        services.order_reinspect(
+            actor=self.users["evaluator"],
+            order=first,
+            outcomes={f.pk: ("not_resolved", "未退还") for f in first.findings.all()},
+        )
         second = self._order(contract, "向参训职工收取报名费")
-        services.orders_fail_overdue(timezone.make_aware(datetime.combine(second.deadline + timedelta(days=1),
-                                                                          datetime.min.time())))
+        services.orders_fail_overdue(
+            timezone.make_aware(datetime.combine(second.deadline + timedelta(days=1), datetime.min.time()))
+        )
         return first, second, TerminationReview.objects.get(contract=contract)
 
     @cached_property
@@ -179,12 +210,16 @@ class Rectification:
     @cached_property
     def decided_review(self):
         review = self._two_failed()[2]
-        return services.termination_decide(actor=self.users["admin"], review=review, decision="terminate",
-                                           reason="同一合作期内两次整改不合格。")
+        return services.termination_decide(
+            actor=self.users["admin"], review=review, decision="terminate", reason="同一合作期内两次整改不合格。"
+        )
 
     def task(self, order: str, node: str) -> Task:
-        return (Task.objects.filter(process=order_process(getattr(self, order)),
-                                    flow_task=getattr(RectificationFlow, node)).order_by("pk").first())
+        return (
+            Task.objects.filter(process=order_process(getattr(self, order)), flow_task=getattr(RectificationFlow, node))
+            .order_by("pk")
+            .first()
+        )
 
 
 def build(world) -> None:

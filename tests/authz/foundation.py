@@ -26,20 +26,21 @@ ROWS: dict[str, list[Check]] = {
         Check(url("verify_document", "0" * 64), ALL(404)),
     ],
     "document_download": [
-        Check(url("document_download", lambda w: w.document.pk),
-              E(LOGIN, 403, 403, 403, 403, 200, 200, 200, 200)),
+        Check(url("document_download", lambda w: w.document.pk), E(LOGIN, 403, 403, 403, 403, 200, 200, 200, 200)),
     ],
     "file_download": [
-        Check(url("file_download", lambda w: w.licence.pk),
-              E(LOGIN, 403, 403, 403, 403, 200, 200, 200, 200)),
+        Check(url("file_download", lambda w: w.licence.pk), E(LOGIN, 403, 403, 403, 403, 200, 200, 200, 200)),
     ],
     # workbench
     "workbench:index": [Check(url("workbench:index"), AUTHED(200))],
     "workbench:notifications": [Check(url("workbench:notifications"), AUTHED(200))],
     "workbench:notifications_read_all": [Check(url("workbench:notifications_read_all"), AUTHED(302), "post")],
     "workbench:notification_read": [
-        Check(url("workbench:notification_read", lambda w: w.notification.pk),
-              E(LOGIN, 404, 404, 404, 404, 404, 302, 404, 404), "post"),
+        Check(
+            url("workbench:notification_read", lambda w: w.notification.pk),
+            E(LOGIN, 404, 404, 404, 404, 404, 302, 404, 404),
+            "post",
+        ),
     ],
     # provider portal
     "portal:index": [Check(url("portal:index"), E(302, 302, 403, 403, 403, 403, 302, 403, 403))],
@@ -63,10 +64,16 @@ ROWS: dict[str, list[Check]] = {
         Check(url("procurement:provider_list"), E(LOGIN, 403, 200, 200, 403, 200, 403, 200, 200)),
     ],
     "procurement:provider_detail": [
-        Check(url("procurement:provider_detail", lambda w: w.provider_a.pk),
-              E(LOGIN, 403, 403, 403, 403, 200, 403, 200, 200)),
-        Check(url("procurement:provider_detail", lambda w: w.pending.pk),
-              E(LOGIN, 403, 403, 403, 403, 403, 403, 302, 403), "post", {"decision": "verify"}),
+        Check(
+            url("procurement:provider_detail", lambda w: w.provider_a.pk),
+            E(LOGIN, 403, 403, 403, 403, 200, 403, 200, 200),
+        ),
+        Check(
+            url("procurement:provider_detail", lambda w: w.pending.pk),
+            E(LOGIN, 403, 403, 403, 403, 403, 403, 302, 403),
+            "post",
+            {"decision": "verify"},
+        ),
     ],
     "procurement:project_list": [
         Check(url("procurement:project_list"), E(LOGIN, 403, 200, 200, 200, 200, 403, 200, 200)),
@@ -75,12 +82,14 @@ ROWS: dict[str, list[Check]] = {
         Check(url("procurement:project_create"), E(LOGIN, 403, 200, 403, 403, 403, 403, 200, 403)),
     ],
     "procurement:project_detail": [
-        Check(url("procurement:project_detail", lambda w: w.project.pk),
-              E(LOGIN, 403, 403, 403, 200, 200, 403, 200, 200)),
+        Check(
+            url("procurement:project_detail", lambda w: w.project.pk), E(LOGIN, 403, 403, 403, 200, 200, 403, 200, 200)
+        ),
     ],
     "procurement:project_edit": [
-        Check(url("procurement:project_edit", lambda w: w.project.pk),
-              E(LOGIN, 403, 403, 403, 403, 403, 403, 200, 403)),
+        Check(
+            url("procurement:project_edit", lambda w: w.project.pk), E(LOGIN, 403, 403, 403, 403, 403, 403, 200, 403)
+        ),
     ],
 }
 

@@ -103,9 +103,7 @@ def build(world) -> None:
     )
 
     world.publicised = published_recruitment(admin, world.wenshang, title="职工健康讲座招募")
-    rival = provider_user(
-        ProviderFactory(palace=world.wenshang, verified=True, name="汶上县红十字培训站")
-    )
+    rival = provider_user(ProviderFactory(palace=world.wenshang, verified=True, name="汶上县红十字培训站"))
     ranking = [
         (apply(provider_a, world.publicised), "88.50"),
         (apply(rival, world.publicised), "80.25"),

@@ -41,8 +41,7 @@ def r(state):
 
 
 def action(name, state, data=None, *extra):
-    return [Check(url(name, r(state), *extra), POST_ONLY),
-            Check(url(name, r(state), *extra), ACT, "post", data or {})]
+    return [Check(url(name, r(state), *extra), POST_ONLY), Check(url(name, r(state), *extra), ACT, "post", data or {})]
 
 
 def task(node, *, process="compiled"):
@@ -50,14 +49,26 @@ def task(node, *, process="compiled"):
     return (lambda w: w.staff.task(process, node).process_id, lambda w: w.staff.task(process, node).pk)
 
 
-NODES = ["start", "seats", "recused", "replacement", "seats_done", "outliers", "justifications", "justified",
-         "end", "justify"]
+NODES = [
+    "start",
+    "seats",
+    "recused",
+    "replacement",
+    "seats_done",
+    "outliers",
+    "justifications",
+    "justified",
+    "end",
+    "justify",
+]
 
 ROWS: dict[str, list[Check]] = {
     "procurement:recruitment_list": [
         Check(url("procurement:recruitment_list"), E(LOGIN, 403, 200, 200, 200, 200, 403, 200, 200)),
-        Check(lambda w: url("procurement:recruitment_list")(w) + "?_export=csv",
-              E(LOGIN, 403, 200, 200, 200, 200, 403, 200, 200)),
+        Check(
+            lambda w: url("procurement:recruitment_list")(w) + "?_export=csv",
+            E(LOGIN, 403, 200, 200, 200, 200, 403, 200, 200),
+        ),
     ],
     "procurement:recruitment_create": [
         Check(url("procurement:recruitment_create"), E(LOGIN, 403, 200, 403, 403, 403, 403, 200, 403)),
@@ -75,22 +86,27 @@ ROWS: dict[str, list[Check]] = {
     "procurement:recruitment_publish": action("procurement:recruitment_publish", "draft"),
     "procurement:recruitment_cancel": action("procurement:recruitment_cancel", "draft", {"reason": "预算调整"}),
     "procurement:recruitment_reissue": action("procurement:recruitment_reissue", "cancelled"),
-    "procurement:panel_assign": action("procurement:panel_assign", "closed",
-                                       {"evaluators": []}),
-    "procurement:panel_replace": action("procurement:panel_replace", "evaluating", {},
-                                        lambda w: w.staff.recused.pk),
+    "procurement:panel_assign": action("procurement:panel_assign", "closed", {"evaluators": []}),
+    "procurement:panel_replace": action("procurement:panel_replace", "evaluating", {}, lambda w: w.staff.recused.pk),
     "procurement:correction_request": action("procurement:correction_request", "compiled"),
-    "procurement:correction_decide": action("procurement:correction_decide", "compiled",
-                                            {"decision": "reject", "note": "原评分无误"},
-                                            lambda w: w.staff.correction.pk),
+    "procurement:correction_decide": action(
+        "procurement:correction_decide",
+        "compiled",
+        {"decision": "reject", "note": "原评分无误"},
+        lambda w: w.staff.correction.pk,
+    ),
     "procurement:award_propose": action("procurement:award_propose", "compiled"),
-    "procurement:objection_answer": action("procurement:objection_answer", "publicity",
-                                           {"decision": "rejected", "answer": "经复核，评分符合细则。"},
-                                           lambda w: w.staff.objection.pk),
+    "procurement:objection_answer": action(
+        "procurement:objection_answer",
+        "publicity",
+        {"decision": "rejected", "answer": "经复核，评分符合细则。"},
+        lambda w: w.staff.objection.pk,
+    ),
     "procurement:recruitment_finalise": action("procurement:recruitment_finalise", "publicity"),
     "procurement:panel_task": [
-        Check(url("procurement:panel_task", lambda w: w.staff.seat.pk), E(LOGIN, 403, 403, 403, 302, 403, 403, 403,
-                                                                          403)),
+        Check(
+            url("procurement:panel_task", lambda w: w.staff.seat.pk), E(LOGIN, 403, 403, 403, 302, 403, 403, 403, 403)
+        ),
     ],
     # The panel workflow's app: the evaluators' inbox and what they have done.
     "panel:index": [Check(url("panel:index"), E(LOGIN, 403, 302, 302, 302, 302, 403, 302, 302))],
@@ -104,10 +120,8 @@ ROWS: dict[str, list[Check]] = {
         Check(url("panel:process_detail", lambda w: w.staff.task("compiled", "start").process_id), FLOW_READ),
         Check(url("panel:process_detail", lambda w: w.staff.task("evaluating", "start").process_id), FLOW_READ),
     ],
-    "panel:evaluate:index": [Check(url("panel:evaluate:index", *task("evaluate", process="evaluating")),
-                                   FLOW_INDEX)],
-    "panel:evaluate:detail": [Check(url("panel:evaluate:detail", *task("evaluate", process="evaluating")),
-                                    FLOW_READ)],
+    "panel:evaluate:index": [Check(url("panel:evaluate:index", *task("evaluate", process="evaluating")), FLOW_INDEX)],
+    "panel:evaluate:detail": [Check(url("panel:evaluate:detail", *task("evaluate", process="evaluating")), FLOW_READ)],
     "panel:evaluate:execute": [
         Check(url("panel:evaluate:execute", *task("evaluate", process="evaluating")), OWN_SEAT),
         # A post without a step is a stale page: the seat's page again, with a message.
@@ -132,11 +146,18 @@ class StaffRecruitments:
 
     def _draft(self, title: str, **kwargs):
         return services.recruitment_create(
-            actor=self.admin, project=self.world.project, title=title,
-            deadline=timezone.now() + timedelta(days=21), panel_size=3,
-            criteria=[services.CriterionInput("服务方案", Decimal(60)),
-                      services.CriterionInput("师资力量", Decimal(20)),
-                      services.CriterionInput("报价", Decimal(20), Criterion.Kind.PRICE)], **kwargs)
+            actor=self.admin,
+            project=self.world.project,
+            title=title,
+            deadline=timezone.now() + timedelta(days=21),
+            panel_size=3,
+            criteria=[
+                services.CriterionInput("服务方案", Decimal(60)),
+                services.CriterionInput("师资力量", Decimal(20)),
+                services.CriterionInput("报价", Decimal(20), Criterion.Kind.PRICE),
+            ],
+            **kwargs,
+        )
 
     def _with_applicants(self, title: str):
         """Published a month ago, provider A and B applied, the deadline passed and it closed."""
@@ -146,9 +167,13 @@ class StaffRecruitments:
         recruitment.save(update_fields=["deadline"])
         services.recruitment_publish(actor=self.admin, recruitment=recruitment, now=opened)
         for i, role in enumerate(("provider_a", "provider_b")):
-            services.application_submit(actor=self.world.users[role], recruitment=recruitment,
-                                        price=Decimal(90000 - 5000 * i), proposal=f"服务方案{i}",
-                                        now=opened + timedelta(days=1, hours=i))
+            services.application_submit(
+                actor=self.world.users[role],
+                recruitment=recruitment,
+                price=Decimal(90000 - 5000 * i),
+                proposal=f"服务方案{i}",
+                now=opened + timedelta(days=1, hours=i),
+            )
         return services.recruitment_close(recruitment=recruitment, now=recruitment.deadline + timedelta(minutes=1))
 
     @cached_property
@@ -159,8 +184,12 @@ class StaffRecruitments:
     def published(self):
         recruitment = self._draft("职工太极拳培训招募")
         services.recruitment_publish(actor=self.admin, recruitment=recruitment)
-        services.application_submit(actor=self.world.users["provider_a"], recruitment=recruitment,
-                                    price=Decimal("88000"), proposal="每周两次太极拳课")
+        services.application_submit(
+            actor=self.world.users["provider_a"],
+            recruitment=recruitment,
+            price=Decimal("88000"),
+            proposal="每周两次太极拳课",
+        )
         return recruitment
 
     @cached_property
@@ -169,28 +198,41 @@ class StaffRecruitments:
 
     @cached_property
     def cancelled(self):
-        return services.recruitment_cancel(actor=self.admin, recruitment=self._draft("职工摄影培训招募"),
-                                           reason="项目调整")
+        return services.recruitment_cancel(
+            actor=self.admin, recruitment=self._draft("职工摄影培训招募"), reason="项目调整"
+        )
 
     @cached_property
     def evaluating(self):
         """The world's evaluator sits on the panel, not declared yet; another member recused."""
         recruitment = self._with_applicants("职工茶艺培训招募")
         others = [staff(self.world.wenshang, Role.EVALUATOR) for _ in range(2)]
-        members = services.panel_assign(actor=self.admin, recruitment=recruitment,
-                                        evaluators=[self.world.users["evaluator"], *others])
+        members = services.panel_assign(
+            actor=self.admin, recruitment=recruitment, evaluators=[self.world.users["evaluator"], *others]
+        )
         self._seat, self._recused = members[0], members[1]
         applications = list(services.valid_applications(recruitment))
-        services.panel_declare(actor=others[0], member=members[1], conflicts={
-            a.pk: (Declaration.Conflict.FAMILY if i == 0 else Declaration.Conflict.NONE, "")
-            for i, a in enumerate(applications)})
+        services.panel_declare(
+            actor=others[0],
+            member=members[1],
+            conflicts={
+                a.pk: (Declaration.Conflict.FAMILY if i == 0 else Declaration.Conflict.NONE, "")
+                for i, a in enumerate(applications)
+            },
+        )
         return recruitment
 
     @cached_property
     def _compiled_builder(self):
         """Compiled with a recusal, a replacement (the world's evaluator) and a justified outlier."""
-        builder = RecruitmentBuilder(palace=self.world.wenshang, applicants=2, evaluators=3, recusals=1,
-                                     outlier=True, title="职工心理健康服务招募")
+        builder = RecruitmentBuilder(
+            palace=self.world.wenshang,
+            applicants=2,
+            evaluators=3,
+            recusals=1,
+            outlier=True,
+            title="职工心理健康服务招募",
+        )
         builder.reserves[0] = self.world.users["evaluator"]
         return builder.advance_to(Stage.COMPILED)
 
@@ -204,15 +246,21 @@ class StaffRecruitments:
         builder = self._compiled_builder
         score = Score.objects.filter(member__recruitment=builder.recruitment).order_by("pk").first()
         return services.score_correction_request(
-            actor=builder.admin, score=score, corrected_points=score.points - 1, reason="arithmetic",
-            justification="合计抄录错误")
+            actor=builder.admin,
+            score=score,
+            corrected_points=score.points - 1,
+            reason="arithmetic",
+            justification="合计抄录错误",
+        )
 
     @cached_property
     def publicity(self):
-        builder = RecruitmentBuilder(palace=self.world.wenshang, applicants=2, evaluators=3,
-                                     title="职工法律援助服务招募").advance_to(Stage.PUBLICITY)
-        self._objection = services.objection_lodge(actor=builder.provider_users[1], recruitment=builder.recruitment,
-                                                  grounds="评分不公")
+        builder = RecruitmentBuilder(
+            palace=self.world.wenshang, applicants=2, evaluators=3, title="职工法律援助服务招募"
+        ).advance_to(Stage.PUBLICITY)
+        self._objection = services.objection_lodge(
+            actor=builder.provider_users[1], recruitment=builder.recruitment, grounds="评分不公"
+        )
         return builder.recruitment
 
     @property

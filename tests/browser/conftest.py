@@ -43,17 +43,13 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="package")
 def chromium():
     if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} is not installed (apt-get install chromium; make test installs it)"
-        )
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; make test installs it)")
     from playwright.sync_api import sync_playwright
 
     # Package scope: Playwright's loop stops once the browser tests are done, so the
     # tests that run after them on this worker see no running loop.
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -71,11 +67,7 @@ def live_server(request):
     from django.test.utils import override_settings
     from pytest_django.live_server_helper import LiveServer
 
-    addr = (
-        request.config.getvalue("liveserver")
-        or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
-        or "localhost"
-    )
+    addr = request.config.getvalue("liveserver") or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
     with override_settings(MEDIA_URL="/__live-server-media__/"):
         server = LiveServer(addr)
     yield server

@@ -35,16 +35,32 @@ def log_in(page, live_server, username: str):
 
 
 def test_the_province_auditor_filters_downloads_zips_and_verifies(
-        roles, wenshang, foshan, open_page, screenshot, live_server, tmp_path):
+    roles, wenshang, foshan, open_page, screenshot, live_server, tmp_path
+):
     ours = [
-        final_evaluation(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                         admin=roles["admin"], term=GOOD_TERM),
-        final_evaluation(palace=wenshang, provider=roles["provider_b"].provider, provider_user=roles["provider_b"],
-                         admin=roles["admin"], term=EXCELLENT_TERM),
+        final_evaluation(
+            palace=wenshang,
+            provider=roles["provider_a"].provider,
+            provider_user=roles["provider_a"],
+            admin=roles["admin"],
+            term=GOOD_TERM,
+        ),
+        final_evaluation(
+            palace=wenshang,
+            provider=roles["provider_b"].provider,
+            provider_user=roles["provider_b"],
+            admin=roles["admin"],
+            term=EXCELLENT_TERM,
+        ),
     ]
     foshan_provider = ProviderFactory(palace=foshan, verified=True, name="佛山市粤韵艺术团")
-    theirs = final_evaluation(palace=foshan, provider=foshan_provider, provider_user=provider_user(foshan_provider),
-                              admin=roles["other_admin"], term=GOOD_TERM)
+    theirs = final_evaluation(
+        palace=foshan,
+        provider=foshan_provider,
+        provider_user=provider_user(foshan_provider),
+        admin=roles["other_admin"],
+        term=GOOD_TERM,
+    )
     reports = IssuedDocument.objects.filter(kind=IssuedDocument.Kind.ASSESSMENT_REPORT)
     assert reports.filter(palace=wenshang).count() == 2 and reports.filter(palace=foshan).count() == 1
     auditor = staff(wenshang, Role.AUDITOR, "prov-auditor")

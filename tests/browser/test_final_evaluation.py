@@ -42,13 +42,20 @@ def no_sideways_scroll(page, viewport):
 
 
 def test_the_provider_appeals_and_two_administrators_make_the_poor_rating_final(
-        roles, wenshang, open_page, screenshot, live_server, tmp_path):
+    roles, wenshang, open_page, screenshot, live_server, tmp_path
+):
     # A term ending 23 days from now: its evaluation opened a week ago and is proposed today.
     today = timezone.localdate()
-    ev = proposed_evaluation(palace=wenshang, provider=roles["provider_a"].provider,
-                             provider_user=roles["provider_a"], admin=roles["admin"], term=POOR_TERM,
-                             panel_points=[20, 25, 22], proposed_on=today,
-                             starts_on=add_months(today + timedelta(days=24), -12))
+    ev = proposed_evaluation(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        term=POOR_TERM,
+        panel_points=[20, 25, 22],
+        proposed_on=today,
+        starts_on=add_months(today + timedelta(days=24), -12),
+    )
     assert ev.state == FinalEvaluation.State.PROPOSED and ev.proposed_rating == "poor"
     second_admin = staff(wenshang, Role.ADMIN, "t-ws-admin2")
     page_url = live_server.url + reverse("evaluations:final_detail", args=[ev.pk])
@@ -65,7 +72,9 @@ def test_the_provider_appeals_and_two_administrators_make_the_poor_rating_final(
     screenshot(provider, "final-1-provider-proposed-phone")
     provider.click(f"a[href$='{reverse('evaluations:final_appeal', args=[ev.pk])}']")
     provider.wait_for_load_state()
-    provider.fill("textarea[name=grounds]", "第三季度有 6 场培训因系统故障未能录入签到，附纸质签到表，请复核课时完成情况。")
+    provider.fill(
+        "textarea[name=grounds]", "第三季度有 6 场培训因系统故障未能录入签到，附纸质签到表，请复核课时完成情况。"
+    )
     provider.set_input_files("input[name=evidence]", str(photo))
     no_sideways_scroll(provider, PHONE)
     screenshot(provider, "final-2-provider-appeal-form-phone")

@@ -41,20 +41,37 @@ def board_score(page, live_server, contract) -> str:
 def test_a_worker_rates_from_the_qr_link_and_the_board_changes(roles, wenshang, open_page, screenshot, live_server):
     now = timezone.now()
     today = timezone.localdate(now)
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"],
-                               starts_on=today.replace(day=1) - timedelta(days=200))
-    checklist = services.checklist_create(actor=roles["admin"], palace_id=wenshang.pk, category="training",
-                                          name="培训服务现场检查表",
-                                          items=[services.ChecklistItemInput("按课表授课", Decimal(100))])
-    inspection = services.inspection_assign(actor=roles["admin"], contract=contract, checklist=checklist,
-                                            inspector=roles["evaluator"], due_on=today)
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=today.replace(day=1) - timedelta(days=200),
+    )
+    checklist = services.checklist_create(
+        actor=roles["admin"],
+        palace_id=wenshang.pk,
+        category="training",
+        name="培训服务现场检查表",
+        items=[services.ChecklistItemInput("按课表授课", Decimal(100))],
+    )
+    inspection = services.inspection_assign(
+        actor=roles["admin"], contract=contract, checklist=checklist, inspector=roles["evaluator"], due_on=today
+    )
     activity_day = max(today - timedelta(days=1), today.replace(day=1))
-    services.inspection_submit(actor=roles["evaluator"], inspection=inspection, inspected_on=activity_day,
-                               items={checklist.items.get().pk: services.ItemScoreInput(Decimal(70))})
+    services.inspection_submit(
+        actor=roles["evaluator"],
+        inspection=inspection,
+        inspected_on=activity_day,
+        items={checklist.items.get().pk: services.ItemScoreInput(Decimal(70))},
+    )
     report = contract.reports.get(period_start__lte=activity_day, period_end__gte=activity_day)
-    contract_services.report_save(actor=roles["provider_a"], report=report, narrative="本月活动", activities=[
-        contract_services.ActivityInput(activity_day, "职工合唱排练", "culture", "多功能厅", 45)])
+    contract_services.report_save(
+        actor=roles["provider_a"],
+        report=report,
+        narrative="本月活动",
+        activities=[contract_services.ActivityInput(activity_day, "职工合唱排练", "culture", "多功能厅", 45)],
+    )
     activity = report.activities.get()
     link = services.rating_link_for(activity)
     for n in range(29):

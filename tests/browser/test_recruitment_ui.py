@@ -40,9 +40,7 @@ def zh(label) -> str:
         return str(label)
 
 
-def test_provider_applies_with_its_required_document(
-    wenshang, open_page, screenshot, live_server, tmp_path
-):
+def test_provider_applies_with_its_required_document(wenshang, open_page, screenshot, live_server, tmp_path):
     builder = RecruitmentBuilder(palace=wenshang, applicants=2).advance_to(Stage.DRAFT)
     recruitment = builder.recruitment
     # The builder's drafts ask for no document; this one asks for one, through the service.
@@ -52,8 +50,7 @@ def test_provider_applies_with_its_required_document(
         title=recruitment.title,
         deadline=recruitment.deadline,
         criteria=[
-            services.CriterionInput(c.name, c.max_points, c.kind, c.description)
-            for c in recruitment.criteria.all()
+            services.CriterionInput(c.name, c.max_points, c.kind, c.description) for c in recruitment.criteria.all()
         ],
         required_documents=[REQUIRED_DOCUMENT],
         description=recruitment.description,
@@ -96,9 +93,7 @@ def test_provider_applies_with_its_required_document(
     assert page.bad_responses == []
 
 
-def test_evaluator_declares_and_scores_on_the_panel_page(
-    wenshang, open_page, screenshot, live_server
-):
+def test_evaluator_declares_and_scores_on_the_panel_page(wenshang, open_page, screenshot, live_server):
     builder = RecruitmentBuilder(palace=wenshang, applicants=3, evaluators=3, criteria=4)
     builder.advance_to(Stage.PANEL)
     member = builder.members[0]
@@ -124,9 +119,7 @@ def test_evaluator_declares_and_scores_on_the_panel_page(
     assert inputs.count() == len(applications) * len(subjective)
     for a, application in enumerate(applications):
         for c, criterion in enumerate(subjective):
-            points = (criterion.max_points * (Decimal("0.9") - Decimal("0.1") * a) - c).quantize(
-                Decimal("0.01")
-            )
+            points = (criterion.max_points * (Decimal("0.9") - Decimal("0.1") * a) - c).quantize(Decimal("0.01"))
             assert 0 <= points <= criterion.max_points
             page.fill(f"input[name=points_{application.pk}_{criterion.pk}]", f"{points}")
     page.click("form:has(input[name=step][value=score]) button[type=submit]")
@@ -138,18 +131,12 @@ def test_evaluator_declares_and_scores_on_the_panel_page(
     assert member.state == PanelMember.State.SUBMITTED
     assert member.scores.count() == len(applications) * len(subjective)
     assert page.locator(".hz-message--success").count() == 1
-    assert (
-        page.locator("input[name^=points_]").count() == 0
-    )  # the sheet is gone: nothing left to do
-    assert page.locator(".hz-card__head .hz-chip").inner_text().strip() == zh(
-        PanelMember.State.SUBMITTED.label
-    )
+    assert page.locator("input[name^=points_]").count() == 0  # the sheet is gone: nothing left to do
+    assert page.locator(".hz-card__head .hz-chip").inner_text().strip() == zh(PanelMember.State.SUBMITTED.label)
     assert page.bad_responses == []
 
 
-def test_administrator_proposes_the_award_to_the_top_ranked(
-    wenshang, open_page, screenshot, live_server
-):
+def test_administrator_proposes_the_award_to_the_top_ranked(wenshang, open_page, screenshot, live_server):
     builder = RecruitmentBuilder(palace=wenshang, applicants=3, evaluators=3)
     builder.advance_to(Stage.COMPILED)
     recruitment = builder.recruitment

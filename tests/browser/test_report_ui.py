@@ -37,9 +37,15 @@ def log_in(page, live_server, username: str):
 
 
 def test_provider_imports_and_submits_a_report_and_the_admin_accepts_it(
-        roles, wenshang, open_page, screenshot, live_server, tmp_path):
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"], starts_on=date(2026, 1, 1))
+    roles, wenshang, open_page, screenshot, live_server, tmp_path
+):
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
     report = contract.reports.get(period_start=date(2026, 10, 1))
     export = tmp_path / "签到导出.csv"
     export.write_bytes(CHECKIN.encode("gb18030"))

@@ -114,10 +114,13 @@ def test_a_provider_marks_all_its_notifications_read(world, open_page, screensho
     from core.models import Notification
 
     user = world["provider_a"]
-    Notification.objects.bulk_create([
-        Notification(recipient=user, subject="整改通知：请于 2026-12-21 前提交整改报告", body="汶上县工人文化宫"),
-        Notification(recipient=user, subject="服务报告已退回修改", body="请按审核意见补充活动照片"),
-        Notification(recipient=user, subject="合作协议已签署")])
+    Notification.objects.bulk_create(
+        [
+            Notification(recipient=user, subject="整改通知：请于 2026-12-21 前提交整改报告", body="汶上县工人文化宫"),
+            Notification(recipient=user, subject="服务报告已退回修改", body="请按审核意见补充活动照片"),
+            Notification(recipient=user, subject="合作协议已签署"),
+        ]
+    )
     page = open_page()
     log_in(page, live_server, user.username)
     page.goto(f"{live_server.url}/app/workbench/notifications/")

@@ -19,15 +19,24 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row l
 
 @pytest.fixture
 def contract(roles, wenshang):
-    return active_contract(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                           admin=roles["admin"], starts_on=date(2026, 1, 1))
+    return active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_report_submitted_twice_at_once_is_submitted_once(roles, contract):
     report = contract.reports.get(sequence=1)
-    services.report_save(actor=roles["provider_a"], report=report, narrative="一月", activities=[
-        services.ActivityInput(date(2026, 1, 10), "培训", "training", "教室", 10)])
+    services.report_save(
+        actor=roles["provider_a"],
+        report=report,
+        narrative="一月",
+        activities=[services.ActivityInput(date(2026, 1, 10), "培训", "training", "教室", 10)],
+    )
     results = run_together(*[lambda: services.report_submit(actor=roles["provider_a"], report=report)] * 3)
     submitted = [r for r in results if isinstance(r, ServiceReport)]
     refused = [r for r in results if isinstance(r, DomainError)]
@@ -46,8 +55,7 @@ def test_schedule_generation_called_at_once_creates_each_period_once(roles, wens
     results = run_together(*[lambda: services.report_schedule_generate(contract=draft)] * 4)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert ServiceReport.objects.filter(contract=draft).count() == 24
-    assert sorted(ServiceReport.objects.filter(contract=draft).values_list("sequence", flat=True)) == list(
-        range(1, 25))
+    assert sorted(ServiceReport.objects.filter(contract=draft).values_list("sequence", flat=True)) == list(range(1, 25))
 
 
 @pytest.mark.django_db(transaction=True)

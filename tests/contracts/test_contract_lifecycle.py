@@ -25,8 +25,11 @@ def contract(roles, wenshang):
 
 
 def events(contract: Contract) -> list[str]:
-    return list(AuditEvent.objects.filter(object_id=str(contract.pk), action__startswith="contract.")
-                .order_by("seq").values_list("action", flat=True))
+    return list(
+        AuditEvent.objects.filter(object_id=str(contract.pk), action__startswith="contract.")
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
 
 
 def test_a_term_with_a_rectification_then_completed_is_audited_step_by_step(roles, contract):
@@ -36,13 +39,18 @@ def test_a_term_with_a_rectification_then_completed_is_audited_step_by_step(role
     services.contract_close_rectification(actor=None, contract=contract)
     services.contract_begin_final(actor=admin, contract=contract)
     ended = timezone.make_aware(datetime(2027, 1, 2, 0, 5))
-    services.contract_complete(actor=None, contract=contract, reason="任期届满", now=ended,
-                               cause={"rating": "good", "retender": None})
+    services.contract_complete(
+        actor=None, contract=contract, reason="任期届满", now=ended, cause={"rating": "good", "retender": None}
+    )
 
     contract.refresh_from_db()
     assert (contract.state, contract.ended_at, contract.end_reason) == (Contract.State.COMPLETED, ended, "任期届满")
-    assert events(contract)[-4:] == ["contract.rectification_opened", "contract.rectification_closed",
-                                     "contract.final_evaluation_begun", "contract.completed"]
+    assert events(contract)[-4:] == [
+        "contract.rectification_opened",
+        "contract.rectification_closed",
+        "contract.final_evaluation_begun",
+        "contract.completed",
+    ]
     completed = AuditEvent.objects.get(action="contract.completed", object_id=str(contract.pk))
     assert completed.before == {"state": Contract.State.FINAL_EVALUATION}
     assert completed.after["state"] == Contract.State.COMPLETED and completed.after["rating"] == "good"
@@ -54,19 +62,31 @@ def test_a_termination_records_the_reason_and_when(roles, contract):
     ended = timezone.make_aware(datetime(2026, 6, 30, 16))
     services.contract_terminate(actor=roles["admin"], contract=contract, reason="两次整改不合格", now=ended)
     contract.refresh_from_db()
-    assert (contract.state, contract.ended_at, contract.end_reason) == (Contract.State.TERMINATED, ended,
-                                                                        "两次整改不合格")
+    assert (contract.state, contract.ended_at, contract.end_reason) == (
+        Contract.State.TERMINATED,
+        ended,
+        "两次整改不合格",
+    )
     event = AuditEvent.objects.get(action="contract.terminated", object_id=str(contract.pk))
     assert event.before["state"] == Contract.State.ACTIVE and event.after["end_reason"] == "两次整改不合格"
 
 
-@pytest.mark.parametrize(("step", "message"), [
-    (lambda c, a: services.contract_close_rectification(actor=a, contract=c), services.ERR_CANNOT_CLOSE_RECTIFICATION),
-    (lambda c, a: services.contract_complete(actor=a, contract=c, reason="x"), services.ERR_CANNOT_COMPLETE),
-    (lambda c, a: services.contract_terminate(actor=a, contract=c, reason="x"), services.ERR_CANNOT_TERMINATE),
-    (lambda c, a: services.contract_open_rectification(actor=a, contract=c), services.ERR_CANNOT_OPEN_RECTIFICATION),
-    (lambda c, a: services.contract_begin_final(actor=a, contract=c), services.ERR_CANNOT_BEGIN_FINAL),
-])
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        (
+            lambda c, a: services.contract_close_rectification(actor=a, contract=c),
+            services.ERR_CANNOT_CLOSE_RECTIFICATION,
+        ),
+        (lambda c, a: services.contract_complete(actor=a, contract=c, reason="x"), services.ERR_CANNOT_COMPLETE),
+        (lambda c, a: services.contract_terminate(actor=a, contract=c, reason="x"), services.ERR_CANNOT_TERMINATE),
+        (
+            lambda c, a: services.contract_open_rectification(actor=a, contract=c),
+            services.ERR_CANNOT_OPEN_RECTIFICATION,
+        ),
+        (lambda c, a: services.contract_begin_final(actor=a, contract=c), services.ERR_CANNOT_BEGIN_FINAL),
+    ],
+)
 def test_a_transition_no_longer_possible_is_refused_in_words_and_writes_nothing(roles, contract, step, message):
     # A stale copy, as a second click or a second tick holds it: the row has moved on to terminated.
     stale = Contract.objects.get(pk=contract.pk)

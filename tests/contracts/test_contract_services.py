@@ -47,10 +47,17 @@ def test_from_award_to_the_first_payment(django_capture_on_commit_callbacks):
         services.contract_accept(actor=provider_user, contract=contract)
     assert str(refused.value) == str(services.ERR_NOT_SIGNED)
     contract = services.contract_update(
-        actor=b.admin, contract=contract, amount=contract.amount, term_months=12, starts_on=date(2026, 3, 1),
+        actor=b.admin,
+        contract=contract,
+        amount=contract.amount,
+        term_months=12,
+        starts_on=date(2026, 3, 1),
         report_schedule=Contract.ReportSchedule.MONTHLY,
-        kpi_targets=[services.KpiTargetInput("sessions", Decimal(24), "场", category="training"),
-                     services.KpiTargetInput("participant_visits", Decimal(1200), "人次")])
+        kpi_targets=[
+            services.KpiTargetInput("sessions", Decimal(24), "场", category="training"),
+            services.KpiTargetInput("participant_visits", Decimal(1200), "人次"),
+        ],
+    )
     services.contract_sign(actor=b.admin, contract=contract)
     contract = services.contract_accept(actor=provider_user, contract=contract)
     assert contract.state == Contract.State.ACTIVE
@@ -66,22 +73,36 @@ def test_from_award_to_the_first_payment(django_capture_on_commit_callbacks):
 
     # The March report: activities imported from the venue's check-in export, a narrative, a photo.
     march = reports[0]
-    imported = services.report_import_activities(actor=provider_user, report=march, upload=checkin_csv([
-        ("2026-03-05", "职工技能提升培训（电工）", "培训", "一楼培训教室", 42),
-        ("2026-03-12", "职工书法交流", "文化", "职工书屋", 25),
-        ("2026-03-20", "职工技能提升培训（焊工）", "培训", "一楼培训教室", 38),
-    ]))
+    imported = services.report_import_activities(
+        actor=provider_user,
+        report=march,
+        upload=checkin_csv(
+            [
+                ("2026-03-05", "职工技能提升培训（电工）", "培训", "一楼培训教室", 42),
+                ("2026-03-12", "职工书法交流", "文化", "职工书屋", 25),
+                ("2026-03-20", "职工技能提升培训（焊工）", "培训", "一楼培训教室", 38),
+            ]
+        ),
+    )
     assert imported == 3
-    services.report_save(actor=provider_user, report=march, narrative="三月完成培训两场、文化活动一场。",
-                         attachments=[pdf_upload("签到表.pdf")])
+    services.report_save(
+        actor=provider_user,
+        report=march,
+        narrative="三月完成培训两场、文化活动一场。",
+        attachments=[pdf_upload("签到表.pdf")],
+    )
     services.report_submit(actor=provider_user, report=march)
     services.report_review(actor=b.evaluators[0], report=march, accept=False, comment="缺少活动照片，请补充。")
     march.refresh_from_db()
     assert march.state == ServiceReport.State.RETURNED and march.score is None
 
     # Fixed and resubmitted: both versions kept; accepted with a score.
-    services.report_save(actor=provider_user, report=march, narrative="三月完成培训两场、文化活动一场，已补充照片。",
-                         attachments=[pdf_upload("活动照片.pdf")])
+    services.report_save(
+        actor=provider_user,
+        report=march,
+        narrative="三月完成培训两场、文化活动一场，已补充照片。",
+        attachments=[pdf_upload("活动照片.pdf")],
+    )
     services.report_submit(actor=provider_user, report=march)
     services.report_review(actor=b.admin, report=march, accept=True, score=Decimal("88.5"))
     march.refresh_from_db()
@@ -92,6 +113,7 @@ def test_from_award_to_the_first_payment(django_capture_on_commit_callbacks):
 
     # KPI progress counts the accepted activities.
     from contracts.selectors import kpi_progress
+
     progress = {row.target.metric: row for row in kpi_progress(contract, today=date(2026, 4, 10))}
     assert progress["sessions"].delivered == 2  # training only: the target's category
     assert progress["participant_visits"].delivered == 105
@@ -117,28 +139,48 @@ def test_from_award_to_the_first_payment(django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def contract(roles, wenshang):
-    return active_contract(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                           admin=roles["admin"], starts_on=date(2026, 1, 1))
+    return active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
 
 
 def test_the_term_is_at_most_36_months_and_the_draft_keeps_its_values(roles, wenshang):
     draft = draft_contract(palace=wenshang, provider=roles["provider_a"].provider)
     with pytest.raises(DomainError) as refused:
-        services.contract_update(actor=roles["admin"], contract=draft, amount=Decimal(1000), term_months=37,
-                                 starts_on=date(2026, 1, 1), report_schedule="monthly",
-                                 kpi_targets=[services.KpiTargetInput("sessions", Decimal(1), "场")])
+        services.contract_update(
+            actor=roles["admin"],
+            contract=draft,
+            amount=Decimal(1000),
+            term_months=37,
+            starts_on=date(2026, 1, 1),
+            report_schedule="monthly",
+            kpi_targets=[services.KpiTargetInput("sessions", Decimal(1), "场")],
+        )
     assert "37" in str(refused.value) and "36" in str(refused.value)
     draft.refresh_from_db()
     assert draft.term_months == 12 and draft.amount == Decimal("120000.00")
 
 
 def test_a_quarterly_schedule_has_four_periods_and_generation_is_idempotent(roles, wenshang):
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"],
-                               report_schedule=Contract.ReportSchedule.QUARTERLY, starts_on=date(2026, 1, 15))
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        report_schedule=Contract.ReportSchedule.QUARTERLY,
+        starts_on=date(2026, 1, 15),
+    )
     periods = [(r.period_start, r.period_end) for r in contract.reports.all()]
-    assert periods == [(date(2026, 1, 15), date(2026, 4, 14)), (date(2026, 4, 15), date(2026, 7, 14)),
-                       (date(2026, 7, 15), date(2026, 10, 14)), (date(2026, 10, 15), date(2027, 1, 14))]
+    assert periods == [
+        (date(2026, 1, 15), date(2026, 4, 14)),
+        (date(2026, 4, 15), date(2026, 7, 14)),
+        (date(2026, 7, 15), date(2026, 10, 14)),
+        (date(2026, 10, 15), date(2027, 1, 14)),
+    ]
     services.report_schedule_generate(contract=contract)
     assert contract.reports.count() == 4
 
@@ -158,12 +200,18 @@ def test_only_the_parties_sign_and_accept(roles, wenshang, foshan):
 def test_typed_activities_are_checked_all_at_once_and_nothing_is_saved(roles, contract):
     report = contract.reports.get(sequence=1)
     with pytest.raises(DomainError) as refused:
-        services.report_save(actor=roles["provider_a"], report=report, narrative="n", activities=[
-            services.ActivityInput(date(2026, 1, 10), "正常活动", "training", "教室", 10),
-            services.ActivityInput(date(2026, 2, 3), "越期活动", "training", "教室", 10),
-            services.ActivityInput(date(2026, 1, 11), "负数", "sports", "球场", -5),
-            services.ActivityInput(date(2026, 1, 12), "=HYPERLINK(\"x\")", "culture", "书屋", 5),
-        ], attachments=[pdf_upload()])
+        services.report_save(
+            actor=roles["provider_a"],
+            report=report,
+            narrative="n",
+            activities=[
+                services.ActivityInput(date(2026, 1, 10), "正常活动", "training", "教室", 10),
+                services.ActivityInput(date(2026, 2, 3), "越期活动", "training", "教室", 10),
+                services.ActivityInput(date(2026, 1, 11), "负数", "sports", "球场", -5),
+                services.ActivityInput(date(2026, 1, 12), '=HYPERLINK("x")', "culture", "书屋", 5),
+            ],
+            attachments=[pdf_upload()],
+        )
     message = str(refused.value)
     assert "第 2 项活动" in message and "2026-02-03" in message
     assert "第 3 项活动" in message and "第 4 项活动" in message
@@ -174,14 +222,24 @@ def test_typed_activities_are_checked_all_at_once_and_nothing_is_saved(roles, co
 
 def test_an_import_with_a_bad_row_saves_nothing_and_names_every_bad_row(roles, contract):
     report = contract.reports.get(sequence=1)
-    services.report_save(actor=roles["provider_a"], report=report, narrative="n", activities=[
-        services.ActivityInput(date(2026, 1, 10), "手工录入", "training", "教室", 10)])
+    services.report_save(
+        actor=roles["provider_a"],
+        report=report,
+        narrative="n",
+        activities=[services.ActivityInput(date(2026, 1, 10), "手工录入", "training", "教室", 10)],
+    )
     with pytest.raises(ImportRejected) as refused:
-        services.report_import_activities(actor=roles["provider_a"], report=report, upload=checkin_csv([
-            ("2026-01-05", "培训", "培训", "教室", 20),
-            ("2026-03-01", "越期", "培训", "教室", 20),
-            ("2026-01-09", "负数", "体育", "球场", -3),
-        ]))
+        services.report_import_activities(
+            actor=roles["provider_a"],
+            report=report,
+            upload=checkin_csv(
+                [
+                    ("2026-01-05", "培训", "培训", "教室", 20),
+                    ("2026-03-01", "越期", "培训", "教室", 20),
+                    ("2026-01-09", "负数", "体育", "球场", -3),
+                ]
+            ),
+        )
     assert [row for row, _message in refused.value.errors] == [3, 4]
     assert list(report.activities.values_list("title", flat=True)) == ["手工录入"]
 
@@ -204,8 +262,12 @@ def test_submission_needs_a_narrative_and_activities_and_happens_once(roles, con
     with pytest.raises(DomainError) as refused:
         services.report_submit(actor=roles["provider_a"], report=report)
     assert str(refused.value) == str(services.ERR_NO_ACTIVITIES)
-    services.report_save(actor=roles["provider_a"], report=report, narrative="一月活动", activities=[
-        services.ActivityInput(date(2026, 1, 10), "培训", "training", "教室", 10)])
+    services.report_save(
+        actor=roles["provider_a"],
+        report=report,
+        narrative="一月活动",
+        activities=[services.ActivityInput(date(2026, 1, 10), "培训", "training", "教室", 10)],
+    )
     services.report_submit(actor=roles["provider_a"], report=report)
     with pytest.raises(DomainError) as again:
         services.report_submit(actor=roles["provider_a"], report=report)
@@ -217,8 +279,12 @@ def test_submission_needs_a_narrative_and_activities_and_happens_once(roles, con
 
 def test_review_needs_a_score_to_accept_and_comments_to_return(roles, contract):
     report = contract.reports.get(sequence=1)
-    services.report_save(actor=roles["provider_a"], report=report, narrative="n", activities=[
-        services.ActivityInput(date(2026, 1, 10), "培训", "training", "教室", 10)])
+    services.report_save(
+        actor=roles["provider_a"],
+        report=report,
+        narrative="n",
+        activities=[services.ActivityInput(date(2026, 1, 10), "培训", "training", "教室", 10)],
+    )
     services.report_submit(actor=roles["provider_a"], report=report)
     with pytest.raises(DomainError):
         services.report_review(actor=roles["evaluator"], report=report, accept=True, score=Decimal(101))
@@ -258,8 +324,12 @@ def test_a_report_still_overdue_when_the_next_period_closes_scores_zero(roles, c
     assert services.reports_mark_missed(at(2026, 3, 2)) == 0
     # A returned report being revised is not "missed", however late.
     february = contract.reports.get(sequence=2)
-    services.report_save(actor=roles["provider_a"], report=february, narrative="n", activities=[
-        services.ActivityInput(date(2026, 2, 10), "培训", "training", "教室", 10)])
+    services.report_save(
+        actor=roles["provider_a"],
+        report=february,
+        narrative="n",
+        activities=[services.ActivityInput(date(2026, 2, 10), "培训", "training", "教室", 10)],
+    )
     services.report_submit(actor=roles["provider_a"], report=february)
     services.report_review(actor=roles["admin"], report=february, accept=False, comment="补充")
     services.reports_mark_missed(at(2026, 6, 1))

@@ -37,8 +37,16 @@ def on_day():
 
 
 def submit(report: ServiceReport, provider_user, when: datetime) -> ServiceReport:
-    services.report_save(actor=provider_user, report=report, narrative="本月服务小结", activities=[
-        services.ActivityInput(report.period_start + timedelta(days=9), "职工技能培训", "training", "职工培训教室", 20)])
+    services.report_save(
+        actor=provider_user,
+        report=report,
+        narrative="本月服务小结",
+        activities=[
+            services.ActivityInput(
+                report.period_start + timedelta(days=9), "职工技能培训", "training", "职工培训教室", 20
+            )
+        ],
+    )
     return services.report_submit(actor=provider_user, report=report, now=when)
 
 
@@ -50,8 +58,13 @@ def superuser(db):
 @pytest.fixture
 def contract(roles, wenshang):
     Provider.objects.filter(pk=roles["provider_a"].provider.pk).update(name=HOSTILE)
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"], number="WS-HT-2026-0001")
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        number="WS-HT-2026-0001",
+    )
     january, february = contract.reports.order_by("sequence")[:2]
     submit(january, roles["provider_a"], timezone.make_aware(datetime(2026, 2, 3, 9)))
     services.report_review(actor=roles["admin"], report=january, accept=True, score=Decimal("86.5"))
@@ -62,8 +75,13 @@ def contract(roles, wenshang):
 @pytest.fixture
 def foshan_contract(roles, foshan):
     provider = ProviderFactory(palace=foshan, verified=True, name="佛山市社工服务中心")
-    return active_contract(palace=foshan, provider=provider, provider_user=provider_user(provider),
-                           admin=roles["other_admin"], number="FS-HT-2026-0001")
+    return active_contract(
+        palace=foshan,
+        provider=provider,
+        provider_user=provider_user(provider),
+        admin=roles["other_admin"],
+        number="FS-HT-2026-0001",
+    )
 
 
 def rows(response) -> list[str]:
@@ -98,8 +116,9 @@ def test_the_auditor_sees_the_reports_of_their_palace_begun_so_far(roles, contra
     assert reverse("contracts:report_detail", args=[report.pk]) in body
 
 
-def test_an_auditor_of_another_palace_sees_none_of_them_also_not_in_the_export(roles, contract, foshan_contract,
-                                                                             client_for):
+def test_an_auditor_of_another_palace_sees_none_of_them_also_not_in_the_export(
+    roles, contract, foshan_contract, client_for
+):
     client = client_for(roles["other_auditor"])
     found = rows(client.get(URL))
     assert found and all("FS-HT-2026-0001" in r and "WS-HT-2026-0001" not in r for r in found)
@@ -149,8 +168,13 @@ def test_the_first_page_costs_the_same_queries_with_more_rows(roles, wenshang, c
     with CaptureQueriesContext(connection) as few:
         assert len(rows(client.get(URL))) == 3
     for n in range(6):
-        active_contract(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                        admin=roles["admin"], number=f"WS-HT-2026-01{n:02d}")
+        active_contract(
+            palace=wenshang,
+            provider=roles["provider_a"].provider,
+            provider_user=roles["provider_a"],
+            admin=roles["admin"],
+            number=f"WS-HT-2026-01{n:02d}",
+        )
     with CaptureQueriesContext(connection) as many:
         assert len(rows(client.get(URL))) == 21
     assert len(many) == len(few)

@@ -75,9 +75,14 @@ def test_chinese_headers_in_gb18030_csv_are_read():
 
     assert len(activities) == 20
     first = records[0]
-    assert activities[0] == ActivityRow(row=2, date=first[1], title=first[2],
-                                        category=imports._CATEGORIES[first[3]], place=first[4],
-                                        participants=first[5])
+    assert activities[0] == ActivityRow(
+        row=2,
+        date=first[1],
+        title=first[2],
+        category=imports._CATEGORIES[first[3]],
+        place=first[4],
+        participants=first[5],
+    )
     assert [a.row for a in activities] == list(range(2, 22))
     assert sum(a.participants for a in activities) == sum(r[5] for r in records)
 
@@ -115,11 +120,13 @@ def test_utf16_tab_separated_unicode_text_is_read():
 
 
 def test_xlsx_with_real_date_cells():
-    upload = xlsx_upload([
-        ["序号", "签到日期", "活动名称", "活动类别", "活动室", "签到人数"],
-        [1, datetime.date(2026, 5, 3), "电工技能培训", "培训", 201, 30],
-        [2, datetime.datetime(2026, 5, 31, 19, 30), "广场舞教学", "体育", "广场", 45.0],
-    ])
+    upload = xlsx_upload(
+        [
+            ["序号", "签到日期", "活动名称", "活动类别", "活动室", "签到人数"],
+            [1, datetime.date(2026, 5, 3), "电工技能培训", "培训", 201, 30],
+            [2, datetime.datetime(2026, 5, 31, 19, 30), "广场舞教学", "体育", "广场", 45.0],
+        ]
+    )
 
     assert parse(upload) == [
         ActivityRow(2, datetime.date(2026, 5, 3), "电工技能培训", "training", "201", 30),
@@ -128,8 +135,9 @@ def test_xlsx_with_real_date_cells():
 
 
 def test_caption_row_above_the_header_is_skipped_and_rows_keep_excel_numbers():
-    upload = xlsx_upload([ZH_HEADER.split(","), ["2026-05-08", "读书会", "文化", "图书室", 9]],
-                         caption="2026年5月签到记录")
+    upload = xlsx_upload(
+        [ZH_HEADER.split(","), ["2026-05-08", "读书会", "文化", "图书室", 9]], caption="2026年5月签到记录"
+    )
 
     assert parse(upload) == [ActivityRow(3, datetime.date(2026, 5, 8), "读书会", "culture", "图书室", 9)]
 
@@ -147,32 +155,62 @@ def test_xlsx_rows_below_a_stale_dimension_are_still_read():
     assert [a.participants for a in parse(SimpleUploadedFile("a.xlsx", target.getvalue()))] == [1, 2, 3, 4, 5]
 
 
-@pytest.mark.parametrize("written", [
-    "2026-05-03", "2026/5/3", "2026.5.3", "2026年5月3日", " 2026-5-3 ", "2026/05/03 09:30", "2026-05-03T09:30:15",
-    "２０２６－０５－０３",
-])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2026-05-03",
+        "2026/5/3",
+        "2026.5.3",
+        "2026年5月3日",
+        " 2026-5-3 ",
+        "2026/05/03 09:30",
+        "2026-05-03T09:30:15",
+        "２０２６－０５－０３",
+    ],
+)
 def test_accepted_date_spellings(written):
     upload = csv_upload(f"{ZH_HEADER}\n{written},讲座,讲座,报告厅,50\n")
 
     assert parse(upload)[0].date == datetime.date(2026, 5, 3)
 
 
-@pytest.mark.parametrize(("written", "value"), [
-    ("培训", "training"), ("技能培训", "training"), ("讲座", "training"), ("TRAINING", "training"),
-    ("文化", "culture"), ("文艺", "culture"), ("文化活动", "culture"), ("Culture", "culture"),
-    ("体育", "sports"), ("运动", "sports"), ("健身", "sports"), ("sports", "sports"),
-    ("健康", "health"), ("义诊", "health"), ("Health", "health"),
-    ("法律", "legal_aid"), ("法律援助", "legal_aid"), ("普法", "legal_aid"), ("LEGAL_AID", "legal_aid"),
-    ("Legal aid", "legal_aid"), ("其他", "other"), ("other", "other"),
-])
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("培训", "training"),
+        ("技能培训", "training"),
+        ("讲座", "training"),
+        ("TRAINING", "training"),
+        ("文化", "culture"),
+        ("文艺", "culture"),
+        ("文化活动", "culture"),
+        ("Culture", "culture"),
+        ("体育", "sports"),
+        ("运动", "sports"),
+        ("健身", "sports"),
+        ("sports", "sports"),
+        ("健康", "health"),
+        ("义诊", "health"),
+        ("Health", "health"),
+        ("法律", "legal_aid"),
+        ("法律援助", "legal_aid"),
+        ("普法", "legal_aid"),
+        ("LEGAL_AID", "legal_aid"),
+        ("Legal aid", "legal_aid"),
+        ("其他", "other"),
+        ("other", "other"),
+    ],
+)
 def test_category_codes_labels_and_synonyms(written, value):
     upload = csv_upload(f"{ZH_HEADER}\n2026-05-03,活动,{written},大厅,1\n")
 
     assert parse(upload)[0].category == value
 
 
-@pytest.mark.parametrize(("written", "count"), [("35", 35), ("35人", 35), ("35 人次", 35), ("35.0", 35),
-                                                 ("1,200", 1200), ("0", 0), ("３５", 35)])
+@pytest.mark.parametrize(
+    ("written", "count"),
+    [("35", 35), ("35人", 35), ("35 人次", 35), ("35.0", 35), ("1,200", 1200), ("0", 0), ("３５", 35)],
+)
 def test_participant_spellings(written, count):
     upload = csv_upload(f'{ZH_HEADER}\n2026-05-03,活动,其他,大厅,"{written}"\n')
 
@@ -272,11 +310,14 @@ def test_png_renamed_csv_is_rejected():
     assert only_file_error(SimpleUploadedFile("photo.csv", PNG_BYTES)) == imports.ERR_NOT_SPREADSHEET % {"kind": "PNG"}
 
 
-@pytest.mark.parametrize("junk", [
-    bytes(range(256)) * 4,
-    b"\x80\x81\xfe\xff" * 100,
-    b"\x00\x01\x02garbage",
-])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        bytes(range(256)) * 4,
+        b"\x80\x81\xfe\xff" * 100,
+        b"\x00\x01\x02garbage",
+    ],
+)
 def test_binary_junk_is_rejected(junk):
     message = only_file_error(SimpleUploadedFile("junk.csv", junk))
 
@@ -328,12 +369,14 @@ def test_undecodable_text_is_rejected():
 
 
 def test_xlsx_formula_cell_is_rejected_with_its_row():
-    upload = xlsx_upload([
-        ["日期", "活动名称", "类别", "场地", "人数", "备注"],
-        [datetime.date(2026, 5, 3), "甲", "其他", "大厅", 10, None],
-        [datetime.date(2026, 5, 4), "乙", "其他", "大厅", "=E2*2", None],
-        [datetime.date(2026, 5, 5), "丙", "其他", "大厅", 12, "=NOW()"],
-    ])
+    upload = xlsx_upload(
+        [
+            ["日期", "活动名称", "类别", "场地", "人数", "备注"],
+            [datetime.date(2026, 5, 3), "甲", "其他", "大厅", 10, None],
+            [datetime.date(2026, 5, 4), "乙", "其他", "大厅", "=E2*2", None],
+            [datetime.date(2026, 5, 5), "丙", "其他", "大厅", 12, "=NOW()"],
+        ]
+    )
 
     assert rejection(upload) == [
         (3, imports.ERR_ROW_FORMULA % {"row": 3, "columns": "人数"}),
@@ -405,7 +448,7 @@ def test_unknown_category_lists_the_accepted_values():
     )
 
 
-@pytest.mark.parametrize("title", ["=HYPERLINK(\"http://x\")", "+1 亲子活动", "-趣味运动会", "@SUM(A1)"])
+@pytest.mark.parametrize("title", ['=HYPERLINK("http://x")', "+1 亲子活动", "-趣味运动会", "@SUM(A1)"])
 def test_formula_looking_title_or_place_is_rejected(title):
     quoted = title.replace('"', '""')
     upload = csv_upload(f'{ZH_HEADER}\n2026-05-03,"{quoted}",其他,大厅,1\n2026-05-03,甲,其他,"{quoted}",1\n')
@@ -418,8 +461,7 @@ def test_formula_looking_title_or_place_is_rejected(title):
 
 def test_too_long_title_and_place_are_rejected():
     upload = csv_upload(
-        f"{ZH_HEADER}\n2026-05-03,{'长' * 201},其他,{'地' * 101},1\n"
-        f"2026-05-03,{'长' * 200},其他,{'地' * 100},1\n"
+        f"{ZH_HEADER}\n2026-05-03,{'长' * 201},其他,{'地' * 101},1\n2026-05-03,{'长' * 200},其他,{'地' * 100},1\n"
     )
 
     assert rejection(upload) == [
@@ -469,9 +511,15 @@ def test_messages_follow_the_active_language():
     upload = csv_upload(f"{ZH_HEADER}\n2026-07-01,甲,其他,大厅,1\n")
     with translation.override("zh-hans"):
         [(_row, message)] = rejection(upload)
-        assert message == str(imports.ERR_ROW_DATE_OUTSIDE % {
-            "row": 2, "date": "2026-07-01", "start": "2026-05-01", "end": "2026-05-31",
-        })
+        assert message == str(
+            imports.ERR_ROW_DATE_OUTSIDE
+            % {
+                "row": 2,
+                "date": "2026-07-01",
+                "start": "2026-05-01",
+                "end": "2026-05-31",
+            }
+        )
 
 
 def test_excel_delimiter_hint_line_is_honoured():

@@ -73,8 +73,13 @@ def media_files() -> list[Path]:
 
 @pytest.fixture
 def contract(roles, wenshang):
-    return active_contract(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                           admin=roles["admin"], starts_on=date(2026, 3, 1))
+    return active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 3, 1),
+    )
 
 
 @pytest.fixture
@@ -93,8 +98,14 @@ def edit_url(report) -> str:
 
 def report_form(activities=(), *, narrative="五月开展书法与太极课程，职工反响良好。", action="save", **extra) -> dict:
     """POST data of the report page: the narrative, the activity rows as typed, the button pressed."""
-    data = {"narrative": narrative, "action": action, "activities-TOTAL_FORMS": len(activities),
-            "activities-INITIAL_FORMS": 0, "activities-MIN_NUM_FORMS": 0, "activities-MAX_NUM_FORMS": 100}
+    data = {
+        "narrative": narrative,
+        "action": action,
+        "activities-TOTAL_FORMS": len(activities),
+        "activities-INITIAL_FORMS": 0,
+        "activities-MIN_NUM_FORMS": 0,
+        "activities-MAX_NUM_FORMS": 100,
+    }
     for i, row in enumerate(activities):
         for key, value in row.items():
             data[f"activities-{i}-{key}"] = value
@@ -110,10 +121,14 @@ def pdf(name="签到表.pdf", salt="") -> SimpleUploadedFile:
 
 
 def draft(may, roles, *, activities=None, **kwargs) -> ServiceReport:
-    rows = activities if activities is not None else [
-        services.ActivityInput(date(2026, 5, 6), "职工书法兴趣班", "culture", "二楼书画室", 28)]
-    return services.report_save(actor=roles["provider_a"], report=may, narrative="五月工作小结", activities=rows,
-                                **kwargs)
+    rows = (
+        activities
+        if activities is not None
+        else [services.ActivityInput(date(2026, 5, 6), "职工书法兴趣班", "culture", "二楼书画室", 28)]
+    )
+    return services.report_save(
+        actor=roles["provider_a"], report=may, narrative="五月工作小结", activities=rows, **kwargs
+    )
 
 
 # --- contracts ------------------------------------------------------------------------------------
@@ -172,20 +187,24 @@ def test_staff_are_refused_the_provider_pages(roles, client_for, contract):
 
 def test_my_reports_groups_returned_overdue_due_and_history(roles, contract, may, provider):
     march, april = contract.reports.get(sequence=1), contract.reports.get(sequence=2)
-    services.report_save(actor=roles["provider_a"], report=march, narrative="三月小结", activities=[
-        services.ActivityInput(date(2026, 3, 9), "太极拳晨练", "sports", "体育馆", 40)])
+    services.report_save(
+        actor=roles["provider_a"],
+        report=march,
+        narrative="三月小结",
+        activities=[services.ActivityInput(date(2026, 3, 9), "太极拳晨练", "sports", "体育馆", 40)],
+    )
     services.report_submit(actor=roles["provider_a"], report=march)
     services.report_review(actor=roles["admin"], report=march, accept=True, score=Decimal("86.5"))
 
     body = text(provider.get(reverse("contracts:my_reports")))
-    overdue = body[body.index('id="overdue"'):body.index('id="due"')]
+    overdue = body[body.index('id="overdue"') : body.index('id="due"')]
     assert "2026-04-01 – 2026-04-30" in overdue and edit_url(april) in overdue
     days = (date(2026, 5, 20) - april.due_on).days
     assert f"{april.due_on:%Y-%m-%d}" in overdue and str(days) in overdue
-    due = body[body.index('id="due"'):body.index('id="history"')]
+    due = body[body.index('id="due"') : body.index('id="history"')]
     assert "2026-05-01 – 2026-05-31" in due and edit_url(may) in due and f"{may.due_on:%Y-%m-%d}" in due
     assert "2026-06-01" not in body  # periods not begun are not listed
-    history = body[body.index('id="history"'):]
+    history = body[body.index('id="history"') :]
     assert "86.5" in history and reverse("contracts:report_detail", args=[march.pk]) in history
 
 
@@ -210,7 +229,9 @@ def test_save_draft_with_typed_activities(roles, may, provider):
     may.refresh_from_db()
     assert may.state == ServiceReport.State.DRAFT and may.narrative.startswith("五月开展")
     assert [(a.title, a.participants, a.source) for a in may.activities.all()] == [
-        ("职工书法兴趣班", 28, Activity.Source.TYPED), ("太极拳晨练", 40, Activity.Source.TYPED)]
+        ("职工书法兴趣班", 28, Activity.Source.TYPED),
+        ("太极拳晨练", 40, Activity.Source.TYPED),
+    ]
 
     body = text(provider.get(edit_url(may)))
     assert "职工书法兴趣班" in body and "太极拳晨练" in body and "五月开展书法与太极课程" in body
@@ -218,8 +239,14 @@ def test_save_draft_with_typed_activities(roles, may, provider):
 
 
 def test_ticked_rows_are_removed_and_a_bare_save_keeps_the_list(roles, may, provider):
-    draft(may, roles, activities=[services.ActivityInput(date(2026, 5, 6), "书法", "culture", "书画室", 20),
-                                  services.ActivityInput(date(2026, 5, 7), "合唱", "culture", "报告厅", 30)])
+    draft(
+        may,
+        roles,
+        activities=[
+            services.ActivityInput(date(2026, 5, 6), "书法", "culture", "书画室", 20),
+            services.ActivityInput(date(2026, 5, 7), "合唱", "culture", "报告厅", 30),
+        ],
+    )
     rows = [activity(title="书法"), activity(title="合唱") | {"DELETE": "on"}]
     assert provider.post(edit_url(may), report_form(rows)).status_code == 302
     assert [a.title for a in may.activities.all()] == ["书法"]
@@ -309,7 +336,9 @@ def test_returned_report_shows_the_comments_and_is_resubmitted_as_version_two(ro
     may.refresh_from_db()
     assert may.state == ServiceReport.State.SUBMITTED and may.version == 2
     assert list(ReportVersion.objects.filter(report=may).values_list("number", "outcome")) == [
-        (1, ServiceReport.State.RETURNED), (2, "")]
+        (1, ServiceReport.State.RETURNED),
+        (2, ""),
+    ]
 
 
 def test_report_not_editable_sends_the_provider_to_the_report_page(roles, contract, may, provider):
@@ -337,22 +366,36 @@ HEADER = "签到日期,活动名称,活动类别,活动室,签到人数"
 
 
 def test_valid_check_in_export_is_imported_and_shows_in_the_form(roles, may, provider):
-    upload = csv_upload([HEADER, "2026-05-03,职工合唱团排练,文化,三楼排练厅,32", "2026/5/10,电工技能培训,培训,培训室201,25",
-                         "2026-05-17,乒乓球友谊赛,体育,体育馆,48"])
+    upload = csv_upload(
+        [
+            HEADER,
+            "2026-05-03,职工合唱团排练,文化,三楼排练厅,32",
+            "2026/5/10,电工技能培训,培训,培训室201,25",
+            "2026-05-17,乒乓球友谊赛,体育,体育馆,48",
+        ]
+    )
     response = provider.post(reverse("contracts:report_import", args=[may.pk]), {"file": upload})
     assert response.status_code == 302 and response["Location"] == edit_url(may)
     assert "3" in flashed(response)
     assert [(a.title, a.source) for a in may.activities.all()] == [
-        ("职工合唱团排练", "imported"), ("电工技能培训", "imported"), ("乒乓球友谊赛", "imported")]
+        ("职工合唱团排练", "imported"),
+        ("电工技能培训", "imported"),
+        ("乒乓球友谊赛", "imported"),
+    ]
     body = text(provider.get(edit_url(may)))
     assert 'value="职工合唱团排练"' in body and 'value="2026-05-10"' in body and 'value="48"' in body
 
 
 def test_invalid_export_lists_every_bad_row_and_saves_nothing(roles, may, provider):
     draft(may, roles)
-    lines = [HEADER, "2026-05-03,职工合唱团排练,文化,三楼排练厅,32", "2026-04-28,四月的活动,文化,书画室,20",
-             "2026-05-10,电工技能培训,培训,培训室201,-5", "2026-05-12,美食节,美食,食堂,30",
-             "2026-05-13,,培训,培训室201,12"]
+    lines = [
+        HEADER,
+        "2026-05-03,职工合唱团排练,文化,三楼排练厅,32",
+        "2026-04-28,四月的活动,文化,书画室,20",
+        "2026-05-10,电工技能培训,培训,培训室201,-5",
+        "2026-05-12,美食节,美食,食堂,30",
+        "2026-05-13,,培训,培训室201,12",
+    ]
     response = provider.post(reverse("contracts:report_import", args=[may.pk]), {"file": csv_upload(lines)})
     body = text(response)
     with translation.override("zh-hans"), pytest.raises(ImportRejected) as rejected:
@@ -384,8 +427,12 @@ def assert_nothing_stored(report):
 
 
 def test_attachments_are_listed_with_download_links_and_can_be_removed(roles, may, provider):
-    response = provider.post(edit_url(may), report_form([activity()], attachments=[pdf(), SimpleUploadedFile(
-        "现场照片.png", PNG_BYTES, content_type="image/png")]))
+    response = provider.post(
+        edit_url(may),
+        report_form(
+            [activity()], attachments=[pdf(), SimpleUploadedFile("现场照片.png", PNG_BYTES, content_type="image/png")]
+        ),
+    )
     assert response.status_code == 302
     sheet, photo = may.attachments.order_by("pk")
     body = text(provider.get(edit_url(may)))
@@ -402,15 +449,20 @@ def test_fifty_megabyte_attachment_is_refused_and_nothing_stored(roles, may, pro
     big = SimpleUploadedFile("现场录像.pdf", PDF_BYTES + b"0" * (50 * 1024 * 1024), content_type="application/pdf")
     body = text(provider.post(edit_url(may), report_form([activity()], attachments=[big])))
     with translation.override("zh-hans"):
-        expected = str(ERR_TOO_LARGE % {"name": "现场录像.pdf", "size": filesizeformat(big.size),
-                                        "limit": filesizeformat(10 * 1024 * 1024)})
+        expected = str(
+            ERR_TOO_LARGE
+            % {"name": "现场录像.pdf", "size": filesizeformat(big.size), "limit": filesizeformat(10 * 1024 * 1024)}
+        )
     assert expected in body
     assert_nothing_stored(may)
 
 
 def test_program_renamed_as_pdf_is_refused_by_its_content(roles, may, provider):
-    exe = SimpleUploadedFile("签到表.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 600,
-                             content_type="application/pdf")
+    exe = SimpleUploadedFile(
+        "签到表.pdf",
+        b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 600,
+        content_type="application/pdf",
+    )
     body = text(provider.post(edit_url(may), report_form([activity()], attachments=[exe])))
     assert zh(ERR_TYPE, name="签到表.pdf", allowed="JPEG、PDF、PNG") in body
     assert_nothing_stored(may)
@@ -422,8 +474,12 @@ def multipart(fields: dict, files: list[tuple[str, str, bytes]], boundary="hezuo
     for name, value in fields.items():
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for name, filename, content in files:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                     f"Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n".encode()
+            + content
+            + b"\r\n"
+        )
     return b"".join(parts) + f"--{boundary}--\r\n".encode()
 
 
@@ -461,8 +517,13 @@ def test_provider_b_cannot_open_or_change_provider_a_reports(roles, may, client_
     other = client_for(roles["provider_b"])
     assert other.get(edit_url(may)).status_code == 403
     assert other.post(edit_url(may), report_form([activity(title="篡改")])).status_code == 403
-    assert other.post(reverse("contracts:report_import", args=[may.pk]),
-                      {"file": csv_upload([HEADER, "2026-05-03,篡改,文化,书画室,1"])}).status_code == 403
+    assert (
+        other.post(
+            reverse("contracts:report_import", args=[may.pk]),
+            {"file": csv_upload([HEADER, "2026-05-03,篡改,文化,书画室,1"])},
+        ).status_code
+        == 403
+    )
     assert other.post(reverse("contracts:report_submit", args=[may.pk])).status_code == 403
     assert other.get(reverse("contracts:report_detail", args=[may.pk])).status_code in (403, 404)
     assert "职工书法兴趣班" not in other.get(reverse("contracts:my_reports")).content.decode()
@@ -496,8 +557,9 @@ def test_attachment_removed_after_submission_stays_readable_with_its_version(rol
 # --- home panels ------------------------------------------------------------------------------------
 
 
-def test_home_panels_for_the_provider_and_the_staff(roles, wenshang, contract, may, client_for,
-                                                    django_assert_max_num_queries):
+def test_home_panels_for_the_provider_and_the_staff(
+    roles, wenshang, contract, may, client_for, django_assert_max_num_queries
+):
     awaiting = draft_contract(palace=wenshang, provider=roles["provider_a"].provider, starts_on=date(2026, 7, 1))
     services.contract_sign(actor=roles["admin"], contract=awaiting)
     draft(may, roles)
@@ -550,13 +612,16 @@ def phone():
 @pytest.mark.django_db(transaction=True)
 def test_report_form_fits_a_phone_and_adds_rows(roles, wenshang, phone, live_server):  # noqa: F811
     user = roles["provider_a"]
-    contract = active_contract(palace=wenshang, provider=user.provider, provider_user=user, admin=roles["admin"],
-                               starts_on=date(2026, 3, 1))
+    contract = active_contract(
+        palace=wenshang, provider=user.provider, provider_user=user, admin=roles["admin"], starts_on=date(2026, 3, 1)
+    )
     may = contract.reports.get(period_start=MAY[0])
     page = phone.new_page()
     bad_responses = []
-    page.on("response", lambda r: r.status >= 400 and r.url.startswith(live_server.url)
-            and bad_responses.append(f"{r.status} {r.url}"))
+    page.on(
+        "response",
+        lambda r: r.status >= 400 and r.url.startswith(live_server.url) and bad_responses.append(f"{r.status} {r.url}"),
+    )
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "hezuo-demo")

@@ -30,6 +30,7 @@ def on_day():
     with time_machine.travel(NOW, tick=False):
         yield NOW.date()
 
+
 # Measured (SQLite and PostgreSQL alike): the contracts table 11, its export 8; the overdue table 10, its
 # export 8; the contract page 11; the report page 10. Those include the session, the user, its
 # memberships and provider link, and the shell's unread-notification count (read twice). The bounds
@@ -48,32 +49,76 @@ def bulk_contracts(n: int, *, first: int = 0, palace, provider, project) -> list
     Written in bulk: the pages only read them, and building 200 through the services would take minutes.
     """
     start = date(2026, 1, 1)
-    contracts = Contract.objects.bulk_create([
-        Contract(number=f"BULK-{i:04d}", palace=palace, provider=provider, project=project,
-                 amount=Decimal(100000 + i), term_months=12, starts_on=start, ends_on=date(2026, 12, 31),
-                 state=Contract.State.ACTIVE, signed_at=timezone.now(), accepted_at=timezone.now())
-        for i in range(first, first + n)])
-    ContractKpiTarget.objects.bulk_create([
-        ContractKpiTarget(contract=c, metric=KpiMetric.SESSIONS, target=24, unit="场") for c in contracts])
-    Milestone.objects.bulk_create([
-        Milestone(contract=c, position=1, condition=Milestone.Condition.ON_SIGNING, percent=100, amount=c.amount)
-        for c in contracts])
-    reports = ServiceReport.objects.bulk_create([
-        ServiceReport(contract=c, sequence=seq, period_start=date(2026, seq, 1), period_end=date(2026, seq, 28),
-                      due_on=date(2026, seq + 1, 6), missed_after=date(2026, seq + 1, 28), state=state,
-                      score=Decimal(80 + seq) if state == ServiceReport.State.ACCEPTED else None)
-        for c in contracts
-        for seq, state in ((1, ServiceReport.State.ACCEPTED), (2, ServiceReport.State.PENDING),
-                           (3, ServiceReport.State.PENDING))])
-    Activity.objects.bulk_create([
-        Activity(report=r, contract_id=r.contract_id, palace=palace, date=r.period_start + timedelta(days=k),
-                 title=f"活动{k}", category=CATEGORIES[k % 3], place="礼堂", participants=20 + k)
-        for r in reports if r.state == ServiceReport.State.ACCEPTED for k in range(4)])
+    contracts = Contract.objects.bulk_create(
+        [
+            Contract(
+                number=f"BULK-{i:04d}",
+                palace=palace,
+                provider=provider,
+                project=project,
+                amount=Decimal(100000 + i),
+                term_months=12,
+                starts_on=start,
+                ends_on=date(2026, 12, 31),
+                state=Contract.State.ACTIVE,
+                signed_at=timezone.now(),
+                accepted_at=timezone.now(),
+            )
+            for i in range(first, first + n)
+        ]
+    )
+    ContractKpiTarget.objects.bulk_create(
+        [ContractKpiTarget(contract=c, metric=KpiMetric.SESSIONS, target=24, unit="场") for c in contracts]
+    )
+    Milestone.objects.bulk_create(
+        [
+            Milestone(contract=c, position=1, condition=Milestone.Condition.ON_SIGNING, percent=100, amount=c.amount)
+            for c in contracts
+        ]
+    )
+    reports = ServiceReport.objects.bulk_create(
+        [
+            ServiceReport(
+                contract=c,
+                sequence=seq,
+                period_start=date(2026, seq, 1),
+                period_end=date(2026, seq, 28),
+                due_on=date(2026, seq + 1, 6),
+                missed_after=date(2026, seq + 1, 28),
+                state=state,
+                score=Decimal(80 + seq) if state == ServiceReport.State.ACCEPTED else None,
+            )
+            for c in contracts
+            for seq, state in (
+                (1, ServiceReport.State.ACCEPTED),
+                (2, ServiceReport.State.PENDING),
+                (3, ServiceReport.State.PENDING),
+            )
+        ]
+    )
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                report=r,
+                contract_id=r.contract_id,
+                palace=palace,
+                date=r.period_start + timedelta(days=k),
+                title=f"活动{k}",
+                category=CATEGORIES[k % 3],
+                place="礼堂",
+                participants=20 + k,
+            )
+            for r in reports
+            if r.state == ServiceReport.State.ACCEPTED
+            for k in range(4)
+        ]
+    )
     return contracts
 
 
-def test_contract_table_queries_do_not_grow_with_the_contracts(roles, wenshang, client_for, on_day,
-                                                               django_assert_max_num_queries):
+def test_contract_table_queries_do_not_grow_with_the_contracts(
+    roles, wenshang, client_for, on_day, django_assert_max_num_queries
+):
     project = ServiceProjectFactory(palace=wenshang)
     client = client_for(roles["admin"])
     url = reverse("contracts:contract_list")
@@ -93,8 +138,9 @@ def test_contract_table_queries_do_not_grow_with_the_contracts(roles, wenshang, 
     assert counts[10] == counts[200]
 
 
-def test_overdue_table_queries_do_not_grow_with_the_reports(roles, wenshang, client_for, on_day,
-                                                            django_assert_max_num_queries):
+def test_overdue_table_queries_do_not_grow_with_the_reports(
+    roles, wenshang, client_for, on_day, django_assert_max_num_queries
+):
     project = ServiceProjectFactory(palace=wenshang)
     client = client_for(roles["auditor"])
     url = reverse("contracts:overdue_reports")
@@ -113,13 +159,17 @@ def test_overdue_table_queries_do_not_grow_with_the_reports(roles, wenshang, cli
 
 
 @pytest.mark.parametrize(("accepted", "activities"), [(1, 1), (3, 40)])
-def test_contract_page_queries_do_not_grow_with_reports_and_activities(roles, wenshang, client_for, on_day,
-                                                                       accepted, activities,
-                                                                       django_assert_max_num_queries):
+def test_contract_page_queries_do_not_grow_with_reports_and_activities(
+    roles, wenshang, client_for, on_day, accepted, activities, django_assert_max_num_queries
+):
     contract = contract_of(roles, wenshang)
     for seq in range(1, accepted + 1):
-        deliver(report_of(contract, seq), roles["provider_a"], roles["admin"],
-                activities=[(CATEGORIES[k % 3], 10 + k) for k in range(activities)])
+        deliver(
+            report_of(contract, seq),
+            roles["provider_a"],
+            roles["admin"],
+            activities=[(CATEGORIES[k % 3], 10 + k) for k in range(activities)],
+        )
     for role in ("admin", "provider_a"):
         client = client_for(roles[role])
         client.get(reverse("contracts:contract_detail", args=[contract.pk]))
@@ -129,15 +179,20 @@ def test_contract_page_queries_do_not_grow_with_reports_and_activities(roles, we
 
 
 @pytest.mark.parametrize(("versions", "activities"), [(1, 1), (4, 60)])
-def test_report_page_queries_do_not_grow_with_versions_and_activities(roles, wenshang, client_for, on_day,
-                                                                      versions, activities,
-                                                                      django_assert_max_num_queries):
+def test_report_page_queries_do_not_grow_with_versions_and_activities(
+    roles, wenshang, client_for, on_day, versions, activities, django_assert_max_num_queries
+):
     contract = contract_of(roles, wenshang)
     report = report_of(contract, 1)
     for v in range(versions):
         last = v == versions - 1
-        report = deliver(report, roles["provider_a"], roles["admin"], accept=True if last else False,
-                         activities=[(CATEGORIES[k % 3], 10 + k) for k in range(activities)])
+        report = deliver(
+            report,
+            roles["provider_a"],
+            roles["admin"],
+            accept=True if last else False,
+            activities=[(CATEGORIES[k % 3], 10 + k) for k in range(activities)],
+        )
     assert ReportVersion.objects.filter(report=report).count() == versions
     client = client_for(roles["evaluator"])
     client.get(reverse("contracts:report_detail", args=[report.pk]))

@@ -28,33 +28,56 @@ def on_day():
 
 
 def contract_of(roles, palace, **kwargs) -> Contract:
-    return active_contract(palace=palace, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                           admin=roles["admin"], **kwargs)
+    return active_contract(
+        palace=palace,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        **kwargs,
+    )
 
 
 def report_of(contract: Contract, sequence: int) -> ServiceReport:
     return contract.reports.get(sequence=sequence)
 
 
-def deliver(report: ServiceReport, provider_user, reviewer=None, *, activities, accept: bool | None = True,
-            score: Decimal = Decimal(85), narrative: str = "本月按计划开展培训。") -> ServiceReport:
+def deliver(
+    report: ServiceReport,
+    provider_user,
+    reviewer=None,
+    *,
+    activities,
+    accept: bool | None = True,
+    score: Decimal = Decimal(85),
+    narrative: str = "本月按计划开展培训。",
+) -> ServiceReport:
     """The provider writes and submits the report; the reviewer accepts it (or returns it; ``None``: neither).
 
     ``activities`` are (category, participants) pairs, or full ActivityInput rows.
     """
-    rows = [a if isinstance(a, services.ActivityInput) else
-            services.ActivityInput(report.period_start + timedelta(days=i % 28), f"活动{i + 1}", a[0], "二楼教室",
-                                   a[1])
-            for i, a in enumerate(activities)]
+    rows = [
+        a
+        if isinstance(a, services.ActivityInput)
+        else services.ActivityInput(
+            report.period_start + timedelta(days=i % 28), f"活动{i + 1}", a[0], "二楼教室", a[1]
+        )
+        for i, a in enumerate(activities)
+    ]
     services.report_save(actor=provider_user, report=report, narrative=narrative, activities=rows)
     report = services.report_submit(actor=provider_user, report=report)
     if accept is None:
         return report
-    return services.report_review(actor=reviewer, report=report, accept=accept,
-                                  score=score if accept else None, comment="" if accept else "请补充签到表")
+    return services.report_review(
+        actor=reviewer,
+        report=report,
+        accept=accept,
+        score=score if accept else None,
+        comment="" if accept else "请补充签到表",
+    )
 
 
 # --- scoping ------------------------------------------------------------------------------------
+
 
 def test_contracts_are_scoped_to_the_palaces_of_the_staff(roles, wenshang, foshan):
     ours = draft_contract(palace=wenshang, provider=roles["provider_a"].provider)
@@ -73,10 +96,16 @@ def test_contracts_are_scoped_to_the_palaces_of_the_staff(roles, wenshang, fosha
 
 def test_contract_rows_count_accepted_and_overdue_reports_and_average_the_scores(roles, wenshang, on_day):
     contract = contract_of(roles, wenshang)
-    deliver(report_of(contract, 1), roles["provider_a"], roles["admin"], activities=[("training", 20)],
-            score=Decimal(80))
-    deliver(report_of(contract, 2), roles["provider_a"], roles["evaluator"], activities=[("training", 25)],
-            score=Decimal(91))
+    deliver(
+        report_of(contract, 1), roles["provider_a"], roles["admin"], activities=[("training", 20)], score=Decimal(80)
+    )
+    deliver(
+        report_of(contract, 2),
+        roles["provider_a"],
+        roles["evaluator"],
+        activities=[("training", 25)],
+        score=Decimal(91),
+    )
     # Period 3 is due 2026-04-08: outstanding but not overdue. A draft contract counts nothing overdue.
     draft_contract(palace=wenshang, provider=roles["provider_a"].provider)
     row = selectors.contracts_for(roles["admin"]).get(pk=contract.pk)
@@ -91,8 +120,12 @@ def test_overdue_reports_are_the_outstanding_ones_past_due_in_contracts_in_force
     contract = contract_of(roles, wenshang)
     deliver(report_of(contract, 1), roles["provider_a"], accept=None, activities=[("training", 20)])
     draft_contract(palace=wenshang, provider=roles["provider_a"].provider)
-    elsewhere = active_contract(palace=foshan, provider=roles["provider_b"].provider,
-                                provider_user=roles["provider_b"], admin=roles["other_admin"])
+    elsewhere = active_contract(
+        palace=foshan,
+        provider=roles["provider_b"].provider,
+        provider_user=roles["provider_b"],
+        admin=roles["other_admin"],
+    )
 
     mine = list(selectors.overdue_reports_for(roles["auditor"], TODAY))
     # Period 1 was submitted, late but no longer outstanding; period 2, due 2026-03-06, was not started.
@@ -106,25 +139,38 @@ def test_overdue_reports_are_the_outstanding_ones_past_due_in_contracts_in_force
 
 # --- KPI progress -------------------------------------------------------------------------------
 
+
 def targets(contract: Contract, *rows) -> None:
     contract.kpi_targets.all().delete()
-    ContractKpiTarget.objects.bulk_create([
-        ContractKpiTarget(contract=contract, metric=metric, category=category, label=label, target=Decimal(target),
-                          unit=unit) for metric, category, label, target, unit in rows])
+    ContractKpiTarget.objects.bulk_create(
+        [
+            ContractKpiTarget(
+                contract=contract, metric=metric, category=category, label=label, target=Decimal(target), unit=unit
+            )
+            for metric, category, label, target, unit in rows
+        ]
+    )
 
 
 def test_kpi_progress_counts_only_accepted_reports_against_the_pro_rata_target(
-        roles, wenshang, on_day, django_assert_num_queries):
+    roles, wenshang, on_day, django_assert_num_queries
+):
     contract = contract_of(roles, wenshang)
-    targets(contract,
-            (KpiMetric.SESSIONS, "", "", 24, "场"),
-            (KpiMetric.PARTICIPANT_VISITS, "", "", 600, "人次"),
-            (KpiMetric.SESSIONS, ServiceCategory.CULTURE, "文化活动", 10, "场"),
-            (KpiMetric.SATISFACTION, "", "", 85, "%"),
-            (KpiMetric.OTHER, "", "职工需求调研", 2, "次"))
+    targets(
+        contract,
+        (KpiMetric.SESSIONS, "", "", 24, "场"),
+        (KpiMetric.PARTICIPANT_VISITS, "", "", 600, "人次"),
+        (KpiMetric.SESSIONS, ServiceCategory.CULTURE, "文化活动", 10, "场"),
+        (KpiMetric.SATISFACTION, "", "", 85, "%"),
+        (KpiMetric.OTHER, "", "职工需求调研", 2, "次"),
+    )
     provider = roles["provider_a"]
-    deliver(report_of(contract, 1), provider, roles["admin"],
-            activities=[("training", 30), ("training", 25), ("culture", 40)])
+    deliver(
+        report_of(contract, 1),
+        provider,
+        roles["admin"],
+        activities=[("training", 30), ("training", 25), ("culture", 40)],
+    )
     deliver(report_of(contract, 2), provider, roles["admin"], activities=[("culture", 12), ("sports", 18)])
     # Submitted, not yet accepted: not delivered.
     deliver(report_of(contract, 3), provider, accept=None, activities=[("culture", 100), ("training", 50)])
@@ -144,7 +190,10 @@ def test_kpi_progress_counts_only_accepted_reports_against_the_pro_rata_target(
     assert satisfaction.note and other.note and satisfaction.note != other.note
     assert other.delivered is None
     assert [(c.category, c.sessions, c.participants) for c in progress.by_category] == [
-        ("training", 2, 55), ("culture", 2, 52), ("sports", 1, 18)]
+        ("training", 2, 55),
+        ("culture", 2, 52),
+        ("sports", 1, 18),
+    ]
     assert progress.not_accepted_activities == 2
 
 
@@ -167,5 +216,7 @@ def test_kpi_progress_of_a_contract_without_activities_is_zero_delivered(roles, 
     contract = draft_contract(palace=wenshang, provider=roles["provider_a"].provider)
     progress = selectors.kpi_progress(contract, TODAY)
     assert [(row.target.metric, row.delivered) for row in progress] == [
-        (KpiMetric.SESSIONS, 0), (KpiMetric.PARTICIPANT_VISITS, 0)]
+        (KpiMetric.SESSIONS, 0),
+        (KpiMetric.PARTICIPANT_VISITS, 0),
+    ]
     assert progress.by_category == []

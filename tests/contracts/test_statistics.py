@@ -35,8 +35,10 @@ def on_day():
 
 def _rows(report: ServiceReport, *pairs) -> list[services.ActivityInput]:
     """Activities from (day of the period, category, participants)."""
-    return [services.ActivityInput(report.period_start + timedelta(days=day), f"活动{i}", category, "多功能厅", n)
-            for i, (day, category, n) in enumerate(pairs, start=1)]
+    return [
+        services.ActivityInput(report.period_start + timedelta(days=day), f"活动{i}", category, "多功能厅", n)
+        for i, (day, category, n) in enumerate(pairs, start=1)
+    ]
 
 
 def _deliver(report, provider_user, reviewer, rows, outcome: str) -> None:
@@ -55,14 +57,25 @@ def _deliver(report, provider_user, reviewer, rows, outcome: str) -> None:
 def delivered(roles, wenshang, foshan, on_day):
     """A Wenshang contract from 2026-01-01 whose reports are in every state, and one Foshan contract."""
     users = roles
-    contract = active_contract(palace=wenshang, provider=users["provider_a"].provider,
-                               provider_user=users["provider_a"], admin=users["admin"])
+    contract = active_contract(
+        palace=wenshang, provider=users["provider_a"].provider, provider_user=users["provider_a"], admin=users["admin"]
+    )
     reports = {r.sequence: r for r in contract.reports.all()}
     # January and March accepted, May submitted: these count.
-    _deliver(reports[1], users["provider_a"], users["admin"],
-             _rows(reports[1], (3, "training", 40), (10, "training", 60), (17, "culture", 300)), "accepted")
-    _deliver(reports[3], users["provider_a"], users["evaluator"],
-             _rows(reports[3], (5, "sports", 1200), (20, "training", 50)), "accepted")
+    _deliver(
+        reports[1],
+        users["provider_a"],
+        users["admin"],
+        _rows(reports[1], (3, "training", 40), (10, "training", 60), (17, "culture", 300)),
+        "accepted",
+    )
+    _deliver(
+        reports[3],
+        users["provider_a"],
+        users["evaluator"],
+        _rows(reports[3], (5, "sports", 1200), (20, "training", 50)),
+        "accepted",
+    )
     _deliver(reports[5], users["provider_a"], users["admin"], _rows(reports[5], (9, "culture", 250)), "submitted")
     # February returned and April a draft: these do not.
     _deliver(reports[2], users["provider_a"], users["admin"], _rows(reports[2], (1, "training", 999)), "returned")
@@ -78,6 +91,7 @@ def delivered(roles, wenshang, foshan, on_day):
 
 
 # --- the figures ----------------------------------------------------------------------------------
+
 
 def test_only_submitted_and_accepted_activities_of_the_palace_count(delivered, wenshang):
     stats = statistics.palace_statistics(palace=wenshang, start=date(2026, 1, 1), end=date(2026, 12, 31))
@@ -135,6 +149,7 @@ def test_the_page_renders_in_both_languages(delivered, client_for, roles, lang):
 
 # --- the period -----------------------------------------------------------------------------------
 
+
 def test_the_default_period_is_the_last_twelve_months_up_to_today(roles, client_for, on_day):
     response = client_for(roles["admin"]).get(URL)
     stats = response.context["stats"]
@@ -175,6 +190,7 @@ def test_a_malformed_date_is_a_form_error_not_a_crash(roles, client_for, on_day)
 
 # --- who may see which palace ---------------------------------------------------------------------
 
+
 def test_providers_are_refused_and_visitors_sent_to_log_in(roles, client_for):
     assert client_for(roles["provider_a"]).get(URL).status_code == 403
     response = client_for().get(URL)
@@ -203,18 +219,31 @@ def test_staff_of_both_palaces_and_the_superuser_choose_between_them(roles, wens
 
 # --- cost -----------------------------------------------------------------------------------------
 
+
 def _bulk_activities(report: ServiceReport, n: int) -> None:
     categories = ["training", "culture", "sports", "health"]
-    Activity.objects.bulk_create([
-        Activity(report=report, contract_id=report.contract_id, palace_id=report.contract.palace_id,
-                 date=date(2026, 1 + k % 10, 1 + k % 28), title=f"活动{k}", category=categories[k % 4],
-                 place="多功能厅", participants=10 + k % 90)
-        for k in range(n)], batch_size=1000)
+    Activity.objects.bulk_create(
+        [
+            Activity(
+                report=report,
+                contract_id=report.contract_id,
+                palace_id=report.contract.palace_id,
+                date=date(2026, 1 + k % 10, 1 + k % 28),
+                title=f"活动{k}",
+                category=categories[k % 4],
+                place="多功能厅",
+                participants=10 + k % 90,
+            )
+            for k in range(n)
+        ],
+        batch_size=1000,
+    )
 
 
 def test_the_page_costs_the_same_queries_for_10_and_2000_activities(roles, wenshang, client_for, on_day):
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"])
+    contract = active_contract(
+        palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"], admin=roles["admin"]
+    )
     report = contract.reports.get(sequence=1)
     ServiceReport.objects.filter(pk=report.pk).update(state=ServiceReport.State.ACCEPTED)
     client = client_for(roles["admin"])
@@ -234,6 +263,7 @@ def test_the_page_costs_the_same_queries_for_10_and_2000_activities(roles, wensh
 
 # --- export and charts ----------------------------------------------------------------------------
 
+
 def test_the_tables_export_to_csv_and_xlsx(delivered, roles, client_for):
     client = client_for(roles["admin"])
     params = {"start": "2026-01-01", "end": "2026-12-31"}
@@ -252,10 +282,12 @@ def test_the_tables_export_to_csv_and_xlsx(delivered, roles, client_for):
 
 
 def test_exported_text_cannot_run_as_a_formula(wenshang):
-    row = statistics.CategoryRow(category="other", label="=HYPERLINK(\"x\")", activities=1, participants=2,
-                                 awaiting_review=0, contracts=1)
-    stats = statistics.PalaceStatistics(palace=wenshang, start=date(2026, 1, 1), end=date(2026, 1, 31),
-                                        categories=[row], trend=[], contracts=1)
+    row = statistics.CategoryRow(
+        category="other", label='=HYPERLINK("x")', activities=1, participants=2, awaiting_review=0, contracts=1
+    )
+    stats = statistics.PalaceStatistics(
+        palace=wenshang, start=date(2026, 1, 1), end=date(2026, 1, 31), categories=[row], trend=[], contracts=1
+    )
     from contracts.views_stats import _export
 
     body = _export(stats, "csv").content.decode("utf-8-sig")
@@ -263,12 +295,20 @@ def test_exported_text_cannot_run_as_a_formula(wenshang):
 
 
 def test_the_charts_are_accessible_svg_with_escaped_labels(wenshang):
-    evil = statistics.CategoryRow(category="culture", label="<script>alert(1)</script>&", activities=5,
-                                  participants=600, awaiting_review=0, contracts=1)
-    month = statistics.TrendRow(start=date(2026, 3, 1), label="2026-03", activities=5, participants=600,
-                                by_category={"culture": 5}, cells=[5])
-    stats = statistics.PalaceStatistics(palace=wenshang, start=date(2026, 3, 1), end=date(2026, 3, 31),
-                                        categories=[evil], trend=[month], contracts=1)
+    evil = statistics.CategoryRow(
+        category="culture",
+        label="<script>alert(1)</script>&",
+        activities=5,
+        participants=600,
+        awaiting_review=0,
+        contracts=1,
+    )
+    month = statistics.TrendRow(
+        start=date(2026, 3, 1), label="2026-03", activities=5, participants=600, by_category={"culture": 5}, cells=[5]
+    )
+    stats = statistics.PalaceStatistics(
+        palace=wenshang, start=date(2026, 3, 1), end=date(2026, 3, 31), categories=[evil], trend=[month], contracts=1
+    )
     for svg in (statistics.category_chart(stats), statistics.trend_chart(stats)):
         assert svg.startswith("<svg") and 'role="img"' in svg and "<title" in svg and "<desc" in svg
         assert "<script>" not in svg and "&lt;script&gt;" in svg

@@ -32,17 +32,13 @@ def chain(wenshang):
         term_months=12,
         kpi_targets=[services.KpiTargetInput(KpiMetric.SESSIONS, Decimal("24"), "场")],
     )
-    services.provider_verify(
-        actor=admin, provider=ProviderFactory(palace=wenshang, name="汶上县心理学会")
-    )
+    services.provider_verify(actor=admin, provider=ProviderFactory(palace=wenshang, name="汶上县心理学会"))
     services.provider_reject(
         actor=admin,
         provider=ProviderFactory(palace=wenshang, name="筑安技术培训中心"),
         reason="营业执照已过期",
     )
-    services.provider_verify(
-        actor=admin, provider=ProviderFactory(palace=wenshang, name="惠工影院")
-    )
+    services.provider_verify(actor=admin, provider=ProviderFactory(palace=wenshang, name="惠工影院"))
     services.service_project_create(
         actor=admin,
         palace=wenshang,

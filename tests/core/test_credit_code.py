@@ -38,9 +38,7 @@ def test_wrong_check_character_names_the_expected_one():
     assert "“6”" in exc.messages[0]
 
 
-@pytest.mark.parametrize(
-    "value, count", [("91440300192203821", 17), ("9144030019220382166", 19), ("", 0)]
-)
+@pytest.mark.parametrize("value, count", [("91440300192203821", 17), ("9144030019220382166", 19), ("", 0)])
 def test_wrong_length_has_its_own_message(value, count):
     exc = error(value)
     assert exc.code == "length"

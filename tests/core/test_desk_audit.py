@@ -79,13 +79,15 @@ def recorded_actions() -> tuple[set[str], set[tuple[str, str]]]:
                 if isinstance(node, ast.keyword) and node.arg == "action":
                     values.append(node.value)
                 elif isinstance(node, ast.Dict):  # keyword arguments gathered for audit.record(**event)
-                    keys = {k.value: v for k, v in zip(node.keys, node.values, strict=True)
-                            if isinstance(k, ast.Constant)}
+                    keys = {
+                        k.value: v for k, v in zip(node.keys, node.values, strict=True) if isinstance(k, ast.Constant)
+                    }
                     if "action" in keys and "obj" in keys:
                         values.append(keys["action"])
                 for value in values:
-                    literals = [n.value for n in ast.walk(value)
-                                if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+                    literals = [
+                        n.value for n in ast.walk(value) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+                    ]
                     if isinstance(value, ast.JoinedStr) or not literals:
                         dynamic.add((path.relative_to(root).as_posix(), ast.unparse(value)))
                     else:
@@ -116,11 +118,23 @@ def trail(roles, wenshang, foshan):
     """Events of both palaces and one that belongs to no palace."""
     admin = roles["admin"]
     provider = roles["provider_a"].provider
-    ours = record(action="provider.verified", obj=provider, palace=wenshang, actor=admin,
-                  before={"status": "pending"}, after={"status": "verified"})
+    ours = record(
+        action="provider.verified",
+        obj=provider,
+        palace=wenshang,
+        actor=admin,
+        before={"status": "pending"},
+        after={"status": "verified"},
+    )
     theirs_provider = ProviderFactory(palace=foshan, name="佛山市启航社工服务中心")
-    theirs = record(action="provider.rejected", obj=theirs_provider, palace=foshan, actor=roles["other_admin"],
-                    before={"status": "pending"}, after={"status": "rejected"})
+    theirs = record(
+        action="provider.rejected",
+        obj=theirs_provider,
+        palace=foshan,
+        actor=roles["other_admin"],
+        before={"status": "pending"},
+        after={"status": "rejected"},
+    )
     hostile = ProviderFactory(palace=wenshang, name='=HYPERLINK("http://x","y")')
     trap = record(action="provider.registered", obj=hostile, palace=wenshang, after={"name": hostile.name})
     system = record(action="user.created", obj=UserFactory(username="t-new-user"), palace=None)
@@ -207,12 +221,27 @@ def test_the_action_filter_offers_words(trail, roles, client_for):
 def bulk_events(palace, n: int, start: int) -> None:
     """``n`` events of ``palace`` straight into the table (the chain's hashes do not matter here)."""
     now = timezone.now()
-    AuditEvent.objects.bulk_create([
-        AuditEvent(seq=start + i, created_at=now, actor=None, actor_label="system", palace=palace,
-                   object_type="procurement.Provider", object_id=str(i), object_repr=f"机构{i}",
-                   action="provider.verified", before={"status": "pending"}, after={"status": "verified"},
-                   prev_hash="0" * 64, hash=f"{start + i:064x}")
-        for i in range(n)], batch_size=5000)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                seq=start + i,
+                created_at=now,
+                actor=None,
+                actor_label="system",
+                palace=palace,
+                object_type="procurement.Provider",
+                object_id=str(i),
+                object_repr=f"机构{i}",
+                action="provider.verified",
+                before={"status": "pending"},
+                after={"status": "verified"},
+                prev_hash="0" * 64,
+                hash=f"{start + i:064x}",
+            )
+            for i in range(n)
+        ],
+        batch_size=5000,
+    )
 
 
 def test_first_page_takes_the_same_queries_with_50000_events(roles, wenshang, client_for):
@@ -243,8 +272,14 @@ def test_event_page_shows_before_and_after_side_by_side(trail, roles, client_for
 
 def test_event_page_marks_only_the_changed_fields(wenshang, roles, client_for):
     provider = roles["provider_a"].provider
-    event = record(action="provider.profile_updated", obj=provider, palace=wenshang, actor=roles["admin"],
-                   before={"name": "甲", "contact_phone": "1"}, after={"name": "甲", "contact_phone": "2"})
+    event = record(
+        action="provider.profile_updated",
+        obj=provider,
+        palace=wenshang,
+        actor=roles["admin"],
+        before={"name": "甲", "contact_phone": "1"},
+        after={"name": "甲", "contact_phone": "2"},
+    )
     page = body(client_for(roles["auditor"]).get(reverse("desk:audit_event", args=[event.seq])))
     assert '<tr class="is-changed" data-key="contact_phone">' in page
     assert '<tr data-key="name">' in page
@@ -309,7 +344,8 @@ def test_a_deleted_event_is_named_as_the_gap(chain, roles, client_for):
     assert f"#{gone.seq}" in re.search(r'<p id="problem">(.*?)</p>', page, re.S).group(1)
     assert f"#{gone.seq + 1}" in re.search(r'<dd id="next-stored">(.*?)</dd>', page, re.S).group(1)
     assert reverse("desk:audit_event", args=[gone.seq - 1]) in re.search(
-        r'<dd id="last-good">(.*?)</dd>', page, re.S).group(1)
+        r'<dd id="last-good">(.*?)</dd>', page, re.S
+    ).group(1)
 
 
 def test_verify_is_offered_to_auditors_not_administrators(chain, roles, client_for):
@@ -326,8 +362,14 @@ def test_verify_is_offered_to_auditors_not_administrators(chain, roles, client_f
 def test_contract_page_shows_its_history_to_the_palace_auditor_only(roles, wenshang, client_for):
     contract = draft_contract(palace=wenshang, provider=roles["provider_a"].provider)
     for i in range(22):
-        record(action="contract.updated", obj=contract, palace=wenshang, actor=roles["admin"],
-               before={"amount": str(i)}, after={"amount": str(i + 1)})
+        record(
+            action="contract.updated",
+            obj=contract,
+            palace=wenshang,
+            actor=roles["admin"],
+            before={"amount": str(i)},
+            after={"amount": str(i + 1)},
+        )
     url = reverse("contracts:contract_detail", args=[contract.pk])
     page = body(client_for(roles["auditor"]).get(url))
     history = re.search(r'<details[^>]*id="change-history".*?</details>', page, re.S).group(0)
@@ -372,7 +414,9 @@ def test_a_field_is_named_in_words_even_when_it_is_a_reverse_relation():
     from core.audit_display import field_label
     from procurement.models import Criterion, Recruitment
 
-    assert field_label("procurement.Recruitment", "title") == capfirst(Recruitment._meta.get_field("title").verbose_name)
+    assert field_label("procurement.Recruitment", "title") == capfirst(
+        Recruitment._meta.get_field("title").verbose_name
+    )
     assert field_label("procurement.Recruitment", "criteria") == capfirst(Criterion._meta.verbose_name_plural)
     assert field_label("procurement.Recruitment", "no_such_field") == "no_such_field"
     assert field_label("gone.Model", "state") == "state"
@@ -391,6 +435,7 @@ def test_an_object_history_costs_one_query_and_none_for_those_it_is_not_for(role
         request.user = user
         user.__dict__.pop("_hezuo_roles", None)
         from core.desk import desk_palace_ids
+
         desk_palace_ids(user)  # roles are read once per request, before the page's sections
         with CaptureQueriesContext(connection) as queries:
             html = template.render(Context({"contract": contract, "request": request}))

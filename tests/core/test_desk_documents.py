@@ -40,10 +40,18 @@ def quick_render(monkeypatch):
     monkeypatch.setattr(documents, "render_pdf", fake)
 
 
-def issue(provider, title: str, *, kind: str = Kind.PROVIDER_CERTIFICATE, when: datetime | None = None,
-          actor=None) -> IssuedDocument:
-    doc = document_issue(actor=actor, kind=kind, subject=provider, palace=provider.palace, title=title,
-                         template="core/pdf/base.html", context={})
+def issue(
+    provider, title: str, *, kind: str = Kind.PROVIDER_CERTIFICATE, when: datetime | None = None, actor=None
+) -> IssuedDocument:
+    doc = document_issue(
+        actor=actor,
+        kind=kind,
+        subject=provider,
+        palace=provider.palace,
+        title=title,
+        template="core/pdf/base.html",
+        context={},
+    )
     if when is not None:
         IssuedDocument.objects.filter(pk=doc.pk).update(issued_at=when.replace(tzinfo=DOCUMENT_TZ))
         doc.refresh_from_db()
@@ -60,12 +68,19 @@ def docs(roles, foshan):
     provider = roles["provider_a"].provider
     fs_provider = ProviderFactory(palace=foshan, verified=True, name="佛山市禅城区社工服务中心")
     return {
-        "report_2026": issue(provider, f"终期评估报告（HT-2026-001 {provider.name}）", kind=Kind.ASSESSMENT_REPORT,
-                             when=at(2026, 3, 5), actor=roles["admin"]),
-        "report_2025": issue(provider, f"终期评估报告（HT-2025-007 {provider.name}）", kind=Kind.ASSESSMENT_REPORT,
-                             when=at(2025, 12, 20)),
-        "certificate": issue(provider, f"服务机构登记核验证明（{provider.name}）", when=at(2026, 1, 10),
-                             actor=roles["admin"]),
+        "report_2026": issue(
+            provider,
+            f"终期评估报告（HT-2026-001 {provider.name}）",
+            kind=Kind.ASSESSMENT_REPORT,
+            when=at(2026, 3, 5),
+            actor=roles["admin"],
+        ),
+        "report_2025": issue(
+            provider, f"终期评估报告（HT-2025-007 {provider.name}）", kind=Kind.ASSESSMENT_REPORT, when=at(2025, 12, 20)
+        ),
+        "certificate": issue(
+            provider, f"服务机构登记核验证明（{provider.name}）", when=at(2026, 1, 10), actor=roles["admin"]
+        ),
         "foshan": issue(fs_provider, f"服务机构登记核验证明（{fs_provider.name}）", when=at(2026, 2, 1)),
     }
 
@@ -130,7 +145,7 @@ def test_auditor_of_another_palace_sees_none_of_them_in_table_csv_or_zip(docs, r
 def test_search_finds_title_hash_prefix_and_printed_code(docs, roles, client_for):
     client = client_for(roles["auditor"])
     cert = docs["certificate"]
-    grouped = " ".join(cert.pk.hex.upper()[i:i + 4] for i in range(0, 32, 4))
+    grouped = " ".join(cert.pk.hex.upper()[i : i + 4] for i in range(0, 32, 4))
     for q in ("HT-2026", cert.sha256, cert.sha256[:12].upper(), grouped):
         found = {d.pk for d in rows(client.get(TABLE, {"q": q}))}
         expected = {docs["report_2026"].pk} if q == "HT-2026" else {cert.pk}
@@ -165,7 +180,10 @@ def test_palace_filter_for_someone_of_two_palaces(docs, roles, foshan, wenshang,
 def test_newest_first_and_sortable_by_title(docs, roles, client_for):
     client = client_for(roles["auditor"])
     assert [d.pk for d in rows(client.get(TABLE))] == [
-        docs["report_2026"].pk, docs["certificate"].pk, docs["report_2025"].pk]
+        docs["report_2026"].pk,
+        docs["certificate"].pk,
+        docs["report_2025"].pk,
+    ]
     titles = [d.title for d in rows(client.get(TABLE, {"sort": "title"}))]
     assert titles == sorted(titles)
 
@@ -177,14 +195,15 @@ def test_csv_export_has_readable_kinds_and_neutralised_titles(roles, client_for)
         label = gettext(Kind.EXIT_NOTICE.label)
     body = client_for(roles["auditor"]).get(TABLE, {"_export": "csv"}).getvalue().decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(body)))
-    assert lines[1][0] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert lines[1][0] == '\'=HYPERLINK("http://x","y")'
     assert label in lines[1]
     assert "—" not in body
 
 
 def test_the_zip_button_carries_the_filter(docs, roles, client_for):
-    response = client_for(roles["auditor"]).get(TABLE, {"status": Kind.ASSESSMENT_REPORT, "date_from": "2026-01-01",
-                                                        "page": "1"})
+    response = client_for(roles["auditor"]).get(
+        TABLE, {"status": Kind.ASSESSMENT_REPORT, "date_from": "2026-01-01", "page": "1"}
+    )
     zip_url = response.context["zip_url"]
     assert zip_url.startswith(ZIP) and "status=assessment_report" in zip_url and "date_from=2026-01-01" in zip_url
     assert "page=" not in zip_url
@@ -232,8 +251,9 @@ def test_first_page_queries_do_not_grow_with_rows(roles, client_for):
 
 def test_zip_holds_exactly_the_filtered_documents_byte_for_byte(docs, roles, client_for, wenshang):
     """Every assessment report of 2026 at Wenshang."""
-    response = client_for(roles["auditor"]).get(ZIP, {"status": Kind.ASSESSMENT_REPORT, "date_from": "2026-01-01",
-                                                      "date_to": "2026-12-31"})
+    response = client_for(roles["auditor"]).get(
+        ZIP, {"status": Kind.ASSESSMENT_REPORT, "date_from": "2026-01-01", "date_to": "2026-12-31"}
+    )
     archive = open_zip(response)
     doc = docs["report_2026"]
     pdfs = [n for n in archive.namelist() if n != "manifest.csv"]
@@ -273,20 +293,20 @@ def test_manifest_lists_name_hash_kind_object_time_and_verification(docs, roles,
 def test_hostile_titles_become_safe_names_and_neutralised_cells(roles, client_for):
     provider = roles["provider_a"].provider
     # (Each is the next version of the same kind for the same subject.)
-    for title in ("../../etc/passwd", '=HYPERLINK("http://x","y")', "a/b\\c:d", "  .隐藏\u202efdp.exe\x07",
-                  "CON"):
+    for title in ("../../etc/passwd", '=HYPERLINK("http://x","y")', "a/b\\c:d", "  .隐藏\u202efdp.exe\x07", "CON"):
         issue(provider, title)
     archive = open_zip(client_for(roles["auditor"]).get(ZIP))
     names = [n for n in archive.namelist() if n != "manifest.csv"]
-    assert sorted(names) == sorted(["etc_passwd-v1.pdf", "=HYPERLINK(_http___x_,_y_)-v2.pdf", "a_b_c_d-v3.pdf",
-                                    "隐藏fdp.exe-v4.pdf", "CON-v5.pdf"])
+    assert sorted(names) == sorted(
+        ["etc_passwd-v1.pdf", "=HYPERLINK(_http___x_,_y_)-v2.pdf", "a_b_c_d-v3.pdf", "隐藏fdp.exe-v4.pdf", "CON-v5.pdf"]
+    )
     for name in names:
         assert not name.startswith((".", "/", " ")) and ".." not in name
         assert not set(name) & set('<>:"/\\|?*') and "\u202e" not in name and "\x07" not in name
     cells = [line[0] for line in manifest(archive)[1:]]
     assert "'=HYPERLINK(_http___x_,_y_)-v2.pdf" in cells
     subjects = [line[3] for line in manifest(archive)[1:]]
-    assert "'=HYPERLINK(\"http://x\",\"y\")" in subjects
+    assert '\'=HYPERLINK("http://x","y")' in subjects
 
 
 def test_same_titles_are_numbered_and_long_titles_shortened(roles, client_for):
@@ -298,21 +318,29 @@ def test_same_titles_are_numbered_and_long_titles_shortened(roles, client_for):
     issue(ProviderFactory(palace=provider.palace, verified=True), "月度小结", kind=Kind.MONTHLY_SUMMARY)
     issue(provider, "长" * 199)
     names = open_zip(client_for(roles["auditor"]).get(ZIP)).namelist()
-    assert {"月度小结-v1.pdf", "月度小结-v1 (2).pdf", "月度小结-v1 (3).pdf", "月度小结-v2.pdf",
-            "月度小结-v3.pdf"} <= set(names)
+    assert {
+        "月度小结-v1.pdf",
+        "月度小结-v1 (2).pdf",
+        "月度小结-v1 (3).pdf",
+        "月度小结-v2.pdf",
+        "月度小结-v3.pdf",
+    } <= set(names)
     long = next(n for n in names if n.startswith("长"))
     assert len(long.encode()) < 255 and long.endswith("-v1.pdf")
 
 
-@pytest.mark.parametrize(("title", "expected"), [
-    ("../../etc/passwd", "etc_passwd"),
-    ("终期评估报告（HT-2026-001 汶上县心理学会）", "终期评估报告（HT-2026-001 汶上县心理学会）"),
-    ("a\tb\nc", "a b c"),
-    ("...", "document"),
-    ("", "document"),
-    ("文" * 300, "文" * 60),  # 180 bytes of UTF-8: three a character
-    ("a" * 300, "a" * 120),
-])
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("../../etc/passwd", "etc_passwd"),
+        ("终期评估报告（HT-2026-001 汶上县心理学会）", "终期评估报告（HT-2026-001 汶上县心理学会）"),
+        ("a\tb\nc", "a b c"),
+        ("...", "document"),
+        ("", "document"),
+        ("文" * 300, "文" * 60),  # 180 bytes of UTF-8: three a character
+        ("a" * 300, "a" * 120),
+    ],
+)
 def test_safe_stem(title, expected):
     assert safe_stem(title) == expected
 
@@ -403,14 +431,22 @@ def test_recruitment_page_offers_its_tender_report(wenshang, roles, client_for):
     from tests.recruitment_builders import Stage, build_recruitment
 
     recruitment = build_recruitment(Stage.DRAFT, palace=wenshang).recruitment
-    doc = document_issue(actor=None, kind=Kind.TENDER_REPORT, subject=recruitment, palace=wenshang,
-                         title="评审报告（测试）", template="core/pdf/base.html", context={})
+    doc = document_issue(
+        actor=None,
+        kind=Kind.TENDER_REPORT,
+        subject=recruitment,
+        palace=wenshang,
+        title="评审报告（测试）",
+        template="core/pdf/base.html",
+        context={},
+    )
     page = reverse("procurement:recruitment_detail", args=[recruitment.pk])
     assert linked(client_for(roles["auditor"]), page, doc)
 
 
 def test_order_and_contract_pages_offer_the_notice_and_the_monthly_summary(
-        roles, wenshang, client_for, django_capture_on_commit_callbacks):
+    roles, wenshang, client_for, django_capture_on_commit_callbacks
+):
     import time_machine
 
     from evaluations import services
@@ -418,11 +454,21 @@ def test_order_and_contract_pages_offer_the_notice_and_the_monthly_summary(
     from evaluations.standing.summaries import close_periods
     from tests.contract_builders import active_contract
 
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"], starts_on=datetime(2026, 1, 1))
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=datetime(2026, 1, 1),
+    )
     with time_machine.travel(at(2026, 4, 8), tick=False), django_capture_on_commit_callbacks(execute=True):
-        line = services.red_line_record(actor=roles["evaluator"], contract=contract, category="charging",
-                                        occurred_on=datetime(2026, 4, 7).date(), description="向参训职工收取资料费")
+        line = services.red_line_record(
+            actor=roles["evaluator"],
+            contract=contract,
+            category="charging",
+            occurred_on=datetime(2026, 4, 7).date(),
+            description="向参训职工收取资料费",
+        )
     close_periods(at(2026, 5, 16))
     order = RectificationOrder.objects.get(red_line=line)
     notice = IssuedDocument.objects.get(kind=Kind.RECTIFICATION_NOTICE)
@@ -433,12 +479,18 @@ def test_order_and_contract_pages_offer_the_notice_and_the_monthly_summary(
 
 
 def test_final_evaluation_and_exit_pages_offer_the_report_and_the_exit_notice(
-        roles, wenshang, client_for, django_capture_on_commit_callbacks):
+    roles, wenshang, client_for, django_capture_on_commit_callbacks
+):
     from tests.final_builders import POOR_TERM, final_evaluation
 
     with django_capture_on_commit_callbacks(execute=True):
-        evaluation = final_evaluation(palace=wenshang, provider=roles["provider_a"].provider,
-                                      provider_user=roles["provider_a"], admin=roles["admin"], term=POOR_TERM)
+        evaluation = final_evaluation(
+            palace=wenshang,
+            provider=roles["provider_a"].provider,
+            provider_user=roles["provider_a"],
+            admin=roles["admin"],
+            term=POOR_TERM,
+        )
     report = IssuedDocument.objects.get(kind=Kind.ASSESSMENT_REPORT)
     notice = IssuedDocument.objects.get(kind=Kind.EXIT_NOTICE)
     client = client_for(roles["auditor"])

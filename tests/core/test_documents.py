@@ -41,8 +41,13 @@ def quick_render(monkeypatch):
 
 def issue(actor, provider, **overrides):
     kwargs = {
-        "actor": actor, "kind": KIND, "subject": provider, "palace": provider.palace,
-        "title": f"服务机构登记核验证明（{provider.name}）", "template": "core/pdf/base.html", "context": {},
+        "actor": actor,
+        "kind": KIND,
+        "subject": provider,
+        "palace": provider.palace,
+        "title": f"服务机构登记核验证明（{provider.name}）",
+        "template": "core/pdf/base.html",
+        "context": {},
     }
     return document_issue(**(kwargs | overrides))
 
@@ -95,7 +100,11 @@ def test_issuing_writes_an_audit_event(roles, quick_render):
     assert event.actor == roles["admin"]
     assert event.palace_id == doc.palace_id
     assert {k: event.after[k] for k in ("kind", "title", "version", "sha256", "size")} == {
-        "kind": KIND, "title": doc.title, "version": 1, "sha256": doc.sha256, "size": doc.size,
+        "kind": KIND,
+        "title": doc.title,
+        "version": 1,
+        "sha256": doc.sha256,
+        "size": doc.size,
     }
 
 
@@ -121,7 +130,7 @@ def test_altered_stored_file_is_never_served(roles, quick_render):
 
 def test_find_document_by_hash_or_code_in_any_case(roles, quick_render):
     doc = issue(roles["admin"], roles["provider_a"].provider)
-    grouped = " ".join(doc.pk.hex.upper()[i:i + 4] for i in range(0, 32, 4))
+    grouped = " ".join(doc.pk.hex.upper()[i : i + 4] for i in range(0, 32, 4))
     for key in (doc.sha256, doc.sha256.upper(), doc.pk.hex, doc.pk.hex.upper(), str(doc.pk), grouped):
         assert find_document(key) == doc
     for key in ("", "0" * 64, "0" * 32, "zz" * 16, "../../etc/passwd", doc.sha256[:63]):
@@ -182,7 +191,7 @@ def test_verify_page_for_unknown_or_malformed_key_says_not_genuine(db, client, k
 
 def test_typed_code_leads_to_its_verification_page(roles, quick_render, client):
     doc = issue(roles["admin"], roles["provider_a"].provider)
-    grouped = " ".join(doc.pk.hex.upper()[i:i + 4] for i in range(0, 32, 4))
+    grouped = " ".join(doc.pk.hex.upper()[i : i + 4] for i in range(0, 32, 4))
     response = client.get(reverse("verify_upload"), {"code": f" {grouped} "}, follow=True)
     assert response.status_code == 200
     assert response.context["doc"] == doc
@@ -280,9 +289,7 @@ def test_download_twice_returns_the_same_bytes_as_stored(roles, quick_render, cl
         ("other_auditor", 403),
     ],
 )
-def test_download_is_for_the_subject_and_its_palaces_admins_and_auditors(
-    roles, quick_render, client_for, role, status
-):
+def test_download_is_for_the_subject_and_its_palaces_admins_and_auditors(roles, quick_render, client_for, role, status):
     doc = issue(roles["admin"], roles["provider_a"].provider)
     response = client_for(roles[role]).get(reverse("document_download", args=[doc.pk]))
     assert response.status_code == status
@@ -309,5 +316,5 @@ def test_real_document_prints_its_verification_code_and_link(roles, settings):
     doc = issue(roles["admin"], roles["provider_a"].provider)
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(document_bytes(doc))).pages)
     assert f"https://hezuo.example.cn/verify/{doc.pk.hex}/" in text
-    assert " ".join(doc.pk.hex.upper()[i:i + 4] for i in range(0, 32, 4)) in text
+    assert " ".join(doc.pk.hex.upper()[i : i + 4] for i in range(0, 32, 4)) in text
     assert "第 1 页 共 1 页" in text

@@ -71,11 +71,13 @@ def _long_provider(palace: Palace, **kwargs) -> tuple[Provider, object]:
 
 def _contract(roles, palace):
     provider, user = _long_provider(palace, verified=True)
-    return active_contract(palace=palace, provider=provider, provider_user=user, admin=roles["admin"],
-                           starts_on=date(2026, 1, 1))
+    return active_contract(
+        palace=palace, provider=provider, provider_user=user, admin=roles["admin"], starts_on=date(2026, 1, 1)
+    )
 
 
 # --- one builder per kind ----------------------------------------------------------------------------
+
 
 def provider_certificate(roles, palace, capture) -> Built:
     provider, _user = _long_provider(palace, legal_representative="王五", categories=[ServiceCategory.TRAINING])
@@ -86,73 +88,145 @@ def provider_certificate(roles, palace, capture) -> Built:
 
 
 def tender_report(roles, palace, capture) -> Built:
-    built = build_recruitment(Stage.COMPILED, palace=palace,
-                              provider_names=[LONG_PROVIDER, "筑安技术培训中心", "汶上县家政服务协会"])
+    built = build_recruitment(
+        Stage.COMPILED, palace=palace, provider_names=[LONG_PROVIDER, "筑安技术培训中心", "汶上县家政服务协会"]
+    )
     document = issue_tender_report(recruitment=built.recruitment)
     totals = [f"{a.total:.2f}" for a in built.applications]
-    return Built(document, "评审报告", [built.recruitment.number, "筑安技术培训中心", *totals,
-                                         *(m.evaluator.full_name for m in built.members)])
+    return Built(
+        document,
+        "评审报告",
+        [built.recruitment.number, "筑安技术培训中心", *totals, *(m.evaluator.full_name for m in built.members)],
+    )
 
 
 def rectification_notice(roles, palace, capture) -> Built:
     contract = _contract(roles, palace)
     with time_machine.travel(at(2026, 4, 8), tick=False), capture(execute=True):
-        line = evaluation_services.red_line_record(actor=roles["evaluator"], contract=contract, category="charging",
-                                                   occurred_on=date(2026, 4, 7), description="向参训职工收取资料费每人 50 元")
+        line = evaluation_services.red_line_record(
+            actor=roles["evaluator"],
+            contract=contract,
+            category="charging",
+            occurred_on=date(2026, 4, 7),
+            description="向参训职工收取资料费每人 50 元",
+        )
     order = RectificationOrder.objects.get(red_line=line)
     document = IssuedDocument.objects.get(kind=Kind.RECTIFICATION_NOTICE)
-    return Built(document, "限期整改通知书", [order.number, contract.number, "向参训职工收取资料费每人50元",
-                                               day(order.deadline)])
+    return Built(
+        document, "限期整改通知书", [order.number, contract.number, "向参训职工收取资料费每人50元", day(order.deadline)]
+    )
 
 
 def monthly_summary(roles, palace, capture) -> Built:
     """April: one inspection (85.80 points) and a red line, which fails the month whatever its score."""
     contract = _contract(roles, palace)
     checklist = evaluation_services.checklist_create(
-        actor=roles["admin"], palace_id=palace.pk, category="training", name="培训服务现场检查表", items=[
+        actor=roles["admin"],
+        palace_id=palace.pk,
+        category="training",
+        name="培训服务现场检查表",
+        items=[
             evaluation_services.ChecklistItemInput("师资到位、按课表授课", Decimal(40)),
             evaluation_services.ChecklistItemInput("场地安全、消防通道畅通", Decimal(30)),
-            evaluation_services.ChecklistItemInput("签到记录真实完整", Decimal(30))])
-    inspection = evaluation_services.inspection_assign(actor=roles["admin"], contract=contract, checklist=checklist,
-                                                       inspector=roles["evaluator"], due_on=date(2026, 4, 3),
-                                                       now=at(2026, 4, 1))
+            evaluation_services.ChecklistItemInput("签到记录真实完整", Decimal(30)),
+        ],
+    )
+    inspection = evaluation_services.inspection_assign(
+        actor=roles["admin"],
+        contract=contract,
+        checklist=checklist,
+        inspector=roles["evaluator"],
+        due_on=date(2026, 4, 3),
+        now=at(2026, 4, 1),
+    )
     evaluation_services.inspection_submit(
-        actor=roles["evaluator"], inspection=inspection, inspected_on=date(2026, 4, 3), notes="现场检查",
-        items={item.pk: evaluation_services.ItemScoreInput(Decimal(p), "")
-               for item, p in zip(checklist.items.all(), [90, 80, 86], strict=True)}, now=at(2026, 4, 3, 15))
+        actor=roles["evaluator"],
+        inspection=inspection,
+        inspected_on=date(2026, 4, 3),
+        notes="现场检查",
+        items={
+            item.pk: evaluation_services.ItemScoreInput(Decimal(p), "")
+            for item, p in zip(checklist.items.all(), [90, 80, 86], strict=True)
+        },
+        now=at(2026, 4, 3, 15),
+    )
     with time_machine.travel(at(2026, 4, 8), tick=False):
-        evaluation_services.red_line_record(actor=roles["evaluator"], contract=contract, category="absent",
-                                            occurred_on=date(2026, 4, 7), description="连续两周未按计划开课")
+        evaluation_services.red_line_record(
+            actor=roles["evaluator"],
+            contract=contract,
+            category="absent",
+            occurred_on=date(2026, 4, 7),
+            description="连续两周未按计划开课",
+        )
     close_periods(at(2026, 5, 16))
     document = IssuedDocument.objects.get(kind=Kind.MONTHLY_SUMMARY)
     period = document.subject
     assert isinstance(period, PeriodScore) and period.month == date(2026, 4, 1)
-    return Built(document, "实时评价月度小结", [contract.number, "2026年4月", f"{period.score:.2f}", "85.80",
-                                                 "不合格", "连续两周未按计划开课", "培训服务现场检查表"])
+    return Built(
+        document,
+        "实时评价月度小结",
+        [
+            contract.number,
+            "2026年4月",
+            f"{period.score:.2f}",
+            "85.80",
+            "不合格",
+            "连续两周未按计划开课",
+            "培训服务现场检查表",
+        ],
+    )
 
 
 def assessment_report(roles, palace, capture) -> Built:
     provider, user = _long_provider(palace, verified=True)
     with capture(execute=True):
-        evaluation = final_evaluation(palace=palace, provider=provider, provider_user=user, admin=roles["admin"],
-                                      term=POOR_TERM, panel_points=Decimal("20"))
+        evaluation = final_evaluation(
+            palace=palace,
+            provider=provider,
+            provider_user=user,
+            admin=roles["admin"],
+            term=POOR_TERM,
+            panel_points=Decimal("20"),
+        )
     assert isinstance(evaluation, FinalEvaluation) and evaluation.rating == "poor"
     document = IssuedDocument.objects.get(kind=Kind.ASSESSMENT_REPORT)
     exclusion = evaluation.contract.exit.exclusion
-    return Built(document, "终期评估报告", [evaluation.contract.number, f"{evaluation.total:.2f}", "评价等级：差",
-                                             provider.credit_code, f"至{day(exclusion.ends_on)}前"])
+    return Built(
+        document,
+        "终期评估报告",
+        [
+            evaluation.contract.number,
+            f"{evaluation.total:.2f}",
+            "评价等级：差",
+            provider.credit_code,
+            f"至{day(exclusion.ends_on)}前",
+        ],
+    )
 
 
 def exit_notice(roles, palace, capture) -> Built:
     contract = _contract(roles, palace)
     with capture(execute=True):
-        exit_ = evaluation_services.exit_open(actor=roles["admin"], contract=contract, reason="终期评价为差，终止合作。",
-                                              final_evaluation=poor_final(contract))
+        exit_ = evaluation_services.exit_open(
+            actor=roles["admin"],
+            contract=contract,
+            reason="终期评价为差，终止合作。",
+            final_evaluation=poor_final(contract),
+        )
     assert isinstance(exit_, Exit)
     document = IssuedDocument.objects.get(kind=Kind.EXIT_NOTICE)
     amount = exit_.withheld_milestone.amount
-    return Built(document, "退出合作通知书", [contract.number, f"{amount:,.2f}元", f"至{day(exit_.exclusion.ends_on)}前",
-                                               exit_.retender.number, "终期评价得分52.40分，评价等级为差"])
+    return Built(
+        document,
+        "退出合作通知书",
+        [
+            contract.number,
+            f"{amount:,.2f}元",
+            f"至{day(exit_.exclusion.ends_on)}前",
+            exit_.retender.number,
+            "终期评价得分52.40分，评价等级为差",
+        ],
+    )
 
 
 BUILDERS: dict[str, Callable[..., Built]] = {
@@ -170,6 +244,7 @@ def test_every_kind_has_a_builder_here():
 
 
 # --- the layout, seen through the renderer -------------------------------------------------------------
+
 
 def _boxes(box):
     yield box
@@ -203,8 +278,11 @@ def layout_problems(document) -> list[str]:
 def letterhead_lines(document) -> int:
     """How many lines the palace's name takes in the letterhead of the first page."""
     first = document.pages[0]._page_box
-    name = next(b for b in _boxes(first) if getattr(b, "element_tag", "") == "p"
-                and "palace" in (b.element.get("class") or "").split())
+    name = next(
+        b
+        for b in _boxes(first)
+        if getattr(b, "element_tag", "") == "p" and "palace" in (b.element.get("class") or "").split()
+    )
     return len(name.children)
 
 
@@ -225,7 +303,8 @@ def laid_out(monkeypatch):
 
 @pytest.mark.parametrize("kind", Kind.values)
 def test_every_kind_renders_its_title_names_numbers_and_page_numbers(
-        kind, roles, wenshang, laid_out, django_capture_on_commit_callbacks):
+    kind, roles, wenshang, laid_out, django_capture_on_commit_callbacks
+):
     wenshang.name = LONG_PALACE
     wenshang.save(update_fields=["name"])
     built = BUILDERS[kind](roles, wenshang, django_capture_on_commit_callbacks)
@@ -252,8 +331,10 @@ def test_every_kind_renders_its_title_names_numbers_and_page_numbers(
 
 def test_the_layout_check_sees_a_table_past_the_margin_and_a_lone_band(roles, wenshang):
     """The check above can fail: a fixed-width table wider than the page, and a band pushed to a page of its own."""
-    html = ('<html><body><table style="width: 250mm"><tr><td>宽表</td></tr></table>'
-            '<div style="height: 255mm; break-inside: avoid"></div><footer class="closing">核验码</footer></body></html>')
+    html = (
+        '<html><body><table style="width: 250mm"><tr><td>宽表</td></tr></table>'
+        '<div style="height: 255mm; break-inside: avoid"></div><footer class="closing">核验码</footer></body></html>'
+    )
     problems = layout_problems(core.pdf.lay_out(html))
     assert any("table" in p for p in problems)
     assert "the verification band stands alone on the last page" in problems
@@ -262,5 +343,6 @@ def test_the_layout_check_sees_a_table_past_the_margin_and_a_lone_band(roles, we
 def test_a_long_palace_name_signs_off_on_two_lines_broken_before_its_parenthesis():
     assert core.pdf.signoff_lines(LONG_PALACE) == ["汶上县总工会职工服务中心", "（汶上县工人文化宫）"]
     assert core.pdf.signoff_lines("汶上县工人文化宫") == ["汶上县工人文化宫"]
-    assert core.pdf.signoff_lines("某某市某某区总工会职工服务中心文化宫分中心") == ["某某市某某区总工会职工服务中心文化宫分中心"]
-
+    assert core.pdf.signoff_lines("某某市某某区总工会职工服务中心文化宫分中心") == [
+        "某某市某某区总工会职工服务中心文化宫分中心"
+    ]

@@ -10,8 +10,10 @@ pytestmark = pytest.mark.django_db
 
 def test_marking_all_read_marks_only_ones_own_unread_and_says_how_many(roles, client_for):
     mine, theirs = roles["provider_a"], roles["provider_b"]
-    Notification.objects.bulk_create([Notification(recipient=mine, subject=f"整改通知 {n}") for n in range(3)]
-                                     + [Notification(recipient=theirs, subject="别人的通知")])
+    Notification.objects.bulk_create(
+        [Notification(recipient=mine, subject=f"整改通知 {n}") for n in range(3)]
+        + [Notification(recipient=theirs, subject="别人的通知")]
+    )
     client = client_for(mine)
     page = client.get(reverse("workbench:notifications")).content.decode()
     assert "将 3 条未读全部标为已读" in page

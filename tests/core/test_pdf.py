@@ -174,18 +174,28 @@ def test_static_stylesheet_and_data_image_are_used_in_a_document():
 def letterhead_context(wenshang) -> dict:
     url = "http://testserver/verify/0123456789abcdef0123456789abcdef/"
     return {
-        "palace": wenshang, "title": "测试文件", "version": 1, "issued_at": timezone.now(),
+        "palace": wenshang,
+        "title": "测试文件",
+        "version": 1,
+        "issued_at": timezone.now(),
         "verification_code": "0123456789abcdef0123456789abcdef",
         "verification_code_display": "0123 4567 89AB CDEF 0123 4567 89AB CDEF",
-        "verification_url": url, "qr_data_uri": qr_svg_data_uri(url),
+        "verification_url": url,
+        "qr_data_uri": qr_svg_data_uri(url),
     }
 
 
 def test_letterhead_prints_chinese_in_cjk_fonts_with_page_numbers(wenshang):
     pdf = render_pdf("core/pdf/base.html", letterhead_context(wenshang))
     text = pdf_text(pdf)
-    for expected in ("汶上县总工会", "汶上县工人文化宫", "测试文件", "第 1 页 共 1 页",
-                     "0123 4567 89AB CDEF", "http://testserver/verify/0123456789abcdef0123456789abcdef/"):
+    for expected in (
+        "汶上县总工会",
+        "汶上县工人文化宫",
+        "测试文件",
+        "第 1 页 共 1 页",
+        "0123 4567 89AB CDEF",
+        "http://testserver/verify/0123456789abcdef0123456789abcdef/",
+    ):
         assert expected in text
     fonts = pdf_font_names(pdf)
     assert fonts and all("CJK-SC" in name for name in fonts)

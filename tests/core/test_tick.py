@@ -26,6 +26,7 @@ def only_these_jobs(monkeypatch):
             if error:
                 raise error
             return result
+
         scheduler.register_job(name, fn)
 
     job.calls = calls
@@ -77,8 +78,12 @@ def test_a_naive_now_is_read_in_the_palaces_time_zone(db, only_these_jobs):
 
 def test_the_real_registry_has_procurements_jobs_and_viewflows_timers(db):
     names = list(scheduler.registered_jobs())
-    assert {"procurement.close_recruitments", "procurement.finalise_recruitments",
-            "procurement.deadline_reminders", "viewflow.workflow_timers"} <= set(names)
+    assert {
+        "procurement.close_recruitments",
+        "procurement.finalise_recruitments",
+        "procurement.deadline_reminders",
+        "viewflow.workflow_timers",
+    } <= set(names)
     lines = tick().splitlines()
     assert len(lines) == len(names)
     assert all(": ok: " in line for line in lines), lines

@@ -21,10 +21,7 @@ from ..factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, pdf_upload, png_upload
 pytestmark = pytest.mark.django_db
 
 HTML = b"<!DOCTYPE html><html><body><script>fetch('/accounts/')</script></body></html>"
-SVG = (
-    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
-    b"<script>alert(document.cookie)</script></svg>"
-)
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
 
 
 def upload(name: str, content: bytes, content_type: str = "application/pdf") -> SimpleUploadedFile:
@@ -72,9 +69,7 @@ def test_svg_is_refused_even_when_named_png():
 
 
 def test_declared_type_is_ignored_in_favour_of_the_content():
-    stored = store_upload(
-        upload=upload("scan.pdf", PNG_BYTES, "application/pdf"), purpose="test", actor=None
-    )
+    stored = store_upload(upload=upload("scan.pdf", PNG_BYTES, "application/pdf"), purpose="test", actor=None)
     assert stored.content_type == "image/png"
 
 
@@ -83,17 +78,11 @@ def _assert_server_chose_the_path(stored: StoredFile) -> None:
     assert ".." not in stored.file.name
     assert "passwd" not in stored.file.name and "evil" not in stored.file.name
     assert stored.file.name.rsplit("/", 1)[-1] == stored.id.hex
-    assert (
-        (settings.MEDIA_ROOT / stored.file.name)
-        .resolve()
-        .is_relative_to(settings.MEDIA_ROOT.resolve())
-    )
+    assert (settings.MEDIA_ROOT / stored.file.name).resolve().is_relative_to(settings.MEDIA_ROOT.resolve())
 
 
 def test_path_traversal_name_is_stored_under_a_server_generated_name():
-    stored = store_upload(
-        upload=upload("../../etc/passwd.pdf", PDF_BYTES), purpose="test", actor=None
-    )
+    stored = store_upload(upload=upload("../../etc/passwd.pdf", PDF_BYTES), purpose="test", actor=None)
     _assert_server_chose_the_path(stored)
     assert stored.original_name == "passwd.pdf"
 
@@ -218,9 +207,7 @@ def document(roles):
     [doc] = services.provider_add_documents(
         actor=roles["provider_a"],
         provider=provider,
-        documents=[
-            services.DocumentUpload(ProviderDocument.Kind.QUALIFICATION, pdf_upload("资质证书.pdf"))
-        ],
+        documents=[services.DocumentUpload(ProviderDocument.Kind.QUALIFICATION, pdf_upload("资质证书.pdf"))],
     )
     return doc.file
 

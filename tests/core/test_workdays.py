@@ -189,9 +189,7 @@ def test_calendar_import_is_idempotent_and_updates(tmp_path):
     call_command("calendar_import", str(path))
     call_command("calendar_import", str(path))
     assert CalendarDay.objects.count() == 5
-    call_command(
-        "calendar_import", str(write_csv(tmp_path, "date,is_workday,note\n2027-02-06,否,春节\n"))
-    )
+    call_command("calendar_import", str(write_csv(tmp_path, "date,is_workday,note\n2027-02-06,否,春节\n")))
     assert CalendarDay.objects.count() == 5
     assert CalendarDay.objects.get(date=date(2027, 2, 6)).is_workday is False
 

@@ -70,16 +70,32 @@ def second_admin(wenshang):
     return user
 
 
-def test_a_poor_rating_appealed_and_upheld_is_reported_once(roles, wenshang, provider, second_admin,
-                                                            django_capture_on_commit_callbacks):
+def test_a_poor_rating_appealed_and_upheld_is_reported_once(
+    roles, wenshang, provider, second_admin, django_capture_on_commit_callbacks
+):
     admin, provider_user = roles["admin"], roles["provider_a"]
-    evaluation = proposed_evaluation(palace=wenshang, provider=provider, provider_user=provider_user, admin=admin,
-                                     term=POOR_TERM, panel_points=Decimal("20"))
+    evaluation = proposed_evaluation(
+        palace=wenshang,
+        provider=provider,
+        provider_user=provider_user,
+        admin=admin,
+        term=POOR_TERM,
+        panel_points=Decimal("20"),
+    )
     lodged = at(evaluation.appeal_deadline - timedelta(days=1))
-    appeal = services.appeal_lodge(actor=provider_user, evaluation=evaluation, now=lodged,
-                                   grounds="七月暴雨停电，两次培训顺延，不应计为未完成场次。")
-    services.appeal_decide(actor=admin, appeal=appeal, decision="upheld", now=lodged + timedelta(days=1),
-                           reason="顺延的两次培训在合作期内未补开，原评分无误。")
+    appeal = services.appeal_lodge(
+        actor=provider_user,
+        evaluation=evaluation,
+        now=lodged,
+        grounds="七月暴雨停电，两次培训顺延，不应计为未完成场次。",
+    )
+    services.appeal_decide(
+        actor=admin,
+        appeal=appeal,
+        decision="upheld",
+        now=lodged + timedelta(days=1),
+        reason="顺延的两次培训在合作期内未补开，原评分无误。",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         signed = services.final_sign_off(actor=admin, evaluation=evaluation, now=after_window(evaluation))
         assert not IssuedDocument.objects.exists()  # a 差 awaits the second administrator
@@ -111,8 +127,14 @@ def test_a_poor_rating_appealed_and_upheld_is_reported_once(roles, wenshang, pro
 
 def test_an_excellent_rating_without_appeal(roles, wenshang, provider, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        evaluation = final_evaluation(palace=wenshang, provider=provider, provider_user=roles["provider_a"],
-                                      admin=roles["admin"], term=EXCELLENT_TERM, panel_points=Decimal("90"))
+        evaluation = final_evaluation(
+            palace=wenshang,
+            provider=provider,
+            provider_user=roles["provider_a"],
+            admin=roles["admin"],
+            term=EXCELLENT_TERM,
+            panel_points=Decimal("90"),
+        )
     assert evaluation.rating == "excellent"
     text = flat("".join(pdf_pages(report_of(evaluation))))
     assert "评价等级：优秀。" in text and f"{evaluation.total:.2f}" in text
@@ -124,17 +146,31 @@ def test_an_excellent_rating_without_appeal(roles, wenshang, provider, django_ca
     assert "12.4995" in text and breakdown.total == Decimal("91.00")
 
 
-def test_an_adjusted_appeal_shows_the_points_before_and_after(roles, wenshang, provider,
-                                                               django_capture_on_commit_callbacks):
+def test_an_adjusted_appeal_shows_the_points_before_and_after(
+    roles, wenshang, provider, django_capture_on_commit_callbacks
+):
     admin, provider_user = roles["admin"], roles["provider_a"]
-    evaluation = proposed_evaluation(palace=wenshang, provider=provider, provider_user=provider_user, admin=admin,
-                                     term=PASS_TERM, panel_points=Decimal("70"))
+    evaluation = proposed_evaluation(
+        palace=wenshang,
+        provider=provider,
+        provider_user=provider_user,
+        admin=admin,
+        term=PASS_TERM,
+        panel_points=Decimal("70"),
+    )
     proposed = evaluation.proposed_total
     lodged = at(evaluation.appeal_deadline)
-    appeal = services.appeal_lodge(actor=provider_user, evaluation=evaluation, now=lodged,
-                                   grounds="三月份服务报告评审漏计一次培训。")
-    services.appeal_decide(actor=admin, appeal=appeal, decision="adjusted", adjusted_total=Decimal("81.00"),
-                           reason="经核对签到表，三月份确有一次培训漏计，调整得分。", now=lodged + timedelta(hours=3))
+    appeal = services.appeal_lodge(
+        actor=provider_user, evaluation=evaluation, now=lodged, grounds="三月份服务报告评审漏计一次培训。"
+    )
+    services.appeal_decide(
+        actor=admin,
+        appeal=appeal,
+        decision="adjusted",
+        adjusted_total=Decimal("81.00"),
+        reason="经核对签到表，三月份确有一次培训漏计，调整得分。",
+        now=lodged + timedelta(hours=3),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.final_sign_off(actor=admin, evaluation=evaluation, now=after_window(evaluation))
     evaluation.refresh_from_db()
@@ -144,8 +180,14 @@ def test_an_adjusted_appeal_shows_the_points_before_and_after(roles, wenshang, p
 
 
 def test_no_report_before_the_rating_is_final(roles, wenshang, provider):
-    evaluation = proposed_evaluation(palace=wenshang, provider=provider, provider_user=roles["provider_a"],
-                                     admin=roles["admin"], term=PASS_TERM, panel_points=Decimal("70"))
+    evaluation = proposed_evaluation(
+        palace=wenshang,
+        provider=provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        term=PASS_TERM,
+        panel_points=Decimal("70"),
+    )
     with time_machine.travel(after_window(evaluation), tick=False), pytest.raises(DomainError) as refused:
         issue_assessment_report(evaluation=evaluation, actor=roles["admin"])
     assert refused.value.message == ERR_REPORT_NOT_FINAL

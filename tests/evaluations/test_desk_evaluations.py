@@ -74,12 +74,13 @@ def one_query_count(client, path, params=None) -> int:
 
 # --- a palace's February and March -----------------------------------------------------------------
 
+
 @dataclass
 class World:
-    a: Contract       # 汶上: a good inspection in March (green), a spot check assigned, a milestone released
-    b: Contract       # 汶上: failed in February (order passed), a red line in March (red, order open)
-    c: Contract       # 汶上: in force, no input this month (no score yet)
-    f: Contract       # 佛山: a failed inspection and its order
+    a: Contract  # 汶上: a good inspection in March (green), a spot check assigned, a milestone released
+    b: Contract  # 汶上: failed in February (order passed), a red line in March (red, order open)
+    c: Contract  # 汶上: in force, no input this month (no score yet)
+    f: Contract  # 佛山: a failed inspection and its order
     good: Inspection
     spot: Inspection
     failed: Inspection
@@ -89,19 +90,41 @@ class World:
 
 
 def checklist_of(admin, palace):
-    return services.checklist_create(actor=admin, palace_id=palace.pk, category="training", name="培训服务现场检查表",
-                                     items=[services.ChecklistItemInput("师资到位、按课表授课", Decimal(40)),
-                                            services.ChecklistItemInput("场地安全、消防通道畅通", Decimal(30)),
-                                            services.ChecklistItemInput("签到记录真实完整", Decimal(30))])
+    return services.checklist_create(
+        actor=admin,
+        palace_id=palace.pk,
+        category="training",
+        name="培训服务现场检查表",
+        items=[
+            services.ChecklistItemInput("师资到位、按课表授课", Decimal(40)),
+            services.ChecklistItemInput("场地安全、消防通道畅通", Decimal(30)),
+            services.ChecklistItemInput("签到记录真实完整", Decimal(30)),
+        ],
+    )
 
 
 def inspected(admin, evaluator, contract, checklist, day: date, points, kind=Inspection.Kind.SCHEDULED) -> Inspection:
-    inspection = services.inspection_assign(actor=admin, contract=contract, checklist=checklist, inspector=evaluator,
-                                            due_on=day, kind=kind, now=at(day.year, day.month, day.day, 8))
-    items = {item.pk: services.ItemScoreInput(Decimal(p), "签到表缺页" if p < 60 else "")
-             for item, p in zip(checklist.items.all(), points, strict=True)}
-    return services.inspection_submit(actor=evaluator, inspection=inspection, items=items, inspected_on=day,
-                                      notes="现场检查", now=at(day.year, day.month, day.day, 15))
+    inspection = services.inspection_assign(
+        actor=admin,
+        contract=contract,
+        checklist=checklist,
+        inspector=evaluator,
+        due_on=day,
+        kind=kind,
+        now=at(day.year, day.month, day.day, 8),
+    )
+    items = {
+        item.pk: services.ItemScoreInput(Decimal(p), "签到表缺页" if p < 60 else "")
+        for item, p in zip(checklist.items.all(), points, strict=True)
+    }
+    return services.inspection_submit(
+        actor=evaluator,
+        inspection=inspection,
+        items=items,
+        inspected_on=day,
+        notes="现场检查",
+        now=at(day.year, day.month, day.day, 15),
+    )
 
 
 @pytest.fixture
@@ -112,34 +135,73 @@ def world(roles, wenshang, foshan):
     Provider.objects.filter(pk=roles["provider_a"].provider.pk).update(name=HOSTILE)
     provider_a, provider_b = Provider.objects.get(pk=roles["provider_a"].provider.pk), roles["provider_b"].provider
     with time_machine.travel(at(2026, 2, 10, 8), tick=False) as traveller:
-        a = active_contract(palace=wenshang, provider=provider_a, provider_user=roles["provider_a"], admin=admin,
-                            number="WS-HT-2026-0001")
-        b = active_contract(palace=wenshang, provider=provider_b, provider_user=roles["provider_b"], admin=admin,
-                            number="WS-HT-2026-0002", starts_on=date(2026, 2, 1))
-        c = active_contract(palace=wenshang, provider=provider_a, provider_user=roles["provider_a"], admin=admin,
-                            number="WS-HT-2026-0003")
+        a = active_contract(
+            palace=wenshang,
+            provider=provider_a,
+            provider_user=roles["provider_a"],
+            admin=admin,
+            number="WS-HT-2026-0001",
+        )
+        b = active_contract(
+            palace=wenshang,
+            provider=provider_b,
+            provider_user=roles["provider_b"],
+            admin=admin,
+            number="WS-HT-2026-0002",
+            starts_on=date(2026, 2, 1),
+        )
+        c = active_contract(
+            palace=wenshang,
+            provider=provider_a,
+            provider_user=roles["provider_a"],
+            admin=admin,
+            number="WS-HT-2026-0003",
+        )
         fs_provider = ProviderFactory(palace=foshan, verified=True, name="佛山市社工服务中心")
-        f = active_contract(palace=foshan, provider=fs_provider, provider_user=provider_user(fs_provider),
-                            admin=roles["other_admin"], number="FS-HT-2026-0001")
+        f = active_contract(
+            palace=foshan,
+            provider=fs_provider,
+            provider_user=provider_user(fs_provider),
+            admin=roles["other_admin"],
+            number="FS-HT-2026-0001",
+        )
         checklist = checklist_of(admin, wenshang)
 
         # February: B fails an inspection; the provider answers, the re-inspection passes the order.
         failed = inspected(admin, evaluator, b, checklist, date(2026, 2, 10), [40, 70, 20])
         passed_order = RectificationOrder.objects.get(contract=b, trigger="score")
         traveller.move_to(at(2026, 2, 12))
-        services.order_respond(actor=roles["provider_b"], order=passed_order, evidence=evidence_for(passed_order),
-                               responses={f.pk: "已整改" for f in passed_order.findings.all()})
+        services.order_respond(
+            actor=roles["provider_b"],
+            order=passed_order,
+            evidence=evidence_for(passed_order),
+            responses={f.pk: "已整改" for f in passed_order.findings.all()},
+        )
         traveller.move_to(at(2026, 2, 16))
-        services.order_reinspect(actor=evaluator, order=passed_order,
-                                 outcomes={f.pk: (Finding.Outcome.RESOLVED, "") for f in passed_order.findings.all()})
+        services.order_reinspect(
+            actor=evaluator,
+            order=passed_order,
+            outcomes={f.pk: (Finding.Outcome.RESOLVED, "") for f in passed_order.findings.all()},
+        )
 
         # March: A inspected well, a spot check on A to come; a red line on B.
         traveller.move_to(at(2026, 3, 5, 8))
         good = inspected(admin, evaluator, a, checklist, date(2026, 3, 5), [90, 90, 90])
-        spot = services.inspection_assign(actor=admin, contract=a, checklist=checklist, inspector=evaluator,
-                                          due_on=date(2026, 3, 13), kind=Inspection.Kind.SPOT)
-        line = services.red_line_record(actor=evaluator, contract=b, category="charging", occurred_on=date(2026, 3, 5),
-                                        description="向职工收取资料费")
+        spot = services.inspection_assign(
+            actor=admin,
+            contract=a,
+            checklist=checklist,
+            inspector=evaluator,
+            due_on=date(2026, 3, 13),
+            kind=Inspection.Kind.SPOT,
+        )
+        line = services.red_line_record(
+            actor=evaluator,
+            contract=b,
+            category="charging",
+            occurred_on=date(2026, 3, 5),
+            description="向职工收取资料费",
+        )
         red_line_order = RectificationOrder.objects.get(red_line=line)
         contract_services.milestone_release(actor=admin, milestone=a.milestones.get(position=1))
         fs_checklist = checklist_of(roles["other_admin"], foshan)
@@ -147,8 +209,18 @@ def world(roles, wenshang, foshan):
         foshan_order = RectificationOrder.objects.get(contract=f)
 
         traveller.move_to(at(2026, 3, 10))
-        yield World(a=a, b=b, c=c, f=f, good=good, spot=spot, failed=failed, passed_order=passed_order,
-                    red_line_order=red_line_order, foshan_order=foshan_order)
+        yield World(
+            a=a,
+            b=b,
+            c=c,
+            f=f,
+            good=good,
+            spot=spot,
+            failed=failed,
+            passed_order=passed_order,
+            red_line_order=red_line_order,
+            foshan_order=foshan_order,
+        )
 
 
 @pytest.fixture
@@ -157,6 +229,7 @@ def superuser(db):
 
 
 # --- contracts, with their standing and milestones -------------------------------------------------
+
 
 def test_the_auditor_sees_each_contract_with_its_standing_and_milestones(roles, world, client_for):
     found = {r.split()[0]: r for r in rows(client_for(roles["auditor"]).get(url("contracts")))}
@@ -227,6 +300,7 @@ def test_the_contracts_page_costs_the_same_queries_with_more_rows(roles, world, 
 
 # --- inspections ----------------------------------------------------------------------------------
 
+
 def test_the_auditor_sees_the_inspections_but_never_a_score_before_submission(roles, world, client_for):
     found = rows(client_for(roles["auditor"]).get(url("inspections")))
     assert len(found) == 3 and not any("FS-HT" in r for r in found)
@@ -276,13 +350,19 @@ def test_the_inspections_page_costs_the_same_queries_with_more_rows(roles, world
     few = one_query_count(client, url("inspections"))
     checklist = world.good.checklist
     for n in range(17):
-        services.inspection_assign(actor=roles["admin"], contract=world.c, checklist=checklist,
-                                   inspector=roles["evaluator"], due_on=date(2026, 4, 1 + n))
+        services.inspection_assign(
+            actor=roles["admin"],
+            contract=world.c,
+            checklist=checklist,
+            inspector=roles["evaluator"],
+            due_on=date(2026, 4, 1 + n),
+        )
     assert len(rows(client.get(url("inspections")))) == 20
     assert one_query_count(client, url("inspections")) == few
 
 
 # --- rectification orders -------------------------------------------------------------------------
+
 
 def test_the_auditor_sees_the_orders_with_their_reason_and_outcome(roles, world, client_for):
     found = {r.split()[0]: r for r in rows(client_for(roles["auditor"]).get(url("orders")))}
@@ -290,9 +370,11 @@ def test_the_auditor_sees_the_orders_with_their_reason_and_outcome(roles, world,
     passed = found[world.passed_order.number]
     assert zh(RectificationOrder.State.PASSED.label) in passed and "2026-02-16" in passed
     with translation.override("zh-hans"):
-        outcome = translation.ngettext("%(resolved)d of %(count)d finding resolved (closed %(date)s)",
-                                       "%(resolved)d of %(count)d findings resolved (closed %(date)s)", 3) % {
-            "resolved": 3, "count": 3, "date": "2026-02-16"}
+        outcome = translation.ngettext(
+            "%(resolved)d of %(count)d finding resolved (closed %(date)s)",
+            "%(resolved)d of %(count)d findings resolved (closed %(date)s)",
+            3,
+        ) % {"resolved": 3, "count": 3, "date": "2026-02-16"}
     assert outcome in passed
     assert zh(RectificationOrder.State.OPEN.label) in found[world.red_line_order.number]
     body = client_for(roles["auditor"]).get(url("orders")).content.decode()
@@ -341,19 +423,25 @@ def test_the_orders_page_costs_the_same_queries_with_more_rows(roles, world, cli
     client.get(url("orders"))
     few = one_query_count(client, url("orders"))
     for n in range(18):
-        services.red_line_record(actor=roles["evaluator"], contract=world.a, category="absent",
-                                 occurred_on=date(2026, 3, 6), description=f"未按时开课（第{n + 1}次）")
+        services.red_line_record(
+            actor=roles["evaluator"],
+            contract=world.a,
+            category="absent",
+            occurred_on=date(2026, 3, 6),
+            description=f"未按时开课（第{n + 1}次）",
+        )
     assert len(rows(client.get(url("orders")))) == 20
     assert one_query_count(client, url("orders")) == few
 
 
 # --- final evaluations ----------------------------------------------------------------------------
 
+
 @dataclass
 class Finals:
-    rated: FinalEvaluation       # 汶上, provider A: final 良好, its assessment report issued
-    panel: FinalEvaluation       # 汶上, provider B: the panel at work
-    foshan: FinalEvaluation      # 佛山: the panel at work; its term ends in January 2027
+    rated: FinalEvaluation  # 汶上, provider A: final 良好, its assessment report issued
+    panel: FinalEvaluation  # 汶上, provider B: the panel at work
+    foshan: FinalEvaluation  # 佛山: the panel at work; its term ends in January 2027
     report: IssuedDocument
 
 
@@ -362,13 +450,31 @@ def finals(roles, wenshang, foshan, django_capture_on_commit_callbacks):
     Provider.objects.filter(pk=roles["provider_a"].provider.pk).update(name=HOSTILE)
     provider_a = Provider.objects.get(pk=roles["provider_a"].provider.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        rated = final_evaluation(palace=wenshang, provider=provider_a, provider_user=roles["provider_a"],
-                                 admin=roles["admin"], number="WS-HT-2026-0001")
-    panel = opened_evaluation(palace=wenshang, provider=roles["provider_b"].provider, provider_user=roles["provider_b"],
-                              admin=roles["admin"], term=None, number="WS-HT-2026-0002")
+        rated = final_evaluation(
+            palace=wenshang,
+            provider=provider_a,
+            provider_user=roles["provider_a"],
+            admin=roles["admin"],
+            number="WS-HT-2026-0001",
+        )
+    panel = opened_evaluation(
+        palace=wenshang,
+        provider=roles["provider_b"].provider,
+        provider_user=roles["provider_b"],
+        admin=roles["admin"],
+        term=None,
+        number="WS-HT-2026-0002",
+    )
     fs_provider = ProviderFactory(palace=foshan, verified=True, name="佛山市社工服务中心")
-    fs = opened_evaluation(palace=foshan, provider=fs_provider, provider_user=provider_user(fs_provider),
-                           admin=roles["other_admin"], term=None, number="FS-HT-2026-0001", starts_on=date(2026, 2, 1))
+    fs = opened_evaluation(
+        palace=foshan,
+        provider=fs_provider,
+        provider_user=provider_user(fs_provider),
+        admin=roles["other_admin"],
+        term=None,
+        number="FS-HT-2026-0001",
+        starts_on=date(2026, 2, 1),
+    )
     report = IssuedDocument.objects.get(kind=IssuedDocument.Kind.ASSESSMENT_REPORT)
     return Finals(rated=rated, panel=panel, foshan=fs, report=report)
 
@@ -403,8 +509,9 @@ def test_an_auditor_of_another_palace_sees_none_of_the_final_evaluations(roles, 
     assert str(finals.report.pk) not in "".join(",".join(r) for r in exported)
 
 
-def test_the_province_auditor_filters_one_palace_and_downloads_its_report(finals, province_auditor, wenshang,
-                                                                         client_for):
+def test_the_province_auditor_filters_one_palace_and_downloads_its_report(
+    finals, province_auditor, wenshang, client_for
+):
     client = client_for(province_auditor)
 
     def numbers(**params):
@@ -427,8 +534,7 @@ def test_final_evaluations_sort_by_a_column(roles, finals, client_for):
     client = client_for(roles["auditor"])
     by_provider = [r.split()[0] for r in rows(client.get(url("finals"), {"sort": "provider"}))]
     assert by_provider == ["WS-HT-2026-0001", "WS-HT-2026-0002"]  # "=HYPERLINK…" sorts before "筑安…"
-    assert [r.split()[0] for r in rows(client.get(url("finals"), {"sort": "-provider"}))] == list(
-        reversed(by_provider))
+    assert [r.split()[0] for r in rows(client.get(url("finals"), {"sort": "-provider"}))] == list(reversed(by_provider))
 
 
 def test_the_final_evaluations_export_has_words_and_the_report_link(roles, finals, client_for):
@@ -447,7 +553,13 @@ def test_the_final_evaluations_page_costs_the_same_queries_with_more_rows(roles,
     client.get(url("finals"))
     few = one_query_count(client, url("finals"))
     for n in range(18):
-        opened_evaluation(palace=wenshang, provider=roles["provider_b"].provider, provider_user=roles["provider_b"],
-                          admin=roles["admin"], term=None, number=f"WS-HT-2026-01{n:02d}")
+        opened_evaluation(
+            palace=wenshang,
+            provider=roles["provider_b"].provider,
+            provider_user=roles["provider_b"],
+            admin=roles["admin"],
+            term=None,
+            number=f"WS-HT-2026-01{n:02d}",
+        )
     assert len(rows(client.get(url("finals")))) == 20
     assert one_query_count(client, url("finals")) == few

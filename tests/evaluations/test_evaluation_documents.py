@@ -30,31 +30,56 @@ def pdf_text(document: IssuedDocument) -> str:
 
 @pytest.fixture
 def contract(roles, wenshang):
-    return active_contract(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                           admin=roles["admin"], starts_on=date(2026, 1, 1))
+    return active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
 
 
 @pytest.fixture
 def checklist(roles, wenshang):
-    return services.checklist_create(actor=roles["admin"], palace_id=wenshang.pk, category="training",
-                                     name="培训服务现场检查表", items=[
-                                         services.ChecklistItemInput("师资到位、按课表授课", Decimal(40)),
-                                         services.ChecklistItemInput("场地安全、消防通道畅通", Decimal(30)),
-                                         services.ChecklistItemInput("签到记录真实完整", Decimal(30))])
+    return services.checklist_create(
+        actor=roles["admin"],
+        palace_id=wenshang.pk,
+        category="training",
+        name="培训服务现场检查表",
+        items=[
+            services.ChecklistItemInput("师资到位、按课表授课", Decimal(40)),
+            services.ChecklistItemInput("场地安全、消防通道畅通", Decimal(30)),
+            services.ChecklistItemInput("签到记录真实完整", Decimal(30)),
+        ],
+    )
 
 
 def inspect(roles, contract, checklist, day: date, points):
-    inspection = services.inspection_assign(actor=roles["admin"], contract=contract, checklist=checklist,
-                                            inspector=roles["evaluator"], due_on=day,
-                                            now=at(day.year, day.month, day.day, 8))
-    items = {item.pk: services.ItemScoreInput(Decimal(p), "签到表缺页" if p < 60 else "")
-             for item, p in zip(checklist.items.all(), points, strict=True)}
-    return services.inspection_submit(actor=roles["evaluator"], inspection=inspection, items=items,
-                                      inspected_on=day, notes="现场检查", now=at(day.year, day.month, day.day, 15))
+    inspection = services.inspection_assign(
+        actor=roles["admin"],
+        contract=contract,
+        checklist=checklist,
+        inspector=roles["evaluator"],
+        due_on=day,
+        now=at(day.year, day.month, day.day, 8),
+    )
+    items = {
+        item.pk: services.ItemScoreInput(Decimal(p), "签到表缺页" if p < 60 else "")
+        for item, p in zip(checklist.items.all(), points, strict=True)
+    }
+    return services.inspection_submit(
+        actor=roles["evaluator"],
+        inspection=inspection,
+        items=items,
+        inspected_on=day,
+        notes="现场检查",
+        now=at(day.year, day.month, day.day, 15),
+    )
 
 
-def test_the_notice_states_the_findings_and_the_deadline(roles, contract, checklist,
-                                                         django_capture_on_commit_callbacks):
+def test_the_notice_states_the_findings_and_the_deadline(
+    roles, contract, checklist, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         inspect(roles, contract, checklist, date(2026, 3, 10), [40, 70, 20])
     order = RectificationOrder.objects.get()
@@ -74,12 +99,15 @@ def february(roles, contract, checklist):
     provider = roles["provider_a"]
     inspect(roles, contract, checklist, date(2026, 2, 3), [90, 80, 86])
     report = contract.reports.get(sequence=2)
-    contract_services.report_save(actor=provider, report=report, narrative="二月份开展职工书法培训。", activities=[
-        contract_services.ActivityInput(date(2026, 2, 10), "职工书法培训", "training", "二楼教室", 30)])
+    contract_services.report_save(
+        actor=provider,
+        report=report,
+        narrative="二月份开展职工书法培训。",
+        activities=[contract_services.ActivityInput(date(2026, 2, 10), "职工书法培训", "training", "二楼教室", 30)],
+    )
     link = services.rating_link_for(report.activities.get())
     for i, stars in enumerate([5, 4, 4, 3, 5]):
-        services.rating_submit(token=link.token, stars=stars, comment="", device_id=f"device-{i}",
-                               now=at(2026, 2, 11))
+        services.rating_submit(token=link.token, stars=stars, comment="", device_id=f"device-{i}", now=at(2026, 2, 11))
     with time_machine.travel(at(2026, 3, 2), tick=False):
         contract_services.report_submit(actor=provider, report=report)
         contract_services.report_review(actor=roles["admin"], report=report, accept=True, score=Decimal(90))
@@ -124,9 +152,14 @@ def test_a_month_closes_once_fifteen_days_after_it_ends(roles, contract, checkli
 
 def test_a_failed_month_lists_its_red_line_and_its_order(roles, contract, checklist):
     inspect(roles, contract, checklist, date(2026, 4, 2), [95, 95, 95])
-    services.red_line_record(actor=roles["evaluator"], contract=contract, category="charging",
-                             occurred_on=date(2026, 4, 8), description="向参训职工收取资料费每人 50 元",
-                             now=at(2026, 4, 8))
+    services.red_line_record(
+        actor=roles["evaluator"],
+        contract=contract,
+        category="charging",
+        occurred_on=date(2026, 4, 8),
+        description="向参训职工收取资料费每人 50 元",
+        now=at(2026, 4, 8),
+    )
     close_periods(at(2026, 5, 20))
     text = pdf_text(IssuedDocument.objects.get(kind=IssuedDocument.Kind.MONTHLY_SUMMARY))
     order = RectificationOrder.objects.get()
@@ -135,8 +168,14 @@ def test_a_failed_month_lists_its_red_line_and_its_order(roles, contract, checkl
 
 
 def test_the_trend_chart_is_built_from_numbers_only():
-    svg = trend_svg([(date(2026, 1, 1), Decimal("72.50"), "amber"), (date(2026, 2, 1), None, "none"),
-                     (date(2026, 3, 1), Decimal("55.00"), "red")], date(2026, 3, 1))
+    svg = trend_svg(
+        [
+            (date(2026, 1, 1), Decimal("72.50"), "amber"),
+            (date(2026, 2, 1), None, "none"),
+            (date(2026, 3, 1), Decimal("55.00"), "red"),
+        ],
+        date(2026, 3, 1),
+    )
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert svg.count("<circle") == 2 and "<polyline" not in svg  # the line breaks at the month with no score
     assert "55.00" in svg and "合格线 60" in svg

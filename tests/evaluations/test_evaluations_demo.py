@@ -32,8 +32,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return (Inspection.objects.count(), Rating.objects.count(), RedLine.objects.count(),
-            RectificationOrder.objects.count(), TerminationReview.objects.count())
+    return (
+        Inspection.objects.count(),
+        Rating.objects.count(),
+        RedLine.objects.count(),
+        RectificationOrder.objects.count(),
+        TerminationReview.objects.count(),
+    )
 
 
 def test_the_demo_gives_wenshang_every_standing_and_every_step_of_rectification():
@@ -48,8 +53,9 @@ def test_the_demo_gives_wenshang_every_standing_and_every_step_of_rectification(
     wenshang = {"contract__palace__code": "wenshang"}
 
     # Every standing this month, green, amber and red.
-    standings = set(PeriodScore.objects.filter(month=today.replace(day=1), **wenshang)
-                    .values_list("standing", flat=True))
+    standings = set(
+        PeriodScore.objects.filter(month=today.replace(day=1), **wenshang).values_list("standing", flat=True)
+    )
     assert {"green", "amber", "red"} <= standings
 
     # One order open near its deadline (at most two working days left).
@@ -67,7 +73,7 @@ def test_the_demo_gives_wenshang_every_standing_and_every_step_of_rectification(
     review = TerminationReview.objects.get(decision="", **wenshang)
     assert review.failed_orders.count() == 2
     assert set(review.failed_orders.values_list("contract", flat=True)) == {review.contract_id}
-    single = (failed.exclude(contract=review.contract).values("contract").annotate(n=Count("pk")))
+    single = failed.exclude(contract=review.contract).values("contract").annotate(n=Count("pk"))
     assert [row["n"] for row in single] == [1]
 
     # Thousands of ratings, spread over the activities, one per device per activity.
@@ -89,7 +95,11 @@ def test_the_demo_gives_wenshang_every_standing_and_every_step_of_rectification(
     for period in PeriodScore.objects.filter(**wenshang).select_related("contract"):
         fresh = services.period_recompute(period)
         assert (period.score, period.standing, period.ratings_count, period.inspections_count) == (
-            fresh.score, fresh.standing, fresh.ratings_count, fresh.inspections_count), period
+            fresh.score,
+            fresh.standing,
+            fresh.ratings_count,
+            fresh.inspections_count,
+        ), period
 
     # Seeding again adds nothing; the audit chain holds.
     counts = _counts()

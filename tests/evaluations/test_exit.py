@@ -55,25 +55,37 @@ def poor_final(contract: Contract) -> FinalEvaluation:
     """Stands in for a final evaluation that ended in 差 (its own services are tested elsewhere)."""
     now = timezone.now()
     return FinalEvaluation.objects.create(
-        contract=contract, state=FinalEvaluation.State.FINAL, opened_at=now - timedelta(days=30),
-        proposed_total=Decimal("52.40"), proposed_rating=FinalRating.POOR, total=Decimal("52.40"),
-        rating=FinalRating.POOR, finalised_at=now, outcome=FinalEvaluation.Outcome.EXITED)
+        contract=contract,
+        state=FinalEvaluation.State.FINAL,
+        opened_at=now - timedelta(days=30),
+        proposed_total=Decimal("52.40"),
+        proposed_rating=FinalRating.POOR,
+        total=Decimal("52.40"),
+        rating=FinalRating.POOR,
+        finalised_at=now,
+        outcome=FinalEvaluation.Outcome.EXITED,
+    )
 
 
 @pytest.fixture
 def contract(roles, wenshang):
     """Provider A's contract at Wenshang, in force, its first payment released."""
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"],
-                               starts_on=timezone.localdate().replace(day=1))
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=timezone.localdate().replace(day=1),
+    )
     contract_services.milestone_release(actor=roles["admin"], milestone=contract.milestones.get(position=1))
     return contract
 
 
 @pytest.fixture
 def exited(roles, contract) -> Exit:
-    return services.exit_open(actor=roles["admin"], contract=contract, reason=REASON,
-                              final_evaluation=poor_final(contract))
+    return services.exit_open(
+        actor=roles["admin"], contract=contract, reason=REASON, final_evaluation=poor_final(contract)
+    )
 
 
 def awarded_contract():
@@ -90,32 +102,54 @@ def awarded_contract():
 def review_to_decide(roles, contract: Contract) -> TerminationReview:
     """Two failed rectification orders in the term (one not resolved, one unanswered): a review opens."""
     evaluator, today = roles["evaluator"], timezone.localdate()
-    first = RectificationOrder.objects.get(red_line=services.red_line_record(
-        actor=evaluator, contract=contract, category="charging", occurred_on=today,
-        description="向参训职工收取资料费每人 50 元"))
-    services.order_respond(actor=roles["provider_a"], order=first, evidence=evidence_for(first),
-                           responses={f.pk: "已退还" for f in first.findings.all()})
-    services.order_reinspect(actor=evaluator, order=first,
-                             outcomes={f.pk: ("not_resolved", "未见退款凭证") for f in first.findings.all()})
-    second = RectificationOrder.objects.get(red_line=services.red_line_record(
-        actor=evaluator, contract=contract, category="absent", occurred_on=today, description="连续两周未按计划开课"))
-    services.orders_fail_overdue(timezone.make_aware(datetime.combine(second.deadline + timedelta(days=1),
-                                                                      datetime.min.time())))
+    first = RectificationOrder.objects.get(
+        red_line=services.red_line_record(
+            actor=evaluator,
+            contract=contract,
+            category="charging",
+            occurred_on=today,
+            description="向参训职工收取资料费每人 50 元",
+        )
+    )
+    services.order_respond(
+        actor=roles["provider_a"],
+        order=first,
+        evidence=evidence_for(first),
+        responses={f.pk: "已退还" for f in first.findings.all()},
+    )
+    services.order_reinspect(
+        actor=evaluator, order=first, outcomes={f.pk: ("not_resolved", "未见退款凭证") for f in first.findings.all()}
+    )
+    second = RectificationOrder.objects.get(
+        red_line=services.red_line_record(
+            actor=evaluator, contract=contract, category="absent", occurred_on=today, description="连续两周未按计划开课"
+        )
+    )
+    services.orders_fail_overdue(
+        timezone.make_aware(datetime.combine(second.deadline + timedelta(days=1), datetime.min.time()))
+    )
     return TerminationReview.objects.get(contract=contract)
 
 
 def written() -> dict:
-    return {"exits": Exit.objects.count(), "exclusions": Exclusion.objects.count(),
-            "recruitments": Recruitment.objects.count(), "handover": HandoverItem.objects.count(),
-            "audit": AuditEvent.objects.count(), "notifications": Notification.objects.count(),
-            "withheld": Milestone.objects.filter(withheld_at__isnull=False).count(),
-            "terminated": Contract.objects.filter(state=Contract.State.TERMINATED).count()}
+    return {
+        "exits": Exit.objects.count(),
+        "exclusions": Exclusion.objects.count(),
+        "recruitments": Recruitment.objects.count(),
+        "handover": HandoverItem.objects.count(),
+        "audit": AuditEvent.objects.count(),
+        "notifications": Notification.objects.count(),
+        "withheld": Milestone.objects.filter(withheld_at__isnull=False).count(),
+        "terminated": Contract.objects.filter(state=Contract.State.TERMINATED).count(),
+    }
 
 
 # --- the exit's effects ---------------------------------------------------------------------------
 
+
 def test_an_exit_after_a_poor_rating_terminates_withholds_excludes_retenders_and_opens_the_handover(
-        roles, wenshang, contract):
+    roles, wenshang, contract
+):
     sent = []
 
     def follow(sender, evaluation, **kwargs):
@@ -124,8 +158,7 @@ def test_an_exit_after_a_poor_rating_terminates_withholds_excludes_retenders_and
     final_changed.connect(follow)
     evaluation = poor_final(contract)
     try:
-        exit_ = services.exit_open(actor=roles["admin"], contract=contract, reason=REASON,
-                                   final_evaluation=evaluation)
+        exit_ = services.exit_open(actor=roles["admin"], contract=contract, reason=REASON, final_evaluation=evaluation)
     finally:
         final_changed.disconnect(follow)
     today = timezone.localdate()
@@ -167,22 +200,30 @@ def test_an_exit_after_a_poor_rating_terminates_withholds_excludes_retenders_and
 def test_the_retender_is_drafted_from_the_contracts_recruitment(db):
     built, contract, _winner = awarded_contract()
     old = built.recruitment
-    exit_ = services.exit_open(actor=built.admin, contract=contract, reason=REASON,
-                               final_evaluation=poor_final(contract))
+    exit_ = services.exit_open(
+        actor=built.admin, contract=contract, reason=REASON, final_evaluation=poor_final(contract)
+    )
     retender = exit_.retender
     assert retender.reissue_of == old and retender.title == old.title + zh(RETENDER_MARK)
     assert [(c.name, c.max_points, c.kind) for c in retender.criteria.all()] == [
-        (c.name, c.max_points, c.kind) for c in old.criteria.all()]
+        (c.name, c.max_points, c.kind) for c in old.criteria.all()
+    ]
     assert (retender.eligibility, retender.budget_ceiling, retender.panel_size) == (
-        old.eligibility, old.budget_ceiling, old.panel_size)
-    assert AuditEvent.objects.get(action="recruitment.retender_drafted").after["excluded_provider"] == \
-        contract.provider.name
+        old.eligibility,
+        old.budget_ceiling,
+        old.panel_size,
+    )
+    assert (
+        AuditEvent.objects.get(action="recruitment.retender_drafted").after["excluded_provider"]
+        == contract.provider.name
+    )
 
 
 def test_the_exclusion_lasts_the_palaces_configured_years(roles, wenshang, contract):
     FinalWeights.objects.create(palace=wenshang, exclusion_years=3)
-    exit_ = services.exit_open(actor=roles["admin"], contract=contract, reason=REASON,
-                               final_evaluation=poor_final(contract))
+    exit_ = services.exit_open(
+        actor=roles["admin"], contract=contract, reason=REASON, final_evaluation=poor_final(contract)
+    )
     assert exit_.exclusion.ends_on == exit_services.exclusion_end(timezone.localdate(), 3)
     assert exit_.exclusion.ends_on.year == timezone.localdate().year + 3
 
@@ -196,20 +237,26 @@ def test_an_exclusion_ends_on_the_same_calendar_day_years_later(day, years):
 
 def test_an_exit_on_29_february_ends_the_exclusion_on_28_february(roles, contract):
     with time_machine.travel(datetime(2028, 2, 29, 10, 0, tzinfo=timezone.get_current_timezone()), tick=False):
-        exit_ = services.exit_open(actor=roles["admin"], contract=contract, reason=REASON,
-                                   final_evaluation=poor_final(contract))
+        exit_ = services.exit_open(
+            actor=roles["admin"], contract=contract, reason=REASON, final_evaluation=poor_final(contract)
+        )
     assert (exit_.exclusion.starts_on, exit_.exclusion.ends_on) == (date(2028, 2, 29), date(2029, 2, 28))
 
 
 # --- refused, with nothing written --------------------------------------------------------------------
 
+
 def test_an_exit_run_twice_is_refused_and_writes_nothing(roles, contract, exited):
     before = written()
     with pytest.raises(DomainError) as refused:
-        services.exit_open(actor=roles["admin"], contract=contract, reason="再次退出",
-                           final_evaluation=exited.final_evaluation)
-    assert str(refused.value) == zh(exit_services.ERR_ALREADY_EXITED, number=contract.number,
-                                    date=f"{timezone.localdate(exited.created_at):%Y-%m-%d}")
+        services.exit_open(
+            actor=roles["admin"], contract=contract, reason="再次退出", final_evaluation=exited.final_evaluation
+        )
+    assert str(refused.value) == zh(
+        exit_services.ERR_ALREADY_EXITED,
+        number=contract.number,
+        date=f"{timezone.localdate(exited.created_at):%Y-%m-%d}",
+    )
     assert written() == before
 
 
@@ -258,17 +305,23 @@ def test_a_failure_half_way_rolls_the_whole_exit_back(roles, contract, monkeypat
 
 # --- the withheld milestone -----------------------------------------------------------------------------
 
+
 def test_a_withheld_milestone_cannot_be_released(roles, contract, exited, client_for):
     milestone = exited.withheld_milestone
-    message = zh(contract_services.ERR_WITHHELD, date=f"{timezone.localdate(milestone.withheld_at):%Y-%m-%d}",
-                 reason=milestone.withheld_reason)
+    message = zh(
+        contract_services.ERR_WITHHELD,
+        date=f"{timezone.localdate(milestone.withheld_at):%Y-%m-%d}",
+        reason=milestone.withheld_reason,
+    )
     assert contract_services.milestone_problem(milestone) == message
     with pytest.raises(DomainError) as refused:
         contract_services.milestone_release(actor=roles["admin"], milestone=milestone)
     assert str(refused.value) == message
     milestone.refresh_from_db()
-    assert milestone.released_at is None and not AuditEvent.objects.filter(
-        action="milestone.released", object_id=str(milestone.pk)).exists()
+    assert (
+        milestone.released_at is None
+        and not AuditEvent.objects.filter(action="milestone.released", object_id=str(milestone.pk)).exists()
+    )
     # The contract page shows it withheld, with the reason, and the exit's section linking to the exit.
     page = client_for(roles["admin"]).get(reverse("contracts:contract_detail", args=[contract.pk])).content.decode()
     assert milestone.withheld_reason in page
@@ -277,13 +330,16 @@ def test_a_withheld_milestone_cannot_be_released(roles, contract, exited, client
 
 # --- the re-tender, published; the excluded provider refused -----------------------------------------------
 
+
 def test_the_excluded_provider_is_refused_by_the_published_retender_and_another_applies(roles, contract, exited):
     admin, retender = roles["admin"], exited.retender
     terms = procurement_services.recruitment_terms(retender)
     del terms["project"]
-    procurement_services.recruitment_update(actor=admin, recruitment=retender,
-                                            **terms | {"title": retender.title,
-                                                       "deadline": timezone.now() + timedelta(days=20)})
+    procurement_services.recruitment_update(
+        actor=admin,
+        recruitment=retender,
+        **terms | {"title": retender.title, "deadline": timezone.now() + timedelta(days=20)},
+    )
     procurement_services.recruitment_publish(actor=admin, recruitment=retender)
     retender.refresh_from_db()
     assert retender.state == Recruitment.State.PUBLISHED
@@ -293,23 +349,33 @@ def test_the_excluded_provider_is_refused_by_the_published_retender_and_another_
 
     exclusion = exited.exclusion
     with pytest.raises(DomainError) as refused:
-        procurement_services.application_submit(actor=roles["provider_a"], recruitment=retender,
-                                                price=Decimal("90000"), proposal="请求再次合作",
-                                                files=all_documents(retender))
+        procurement_services.application_submit(
+            actor=roles["provider_a"],
+            recruitment=retender,
+            price=Decimal("90000"),
+            proposal="请求再次合作",
+            files=all_documents(retender),
+        )
     assert str(refused.value) == zh(ERR_EXCLUDED, until=exclusion.ends_on.isoformat(), reason=exclusion.reason)
     assert exclusion.ends_on.isoformat() in str(refused.value)
     application = procurement_services.application_submit(
-        actor=roles["provider_b"], recruitment=retender, price=Decimal("90000"), proposal="每月四场培训",
-        files=all_documents(retender))
+        actor=roles["provider_b"],
+        recruitment=retender,
+        price=Decimal("90000"),
+        proposal="每月四场培训",
+        files=all_documents(retender),
+    )
     assert list(retender.applications.all()) == [application]
 
 
 # --- early termination ------------------------------------------------------------------------------------
 
+
 def test_an_early_termination_goes_through_the_same_exit(roles, contract):
     review = review_to_decide(roles, contract)
-    services.termination_decide(actor=roles["admin"], review=review, decision="terminate",
-                                reason="同一合作期内两次整改不合格，提前终止合作。")
+    services.termination_decide(
+        actor=roles["admin"], review=review, decision="terminate", reason="同一合作期内两次整改不合格，提前终止合作。"
+    )
     contract.refresh_from_db()
     exit_ = Exit.objects.get(contract=contract)
     assert contract.state == Contract.State.TERMINATED
@@ -325,8 +391,9 @@ def test_continuing_after_a_termination_review_changes_nothing_else(roles, contr
     review = review_to_decide(roles, contract)
     state = Contract.objects.get(pk=contract.pk).state
     before = {k: v for k, v in written().items() if k not in ("audit", "notifications")}
-    services.termination_decide(actor=roles["admin"], review=review, decision="continue",
-                                reason="已约谈机构负责人，给予最后一次整改机会。")
+    services.termination_decide(
+        actor=roles["admin"], review=review, decision="continue", reason="已约谈机构负责人，给予最后一次整改机会。"
+    )
     assert {k: v for k, v in written().items() if k not in ("audit", "notifications")} == before
     assert Contract.objects.get(pk=contract.pk).state == state
     assert not Exit.objects.exists() and not Exclusion.objects.exists()
@@ -343,6 +410,7 @@ def test_a_termination_that_cannot_exit_is_not_recorded_either(roles, contract, 
 
 # --- the handover -------------------------------------------------------------------------------------------
 
+
 def _item(exit_: Exit, kind: str) -> HandoverItem:
     return exit_.handover_items.get(kind=kind)
 
@@ -350,8 +418,12 @@ def _item(exit_: Exit, kind: str) -> HandoverItem:
 def test_the_handover_is_complete_when_both_sides_confirmed_every_item(roles, exited):
     provider, admin = roles["provider_a"], roles["admin"]
     colleague = provider_user(roles["provider_a"].provider)
-    notes = {"participants": "参训职工名册 312 人（纸质 2 册、电子表格 1 份）", "keys": "钥匙 6 把、门禁卡 2 张",
-             "equipment": "投影仪 1 台、音箱 2 只", "sessions": "未完成课程 3 节，已移交课程表"}
+    notes = {
+        "participants": "参训职工名册 312 人（纸质 2 册、电子表格 1 份）",
+        "keys": "钥匙 6 把、门禁卡 2 张",
+        "equipment": "投影仪 1 台、音箱 2 只",
+        "sessions": "未完成课程 3 节，已移交课程表",
+    }
     for n, (kind, note) in enumerate(notes.items()):
         services.handover_confirm(actor=provider if n % 2 else colleague, item=_item(exited, kind), note=note)
     exited.refresh_from_db()
@@ -371,8 +443,14 @@ def test_the_handover_is_complete_when_both_sides_confirmed_every_item(roles, ex
     assert AuditEvent.objects.filter(action="handover.confirmed").count() == 8
     assert AuditEvent.objects.filter(action="exit.handover_completed", object_id=str(exited.pk)).count() == 1
     for user in (provider, admin):
-        assert Notification.objects.filter(recipient=user, url=reverse("evaluations:exit_detail", args=[exited.pk]),
-                                           subject__contains=exited.contract.number).count() >= 2
+        assert (
+            Notification.objects.filter(
+                recipient=user,
+                url=reverse("evaluations:exit_detail", args=[exited.pk]),
+                subject__contains=exited.contract.number,
+            ).count()
+            >= 2
+        )
 
 
 def test_the_palace_may_confirm_first_and_the_first_confirmation_records_what_was_handed_over(roles, exited):
@@ -394,8 +472,11 @@ def test_a_side_confirms_an_item_once(roles, exited):
     with pytest.raises(DomainError) as refused:
         services.handover_confirm(actor=colleague, item=item, note="再次确认")
     item.refresh_from_db()
-    assert str(refused.value) == zh(exit_services.ERR_ALREADY_CONFIRMED, item=item.get_kind_display(),
-                                    date=f"{timezone.localdate(item.provider_confirmed_at):%Y-%m-%d}")
+    assert str(refused.value) == zh(
+        exit_services.ERR_ALREADY_CONFIRMED,
+        item=item.get_kind_display(),
+        date=f"{timezone.localdate(item.provider_confirmed_at):%Y-%m-%d}",
+    )
     assert item.note == "投影仪 1 台" and written() == before
 
 
@@ -419,6 +500,7 @@ def test_only_the_exited_provider_and_the_palaces_administrators_confirm(roles, 
 
 
 # --- the pages ------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["admin", "evaluator", "auditor", "provider_a"])
 def test_the_exit_page_tells_each_reader_what_happened(roles, client_for, exited, who):
@@ -450,8 +532,14 @@ def test_confirming_on_the_page(roles, client_for, exited):
     done = provider.post(url, {"kind": "keys", "note": "钥匙 6 把"})
     assert done.status_code == 302 and done["Location"].endswith("#item-keys")
     again = provider.post(url, {"kind": "keys", "note": "钥匙 6 把"}, follow=True)
-    assert zh(exit_services.ERR_ALREADY_CONFIRMED, item=_item(exited, "keys").get_kind_display(),
-              date=f"{timezone.localdate():%Y-%m-%d}") in again.content.decode()
+    assert (
+        zh(
+            exit_services.ERR_ALREADY_CONFIRMED,
+            item=_item(exited, "keys").get_kind_display(),
+            date=f"{timezone.localdate():%Y-%m-%d}",
+        )
+        in again.content.decode()
+    )
     assert client_for(roles["auditor"]).post(url, {"kind": "keys", "note": "x"}).status_code == 403
     assert client_for(roles["admin"]).post(url, {"kind": "keys"}).status_code == 302
     item = _item(exited, "keys")

@@ -56,9 +56,13 @@ def assert_numbered(pages: list[str]) -> None:
 @pytest.fixture
 def contract(roles, wenshang):
     """Provider A's contract at Wenshang (¥120,000 in three milestones), in force, the first one paid."""
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"],
-                               starts_on=timezone.localdate().replace(day=1))
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=timezone.localdate().replace(day=1),
+    )
     contract_services.milestone_release(actor=roles["admin"], milestone=contract.milestones.get(position=1))
     return contract
 
@@ -66,8 +70,9 @@ def contract(roles, wenshang):
 @pytest.fixture
 def exited(roles, contract, django_capture_on_commit_callbacks) -> Exit:
     with django_capture_on_commit_callbacks(execute=True):
-        return services.exit_open(actor=roles["admin"], contract=contract, reason=REASON,
-                                  final_evaluation=poor_final(contract))
+        return services.exit_open(
+            actor=roles["admin"], contract=contract, reason=REASON, final_evaluation=poor_final(contract)
+        )
 
 
 def test_an_exit_after_a_poor_rating_issues_its_notice_once_on_commit(roles, wenshang, contract, exited):
@@ -79,12 +84,22 @@ def test_an_exit_after_a_poor_rating_issues_its_notice_once_on_commit(roles, wen
     text = flat("".join(pages))
     withheld = exited.withheld_milestone
     assert withheld.amount == Decimal("36000.00")
-    for expected in (EXIT_TITLE, provider.name, provider.credit_code, contract.number, contract.project.name,
-                     "终期评价得分52.40分，评价等级为差", flat(REASON),
-                     # from when, the withheld payment, the exclusion until when, the re-tender
-                     day(timezone.localtime(exited.created_at, DOCUMENT_TZ).date()), "36,000.00元", "不予支付",
-                     f"至{day(exited.exclusion.ends_on)}前", exited.retender.number,
-                     "已支付"):  # the first milestone, paid before the exit
+    for expected in (
+        EXIT_TITLE,
+        provider.name,
+        provider.credit_code,
+        contract.number,
+        contract.project.name,
+        "终期评价得分52.40分，评价等级为差",
+        flat(REASON),
+        # from when, the withheld payment, the exclusion until when, the re-tender
+        day(timezone.localtime(exited.created_at, DOCUMENT_TZ).date()),
+        "36,000.00元",
+        "不予支付",
+        f"至{day(exited.exclusion.ends_on)}前",
+        exited.retender.number,
+        "已支付",
+    ):  # the first milestone, paid before the exit
         assert expected in text, expected
     for label, requirement in HANDOVER_LABELS.values():
         assert label in text and requirement in text
@@ -98,14 +113,21 @@ def test_an_exit_after_a_poor_rating_issues_its_notice_once_on_commit(roles, wen
 
 
 def test_a_poor_rating_confirmed_by_a_second_administrator_issues_the_report_and_the_notice(
-        roles, wenshang, django_capture_on_commit_callbacks):
+    roles, wenshang, django_capture_on_commit_callbacks
+):
     second = staff(wenshang, Role.ADMIN, "t-ws-admin2")
     second.full_name = "李秀英"
     second.save()
     with django_capture_on_commit_callbacks(execute=True):
-        evaluation = final_evaluation(palace=wenshang, provider=roles["provider_a"].provider,
-                                      provider_user=roles["provider_a"], admin=roles["admin"],
-                                      second_admin=second, term=POOR_TERM, panel_points=Decimal("20"))
+        evaluation = final_evaluation(
+            palace=wenshang,
+            provider=roles["provider_a"].provider,
+            provider_user=roles["provider_a"],
+            admin=roles["admin"],
+            second_admin=second,
+            term=POOR_TERM,
+            panel_points=Decimal("20"),
+        )
     assert evaluation.rating == "poor"
     assert IssuedDocument.objects.filter(kind=IssuedDocument.Kind.ASSESSMENT_REPORT).count() == 1
     [notice] = notices()
@@ -117,8 +139,9 @@ def test_a_poor_rating_confirmed_by_a_second_administrator_issues_the_report_and
     assert str(roles["admin"]) in text and "李秀英" in text
 
 
-def test_an_early_termination_gives_the_decision_and_the_failed_orders(roles, contract,
-                                                                      django_capture_on_commit_callbacks):
+def test_an_early_termination_gives_the_decision_and_the_failed_orders(
+    roles, contract, django_capture_on_commit_callbacks
+):
     review = review_to_decide(roles, contract)
     with django_capture_on_commit_callbacks(execute=True):
         services.termination_decide(actor=roles["admin"], review=review, decision="terminate", reason=TERMINATION)
@@ -139,8 +162,9 @@ def test_an_early_termination_gives_the_decision_and_the_failed_orders(roles, co
 def test_an_exit_rolled_back_issues_no_notice(roles, contract, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
         with transaction.atomic():
-            services.exit_open(actor=roles["admin"], contract=contract, reason=REASON,
-                               final_evaluation=poor_final(contract))
+            services.exit_open(
+                actor=roles["admin"], contract=contract, reason=REASON, final_evaluation=poor_final(contract)
+            )
             raise RuntimeError("the caller's transaction fails after the exit")
     assert not notices() and not Exit.objects.exists()
 
@@ -154,8 +178,7 @@ def test_the_exit_page_offers_the_notice_and_it_downloads_as_issued(roles, clien
     assert url in page
     response = client.get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content if response.streaming else [response.content]) == \
-        document_bytes(notice)
+    assert b"".join(response.streaming_content if response.streaming else [response.content]) == document_bytes(notice)
 
 
 @pytest.mark.parametrize("who", ["provider_b", "other_admin"])
@@ -173,8 +196,9 @@ def test_the_contract_page_offers_the_notice_beside_the_exit(roles, client_for, 
 
 def test_the_exit_page_says_the_notice_is_coming_before_it_is_issued(roles, client_for, contract):
     # No commit in this test's transaction, so the notice is not issued yet.
-    exit_ = services.exit_open(actor=roles["admin"], contract=contract, reason=REASON,
-                               final_evaluation=poor_final(contract))
+    exit_ = services.exit_open(
+        actor=roles["admin"], contract=contract, reason=REASON, final_evaluation=poor_final(contract)
+    )
     page = client_for(roles["admin"]).get(reverse("evaluations:exit_detail", args=[exit_.pk])).content.decode()
     assert not notices() and gettext("The exit notice is being prepared.") in page
     assert "/documents/" not in page  # no link to a document that is not there
@@ -186,8 +210,9 @@ def test_the_exit_page_says_the_notice_is_coming_before_it_is_issued(roles, clie
 def test_two_issues_at_once_make_one_notice(roles, contract, monkeypatch):
     # Open the exit without its commit hook, then issue the notice twice at the same moment.
     monkeypatch.setattr(exit_services, "issue_exit_notice", lambda **kwargs: None)
-    exit_ = services.exit_open(actor=roles["admin"], contract=contract, reason=REASON,
-                               final_evaluation=poor_final(contract))
+    exit_ = services.exit_open(
+        actor=roles["admin"], contract=contract, reason=REASON, final_evaluation=poor_final(contract)
+    )
     monkeypatch.undo()
     assert not notices()
     results = run_together(lambda: issue_exit_notice(exit_=exit_), lambda: issue_exit_notice(exit_=exit_))

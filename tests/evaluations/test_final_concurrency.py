@@ -39,14 +39,20 @@ pytestmark = [
 
 @pytest.fixture
 def parties(roles, wenshang):
-    return {"palace": wenshang, "provider": roles["provider_a"].provider, "provider_user": roles["provider_a"],
-            "admin": roles["admin"]}
+    return {
+        "palace": wenshang,
+        "provider": roles["provider_a"].provider,
+        "provider_user": roles["provider_a"],
+        "admin": roles["admin"],
+    }
 
 
 def reports_of(evaluation) -> int:
-    return IssuedDocument.objects.filter(content_type=ContentType.objects.get_for_model(FinalEvaluation),
-                                         object_id=str(evaluation.pk),
-                                         kind=IssuedDocument.Kind.ASSESSMENT_REPORT).count()
+    return IssuedDocument.objects.filter(
+        content_type=ContentType.objects.get_for_model(FinalEvaluation),
+        object_id=str(evaluation.pk),
+        kind=IssuedDocument.Kind.ASSESSMENT_REPORT,
+    ).count()
 
 
 def finalised(evaluation) -> int:
@@ -82,8 +88,10 @@ def test_two_administrators_signing_off_a_poor_rating_at_once_sign_it_off_once(r
     [refused] = [r for r in results if isinstance(r, DomainError)]
     evaluation.refresh_from_db()
     signer = evaluation.signed_off_by
-    assert str(refused) == str(final.ERR_AWAITING_CONFIRMATION % {
-        "name": signer.get_full_name() or signer.get_username(), "date": "2026-12-16"})
+    assert str(refused) == str(
+        final.ERR_AWAITING_CONFIRMATION
+        % {"name": signer.get_full_name() or signer.get_username(), "date": "2026-12-16"}
+    )
     evaluation.refresh_from_db()
     assert evaluation.state == FinalEvaluation.State.CONFIRMING and evaluation.rating == ""
     assert AuditEvent.objects.filter(action="final_evaluation.signed_off", object_id=str(evaluation.pk)).count() == 1

@@ -31,7 +31,8 @@ State = FinalEvaluation.State
 
 def evaluation_of(project: str) -> FinalEvaluation:
     return FinalEvaluation.objects.select_related("contract__provider", "contract__project").get(
-        contract__palace__code="wenshang", contract__project__name=project, contract__renewal_of__isnull=True)
+        contract__palace__code="wenshang", contract__project__name=project, contract__renewal_of__isnull=True
+    )
 
 
 def page(username: str, name: str, *args) -> str:
@@ -65,26 +66,34 @@ def test_the_final_evaluation_demo_tells_its_four_stories(django_capture_on_comm
     assert exit_.exclusion == exclusion
     assert (exclusion.starts_on, exclusion.ends_on) == (today, exclusion_end(today, 1))
     # The handover is half done: two items confirmed by both sides, one by the provider only, one not started.
-    sides = sorted((bool(i.provider_confirmed_at), bool(i.palace_confirmed_at))
-                   for i in exit_.handover_items.all())
+    sides = sorted((bool(i.provider_confirmed_at), bool(i.palace_confirmed_at)) for i in exit_.handover_items.all())
     assert sides == [(False, False), (True, False), (True, True), (True, True)]
     assert exit_.handover_completed_at is None
     assert exit_.handover_items.count() == len(HandoverItem.Kind.values)
     # The re-tender: a draft for the same project, from the old notice, for ws-admin to date and publish.
     old, retender = contract.recruitment, exit_.retender
     assert (retender.state, retender.project, retender.reissue_of, retender.deadline) == (
-        Recruitment.State.DRAFT, contract.project, old, None)
+        Recruitment.State.DRAFT,
+        contract.project,
+        old,
+        None,
+    )
     assert old.state == Recruitment.State.AWARDED and old.awarded_application.provider == contract.provider
     assert list(retender.criteria.values_list("name", "max_points", "kind")) == list(
-        old.criteria.values_list("name", "max_points", "kind"))
+        old.criteria.values_list("name", "max_points", "kind")
+    )
     assert list(retender.required_documents.values_list("name", flat=True)) == RECRUITMENT_DOCUMENTS
     assert retender.eligibility == old.eligibility
     assert retender.number in page("ws-admin", "procurement:recruitment_detail", retender.pk)
     # The excluded provider is refused by the recruitment open now, with the end of its exclusion.
     published = Recruitment.objects.get(palace__code="wenshang", state=Recruitment.State.PUBLISHED)
     with pytest.raises(DomainError) as refused:
-        procurement_services.application_submit(actor=User.objects.get(username="provider1"), recruitment=published,
-                                                price=Decimal("30000"), proposal="我会申请承接。")
+        procurement_services.application_submit(
+            actor=User.objects.get(username="provider1"),
+            recruitment=published,
+            price=Decimal("30000"),
+            proposal="我会申请承接。",
+        )
     assert exclusion.ends_on.isoformat() in str(refused.value)
     provider1 = User.objects.get(username="provider1")
     assert Notification.objects.filter(recipient=provider1, subject__contains=contract.number).count() >= 4
@@ -97,13 +106,21 @@ def test_the_final_evaluation_demo_tells_its_four_stories(django_capture_on_comm
     assert excellent.appeal.decision == Appeal.Decision.ADJUSTED
     assert excellent.appeal.adjusted_total == excellent.total == ADJUSTED_TOTAL
     assert (excellent.state, excellent.rating, excellent.outcome) == (
-        State.FINAL, FinalRating.EXCELLENT, FinalEvaluation.Outcome.RENEWED)
+        State.FINAL,
+        FinalRating.EXCELLENT,
+        FinalEvaluation.Outcome.RENEWED,
+    )
     assert excellent.confirmed_by is None  # only a 差 needs a second administrator
     assert renewed.state == Contract.State.FINAL_EVALUATION and renewed.ends_on >= today
     assert renewed.milestones.get(position=3).released_at is not None
     renewal = renewed.renewal
     assert (renewal.state, renewal.provider, renewal.project, renewal.amount, renewal.term_months) == (
-        Contract.State.DRAFT, renewed.provider, renewed.project, renewed.amount, renewed.term_months)
+        Contract.State.DRAFT,
+        renewed.provider,
+        renewed.project,
+        renewed.amount,
+        renewed.term_months,
+    )
     assert renewal.starts_on == renewed.ends_on + timedelta(days=1)
     assert renewal.signed_at is not None and renewal.accepted_at is None  # the provider is to accept it
 
@@ -112,8 +129,11 @@ def test_the_final_evaluation_demo_tells_its_four_stories(django_capture_on_comm
     assert (window.state, window.proposed_rating) == (State.PROPOSED, FinalRating.PASS)
     assert window.appeal_deadline > today and not Appeal.objects.filter(evaluation=window).exists()
     provider2 = User.objects.get(username="provider2")
-    assert Notification.objects.filter(recipient=provider2, subject__contains=window.contract.number).filter(
-        subject__contains=f"{window.appeal_deadline:%Y-%m-%d}").exists()
+    assert (
+        Notification.objects.filter(recipient=provider2, subject__contains=window.contract.number)
+        .filter(subject__contains=f"{window.appeal_deadline:%Y-%m-%d}")
+        .exists()
+    )
     assert f"{window.appeal_deadline:%Y-%m-%d}" in page("provider2", "evaluations:final_detail", window.pk)
 
     # 4. The panel in progress: one sheet in, one declared, one not started; nothing proposed yet.
@@ -127,8 +147,9 @@ def test_the_final_evaluation_demo_tells_its_four_stories(django_capture_on_comm
     listed = page("ws-admin", "evaluations:final_list")
     for evaluation in (poor, excellent, window, panel):
         assert evaluation.contract.number in listed
-    assert set(IssuedDocument.objects.filter(kind=IssuedDocument.Kind.ASSESSMENT_REPORT).values_list(
-        "object_id", flat=True)) >= {str(poor.pk), str(excellent.pk)}
+    assert set(
+        IssuedDocument.objects.filter(kind=IssuedDocument.Kind.ASSESSMENT_REPORT).values_list("object_id", flat=True)
+    ) >= {str(poor.pk), str(excellent.pk)}
 
     # verify_audit passes after the full demo.
     assert verify_chain().ok

@@ -54,15 +54,24 @@ def client_for(client_for):
 
 @pytest.fixture
 def evaluation(roles, wenshang) -> FinalEvaluation:
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"], starts_on=date(2026, 1, 1))
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
     return final_evaluation_open(contract=contract, now=at(2026, 12, 1, 2))
 
 
 @pytest.fixture
 def people(roles, wenshang):
-    return {"eval2": staff(wenshang, Role.EVALUATOR, "t-ws-eval2"), "eval3": staff(wenshang, Role.EVALUATOR, "t-ws-eval3"),
-            "eval4": staff(wenshang, Role.EVALUATOR, "t-ws-eval4"), "admin2": staff(wenshang, Role.ADMIN, "t-ws-admin2")}
+    return {
+        "eval2": staff(wenshang, Role.EVALUATOR, "t-ws-eval2"),
+        "eval3": staff(wenshang, Role.EVALUATOR, "t-ws-eval3"),
+        "eval4": staff(wenshang, Role.EVALUATOR, "t-ws-eval4"),
+        "admin2": staff(wenshang, Role.ADMIN, "t-ws-admin2"),
+    }
 
 
 def inbox(client) -> str:
@@ -78,8 +87,11 @@ def archive(client) -> str:
 
 
 def tasks(evaluation, node, *statuses):
-    return Task.objects.filter(process=final_process(evaluation), flow_task=getattr(FinalEvaluationFlow, node),
-                               status__in=statuses or [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED])
+    return Task.objects.filter(
+        process=final_process(evaluation),
+        flow_task=getattr(FinalEvaluationFlow, node),
+        status__in=statuses or [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED],
+    )
 
 
 def execute(client, task):
@@ -87,21 +99,31 @@ def execute(client, task):
 
 
 def score(client, seat, results, reputation="22", management="23"):
-    return client.post(reverse("evaluations:final_seat", args=[seat.pk]), {
-        "step": "score", "points_results": results, "points_reputation": reputation,
-        "points_management": management, "comment_results": "按合同完成主要培训任务",
-        "comment_reputation": "职工反馈一般", "comment_management": "台账基本齐全"})
+    return client.post(
+        reverse("evaluations:final_seat", args=[seat.pk]),
+        {
+            "step": "score",
+            "points_results": results,
+            "points_reputation": reputation,
+            "points_management": management,
+            "comment_results": "按合同完成主要培训任务",
+            "comment_reputation": "职工反馈一般",
+            "comment_management": "台账基本齐全",
+        },
+    )
 
 
 def declare(client, seat, conflict="none", note=""):
-    return client.post(reverse("evaluations:final_seat", args=[seat.pk]),
-                       {"step": "declare", "conflict": conflict, "note": note})
+    return client.post(
+        reverse("evaluations:final_seat", args=[seat.pk]), {"step": "declare", "conflict": conflict, "note": note}
+    )
 
 
 def test_a_final_evaluation_goes_through_the_inboxes_to_a_confirmed_rating(roles, people, evaluation, client_for):
     admin, admin2 = client_for(roles["admin"]), client_for(people["admin2"])
-    ev1, ev2, ev3, ev4 = (client_for(u) for u in (roles["evaluator"], people["eval2"], people["eval3"],
-                                                   people["eval4"]))
+    ev1, ev2, ev3, ev4 = (
+        client_for(u) for u in (roles["evaluator"], people["eval2"], people["eval3"], people["eval4"])
+    )
     number = evaluation.contract.number
     process = final_process(evaluation)
     assert process is not None and process.artifact == evaluation
@@ -114,13 +136,16 @@ def test_a_final_evaluation_goes_through_the_inboxes_to_a_confirmed_rating(roles
         assert number not in inbox(client)
     assert client_for(roles["provider_a"]).get(reverse("finalevaluation:inbox")).status_code == 403
     response = execute(admin, task)
-    assert response.status_code == 302 and response["Location"] == reverse("evaluations:final_panel_assign",
-                                                                            args=[evaluation.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "evaluations:final_panel_assign", args=[evaluation.pk]
+    )
     assert execute(ev1, task).status_code == 403
 
     # The administrator names the panel on its page: the task is theirs, done; each evaluator has a seat task.
-    response = admin.post(reverse("evaluations:final_panel_assign", args=[evaluation.pk]), {
-        "evaluators": [roles["evaluator"].pk, people["eval2"].pk, people["eval3"].pk]})
+    response = admin.post(
+        reverse("evaluations:final_panel_assign", args=[evaluation.pk]),
+        {"evaluators": [roles["evaluator"].pk, people["eval2"].pk, people["eval3"].pk]},
+    )
     assert response.status_code == 302
     assert tasks(evaluation, "name_panel", STATUS.DONE).get().owner == roles["admin"]
     assert number in archive(admin) and number not in inbox(admin2)
@@ -140,8 +165,9 @@ def test_a_final_evaluation_goes_through_the_inboxes_to_a_confirmed_rating(roles
     assert tasks(evaluation, "seat", STATUS.DONE).get().data == {"seat": seat3.pk}
     assert tasks(evaluation, "replacement").get().data == {"seat": seat3.pk}
     assert number not in inbox(ev3) and number in archive(ev3)
-    response = admin.post(reverse("evaluations:final_panel_replace", args=[seat3.pk]),
-                          {f"seat{seat3.pk}-evaluator": people["eval4"].pk})
+    response = admin.post(
+        reverse("evaluations:final_panel_replace", args=[seat3.pk]), {f"seat{seat3.pk}-evaluator": people["eval4"].pk}
+    )
     assert response.status_code == 302
     seat4 = FinalPanelSeat.objects.get(replaces=seat3)
     assert tasks(evaluation, "replacement", STATUS.DONE).exists()
@@ -157,8 +183,10 @@ def test_a_final_evaluation_goes_through_the_inboxes_to_a_confirmed_rating(roles
     assert justify.owner == people["eval4"] and "Justify outlier scores" in inbox(ev4)
     assert number not in inbox(ev1)
     outlier = FinalPanelScore.objects.get(is_outlier=True)
-    response = ev4.post(reverse("evaluations:final_seat", args=[seat4.pk]),
-                        {"step": "justify", f"why_{outlier.pk}": "全年仅完成计划课时的一半"})
+    response = ev4.post(
+        reverse("evaluations:final_seat", args=[seat4.pk]),
+        {"step": "justify", f"why_{outlier.pk}": "全年仅完成计划课时的一半"},
+    )
     assert response.status_code == 302
 
     # Compiled and proposed: the process waits for the appeal window, with no task in anyone's inbox.
@@ -171,14 +199,16 @@ def test_a_final_evaluation_goes_through_the_inboxes_to_a_confirmed_rating(roles
 
     # The provider appeals: the administrators decide it.
     with time_machine.travel(evaluation.proposed_at, tick=False):
-        appeal = services.appeal_lodge(actor=roles["provider_a"], evaluation=evaluation,
-                                       grounds="第三季度培训记录未被计入")
+        appeal = services.appeal_lodge(
+            actor=roles["provider_a"], evaluation=evaluation, grounds="第三季度培训记录未被计入"
+        )
     assert tasks(evaluation, "appeal_window", STATUS.DONE).exists()
     decide = tasks(evaluation, "decide_appeal").get()
     assert "Decide the appeal" in inbox(admin) and "Decide the appeal" in inbox(admin2)
     assert execute(admin, decide)["Location"] == reverse("evaluations:final_detail", args=[evaluation.pk])
-    services.appeal_decide(actor=roles["admin"], appeal=appeal, decision="adjusted", reason="核实后调整",
-                           adjusted_total="55.00")
+    services.appeal_decide(
+        actor=roles["admin"], appeal=appeal, decision="adjusted", reason="核实后调整", adjusted_total="55.00"
+    )
     assert tasks(evaluation, "decide_appeal", STATUS.DONE).get().owner == roles["admin"]
 
     # Sign-off of a 差 by one administrator; the confirmation is the other's, not the signer's.
@@ -203,13 +233,17 @@ def test_a_final_evaluation_goes_through_the_inboxes_to_a_confirmed_rating(roles
 
 def propose(roles, people, evaluation) -> FinalEvaluation:
     """A panel of three scores the term; with no monthly records the term is rated 差."""
-    seats = services.final_panel_assign(actor=roles["admin"], evaluation=evaluation,
-                                        evaluators=[roles["evaluator"], people["eval2"], people["eval3"]])
+    seats = services.final_panel_assign(
+        actor=roles["admin"], evaluation=evaluation, evaluators=[roles["evaluator"], people["eval2"], people["eval3"]]
+    )
     with time_machine.travel(at(2026, 12, 2), tick=False):
         for seat in seats:
             services.final_panel_declare(actor=seat.evaluator, seat=seat, conflict="none")
-            services.final_panel_submit(actor=seat.evaluator, seat=seat, scores={
-                "results": ("38", ""), "reputation": ("28", ""), "management": ("28", "")})
+            services.final_panel_submit(
+                actor=seat.evaluator,
+                seat=seat,
+                scores={"results": ("38", ""), "reputation": ("28", ""), "management": ("28", "")},
+            )
     evaluation.refresh_from_db()
     assert evaluation.state == FinalEvaluation.State.PROPOSED and evaluation.proposed_rating == "poor"
     return evaluation
@@ -233,10 +267,12 @@ def test_without_an_appeal_the_window_closing_asks_for_the_sign_off(roles, peopl
 def test_a_rating_above_poor_is_final_at_sign_off_without_a_confirmation(roles, people, evaluation):
     evaluation = propose(roles, people, evaluation)
     with time_machine.travel(evaluation.proposed_at, tick=False):
-        appeal = services.appeal_lodge(actor=roles["provider_a"], evaluation=evaluation,
-                                       grounds="全年台账已补交，见附件")
-    services.appeal_decide(actor=roles["admin"], appeal=appeal, decision="adjusted", reason="补交台账核实无误",
-                           adjusted_total="85.00")
+        appeal = services.appeal_lodge(
+            actor=roles["provider_a"], evaluation=evaluation, grounds="全年台账已补交，见附件"
+        )
+    services.appeal_decide(
+        actor=roles["admin"], appeal=appeal, decision="adjusted", reason="补交台账核实无误", adjusted_total="85.00"
+    )
     services.final_sign_off(actor=roles["admin"], evaluation=evaluation)
     assert final_process(evaluation).status == PROCESS.DONE
     assert tasks(evaluation, "sign_off", STATUS.DONE).get().owner == roles["admin"]

@@ -54,8 +54,13 @@ def client_for(client_for):
 
 
 def build(roles, wenshang, **kwargs):
-    return {"palace": wenshang, "provider": roles["provider_a"].provider, "provider_user": roles["provider_a"],
-            "admin": roles["admin"], "term": None} | kwargs
+    return {
+        "palace": wenshang,
+        "provider": roles["provider_a"].provider,
+        "provider_user": roles["provider_a"],
+        "admin": roles["admin"],
+        "term": None,
+    } | kwargs
 
 
 @pytest.fixture
@@ -75,8 +80,7 @@ def fresh(ev) -> FinalEvaluation:
 
 
 def appeal(roles, ev, grounds="满意度与课时统计有误，请复核。"):
-    return services.appeal_lodge(actor=roles["provider_a"], evaluation=ev, grounds=grounds,
-                                 now=at(PROPOSED, 15))
+    return services.appeal_lodge(actor=roles["provider_a"], evaluation=ev, grounds=grounds, now=at(PROPOSED, 15))
 
 
 def decide(client, ev, **data):
@@ -84,6 +88,7 @@ def decide(client, ev, **data):
 
 
 # --- who sees what -----------------------------------------------------------------------------
+
 
 def test_while_the_panel_works_the_provider_sees_only_that_it_is_under_way(roles, wenshang, client_for):
     ev = opened_evaluation(**build(roles, wenshang))
@@ -97,8 +102,11 @@ def test_while_the_panel_works_the_provider_sees_only_that_it_is_under_way(roles
         assert "0 of 3 evaluators have submitted their scores" in staff_body
         assert reverse("evaluations:final_panel_assign", args=[ev.pk]) in staff_body
         # The contract's page leads to it, without a rating yet.
-        contract_page = client_for(roles["provider_a"]).get(
-            reverse("contracts:contract_detail", args=[ev.contract_id])).content.decode()
+        contract_page = (
+            client_for(roles["provider_a"])
+            .get(reverse("contracts:contract_detail", args=[ev.contract_id]))
+            .content.decode()
+        )
         assert reverse("evaluations:final_detail", args=[ev.pk]) in contract_page
         assert "Proposed rating" not in contract_page
         # The table says the same: under way, no rating.
@@ -106,8 +114,7 @@ def test_while_the_panel_works_the_provider_sees_only_that_it_is_under_way(roles
         assert ev.contract.number in rows and "Panel review" in rows
 
 
-def test_each_role_reads_the_proposed_rating_and_only_the_provider_may_appeal(roles, wenshang, proposed,
-                                                                             client_for):
+def test_each_role_reads_the_proposed_rating_and_only_the_provider_may_appeal(roles, wenshang, proposed, client_for):
     with time_machine.travel(at(PROPOSED, 11), tick=False):
         body = detail(client_for(roles["provider_a"]), proposed)
         assert "Poor (差)" in body and "38.57" in body
@@ -116,8 +123,11 @@ def test_each_role_reads_the_proposed_rating_and_only_the_provider_may_appeal(ro
         assert "2026-12-15" in body and "5 working days left after today" in body
         assert reverse("evaluations:final_appeal", args=[proposed.pk]) in body
         assert "hz-chart" in body  # the term's monthly scores
-        contract_page = client_for(roles["provider_a"]).get(
-            reverse("contracts:contract_detail", args=[proposed.contract_id])).content.decode()
+        contract_page = (
+            client_for(roles["provider_a"])
+            .get(reverse("contracts:contract_detail", args=[proposed.contract_id]))
+            .content.decode()
+        )
         assert reverse("evaluations:final_detail", args=[proposed.pk]) in contract_page and "38.57" in contract_page
 
         admin = detail(client_for(roles["admin"]), proposed)
@@ -136,9 +146,9 @@ def test_each_role_reads_the_proposed_rating_and_only_the_provider_may_appeal(ro
         assert client_for(outsider).get(reverse("evaluations:final_detail", args=[proposed.pk])).status_code == 403
 
 
-
-def test_the_breakdown_shows_the_points_unrounded_and_says_the_total_is_rounded_once(roles, wenshang, proposed,
-                                                                                   client_for):
+def test_the_breakdown_shows_the_points_unrounded_and_says_the_total_is_rounded_once(
+    roles, wenshang, proposed, client_for
+):
     """The panel's 90 takes the whole 15 + 20 it shares with the KPI's 0: 90 × 15 ÷ 35 = 38.571428…"""
     with time_machine.travel(at(PROPOSED, 11), tick=False):
         for who in ("admin", "provider_a"):
@@ -148,16 +158,23 @@ def test_the_breakdown_shows_the_points_unrounded_and_says_the_total_is_rounded_
             sum_row = body.split("Sum of the components")[1].split("</tr>")[0]
             assert "38.5714…" in sum_row  # cut short: the exact sum recurs
             assert "Proposed points" in body and "38.57" in body.split("Proposed points")[1].split("</tr>")[0]
-            assert ("The components' points are not rounded to the cent; only their sum less the deduction "
-                    "is, once (half up), and the rating is read from that total.") in body
+            assert (
+                "The components' points are not rounded to the cent; only their sum less the deduction "
+                "is, once (half up), and the rating is read from that total."
+            ) in body
 
 
 def test_the_deduction_names_the_failed_orders_and_the_red_line_cap_is_explained(roles, wenshang, client_for):
     """A red line in March issues an order that nobody answers: it fails, takes off 5 points, and caps at 差."""
     contract = term_contract(**build(roles, wenshang))
-    services.red_line_record(actor=roles["evaluator"], contract=contract, category="charging",
-                             occurred_on=date(2026, 3, 10), description="向参训职工收取资料费每人 50 元",
-                             now=at(date(2026, 3, 10), 15))
+    services.red_line_record(
+        actor=roles["evaluator"],
+        contract=contract,
+        category="charging",
+        occurred_on=date(2026, 3, 10),
+        description="向参训职工收取资料费每人 50 元",
+        now=at(date(2026, 3, 10), 15),
+    )
     order = RectificationOrder.objects.get(contract=contract)
     services.orders_fail_overdue(at(order.deadline + timedelta(days=1)))
     ev = proposed_evaluation(evaluation=opened_evaluation(contract=contract, **build(roles, wenshang)))
@@ -173,7 +190,9 @@ def test_the_deduction_names_the_failed_orders_and_the_red_line_cap_is_explained
     assert "On points alone it would be Good (良好)." in body
     assert "Ready for sign-off: Poor (差), 85.00 points" in body
 
+
 # --- the appeal -----------------------------------------------------------------------------------
+
 
 def test_the_provider_appeals_with_grounds_and_evidence_once(roles, wenshang, proposed, client_for):
     provider = client_for(roles["provider_a"])
@@ -189,9 +208,14 @@ def test_the_provider_appeals_with_grounds_and_evidence_once(roles, wenshang, pr
         assert "the files you chose were not kept" in body
         assert not Appeal.objects.exists() and fresh(proposed).state == FinalEvaluation.State.PROPOSED
 
-        response = provider.post(target, {"grounds": "第三季度满意度评价漏计两场活动。",
-                                          "evidence": [png_upload("签到表.png"), pdf_upload("活动记录.pdf")]},
-                                 follow=True)
+        response = provider.post(
+            target,
+            {
+                "grounds": "第三季度满意度评价漏计两场活动。",
+                "evidence": [png_upload("签到表.png"), pdf_upload("活动记录.pdf")],
+            },
+            follow=True,
+        )
         body = response.content.decode()
         assert "Your appeal is lodged" in body and "You appealed on 2026-12-09" in body
         assert "第三季度满意度评价漏计两场活动。" in body and "签到表.png" in body and "活动记录.pdf" in body
@@ -245,16 +269,24 @@ def test_the_administrator_adjusts_on_appeal_signs_off_and_renews_once(roles, we
         assert "Read the grounds and evidence below" in body and "满意度与课时统计有误" in body
         assert reverse("evaluations:final_appeal_decide", args=[proposed.pk]) in body
         assert reverse("evaluations:final_appeal_decide", args=[proposed.pk]) not in detail(
-            client_for(roles["auditor"]), proposed)
+            client_for(roles["auditor"]), proposed
+        )
 
         # Adjusted without a reason: the page again, with the service's message; nothing decided.
-        response = admin.post(reverse("evaluations:final_appeal_decide", args=[proposed.pk]),
-                              {"decision": "adjusted", "adjusted_total": "91", "reason": ""})
+        response = admin.post(
+            reverse("evaluations:final_appeal_decide", args=[proposed.pk]),
+            {"decision": "adjusted", "adjusted_total": "91", "reason": ""},
+        )
         assert response.status_code == 200 and "Give the reason for the decision." in response.content.decode()
         assert fresh(proposed).state == FinalEvaluation.State.APPEALED
 
-        body = decide(admin, proposed, decision="adjusted", adjusted_total="91.00",
-                      reason="经核实，漏计的 6 场活动签到记录真实，满意度与课时应予补计。").content.decode()
+        body = decide(
+            admin,
+            proposed,
+            decision="adjusted",
+            adjusted_total="91.00",
+            reason="经核实，漏计的 6 场活动签到记录真实，满意度与课时应予补计。",
+        ).content.decode()
         assert "the points are adjusted to 91.00" in body
         assert "Ready for sign-off: Excellent (优秀), 91.00 points" in body
         assert "38.57" in body and "91.00" in body  # before → after
@@ -294,16 +326,18 @@ def test_renewing_a_pass_is_refused_on_the_page(roles, wenshang, proposed, clien
     assert not Contract.objects.filter(renewal_of=proposed.contract).exists()
 
 
-def test_a_poor_rating_is_final_only_once_a_second_administrator_confirms(roles, wenshang, proposed, client_for,
-                                                                          django_capture_on_commit_callbacks):
+def test_a_poor_rating_is_final_only_once_a_second_administrator_confirms(
+    roles, wenshang, proposed, client_for, django_capture_on_commit_callbacks
+):
     appeal(roles, proposed)
     admin, second = client_for(roles["admin"]), client_for(staff(wenshang, Role.ADMIN, "t-ws-admin2"))
     with time_machine.travel(at(PROPOSED + timedelta(days=2)), tick=False):
         # Upheld needs a reason too.
         body = decide(admin, proposed, decision="upheld", reason="").content.decode()
         assert "Give the reason for the decision." in body
-        body = decide(admin, proposed, decision="upheld",
-                      reason="补充材料不足以改变评分：签到表与系统记录不一致。").content.decode()
+        body = decide(
+            admin, proposed, decision="upheld", reason="补充材料不足以改变评分：签到表与系统记录不一致。"
+        ).content.decode()
         assert "the proposed rating is upheld" in body
         assert "A 差 ends the partnership: another administrator of the palace must confirm it after you." in body
 
@@ -337,8 +371,10 @@ def test_a_poor_rating_is_final_only_once_a_second_administrator_confirms(roles,
 
 # --- the table ------------------------------------------------------------------------------------
 
-def test_the_table_shows_each_viewer_its_own_in_a_flat_number_of_queries(roles, wenshang, foshan, proposed,
-                                                                       client_for, django_assert_max_num_queries):
+
+def test_the_table_shows_each_viewer_its_own_in_a_flat_number_of_queries(
+    roles, wenshang, foshan, proposed, client_for, django_assert_max_num_queries
+):
     admin = client_for(roles["admin"])
     target = reverse("evaluations:final_list")
     with time_machine.travel(at(PROPOSED, 11), tick=False):
@@ -367,23 +403,27 @@ def test_the_table_shows_each_viewer_its_own_in_a_flat_number_of_queries(roles, 
 
 # --- the weights ----------------------------------------------------------------------------------
 
+
 def test_the_administrator_changes_the_weights_and_others_read_them(roles, wenshang, client_for):
     admin = client_for(roles["admin"])
     target = reverse("evaluations:final_weights")
     body = admin.get(target).content.decode()
     assert "the defaults" in body and "Save" in body
 
-    response = admin.post(target, {"period_scores": 40, "kpi": 30, "satisfaction": 30, "panel": 10,
-                                   "exclusion_years": 1})
+    response = admin.post(
+        target, {"period_scores": 40, "kpi": 30, "satisfaction": 30, "panel": 10, "exclusion_years": 1}
+    )
     assert response.status_code == 200
     assert "The weights add up to 110; they must add up to 100." in response.content.decode()
-    response = admin.post(target, {"period_scores": 40, "kpi": 20, "satisfaction": 30, "panel": 10,
-                                   "exclusion_years": 4})
+    response = admin.post(
+        target, {"period_scores": 40, "kpi": 20, "satisfaction": 30, "panel": 10, "exclusion_years": 4}
+    )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     assert not FinalWeights.objects.exists()
 
-    response = admin.post(target, {"period_scores": 40, "kpi": 25, "satisfaction": 20, "panel": 15,
-                                   "exclusion_years": 2}, follow=True)
+    response = admin.post(
+        target, {"period_scores": 40, "kpi": 25, "satisfaction": 20, "panel": 15, "exclusion_years": 2}, follow=True
+    )
     assert "are saved" in response.content.decode()
     row = FinalWeights.objects.get(palace=wenshang)
     assert (row.period_scores, row.kpi, row.satisfaction, row.panel, row.exclusion_years) == (40, 25, 20, 15, 2)
@@ -392,9 +432,12 @@ def test_the_administrator_changes_the_weights_and_others_read_them(roles, wensh
     body = auditor.get(target).content.decode()
     assert "Only the palace's administrators change these settings." in body
     assert "for 2 years" in body and 'name="period_scores"' not in body
-    assert auditor.post(target, {"period_scores": 50, "kpi": 20, "satisfaction": 15, "panel": 15,
-                                 "exclusion_years": 1}).status_code == 403
+    assert (
+        auditor.post(
+            target, {"period_scores": 50, "kpi": 20, "satisfaction": 15, "panel": 15, "exclusion_years": 1}
+        ).status_code
+        == 403
+    )
     assert FinalWeights.objects.get(palace=wenshang).period_scores == 40
     # The checklists page leads to it.
     assert target in admin.get(reverse("evaluations:checklist_list")).content.decode()
-

@@ -34,14 +34,22 @@ OPENED = timezone.make_aware(datetime(2026, 12, 1, 9))
 
 
 def sheet(results, reputation, management, comment="依据月度评分与走访记录") -> dict:
-    return {"results": (Decimal(results), comment), "reputation": (Decimal(reputation), comment),
-            "management": (Decimal(management), comment)}
+    return {
+        "results": (Decimal(results), comment),
+        "reputation": (Decimal(reputation), comment),
+        "management": (Decimal(management), comment),
+    }
 
 
 @pytest.fixture
 def evaluation(roles, wenshang) -> FinalEvaluation:
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"], starts_on=date(2026, 1, 1))
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
     return final_evaluation_open(contract=contract, now=OPENED)
 
 
@@ -64,6 +72,7 @@ def fresh(evaluation) -> FinalEvaluation:
 
 
 # --- naming the panel ----------------------------------------------------------------------------
+
 
 def test_the_panel_needs_three_different_evaluators_of_the_palace(roles, evaluation, evaluators, foshan):
     admin = roles["admin"]
@@ -103,6 +112,7 @@ def test_only_the_palace_administrator_names_the_panel(roles, evaluation, evalua
 
 # --- declarations, recusal and replacement ----------------------------------------------------------
 
+
 def test_only_the_seat_evaluator_declares_and_scores(roles, evaluation, evaluators):
     seats = named(roles, evaluation, evaluators[:3])
     with pytest.raises(NotPermitted):
@@ -126,12 +136,17 @@ def test_only_the_seat_evaluator_declares_and_scores(roles, evaluation, evaluato
 
 def test_a_conflict_recuses_and_a_replacement_takes_the_seat(roles, evaluation, evaluators):
     seats = named(roles, evaluation, evaluators[:3])
-    recused = services.final_panel_declare(actor=evaluators[2], seat=seats[2], conflict="employment",
-                                           note="2024 年曾任该机构兼职讲师")
+    recused = services.final_panel_declare(
+        actor=evaluators[2], seat=seats[2], conflict="employment", note="2024 年曾任该机构兼职讲师"
+    )
     assert recused.state == FinalPanelSeat.State.RECUSED
     assert (recused.conflict, recused.conflict_note) == ("employment", "2024 年曾任该机构兼职讲师")
-    ask = Notification.objects.get(recipient=roles["admin"], subject__contains=gettext(
-        "%(name)s recused from the final review of %(number)s; appoint a replacement").split("%(number)s")[-1])
+    ask = Notification.objects.get(
+        recipient=roles["admin"],
+        subject__contains=gettext("%(name)s recused from the final review of %(number)s; appoint a replacement").split(
+            "%(number)s"
+        )[-1],
+    )
     assert ask.url.endswith(f"/final/{evaluation.pk}/panel/")
     with pytest.raises(DomainError) as refused:
         services.final_panel_submit(actor=evaluators[2], seat=recused, scores=sheet(30, 20, 20))
@@ -170,14 +185,13 @@ def test_a_conflict_recuses_and_a_replacement_takes_the_seat(roles, evaluation, 
 
 # --- the sealed sheet ------------------------------------------------------------------------------
 
+
 def test_a_sheet_scores_every_criterion_within_its_maximum(roles, evaluation, evaluators):
     seat = declared(roles, evaluation, evaluators[:3])[0]
     for scores, message in (
-            (sheet(41, 20, 20), final_panel.ERR_SCORE_RANGE % {"criterion": ReviewCriterion.RESULTS.label,
-                                                               "max": "40"}),
-            (sheet(30, -1, 20), final_panel.ERR_SCORE_RANGE % {
-                "criterion": ReviewCriterion.REPUTATION.label, "max": "30"}),
-            ({"results": (Decimal(30), ""), "reputation": (Decimal(20), "")}, final_panel.ERR_SCORE_MISSING),
+        (sheet(41, 20, 20), final_panel.ERR_SCORE_RANGE % {"criterion": ReviewCriterion.RESULTS.label, "max": "40"}),
+        (sheet(30, -1, 20), final_panel.ERR_SCORE_RANGE % {"criterion": ReviewCriterion.REPUTATION.label, "max": "30"}),
+        ({"results": (Decimal(30), ""), "reputation": (Decimal(20), "")}, final_panel.ERR_SCORE_MISSING),
     ):
         with pytest.raises(DomainError) as refused:
             services.final_panel_submit(actor=evaluators[0], seat=seat, scores=scores)
@@ -189,7 +203,8 @@ def test_a_sheet_scores_every_criterion_within_its_maximum(roles, evaluation, ev
     assert sorted(FinalPanelScore.objects.values_list("criterion", "points", "comment")) == [
         ("management", Decimal("29.50"), "依据月度评分与走访记录"),
         ("reputation", Decimal("0.00"), "依据月度评分与走访记录"),
-        ("results", Decimal("40.00"), "依据月度评分与走访记录")]
+        ("results", Decimal("40.00"), "依据月度评分与走访记录"),
+    ]
 
 
 def test_a_second_submission_is_refused_and_the_first_stands(roles, evaluation, evaluators):
@@ -214,6 +229,7 @@ def test_the_panel_stays_sealed_until_every_seat_has_submitted(roles, evaluation
 
 # --- outliers and compilation -----------------------------------------------------------------------
 
+
 def test_an_outlier_score_needs_a_justification_before_the_panel_compiles(roles, evaluation, evaluators):
     seats = declared(roles, evaluation, evaluators[:3])
     services.final_panel_submit(actor=evaluators[0], seat=seats[0], scores=sheet(32, 24, 24))
@@ -226,9 +242,11 @@ def test_an_outlier_score_needs_a_justification_before_the_panel_compiles(roles,
     flagged = FinalPanelScore.objects.get(is_outlier=True)
     assert (flagged.seat_id, flagged.criterion) == (seat.pk, "results")
     asked = gettext("Justify your outlier scores for the final review of %(number)s") % {
-        "number": evaluation.contract.number}
-    assert Notification.objects.filter(recipient=evaluators[2], subject=asked,
-                                       url__endswith=f"/final/seats/{seat.pk}/").exists()
+        "number": evaluation.contract.number
+    }
+    assert Notification.objects.filter(
+        recipient=evaluators[2], subject=asked, url__endswith=f"/final/seats/{seat.pk}/"
+    ).exists()
     assert fresh(evaluation).panel_value is None
 
     with pytest.raises(DomainError) as refused:
@@ -240,8 +258,9 @@ def test_an_outlier_score_needs_a_justification_before_the_panel_compiles(roles,
         services.final_panel_justify(actor=evaluators[0], seat=seats[0], justifications={})
     assert refused.value.message == final_panel.ERR_NOT_JUSTIFYING
 
-    services.final_panel_justify(actor=evaluators[2], seat=seat,
-                                 justifications={flagged.pk: "三次走访中两次活动未按计划开展"})
+    services.final_panel_justify(
+        actor=evaluators[2], seat=seat, justifications={flagged.pk: "三次走访中两次活动未按计划开展"}
+    )
     flagged.refresh_from_db()
     assert flagged.justification == "三次走访中两次活动未按计划开展" and flagged.points == 15
     evaluation = fresh(evaluation)
@@ -313,6 +332,7 @@ def test_flag_outliers_judges_each_cell_against_its_own_median(first, second):
 
 # --- the pages ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def client_for(client_for):
     """Clients that read the pages in English, the msgids' language."""
@@ -332,10 +352,18 @@ def page(client, seat) -> str:
 
 
 def post_sheet(client, seat, results="30", reputation="22", management="23"):
-    return client.post(reverse("evaluations:final_seat", args=[seat.pk]), {
-        "step": "score", "points_results": results, "points_reputation": reputation,
-        "points_management": management, "comment_results": "完成合同约定培训", "comment_reputation": "反馈良好",
-        "comment_management": "台账齐全"})
+    return client.post(
+        reverse("evaluations:final_seat", args=[seat.pk]),
+        {
+            "step": "score",
+            "points_results": results,
+            "points_reputation": reputation,
+            "points_management": management,
+            "comment_results": "完成合同约定培训",
+            "comment_reputation": "反馈良好",
+            "comment_management": "台账齐全",
+        },
+    )
 
 
 def test_the_seat_declares_before_it_shows_anything_of_the_term(roles, evaluation, evaluators, client_for):
@@ -351,13 +379,19 @@ def test_the_seat_declares_before_it_shows_anything_of_the_term(roles, evaluatio
     response = client.post(reverse("evaluations:final_seat", args=[seat.pk]), {"step": "declare", "conflict": "none"})
     assert response.status_code == 302
     body = page(client, seat)
-    for shown in ("Mean monthly score", "KPI completion against the full-term targets", history, "Score sheet",
-                  "Service results against the contract", "(0–40)", "(0–30)"):
+    for shown in (
+        "Mean monthly score",
+        "KPI completion against the full-term targets",
+        history,
+        "Score sheet",
+        "Service results against the contract",
+        "(0–40)",
+        "(0–30)",
+    ):
         assert shown in body
 
 
-def test_the_sheet_on_the_page_is_checked_by_the_service_and_submitted_once(roles, evaluation, evaluators,
-                                                                             client_for):
+def test_the_sheet_on_the_page_is_checked_by_the_service_and_submitted_once(roles, evaluation, evaluators, client_for):
     seat = declared(roles, evaluation, evaluators[:3])[0]
     client = client_for(evaluators[0])
     response = post_sheet(client, seat, results="45")
@@ -374,8 +408,7 @@ def test_the_sheet_on_the_page_is_checked_by_the_service_and_submitted_once(role
     assert sorted(FinalPanelScore.objects.values_list("points", flat=True)) == [22, 23, 30]
 
 
-def test_no_one_sees_another_evaluators_points_before_the_panel_compiles(roles, evaluation, evaluators,
-                                                                          client_for):
+def test_no_one_sees_another_evaluators_points_before_the_panel_compiles(roles, evaluation, evaluators, client_for):
     seats = declared(roles, evaluation, evaluators[:3])
     clients = [client_for(e) for e in evaluators[:3]]
     admin, auditor = client_for(roles["admin"]), client_for(roles["auditor"])
@@ -383,8 +416,12 @@ def test_no_one_sees_another_evaluators_points_before_the_panel_compiles(roles, 
     post_sheet(clients[0], seats[0], "37.50", "21.25", "23.75")
     post_sheet(clients[1], seats[1], "31.50", "24.25", "26.75")
     # The first two sheets are in: neither the others nor the palace see the points.
-    for body in (page(clients[1], seats[1]), page(clients[2], seats[2]), admin.get(panel).content.decode(),
-                 auditor.get(panel).content.decode()):
+    for body in (
+        page(clients[1], seats[1]),
+        page(clients[2], seats[2]),
+        admin.get(panel).content.decode(),
+        auditor.get(panel).content.decode(),
+    ):
         assert "37.50" not in body and "21.25" not in body
     assert "24.25" not in page(clients[0], seats[0])
     for body in (admin.get(panel).content.decode(), auditor.get(panel).content.decode()):
@@ -401,8 +438,7 @@ def test_no_one_sees_another_evaluators_points_before_the_panel_compiles(roles, 
         assert "完成合同约定培训" in body and "台账齐全" in body
 
 
-def test_the_panel_page_names_the_panel_for_the_administrator_only(roles, evaluation, evaluators, foshan,
-                                                                  client_for):
+def test_the_panel_page_names_the_panel_for_the_administrator_only(roles, evaluation, evaluators, foshan, client_for):
     outsider = staff(foshan, Role.EVALUATOR, "t-fs-eval")
     panel = reverse("evaluations:final_panel_assign", args=[evaluation.pk])
     body = client_for(roles["admin"]).get(panel).content.decode()
@@ -427,8 +463,10 @@ def test_the_panel_page_names_the_panel_for_the_administrator_only(roles, evalua
 def test_a_recused_evaluator_is_replaced_from_the_panel_page(roles, evaluation, evaluators, client_for):
     seats = named(roles, evaluation, evaluators[:3])
     client = client_for(evaluators[2])
-    response = client.post(reverse("evaluations:final_seat", args=[seats[2].pk]),
-                           {"step": "declare", "conflict": "other", "note": "与该机构负责人为同学"})
+    response = client.post(
+        reverse("evaluations:final_seat", args=[seats[2].pk]),
+        {"step": "declare", "conflict": "other", "note": "与该机构负责人为同学"},
+    )
     assert response.status_code == 302
     assert "recused from this panel" in page(client, seats[2])
     panel = reverse("evaluations:final_panel_assign", args=[evaluation.pk])
@@ -436,8 +474,10 @@ def test_a_recused_evaluator_is_replaced_from_the_panel_page(roles, evaluation, 
     body = admin.get(panel).content.decode()
     assert "recused: appoint a replacement" in body and "与该机构负责人为同学" in body
     replace = reverse("evaluations:final_panel_replace", args=[seats[2].pk])
-    assert client_for(roles["auditor"]).post(replace, {f"seat{seats[2].pk}-evaluator": evaluators[3].pk}) \
-        .status_code == 403
+    assert (
+        client_for(roles["auditor"]).post(replace, {f"seat{seats[2].pk}-evaluator": evaluators[3].pk}).status_code
+        == 403
+    )
     response = admin.post(replace, {f"seat{seats[2].pk}-evaluator": evaluators[3].pk})
     assert response.status_code == 302
     replacement = FinalPanelSeat.objects.get(replaces=seats[2])

@@ -47,10 +47,21 @@ def test_the_rating_codes_are_the_models_choices():
     assert [EXCELLENT, GOOD, PASS, POOR] == FinalRating.values
 
 
-@pytest.mark.parametrize(("total", "rating"), [
-    ("0", POOR), ("59.99", POOR), ("60", PASS), ("60.00", PASS), ("79.99", PASS), ("80", GOOD),
-    ("89.99", GOOD), ("90", EXCELLENT), ("90.00", EXCELLENT), ("100", EXCELLENT),
-])
+@pytest.mark.parametrize(
+    ("total", "rating"),
+    [
+        ("0", POOR),
+        ("59.99", POOR),
+        ("60", PASS),
+        ("60.00", PASS),
+        ("79.99", PASS),
+        ("80", GOOD),
+        ("89.99", GOOD),
+        ("90", EXCELLENT),
+        ("90.00", EXCELLENT),
+        ("100", EXCELLENT),
+    ],
+)
 def test_each_boundary_belongs_to_the_upper_tier(total, rating):
     assert final_rating(Decimal(total)) == rating
 
@@ -66,7 +77,7 @@ def exact_total(vals, weights, failed_orders=0) -> Decimal:
     with input, less 5 per failed order, within 0–100, rounded once to the cent, half up."""
     counted = {n: w for n, w in weights.items() if vals[n] is not None}
     base = sum(counted.values())
-    exact = (sum((Fraction(vals[n]) * w for n, w in counted.items()), Fraction(0)) / base if base else Fraction(0))
+    exact = sum((Fraction(vals[n]) * w for n, w in counted.items()), Fraction(0)) / base if base else Fraction(0)
     exact = min(max(exact - 5 * failed_orders, Fraction(0)), Fraction(100))
     with localcontext() as ctx:
         ctx.prec = 60
@@ -75,28 +86,35 @@ def exact_total(vals, weights, failed_orders=0) -> Decimal:
 
 def test_default_weights_give_the_points_of_each_component_unrounded():
     result = final_points(values(Decimal("84.50"), Decimal("90"), Decimal("75"), Decimal("88.33")))
-    assert result.points == {PERIOD_SCORES: Decimal("42.25"), KPI: Decimal("18.00"),
-                             SATISFACTION: Decimal("11.25"), PANEL: Decimal("13.2495")}
+    assert result.points == {
+        PERIOD_SCORES: Decimal("42.25"),
+        KPI: Decimal("18.00"),
+        SATISFACTION: Decimal("11.25"),
+        PANEL: Decimal("13.2495"),
+    }
     assert result.subtotal == Decimal("84.7495") and result.subtotal_is_exact
     assert result.total == Decimal("84.75")  # rounded once, from 84.7495
     assert result.deduction == Decimal("0.00") and result.shared_out == ()
     assert final_rating(result.total) == GOOD
 
 
-@pytest.mark.parametrize(("vals", "failed", "exact", "total", "rating"), [
-    # Rounded per component, 30 + 12 + 9.00 + 9.00 made 60.00: a poor provider kept in.
-    (("60", "60", "59.98", "59.98"), 0, "59.994", "59.99", POOR),
-    (("59.99", "60", "60", "60"), 0, "59.995", "60.00", PASS),  # half up, once
-    (("80", "80", "79.98", "79.98"), 0, "79.994", "79.99", PASS),
-    (("79.99", "80", "80", "80"), 0, "79.995", "80.00", GOOD),
-    (("90", "90", "89.98", "89.98"), 0, "89.994", "89.99", GOOD),
-    (("89.99", "90", "90", "90"), 0, "89.995", "90.00", EXCELLENT),
-    # Rounded per component, 45.00 + 18.00 + 13.50 + 13.50 made 90.00 (优秀).
-    (("89.99", "89.99", "89.99", "89.99"), 0, "89.99", "89.99", GOOD),
-    # The deduction is taken off the exact sum, before the one rounding.
-    (("65", "65", "64.98", "64.98"), 1, "64.994", "59.99", POOR),
-    (("64.99", "65", "65", "65"), 1, "64.995", "60.00", PASS),
-])
+@pytest.mark.parametrize(
+    ("vals", "failed", "exact", "total", "rating"),
+    [
+        # Rounded per component, 30 + 12 + 9.00 + 9.00 made 60.00: a poor provider kept in.
+        (("60", "60", "59.98", "59.98"), 0, "59.994", "59.99", POOR),
+        (("59.99", "60", "60", "60"), 0, "59.995", "60.00", PASS),  # half up, once
+        (("80", "80", "79.98", "79.98"), 0, "79.994", "79.99", PASS),
+        (("79.99", "80", "80", "80"), 0, "79.995", "80.00", GOOD),
+        (("90", "90", "89.98", "89.98"), 0, "89.994", "89.99", GOOD),
+        (("89.99", "90", "90", "90"), 0, "89.995", "90.00", EXCELLENT),
+        # Rounded per component, 45.00 + 18.00 + 13.50 + 13.50 made 90.00 (优秀).
+        (("89.99", "89.99", "89.99", "89.99"), 0, "89.99", "89.99", GOOD),
+        # The deduction is taken off the exact sum, before the one rounding.
+        (("65", "65", "64.98", "64.98"), 1, "64.994", "59.99", POOR),
+        (("64.99", "65", "65", "65"), 1, "64.995", "60.00", PASS),
+    ],
+)
 def test_the_total_is_the_exact_sum_rounded_once_and_the_tier_is_read_from_it(vals, failed, exact, total, rating):
     result = final_points(values(*map(Decimal, vals)), failed_orders=failed)
     assert result.exact_sum == Fraction(exact) and result.subtotal == Decimal(exact) and result.subtotal_is_exact
@@ -106,8 +124,9 @@ def test_the_total_is_the_exact_sum_rounded_once_and_the_tier_is_read_from_it(va
     # rounds to the total.
     printed = [points_text(p) for p in result.points.values()]
     assert sum(map(Decimal, printed)) == Decimal(points_text(result.subtotal))
-    assert (Decimal(points_text(result.subtotal)) - result.deduction).quantize(Decimal("0.01"), ROUND_HALF_UP) \
-        == result.total
+    assert (Decimal(points_text(result.subtotal)) - result.deduction).quantize(
+        Decimal("0.01"), ROUND_HALF_UP
+    ) == result.total
 
 
 def test_all_four_components_at_89_99_print_their_exact_points():
@@ -156,13 +175,14 @@ def test_the_total_is_the_exact_sum_less_the_deduction_rounded_once_and_the_tier
     assert result.total == exact_total(given_values, weights, failed)
     assert result.deduction == 5 * failed
     assert Decimal(0) <= result.total <= Decimal(100) and result.total == result.total.quantize(Decimal("0.01"))
-    expected = (EXCELLENT if result.total >= 90 else GOOD if result.total >= 80 else PASS if result.total >= 60
-                else POOR)
+    expected = EXCELLENT if result.total >= 90 else GOOD if result.total >= 80 else PASS if result.total >= 60 else POOR
     assert final_rating(result.total) == expected
     # The sum the page prints (4 places, cut when a shared-out weight recurs) rounds to the same cent.
     printed = Decimal(points_text(result.subtotal))
-    assert min(max(printed - result.deduction, Decimal(0)), Decimal(100)).quantize(
-        Decimal("0.01"), ROUND_HALF_UP) == result.total
+    assert (
+        min(max(printed - result.deduction, Decimal(0)), Decimal(100)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        == result.total
+    )
     shared = any(v is None for v in vals) and any(v is not None for v in vals)
     if not shared:  # integer weights on 2-place values: every point is exact in 4 places and they add up
         assert result.subtotal_is_exact

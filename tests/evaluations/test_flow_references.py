@@ -42,9 +42,13 @@ def test_old_references_are_moved_to_the_sub_domains_and_load_again():
     final = _process_with_old_references("evaluations/flows_final.FinalEvaluationFlow", ["start", "panel"])
     migration.forwards(apps, EDITOR)
 
-    assert _stored(rectification) == ("evaluations/rectification.flows.RectificationFlow", [
-        "evaluations/rectification.flows.RectificationFlow.start",
-        "evaluations/rectification.flows.RectificationFlow.respond"])
+    assert _stored(rectification) == (
+        "evaluations/rectification.flows.RectificationFlow",
+        [
+            "evaluations/rectification.flows.RectificationFlow.start",
+            "evaluations/rectification.flows.RectificationFlow.respond",
+        ],
+    )
     assert _stored(final)[0] == "evaluations/final.flows.FinalEvaluationFlow"
     assert _stored(final)[1][1] == "evaluations/final.flows.FinalEvaluationFlow.panel"
     assert Process.objects.get(pk=rectification.pk).flow_class is RectificationFlow
@@ -52,5 +56,7 @@ def test_old_references_are_moved_to_the_sub_domains_and_load_again():
     assert Task.objects.filter(process=rectification).order_by("pk").last().flow_task is RectificationFlow.respond
 
     migration.backwards(apps, EDITOR)
-    assert _stored(rectification)[1] == ["evaluations/flows.RectificationFlow.start",
-                                         "evaluations/flows.RectificationFlow.respond"]
+    assert _stored(rectification)[1] == [
+        "evaluations/flows.RectificationFlow.start",
+        "evaluations/flows.RectificationFlow.respond",
+    ]

@@ -29,8 +29,15 @@ def weight_sets(draw):
     return {name: Decimal(p) for name, p in zip(INDICATORS, parts, strict=True)}
 
 
-inputs = st.builds(PeriodInputs, inspections=maybe_points, reports=maybe_points, satisfaction=maybe_points,
-                   ratings=st.integers(0, 200), kpi=maybe_points, red_lines=st.integers(0, 2))
+inputs = st.builds(
+    PeriodInputs,
+    inspections=maybe_points,
+    reports=maybe_points,
+    satisfaction=maybe_points,
+    ratings=st.integers(0, 200),
+    kpi=maybe_points,
+    red_lines=st.integers(0, 2),
+)
 
 
 @settings(max_examples=300)
@@ -75,10 +82,17 @@ def test_a_better_input_never_lowers_the_score(i, weights, name, current, gain):
         assert after.score >= before.score
 
 
-@pytest.mark.parametrize(("score", "failed", "standing"), [
-    (Decimal("59.99"), True, "red"), (Decimal("60"), False, "amber"), (Decimal("79.99"), False, "amber"),
-    (Decimal("80"), False, "green"), (Decimal("100"), False, "green"), (Decimal("0"), True, "red"),
-])
+@pytest.mark.parametrize(
+    ("score", "failed", "standing"),
+    [
+        (Decimal("59.99"), True, "red"),
+        (Decimal("60"), False, "amber"),
+        (Decimal("79.99"), False, "amber"),
+        (Decimal("80"), False, "green"),
+        (Decimal("100"), False, "green"),
+        (Decimal("0"), True, "red"),
+    ],
+)
 def test_the_boundaries_hold(score, failed, standing):
     result = period_score(PeriodInputs(inspections=score, reports=score, satisfaction=score, ratings=30, kpi=score))
     assert result.score == score

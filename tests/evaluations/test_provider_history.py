@@ -37,8 +37,9 @@ def document_links(body: str) -> list[str]:
 
 def red_line_order(roles, contract, day: date, text: str) -> RectificationOrder:
     with time_machine.travel(at(day), tick=False):
-        line = services.red_line_record(actor=roles["evaluator"], contract=contract, category="charging",
-                                        occurred_on=day, description=text)
+        line = services.red_line_record(
+            actor=roles["evaluator"], contract=contract, category="charging", occurred_on=day, description=text
+        )
     return RectificationOrder.objects.get(red_line=line)
 
 
@@ -49,22 +50,42 @@ def history(roles, wenshang, django_capture_on_commit_callbacks):
     admin, user = roles["admin"], roles["provider_a"]
     provider = user.provider
     with django_capture_on_commit_callbacks(execute=True):
-        excellent = final_evaluation(palace=wenshang, provider=provider, provider_user=user, admin=admin,
-                                     term=EXCELLENT_TERM, panel_points=Decimal("90"), starts_on=date(2025, 1, 1))
+        excellent = final_evaluation(
+            palace=wenshang,
+            provider=provider,
+            provider_user=user,
+            admin=admin,
+            term=EXCELLENT_TERM,
+            panel_points=Decimal("90"),
+            starts_on=date(2025, 1, 1),
+        )
     renewal = services.final_renew(actor=admin, evaluation=excellent, now=at(date(2025, 12, 20)))
 
-    contract = term_contract(palace=wenshang, provider=provider, provider_user=user, admin=admin, term=POOR_TERM,
-                             starts_on=date(2026, 1, 1))
+    contract = term_contract(
+        palace=wenshang, provider=provider, provider_user=user, admin=admin, term=POOR_TERM, starts_on=date(2026, 1, 1)
+    )
     with django_capture_on_commit_callbacks(execute=True):  # the rectification notice is issued on commit
         order = red_line_order(roles, contract, date(2026, 3, 10), "向参训职工收取资料费每人 50 元")
     services.orders_fail_overdue(at(order.deadline + timedelta(days=1)))
     with django_capture_on_commit_callbacks(execute=True):
-        poor = final_evaluation(palace=wenshang, provider=provider, provider_user=user, admin=admin,
-                                contract=contract, panel_points=Decimal("20"),
-                                second_admin=staff(wenshang, Role.ADMIN, "t-ws-admin2"))
+        poor = final_evaluation(
+            palace=wenshang,
+            provider=provider,
+            provider_user=user,
+            admin=admin,
+            contract=contract,
+            panel_points=Decimal("20"),
+            second_admin=staff(wenshang, Role.ADMIN, "t-ws-admin2"),
+        )
     order.refresh_from_db()
-    return {"provider": provider, "excellent": excellent, "renewal": renewal, "poor": poor, "order": order,
-            "exit": poor.contract.exit}
+    return {
+        "provider": provider,
+        "excellent": excellent,
+        "renewal": renewal,
+        "poor": poor,
+        "order": order,
+        "exit": poor.contract.exit,
+    }
 
 
 def test_every_term_with_its_rating_renewal_rectification_exit_and_documents(roles, history, client_for):
@@ -108,8 +129,9 @@ def test_each_reader_is_offered_only_the_documents_it_may_download(roles, histor
             assert client.get(link).status_code == 200, (role, link)
 
 
-def test_queries_do_not_grow_with_the_terms(roles, wenshang, history, client_for, django_assert_max_num_queries,
-                                            django_capture_on_commit_callbacks):
+def test_queries_do_not_grow_with_the_terms(
+    roles, wenshang, history, client_for, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     client = client_for(roles["admin"])
     page(client, history["provider"])  # caches warmed (content types, the session)
     with CaptureQueriesContext(connection) as three_terms:
@@ -117,8 +139,9 @@ def test_queries_do_not_grow_with_the_terms(roles, wenshang, history, client_for
     provider, user = history["provider"], roles["provider_a"]
     today = timezone.localdate()
     for _ in range(4):  # four more terms, each with an order and its notice
-        contract = active_contract(palace=wenshang, provider=provider, provider_user=user, admin=roles["admin"],
-                                   starts_on=today.replace(day=1))
+        contract = active_contract(
+            palace=wenshang, provider=provider, provider_user=user, admin=roles["admin"], starts_on=today.replace(day=1)
+        )
         with django_capture_on_commit_callbacks(execute=True):
             red_line_order(roles, contract, today, "未按课表授课")
     with django_assert_max_num_queries(len(three_terms)):
@@ -129,8 +152,10 @@ def test_queries_do_not_grow_with_the_terms(roles, wenshang, history, client_for
 def test_the_provider_and_the_staff_reach_it_from_their_pages(roles, history, client_for):
     provider = history["provider"]
     url = reverse("evaluations:provider_history", args=[provider.pk])
-    for role, where in (("admin", reverse("procurement:provider_detail", args=[provider.pk])),
-                        ("provider_a", reverse("portal:organisation"))):
+    for role, where in (
+        ("admin", reverse("procurement:provider_detail", args=[provider.pk])),
+        ("provider_a", reverse("portal:organisation")),
+    ):
         body = client_for(roles[role]).get(where).content.decode()
         assert url in body, role
         assert f"{history['excellent'].total:.2f}" in body and "track-record" in body
@@ -140,28 +165,49 @@ def test_the_provider_and_the_staff_reach_it_from_their_pages(roles, history, cl
     assert reverse("evaluations:provider_history", args=[roles["provider_b"].provider.pk]) in body
 
 
-def test_the_panel_sees_an_applicants_record_when_it_applies_again(roles, wenshang, foshan, client_for,
-                                                                    django_capture_on_commit_callbacks):
+def test_the_panel_sees_an_applicants_record_when_it_applies_again(
+    roles, wenshang, foshan, client_for, django_capture_on_commit_callbacks
+):
     """Provider A's earlier term was at Foshan; it applies to Wenshang, whose evaluator sits on the panel."""
     admin, provider = roles["admin"], roles["provider_a"].provider
     with django_capture_on_commit_callbacks(execute=True):
-        final = final_evaluation(palace=foshan, provider=provider, provider_user=roles["provider_a"],
-                                 admin=roles["other_admin"], term=EXCELLENT_TERM, panel_points=Decimal("90"),
-                                 starts_on=date(2025, 1, 1))
+        final = final_evaluation(
+            palace=foshan,
+            provider=provider,
+            provider_user=roles["provider_a"],
+            admin=roles["other_admin"],
+            term=EXCELLENT_TERM,
+            panel_points=Decimal("90"),
+            starts_on=date(2025, 1, 1),
+        )
     opened = timezone.now() - timedelta(days=30)
     recruitment = procurement_services.recruitment_create(
-        actor=admin, project=ServiceProjectFactory(palace=wenshang, created_by=admin), title="职工技能培训服务招募",
-        deadline=opened + timedelta(days=14), panel_size=3,
-        criteria=[procurement_services.CriterionInput("服务方案", Decimal(80)),
-                  procurement_services.CriterionInput("报价", Decimal(20), Criterion.Kind.PRICE)])
+        actor=admin,
+        project=ServiceProjectFactory(palace=wenshang, created_by=admin),
+        title="职工技能培训服务招募",
+        deadline=opened + timedelta(days=14),
+        panel_size=3,
+        criteria=[
+            procurement_services.CriterionInput("服务方案", Decimal(80)),
+            procurement_services.CriterionInput("报价", Decimal(20), Criterion.Kind.PRICE),
+        ],
+    )
     procurement_services.recruitment_publish(actor=admin, recruitment=recruitment, now=opened)
     for i, role in enumerate(("provider_a", "provider_b")):
-        procurement_services.application_submit(actor=roles[role], recruitment=recruitment, proposal="服务方案",
-                                                price=Decimal(90000 + 1000 * i), now=opened + timedelta(days=1))
+        procurement_services.application_submit(
+            actor=roles[role],
+            recruitment=recruitment,
+            proposal="服务方案",
+            price=Decimal(90000 + 1000 * i),
+            now=opened + timedelta(days=1),
+        )
     procurement_services.recruitment_close(recruitment=recruitment, now=recruitment.deadline + timedelta(minutes=1))
     evaluator = roles["evaluator"]
-    seat = procurement_services.panel_assign(actor=admin, recruitment=recruitment, evaluators=[
-        evaluator, staff(wenshang, Role.EVALUATOR), staff(wenshang, Role.EVALUATOR)])[0]
+    seat = procurement_services.panel_assign(
+        actor=admin,
+        recruitment=recruitment,
+        evaluators=[evaluator, staff(wenshang, Role.EVALUATOR), staff(wenshang, Role.EVALUATOR)],
+    )[0]
     history_url = reverse("evaluations:provider_history", args=[provider.pk])
     client = client_for(evaluator)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -171,8 +217,11 @@ def test_the_panel_sees_an_applicants_record_when_it_applies_again(roles, wensha
     assert history_url not in client.get(seat_page, follow=True).content.decode()
     assert client.get(history_url).status_code == 403
 
-    procurement_services.panel_declare(actor=evaluator, member=seat, conflicts={
-        a.pk: (Declaration.Conflict.NONE, "") for a in procurement_services.valid_applications(recruitment)})
+    procurement_services.panel_declare(
+        actor=evaluator,
+        member=seat,
+        conflicts={a.pk: (Declaration.Conflict.NONE, "") for a in procurement_services.valid_applications(recruitment)},
+    )
     body = client.get(seat_page, follow=True).content.decode()
     assert "Applicants&#x27; track records" in body and history_url in body
     assert f"{final.total:.2f}" in body

@@ -27,11 +27,20 @@ WORKERS = 50
 
 @pytest.fixture
 def url(roles, wenshang):
-    contract = active_contract(palace=wenshang, provider=roles["provider_a"].provider,
-                               provider_user=roles["provider_a"], admin=roles["admin"], starts_on=date(2026, 1, 1))
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
     report = contract.reports.get(sequence=2)
-    contract_services.report_save(actor=roles["provider_a"], report=report, narrative="二月", activities=[
-        contract_services.ActivityInput(date(2026, 2, 10), "惠工影院公益放映", "culture", "多功能厅", 180)])
+    contract_services.report_save(
+        actor=roles["provider_a"],
+        report=report,
+        narrative="二月",
+        activities=[contract_services.ActivityInput(date(2026, 2, 10), "惠工影院公益放映", "culture", "多功能厅", 180)],
+    )
     return reverse("rate", args=[services.rating_link_for(report.activities.get()).token])
 
 
@@ -54,8 +63,12 @@ def phone(url, n: int) -> Client:
 def test_fifty_phones_rating_at_once_all_count_and_the_month_equals_a_recompute(url):
     phones = [phone(url, n) for n in range(WORKERS)]
     stars = [5, 4, 3, 5, 4] * (WORKERS // 5)
-    results = run_together(*[lambda c=c, s=s: c.post(url, {"stars": str(s), "comment": f"第{s}星"})
-                             for c, s in zip(phones, stars, strict=True)])
+    results = run_together(
+        *[
+            lambda c=c, s=s: c.post(url, {"stars": str(s), "comment": f"第{s}星"})
+            for c, s in zip(phones, stars, strict=True)
+        ]
+    )
     assert [getattr(r, "status_code", r) for r in results] == [302] * WORKERS
     assert Rating.objects.count() == WORKERS
     assert len(set(Rating.objects.values_list("device", flat=True))) == WORKERS
@@ -64,7 +77,10 @@ def test_fifty_phones_rating_at_once_all_count_and_the_month_equals_a_recompute(
     fresh = services.period_recompute(period)
     assert (period.ratings_count, period.ratings_total) == (WORKERS, sum((s - 1) * 25 for s in stars))
     assert (period.ratings_total, period.ratings_count, period.score) == (
-        fresh.ratings_total, fresh.ratings_count, fresh.score)
+        fresh.ratings_total,
+        fresh.ratings_count,
+        fresh.score,
+    )
     assert period.score == 80  # satisfaction alone, with ≥ 30 ratings: (100+75+50+100+75)/5
     assert verify_chain().ok
 
@@ -92,8 +108,12 @@ def test_ratings_and_a_red_line_at_the_same_moment_all_go_through(url, roles):
     phones = [phone(url, n) for n in range(20)]
     contract = Rating._meta.get_field("contract").related_model.objects.get()
     red_line = lambda: services.red_line_record(  # noqa: E731
-        actor=roles["evaluator"], contract=contract, category="charging", occurred_on=date(2026, 2, 10),
-        description="向观影职工收取座位费")
+        actor=roles["evaluator"],
+        contract=contract,
+        category="charging",
+        occurred_on=date(2026, 2, 10),
+        description="向观影职工收取座位费",
+    )
     calls = [lambda c=c: c.post(url, {"stars": "4"}) for c in phones]
     calls.insert(10, red_line)
     results = run_together(*calls)

@@ -67,15 +67,24 @@ def _fresh_rate_limit():
 
 @pytest.fixture
 def contract(roles, wenshang):
-    return active_contract(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                           admin=roles["admin"], starts_on=date(2026, 1, 1))
+    return active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
 
 
 @pytest.fixture
 def activity(roles, contract):
     report = contract.reports.get(sequence=2)  # February
-    contract_services.report_save(actor=roles["provider_a"], report=report, narrative="二月", activities=[
-        contract_services.ActivityInput(ACTIVITY_DAY, TITLE, "culture", PLACE, 28)])
+    contract_services.report_save(
+        actor=roles["provider_a"],
+        report=report,
+        narrative="二月",
+        activities=[contract_services.ActivityInput(ACTIVITY_DAY, TITLE, "culture", PLACE, 28)],
+    )
     return report.activities.get()
 
 
@@ -107,8 +116,10 @@ def february(contract) -> PeriodScore:
 
 # --- the worker's side ----------------------------------------------------------------------------
 
+
 def test_a_worker_rates_without_logging_in_and_the_months_score_moves_at_once(
-        url, activity, contract, roles, two_days_later):
+    url, activity, contract, roles, two_days_later
+):
     client = Client()
     page = client.get(url)
     assert page.status_code == 200
@@ -227,6 +238,7 @@ def test_a_comment_over_500_characters_is_refused_not_cut(url, two_days_later):
 
 # --- links that cannot take a rating --------------------------------------------------------------
 
+
 def test_a_forged_token_is_404_with_a_polite_message(activity, two_days_later):
     for token in ["AAAAAAAAAAAAAAAAAAAAAA", "x" * 80, str(activity.pk), f"{activity.pk:022d}"]:
         response = Client().post(reverse("rate", args=[token]), {"stars": "5"})
@@ -270,6 +282,7 @@ def test_an_activity_still_to_come_cannot_be_rated_yet(url):
 
 # --- the rate limit -------------------------------------------------------------------------------
 
+
 def test_more_than_the_allowed_posts_per_minute_from_one_address_get_429(url, settings, two_days_later):
     settings.HEZUO_RATING_POSTS_PER_MINUTE = 3
     phones = [phone(url) for _ in range(4)]
@@ -294,10 +307,20 @@ def test_the_default_limit_is_60_posts_a_minute(url, two_days_later):
 
 # --- the QR code, the poster, the report's section ------------------------------------------------
 
-@pytest.mark.parametrize(("role", "expected"), [
-    ("admin", 200), ("evaluator", 200), ("auditor", 200), ("provider_a", 200),
-    ("provider_b", 403), ("other_admin", 403), ("other_auditor", 403), (None, "login"),
-])
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("admin", 200),
+        ("evaluator", 200),
+        ("auditor", 200),
+        ("provider_a", 200),
+        ("provider_b", 403),
+        ("other_admin", 403),
+        ("other_auditor", 403),
+        (None, "login"),
+    ],
+)
 def test_the_qr_code_downloads_for_the_palace_and_the_provider_only(activity, roles, client_for, role, expected):
     response = client_for(roles.get(role)).get(reverse("evaluations:activity_qr", args=[activity.pk]))
     if expected == "login":
@@ -329,8 +352,11 @@ def test_the_report_page_section_lists_ratings_for_staff_and_the_provider(url, a
     def section_for(user):
         request = rf.get("/")
         request.user = user
-        found = [s for s in page_sections("contracts.report_detail", request, report)
-                 if s.template == "evaluations/rating/report_section.html"]
+        found = [
+            s
+            for s in page_sections("contracts.report_detail", request, report)
+            if s.template == "evaluations/rating/report_section.html"
+        ]
         return found[0] if found else None, request
 
     assert section_for(roles["provider_b"])[0] is None
@@ -346,7 +372,8 @@ def test_the_report_page_section_lists_ratings_for_staff_and_the_provider(url, a
 
 
 def test_a_providers_home_lists_its_activities_open_for_ratings_with_their_posters(
-        url, activity, roles, client_for, two_days_later):
+    url, activity, roles, client_for, two_days_later
+):
     phone(url).post(url, {"stars": "5"})
     [panel] = sections.provider_rating_panels(roles["provider_a"])
     assert [(a.pk, a.ratings_count) for a in panel.context["activities"]] == [(activity.pk, 1)]
@@ -359,6 +386,7 @@ def test_a_providers_home_lists_its_activities_open_for_ratings_with_their_poste
 
 
 # --- the rating's transaction ---------------------------------------------------------------------
+
 
 def _statements(queries) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
@@ -425,13 +453,24 @@ def rate(activity: Activity, stars: int, n: int = 0):
 
 def activity_titled(contract, roles, title: str) -> Activity:
     report = contract.reports.get(sequence=2)
-    contract_services.report_save(actor=roles["provider_a"], report=report, narrative="二月", activities=[
-        contract_services.ActivityInput(ACTIVITY_DAY, title, "culture", "多功能厅", 60)])
+    contract_services.report_save(
+        actor=roles["provider_a"],
+        report=report,
+        narrative="二月",
+        activities=[contract_services.ActivityInput(ACTIVITY_DAY, title, "culture", "多功能厅", 60)],
+    )
     return report.activities.get()
 
 
-HOSTILE = ['引号"和\\反斜杠', "换行\n制表\t回车\r", "控制\x01\x1f字符", "表情😀与𠮷", "<script>alert(1)</script>",
-           "公式 =HYPERLINK(\"http://x\")", "长" * 240]
+HOSTILE = [
+    '引号"和\\反斜杠',
+    "换行\n制表\t回车\r",
+    "控制\x01\x1f字符",
+    "表情😀与𠮷",
+    "<script>alert(1)</script>",
+    '公式 =HYPERLINK("http://x")',
+    "长" * 240,
+]
 
 
 @pytest.mark.parametrize("title", HOSTILE)
@@ -441,8 +480,11 @@ def test_a_ratings_event_verifies_whatever_the_activitys_title(title, contract, 
     assert rate(activity, 4, 2).status_code == 302
     rating = Rating.objects.latest("pk")
     event = AuditEvent.objects.latest("seq")
-    assert (event.action, event.object_type, event.object_id) == ("rating.submitted", "evaluations.Rating",
-                                                                  str(rating.pk))
+    assert (event.action, event.object_type, event.object_id) == (
+        "rating.submitted",
+        "evaluations.Rating",
+        str(rating.pk),
+    )
     assert event.object_repr == str(rating)[:200]
     assert event.after == {"activity": activity.pk, "stars": 4} and event.before is None
     assert (event.actor_id, event.actor_label, event.palace_id) == (None, "system", activity.palace_id)
@@ -452,7 +494,11 @@ def test_a_ratings_event_verifies_whatever_the_activitys_title(title, contract, 
     period = february(contract)
     fresh = services.period_recompute(period)
     assert (period.ratings_count, period.ratings_total, period.score, period.standing) == (
-        2, 175, fresh.score, fresh.standing)
+        2,
+        175,
+        fresh.score,
+        fresh.standing,
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -540,12 +586,12 @@ def test_a_forged_or_expired_link_is_refused_by_the_service_and_stores_nothing(c
     token = services.rating_link_for(activity).token
     for forged in ["no-such-token", "", "x" * 80, str(activity.pk)]:
         with pytest.raises(DomainError) as refused:
-            services.rating_submit(token=forged, stars=5, comment="", device_id="a-device-0123456789",
-                                   now=at(2026, 2, 12))
+            services.rating_submit(
+                token=forged, stars=5, comment="", device_id="a-device-0123456789", now=at(2026, 2, 12)
+            )
         assert str(refused.value) == str(ERR_LINK)
     with pytest.raises(DomainError) as refused:
-        services.rating_submit(token=token, stars=5, comment="", device_id="a-device-0123456789",
-                               now=at(2026, 2, 25))
+        services.rating_submit(token=token, stars=5, comment="", device_id="a-device-0123456789", now=at(2026, 2, 25))
     assert str(refused.value) == str(ERR_TOO_OLD % {"days": 14})
     assert not Rating.objects.exists() and not PeriodScore.objects.filter(ratings_count__gt=0).exists()
 
@@ -562,9 +608,12 @@ def test_only_a_whole_number_of_stars_from_1_to_5_is_a_rating(stars, contract, r
 
 # --- the page's hot path: plainly valid input is what the form accepts -------------------------------
 
+
 @settings(max_examples=500)
-@given(stars=st.sampled_from(["1", "3", "5", "0", "6", " 4", "4.0", "", "x", "٣"]) | st.text(max_size=3),
-       comment=st.text(max_size=520) | st.sampled_from(["", "  好  ", "\x00", "a\x00b", " " * 600, "字" * 500]))
+@given(
+    stars=st.sampled_from(["1", "3", "5", "0", "6", " 4", "4.0", "", "x", "٣"]) | st.text(max_size=3),
+    comment=st.text(max_size=520) | st.sampled_from(["", "  好  ", "\x00", "a\x00b", " " * 600, "字" * 500]),
+)
 def test_what_passes_the_hot_path_is_what_the_form_accepts_with_the_same_values(stars, comment):
     data = QueryDict(mutable=True)
     data.update({"stars": stars, "comment": comment})

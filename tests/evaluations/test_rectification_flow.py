@@ -51,13 +51,24 @@ def client_for(client_for):
 
 @pytest.fixture
 def contract(roles, wenshang):
-    return active_contract(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                           admin=roles["admin"], starts_on=date(2026, 1, 1))
+    return active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
 
 
 def red_line(actor, contract, day: date, text: str) -> RectificationOrder:
-    line = services.red_line_record(actor=actor, contract=contract, category="charging", occurred_on=day,
-                                    description=text, now=at(day.year, day.month, day.day, 15))
+    line = services.red_line_record(
+        actor=actor,
+        contract=contract,
+        category="charging",
+        occurred_on=day,
+        description=text,
+        now=at(day.year, day.month, day.day, 15),
+    )
     return RectificationOrder.objects.get(red_line=line)
 
 
@@ -74,13 +85,18 @@ def archive(client) -> str:
 
 
 def tasks(order, node, *statuses):
-    return Task.objects.filter(process=order_process(order), flow_task=getattr(RectificationFlow, node),
-                               status__in=statuses or [STATUS.NEW, STATUS.ASSIGNED])
+    return Task.objects.filter(
+        process=order_process(order),
+        flow_task=getattr(RectificationFlow, node),
+        status__in=statuses or [STATUS.NEW, STATUS.ASSIGNED],
+    )
 
 
 def test_an_order_goes_through_the_inboxes_to_the_termination_decision(roles, contract, client_for):
-    provider, colleague = client_for(roles["provider_a"]), client_for(
-        provider_user(roles["provider_a"].provider, "t-prov-a2"))
+    provider, colleague = (
+        client_for(roles["provider_a"]),
+        client_for(provider_user(roles["provider_a"].provider, "t-prov-a2")),
+    )
     evaluator, admin = client_for(roles["evaluator"]), client_for(roles["admin"])
     other_provider = client_for(roles["provider_b"])
 
@@ -101,16 +117,21 @@ def test_an_order_goes_through_the_inboxes_to_the_termination_decision(roles, co
         execute = reverse("rectification:respond:execute", args=[process.pk, task.pk])
         response = provider.get(execute)
         assert response.status_code == 302 and response["Location"].endswith(
-            reverse("evaluations:order", args=[first.pk]) + "#respond")
+            reverse("evaluations:order", args=[first.pk]) + "#respond"
+        )
         assert other_provider.get(execute).status_code == 403
         index = provider.get(reverse("rectification:respond:index", args=[process.pk, task.pk]))
         assert index["Location"] == execute
 
         # The colleague answers on the order's page: the task is theirs, done; the re-inspector has one.
         finding = first.findings.get()
-        response = colleague.post(reverse("evaluations:order_respond", args=[first.pk]),
-                                  {f"response_{finding.pk}": "已全额退还资料费并公示收费说明",
-                                   f"evidence_{finding.pk}": evidence_for(first)[finding.pk]})
+        response = colleague.post(
+            reverse("evaluations:order_respond", args=[first.pk]),
+            {
+                f"response_{finding.pk}": "已全额退还资料费并公示收费说明",
+                f"evidence_{finding.pk}": evidence_for(first)[finding.pk],
+            },
+        )
         assert response.status_code == 302
     done = tasks(first, "respond", STATUS.DONE).get()
     assert done.owner.username == "t-prov-a2"
@@ -121,8 +142,10 @@ def test_an_order_goes_through_the_inboxes_to_the_termination_decision(roles, co
 
     # The evaluator finds it not resolved: the order fails, the first of the term; the process ends.
     with time_machine.travel(at(2026, 3, 16), tick=False):
-        response = evaluator.post(reverse("evaluations:order_reinspect", args=[first.pk]),
-                                  {f"outcome_{finding.pk}": "not_resolved", f"note_{finding.pk}": "公示未张贴"})
+        response = evaluator.post(
+            reverse("evaluations:order_reinspect", args=[first.pk]),
+            {f"outcome_{finding.pk}": "not_resolved", f"note_{finding.pk}": "公示未张贴"},
+        )
     assert response.status_code == 302
     first.refresh_from_db()
     assert first.state == RectificationOrder.State.FAILED
@@ -135,8 +158,12 @@ def test_an_order_goes_through_the_inboxes_to_the_termination_decision(roles, co
     with time_machine.travel(at(2026, 4, 8), tick=False):
         second = red_line(roles["admin"], contract, date(2026, 4, 8), "活动现场安全通道堵塞")
     assert second.number in inbox(provider)
-    assert services.orders_fail_overdue(timezone.make_aware(datetime.combine(
-        second.deadline + timedelta(days=1), datetime.min.time()))) == 1
+    assert (
+        services.orders_fail_overdue(
+            timezone.make_aware(datetime.combine(second.deadline + timedelta(days=1), datetime.min.time()))
+        )
+        == 1
+    )
     second.refresh_from_db()
     assert second.state == RectificationOrder.State.FAILED and second.failed_on_deadline
     # The answer task ended unanswered; re-inspection was skipped; the administrators decide.
@@ -154,12 +181,15 @@ def test_an_order_goes_through_the_inboxes_to_the_termination_decision(roles, co
         assert "Decide on early termination" not in inbox(client)
     response = admin.get(reverse("rectification:decide:execute", args=[decide.process_id, decide.pk]))
     assert response["Location"] == reverse("evaluations:termination_review", args=[review.pk])
-    assert evaluator.get(reverse("rectification:decide:execute", args=[decide.process_id, decide.pk])
-                         ).status_code == 403
+    assert (
+        evaluator.get(reverse("rectification:decide:execute", args=[decide.process_id, decide.pk])).status_code == 403
+    )
 
     # The second administrator decides on the review's page: the task is theirs, the process ends.
-    response = other_admin.post(reverse("evaluations:termination_review", args=[review.pk]),
-                                {"decision": "continue", "reason": "已约谈机构负责人，给予最后一次整改机会。"})
+    response = other_admin.post(
+        reverse("evaluations:termination_review", args=[review.pk]),
+        {"decision": "continue", "reason": "已约谈机构负责人，给予最后一次整改机会。"},
+    )
     assert response.status_code == 302
     decide.refresh_from_db()
     assert decide.status == STATUS.DONE and decide.owner.username == "t-ws-admin2"
@@ -173,8 +203,12 @@ def test_an_order_without_a_named_re_inspector_is_in_every_palace_evaluators_inb
     with time_machine.travel(at(2026, 5, 6), tick=False):
         order = red_line(roles["admin"], contract, date(2026, 5, 6), "培训师资未到岗")
         assert order.reinspector is None
-        services.order_respond(actor=roles["provider_a"], order=order,
-                               evidence=evidence_for(order), responses={f.pk: "已更换授课教师" for f in order.findings.all()})
+        services.order_respond(
+            actor=roles["provider_a"],
+            order=order,
+            evidence=evidence_for(order),
+            responses={f.pk: "已更换授课教师" for f in order.findings.all()},
+        )
     pooled = tasks(order, "reinspect").get()
     assert pooled.status == STATUS.NEW and pooled.owner is None
     for user in (roles["evaluator"], second_evaluator):
@@ -182,8 +216,9 @@ def test_an_order_without_a_named_re_inspector_is_in_every_palace_evaluators_inb
     assert order.number not in inbox(client_for(roles["admin"]))
     # The second evaluator re-inspects (through the service here): the task becomes theirs.
     with time_machine.travel(at(2026, 5, 12), tick=False):
-        services.order_reinspect(actor=second_evaluator, order=order,
-                                 outcomes={f.pk: ("resolved", "") for f in order.findings.all()})
+        services.order_reinspect(
+            actor=second_evaluator, order=order, outcomes={f.pk: ("resolved", "") for f in order.findings.all()}
+        )
     pooled.refresh_from_db()
     assert pooled.status == STATUS.DONE and pooled.owner == second_evaluator
     assert order_process(order).status == PROCESS.DONE
@@ -194,8 +229,12 @@ def test_a_done_task_page_forwards_to_the_order_which_says_what_became_of_it(rol
     with time_machine.travel(at(2026, 6, 3), tick=False):
         order = red_line(roles["evaluator"], contract, date(2026, 6, 2), "签到表代签")
         task = tasks(order, "respond").get()
-        services.order_respond(actor=roles["provider_a"], order=order,
-                               evidence=evidence_for(order), responses={f.pk: "已重新组织签到并留存影像" for f in order.findings.all()})
+        services.order_respond(
+            actor=roles["provider_a"],
+            order=order,
+            evidence=evidence_for(order),
+            responses={f.pk: "已重新组织签到并留存影像" for f in order.findings.all()},
+        )
         client = client_for(roles["provider_a"])
         page = client.get(reverse("rectification:respond:execute", args=[task.process_id, task.pk]), follow=True)
     assert page.status_code == 200

@@ -43,34 +43,64 @@ def client_for(client_for):
 
 @pytest.fixture
 def contract(roles, wenshang):
-    return active_contract(palace=wenshang, provider=roles["provider_a"].provider, provider_user=roles["provider_a"],
-                           admin=roles["admin"], starts_on=date(2026, 1, 1))
+    return active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
 
 
 @pytest.fixture
 def checklist(roles, wenshang):
-    return services.checklist_create(actor=roles["admin"], palace_id=wenshang.pk, category="training",
-                                     name="培训服务现场检查表", items=[
-                                         services.ChecklistItemInput("师资到位、按课表授课", Decimal(40)),
-                                         services.ChecklistItemInput("场地安全、消防通道畅通", Decimal(30)),
-                                         services.ChecklistItemInput("签到记录真实完整", Decimal(30))])
+    return services.checklist_create(
+        actor=roles["admin"],
+        palace_id=wenshang.pk,
+        category="training",
+        name="培训服务现场检查表",
+        items=[
+            services.ChecklistItemInput("师资到位、按课表授课", Decimal(40)),
+            services.ChecklistItemInput("场地安全、消防通道畅通", Decimal(30)),
+            services.ChecklistItemInput("签到记录真实完整", Decimal(30)),
+        ],
+    )
 
 
 def failing_inspection(roles, contract, checklist, day: date) -> RectificationOrder:
     """An inspection that pulls the month under 60: a score order with a finding per failed item."""
-    inspection = services.inspection_assign(actor=roles["admin"], contract=contract, checklist=checklist,
-                                            inspector=roles["evaluator"], due_on=day,
-                                            now=at(day.year, day.month, day.day, 8))
-    items = {item.pk: services.ItemScoreInput(Decimal(p), "签到表缺页" if p < 60 else "")
-             for item, p in zip(checklist.items.all(), [40, 70, 20], strict=True)}
-    services.inspection_submit(actor=roles["evaluator"], inspection=inspection, items=items, inspected_on=day,
-                               notes="现场检查", now=at(day.year, day.month, day.day, 15))
+    inspection = services.inspection_assign(
+        actor=roles["admin"],
+        contract=contract,
+        checklist=checklist,
+        inspector=roles["evaluator"],
+        due_on=day,
+        now=at(day.year, day.month, day.day, 8),
+    )
+    items = {
+        item.pk: services.ItemScoreInput(Decimal(p), "签到表缺页" if p < 60 else "")
+        for item, p in zip(checklist.items.all(), [40, 70, 20], strict=True)
+    }
+    services.inspection_submit(
+        actor=roles["evaluator"],
+        inspection=inspection,
+        items=items,
+        inspected_on=day,
+        notes="现场检查",
+        now=at(day.year, day.month, day.day, 15),
+    )
     return RectificationOrder.objects.get(contract=contract, trigger="score")
 
 
 def red_line_order(actor, contract, day: date, text: str) -> RectificationOrder:
-    line = services.red_line_record(actor=actor, contract=contract, category="charging", occurred_on=day,
-                                    description=text, now=at(day.year, day.month, day.day, 15))
+    line = services.red_line_record(
+        actor=actor,
+        contract=contract,
+        category="charging",
+        occurred_on=day,
+        description=text,
+        now=at(day.year, day.month, day.day, 15),
+    )
     return RectificationOrder.objects.get(red_line=line)
 
 
@@ -85,8 +115,7 @@ def answer_data(order, text="已整改") -> dict:
     return data | {f"evidence_{pk}": files for pk, files in evidence_for(order).items()}
 
 
-def test_the_provider_answers_and_the_evaluator_re_inspects_through_the_pages(roles, contract, checklist,
-                                                                              client_for):
+def test_the_provider_answers_and_the_evaluator_re_inspects_through_the_pages(roles, contract, checklist, client_for):
     provider, evaluator = client_for(roles["provider_a"]), client_for(roles["evaluator"])
     with time_machine.travel(at(2026, 3, 10), tick=False) as traveller:
         order = failing_inspection(roles, contract, checklist, date(2026, 3, 10))
@@ -145,13 +174,14 @@ def test_the_provider_answers_and_the_evaluator_re_inspects_through_the_pages(ro
 def test_a_partly_resolved_finding_fails_the_order(roles, contract, client_for):
     with time_machine.travel(at(2026, 4, 8), tick=False):
         order = red_line_order(roles["evaluator"], contract, date(2026, 4, 7), "向参训职工收取资料费每人 50 元")
-        client_for(roles["provider_a"]).post(reverse("evaluations:order_respond", args=[order.pk]),
-                                             answer_data(order))
+        client_for(roles["provider_a"]).post(reverse("evaluations:order_respond", args=[order.pk]), answer_data(order))
         finding = order.findings.get()
         evaluator = client_for(roles["evaluator"])
-        response = evaluator.post(reverse("evaluations:order_reinspect", args=[order.pk]),
-                                  {f"outcome_{finding.pk}": "partly", f"note_{finding.pk}": "仅退还部分职工"},
-                                  follow=True)
+        response = evaluator.post(
+            reverse("evaluations:order_reinspect", args=[order.pk]),
+            {f"outcome_{finding.pk}": "partly", f"note_{finding.pk}": "仅退还部分职工"},
+            follow=True,
+        )
     body = response.content.decode()
     assert "not every finding is resolved, so the order failed" in body
     assert "1 failed order in this contract&#x27;s term; at 2, the palace&#x27;s administrator decides" in body
@@ -164,8 +194,12 @@ def test_a_partly_resolved_finding_fails_the_order(roles, contract, client_for):
 def test_a_re_inspection_missing_a_judgement_is_refused(roles, contract, client_for):
     with time_machine.travel(at(2026, 4, 8), tick=False):
         order = red_line_order(roles["evaluator"], contract, date(2026, 4, 7), "课程现场无安全员")
-        services.order_respond(actor=roles["provider_a"], order=order, evidence=evidence_for(order), responses={
-            f.pk: "已配备安全员" for f in order.findings.all()})
+        services.order_respond(
+            actor=roles["provider_a"],
+            order=order,
+            evidence=evidence_for(order),
+            responses={f.pk: "已配备安全员" for f in order.findings.all()},
+        )
         response = client_for(roles["evaluator"]).post(reverse("evaluations:order_reinspect", args=[order.pk]), {})
     assert response.status_code == 200
     assert "Judge every finding" in response.content.decode()
@@ -181,8 +215,12 @@ def test_another_provider_cannot_answer_the_order(roles, contract, client_for):
         response = other.post(reverse("evaluations:order_respond", args=[order.pk]), answer_data(order))
         assert response.status_code == 403
         # Staff cannot answer for the provider either.
-        assert client_for(roles["admin"]).post(reverse("evaluations:order_respond", args=[order.pk]),
-                                               answer_data(order)).status_code == 403
+        assert (
+            client_for(roles["admin"])
+            .post(reverse("evaluations:order_respond", args=[order.pk]), answer_data(order))
+            .status_code
+            == 403
+        )
     order.refresh_from_db()
     assert order.state == RectificationOrder.State.OPEN and order.responded_at is None
     assert not order.findings.exclude(response="").exists()
@@ -194,11 +232,12 @@ def test_after_the_deadline_the_provider_is_told_and_the_answer_refused(roles, c
         provider = client_for(roles["provider_a"])
         stale_form = page(provider, order)  # opened before the deadline…
         assert "Send the rectification report" in stale_form
-        traveller.move_to(timezone.make_aware(datetime.combine(order.deadline + timedelta(days=1),
-                                                               datetime.min.time())) + timedelta(hours=9))
+        traveller.move_to(
+            timezone.make_aware(datetime.combine(order.deadline + timedelta(days=1), datetime.min.time()))
+            + timedelta(hours=9)
+        )
         # …posted after it: refused, with the deadline's date in the message.
-        response = provider.post(reverse("evaluations:order_respond", args=[order.pk]), answer_data(order),
-                                 follow=True)
+        response = provider.post(reverse("evaluations:order_respond", args=[order.pk]), answer_data(order), follow=True)
         body = response.content.decode()
         deadline = f"{order.deadline:%Y-%m-%d}"
         assert f"The deadline ({deadline}) has passed" in body
@@ -229,13 +268,23 @@ def test_the_orders_table_shows_each_viewer_their_orders(roles, contract, client
 
 def _two_failed_orders(roles, contract):
     first = red_line_order(roles["evaluator"], contract, date(2026, 4, 7), "向参训职工收取资料费")
-    services.order_respond(actor=roles["provider_a"], order=first, evidence=evidence_for(first), responses={
-        f.pk: "已退还" for f in first.findings.all()}, now=at(2026, 4, 9))
-    services.order_reinspect(actor=roles["evaluator"], order=first, outcomes={
-        f.pk: ("not_resolved", "未退还") for f in first.findings.all()}, now=at(2026, 4, 10))
+    services.order_respond(
+        actor=roles["provider_a"],
+        order=first,
+        evidence=evidence_for(first),
+        responses={f.pk: "已退还" for f in first.findings.all()},
+        now=at(2026, 4, 9),
+    )
+    services.order_reinspect(
+        actor=roles["evaluator"],
+        order=first,
+        outcomes={f.pk: ("not_resolved", "未退还") for f in first.findings.all()},
+        now=at(2026, 4, 10),
+    )
     second = red_line_order(roles["evaluator"], contract, date(2026, 4, 14), "活动现场安全通道堵塞")
-    services.orders_fail_overdue(timezone.make_aware(datetime.combine(second.deadline + timedelta(days=1),
-                                                                      datetime.min.time())))
+    services.orders_fail_overdue(
+        timezone.make_aware(datetime.combine(second.deadline + timedelta(days=1), datetime.min.time()))
+    )
     return TerminationReview.objects.get(contract=contract)
 
 

@@ -106,9 +106,9 @@ class Cast:
     admin: User
     second_admin: User
     evaluators: list[User]
-    providers: list[Provider]       # the three applicants, the winner first
+    providers: list[Provider]  # the three applicants, the winner first
     provider_users: list[User]
-    newcomer: Provider               # applies to the re-tender
+    newcomer: Provider  # applies to the re-tender
     newcomer_user: User
     clock: time_machine.Coordinates
     checklist: ChecklistTemplate | None = None
@@ -134,14 +134,24 @@ def cast_for(palace: Palace, clock) -> Cast:
         user.full_name = name
         user.save(update_fields=["full_name"])
     names = ["汶上县惠民职业技能培训学校", "筑安技术培训中心", "安泰培训学校"]
-    providers = [ProviderFactory(palace=palace, verified=True, name=n, categories=[ServiceCategory.TRAINING])
-                 for n in names]
+    providers = [
+        ProviderFactory(palace=palace, verified=True, name=n, categories=[ServiceCategory.TRAINING]) for n in names
+    ]
     users = [provider_user(p, f"story-provider{i}") for i, p in enumerate(providers, start=1)]
-    newcomer = ProviderFactory(palace=palace, verified=True, name="济宁市鲁匠职业培训学校",
-                               categories=[ServiceCategory.TRAINING])
-    return Cast(palace=palace, admin=admin, second_admin=second, evaluators=evaluators, providers=providers,
-                provider_users=users, newcomer=newcomer, newcomer_user=provider_user(newcomer, "story-newcomer"),
-                clock=clock)
+    newcomer = ProviderFactory(
+        palace=palace, verified=True, name="济宁市鲁匠职业培训学校", categories=[ServiceCategory.TRAINING]
+    )
+    return Cast(
+        palace=palace,
+        admin=admin,
+        second_admin=second,
+        evaluators=evaluators,
+        providers=providers,
+        provider_users=users,
+        newcomer=newcomer,
+        newcomer_user=provider_user(newcomer, "story-newcomer"),
+        clock=clock,
+    )
 
 
 # --- 1. the recruitment ----------------------------------------------------------------------------
@@ -162,16 +172,31 @@ def recruit(cast: Cast) -> Recruitment:
     """Published on 18 Nov 2024, three applications, the panel scores, award and publicity, awarded."""
     cast.move_to(at(2024, 11, 15))
     project = procurement_services.service_project_create(
-        actor=cast.admin, palace=cast.palace, name="职工电工技能培训", category=ServiceCategory.TRAINING,
-        description="面向一线职工的低压电工、电工安全技能培训。", budget=Decimal("96000"), term_months=12,
-        kpi_targets=[procurement_services.KpiTargetInput(KpiMetric.SESSIONS, Decimal(24), "场"),
-                     procurement_services.KpiTargetInput(KpiMetric.PARTICIPANT_VISITS, Decimal(600), "人次")])
+        actor=cast.admin,
+        palace=cast.palace,
+        name="职工电工技能培训",
+        category=ServiceCategory.TRAINING,
+        description="面向一线职工的低压电工、电工安全技能培训。",
+        budget=Decimal("96000"),
+        term_months=12,
+        kpi_targets=[
+            procurement_services.KpiTargetInput(KpiMetric.SESSIONS, Decimal(24), "场"),
+            procurement_services.KpiTargetInput(KpiMetric.PARTICIPANT_VISITS, Decimal(600), "人次"),
+        ],
+    )
     opens = at(2024, 11, 18, 9)
     deadline = local_at(add_working_days(opens.date(), 7), 17)
     recruitment = procurement_services.recruitment_create(
-        actor=cast.admin, project=project, title="汶上县工人文化宫职工电工技能培训服务项目公开招募公告",
-        deadline=deadline, criteria=CRITERIA, required_documents=DOCUMENTS, eligibility=ELIGIBILITY,
-        description="全年培训24期、600人次。", panel_size=3)
+        actor=cast.admin,
+        project=project,
+        title="汶上县工人文化宫职工电工技能培训服务项目公开招募公告",
+        deadline=deadline,
+        criteria=CRITERIA,
+        required_documents=DOCUMENTS,
+        eligibility=ELIGIBILITY,
+        description="全年培训24期、600人次。",
+        panel_size=3,
+    )
     procurement_services.recruitment_publish(actor=cast.admin, recruitment=recruitment, now=opens)
     recruitment.refresh_from_db()
     assert recruitment.state == Recruitment.State.PUBLISHED
@@ -180,9 +205,12 @@ def recruit(cast: Cast) -> Recruitment:
     for i, (user, share) in enumerate(zip(cast.provider_users, ("0.90", "0.94", "0.97"), strict=True)):
         cast.move_to(opens + timedelta(days=1 + i, hours=2))
         procurement_services.application_submit(
-            actor=user, recruitment=recruitment, price=Decimal(96000) * Decimal(share),
+            actor=user,
+            recruitment=recruitment,
+            price=Decimal(96000) * Decimal(share),
             proposal=f"{cast.providers[i].name}关于职工电工技能培训的服务方案。",
-            files=[procurement_services.ApplicationFile(required.pk, pdf_upload("营业执照.pdf"))])
+            files=[procurement_services.ApplicationFile(required.pk, pdf_upload("营业执照.pdf"))],
+        )
     assert recruitment.applications.count() == 3
 
     # The scheduler closes it a few minutes after the deadline: three valid applications.
@@ -197,15 +225,28 @@ def recruit(cast: Cast) -> Recruitment:
     members = list(recruitment.panel.order_by("pk"))
     applications = list(procurement_services.valid_applications(recruitment))
     for member in members:
-        procurement_services.panel_declare(actor=member.evaluator, member=member, conflicts={
-            a.pk: (Declaration.Conflict.NONE, "") for a in applications})
+        procurement_services.panel_declare(
+            actor=member.evaluator,
+            member=member,
+            conflicts={a.pk: (Declaration.Conflict.NONE, "") for a in applications},
+        )
     quality = {p.pk: q for p, q in zip(cast.providers, QUALITY, strict=True)}
     subjective = list(recruitment.criteria.filter(kind=C.SUBJECTIVE))
     for e, member in enumerate(members):
-        procurement_services.scores_submit(actor=member.evaluator, member=member, scores=[
-            procurement_services.ScoreInput(a.pk, c.pk, (c.max_points * (quality[a.provider_id] + Decimal("0.02") * (
-                e - 1))).quantize(Decimal("0.5")), "方案完整，师资较强")
-            for a in applications for c in subjective])
+        procurement_services.scores_submit(
+            actor=member.evaluator,
+            member=member,
+            scores=[
+                procurement_services.ScoreInput(
+                    a.pk,
+                    c.pk,
+                    (c.max_points * (quality[a.provider_id] + Decimal("0.02") * (e - 1))).quantize(Decimal("0.5")),
+                    "方案完整，师资较强",
+                )
+                for a in applications
+                for c in subjective
+            ],
+        )
     recruitment.refresh_from_db()
     assert recruitment.compiled_at is not None
     assert all(m.state == PanelMember.State.SUBMITTED for m in recruitment.panel.all())
@@ -228,6 +269,7 @@ def recruit(cast: Cast) -> Recruitment:
 
 # --- 2. the contract ---------------------------------------------------------------------------------
 
+
 def contract_from(cast: Cast, recruitment: Recruitment) -> Contract:
     contract = Contract.objects.get(recruitment=recruitment)
     assert contract.state == Contract.State.DRAFT and contract.provider == cast.providers[0]
@@ -243,13 +285,20 @@ def contract_from(cast: Cast, recruitment: Recruitment) -> Contract:
     cast.move_to(at(2025, 1, 6, 15))
     contract_services.milestone_release(actor=cast.admin, milestone=contract.milestones.get(position=1))
     cast.checklist = evaluation_services.checklist_create(
-        actor=cast.admin, palace_id=cast.palace.pk, category=ServiceCategory.TRAINING, name="培训服务现场检查表",
-        items=[evaluation_services.ChecklistItemInput("师资到位、按课表授课", Decimal(50)),
-               evaluation_services.ChecklistItemInput("签到记录真实完整、场地安全", Decimal(50))])
+        actor=cast.admin,
+        palace_id=cast.palace.pk,
+        category=ServiceCategory.TRAINING,
+        name="培训服务现场检查表",
+        items=[
+            evaluation_services.ChecklistItemInput("师资到位、按课表授课", Decimal(50)),
+            evaluation_services.ChecklistItemInput("签到记录真实完整、场地安全", Decimal(50)),
+        ],
+    )
     return contract
 
 
 # --- 3. the year of service --------------------------------------------------------------------------
+
 
 class Year:
     """Everything that happens in the term, run in the order it happens (a queue of timed steps).
@@ -296,38 +345,64 @@ class Year:
     def draft(self, when: datetime, report: ServiceReport, day: int, rated: bool) -> None:
         """The provider adds the day's activity to the month's report; two workers rate it."""
         activities = [a for a in activities_of(report.period_start) if a.date.day <= day]
-        contract_services.report_save(actor=self.cast.provider_users[0], report=report, activities=activities,
-                                      narrative=narrative(report.period_start))
+        contract_services.report_save(
+            actor=self.cast.provider_users[0],
+            report=report,
+            activities=activities,
+            narrative=narrative(report.period_start),
+        )
         activity = report.activities.get(date=report.period_start.replace(day=day))
         for k, stars in enumerate(STARS if rated else (), start=1):
             self.at(local_at(activity.date + timedelta(days=k), 19), self.rate, activity, stars)
 
     def rate(self, when: datetime, activity, stars: int) -> None:
         self.cast.devices += 1
-        evaluation_services.rating_submit(token=evaluation_services.rating_link_for(activity).token, stars=stars,
-                                          comment="", device_id=f"worker-phone-{self.cast.devices}", now=when)
+        evaluation_services.rating_submit(
+            token=evaluation_services.rating_link_for(activity).token,
+            stars=stars,
+            comment="",
+            device_id=f"worker-phone-{self.cast.devices}",
+            now=when,
+        )
 
     def assign_inspection(self, when: datetime, day: date, plan: dict) -> None:
         inspection = evaluation_services.inspection_assign(
-            actor=self.cast.admin, contract=self.contract, checklist=self.cast.checklist,
-            inspector=self.cast.evaluators[0], due_on=day)
+            actor=self.cast.admin,
+            contract=self.contract,
+            checklist=self.cast.checklist,
+            inspector=self.cast.evaluators[0],
+            due_on=day,
+        )
         self.at(local_at(day, 15), self.inspect, inspection, plan["inspection"])
 
     def inspect(self, when: datetime, inspection, points: tuple[int, int]) -> None:
-        items = {item.pk: evaluation_services.ItemScoreInput(Decimal(p), "签到表缺页，实到人数不符" if p < 60 else "")
-                 for item, p in zip(self.cast.checklist.items.order_by("position"), points, strict=True)}
-        evaluation_services.inspection_submit(actor=inspection.inspector, inspection=inspection, items=items,
-                                              inspected_on=when.date(), notes="现场检查", now=when)
-        order = RectificationOrder.objects.filter(contract=self.contract, period__month=when.date().replace(day=1),
-                                                  state=RectificationOrder.State.OPEN).first()
+        items = {
+            item.pk: evaluation_services.ItemScoreInput(Decimal(p), "签到表缺页，实到人数不符" if p < 60 else "")
+            for item, p in zip(self.cast.checklist.items.order_by("position"), points, strict=True)
+        }
+        evaluation_services.inspection_submit(
+            actor=inspection.inspector,
+            inspection=inspection,
+            items=items,
+            inspected_on=when.date(),
+            notes="现场检查",
+            now=when,
+        )
+        order = RectificationOrder.objects.filter(
+            contract=self.contract, period__month=when.date().replace(day=1), state=RectificationOrder.State.OPEN
+        ).first()
         if order is not None:
             self.at(local_at(order.deadline - timedelta(days=1), 10), self.answer, order)
             self.at(local_at(order.deadline, 15), self.reinspect, order)
 
     def answer(self, when: datetime, order: RectificationOrder) -> None:
-        evaluation_services.order_respond(actor=self.cast.provider_users[0], order=order, evidence=evidence_for(order),
-                                          responses={f.pk: "已补齐签到表，更换授课教师。" for f in order.findings.all()},
-                                          now=when)
+        evaluation_services.order_respond(
+            actor=self.cast.provider_users[0],
+            order=order,
+            evidence=evidence_for(order),
+            responses={f.pk: "已补齐签到表，更换授课教师。" for f in order.findings.all()},
+            now=when,
+        )
 
     def reinspect(self, when: datetime, order: RectificationOrder) -> None:
         """Re-inspection finds the first finding only partly put right: the order fails."""
@@ -341,21 +416,30 @@ class Year:
         contract_services.report_submit(actor=self.cast.provider_users[0], report=report, now=when)
 
     def review(self, when: datetime, report: ServiceReport, score: Decimal) -> None:
-        contract_services.report_review(actor=self.cast.evaluators[1], report=report, accept=True, score=score,
-                                        comment="台账齐全。", now=when)
+        contract_services.report_review(
+            actor=self.cast.evaluators[1], report=report, accept=True, score=score, comment="台账齐全。", now=when
+        )
 
     def release(self, when: datetime, position: int) -> None:
-        contract_services.milestone_release(actor=self.cast.admin,
-                                            milestone=self.contract.milestones.get(position=position), now=when)
+        contract_services.milestone_release(
+            actor=self.cast.admin, milestone=self.contract.milestones.get(position=position), now=when
+        )
 
 
 ACTIVITY_DAYS = (8, 22)
 
 
 def activities_of(month: date) -> list[contract_services.ActivityInput]:
-    return [contract_services.ActivityInput(month.replace(day=day), f"低压电工实操培训（{month.month}月第{n}期）",
-                                            ServiceCategory.TRAINING, "二楼实训室", SESSION_VISITS)
-            for n, day in enumerate(ACTIVITY_DAYS, start=1)]
+    return [
+        contract_services.ActivityInput(
+            month.replace(day=day),
+            f"低压电工实操培训（{month.month}月第{n}期）",
+            ServiceCategory.TRAINING,
+            "二楼实训室",
+            SESSION_VISITS,
+        )
+        for n, day in enumerate(ACTIVITY_DAYS, start=1)
+    ]
 
 
 def narrative(month: date) -> str:
@@ -375,8 +459,11 @@ PANEL_SHEETS = (
 def panel_review(cast: Cast, evaluation: FinalEvaluation) -> None:
     for seat, sheet in zip(evaluation.panel.order_by("pk"), PANEL_SHEETS, strict=True):
         evaluation_services.final_panel_declare(actor=seat.evaluator, seat=seat, conflict=Declaration.Conflict.NONE)
-        evaluation_services.final_panel_submit(actor=seat.evaluator, seat=seat, scores={
-            criterion: (points, "服务效果一般，职工反映签到不规范。") for criterion, points in sheet.items()})
+        evaluation_services.final_panel_submit(
+            actor=seat.evaluator,
+            seat=seat,
+            scores={criterion: (points, "服务效果一般，职工反映签到不规范。") for criterion, points in sheet.items()},
+        )
 
 
 def notified(user: User, *fragments: str) -> bool:
@@ -385,6 +472,7 @@ def notified(user: User, *fragments: str) -> bool:
 
 
 # --- the story ------------------------------------------------------------------------------------------
+
 
 def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
     with time_machine.travel(at(2024, 11, 15), tick=False) as clock:
@@ -425,8 +513,12 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
         cast.move_to(at(2025, 12, 1, 9, 30))
         evaluation_services.final_panel_assign(actor=cast.admin, evaluation=evaluation, evaluators=cast.evaluators)
         assert open_task(evaluation, "name_panel") is None
-        assert {t.owner for t in Task.objects.filter(process=final_process(evaluation), flow_task=FinalEvaluationFlow.seat,
-                                                     status__in=OPEN)} == set(cast.evaluators)
+        assert {
+            t.owner
+            for t in Task.objects.filter(
+                process=final_process(evaluation), flow_task=FinalEvaluationFlow.seat, status__in=OPEN
+            )
+        } == set(cast.evaluators)
         year.run(until=at(2025, 12, 4))  # November's report, reviewed on 3 December
         scores = dict(PeriodScore.objects.filter(contract=contract).values_list("month", "score"))
         assert len(scores) == 11 and scores[FAILING_MONTH] == Decimal("42.00")
@@ -437,8 +529,12 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
 
         # The proposal, component by component (points = value × weight ÷ 100, unrounded; DOMAIN.md §5):
         assert evaluation.state == FinalEvaluation.State.PROPOSED
-        assert (evaluation.weight_period_scores, evaluation.weight_kpi, evaluation.weight_satisfaction,
-                evaluation.weight_panel) == (50, 20, 15, 15)
+        assert (
+            evaluation.weight_period_scores,
+            evaluation.weight_kpi,
+            evaluation.weight_satisfaction,
+            evaluation.weight_panel,
+        ) == (50, 20, 15, 15)
         # period scores: (10 × 64.00 + 42.00) ÷ 11 = 62.00 → 31.00
         assert (evaluation.period_scores_value, evaluation.period_scores_points) == (Decimal("62.00"), Decimal("31.00"))
         # KPI: 22 of 24 sessions and 550 of 600 visits delivered by the end of November: 91.67% → 18.334
@@ -456,15 +552,21 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
         # 5. The provider appeals within the window, once; the administrator upholds the rating, with a reason.
         cast.move_to(at(2025, 12, 9, 16))
         appeal = evaluation_services.appeal_lodge(
-            actor=provider_user_, evaluation=evaluation, evidence=[pdf_upload("整改佐证.pdf")],
-            grounds="9月整改已基本完成，仅签到表缺页一项部分整改，扣分过重；请求重新核定。")
+            actor=provider_user_,
+            evaluation=evaluation,
+            evidence=[pdf_upload("整改佐证.pdf")],
+            grounds="9月整改已基本完成，仅签到表缺页一项部分整改，扣分过重；请求重新核定。",
+        )
         with pytest.raises(DomainError) as again:
             evaluation_services.appeal_lodge(actor=provider_user_, evaluation=evaluation, grounds="再次申诉")
         assert "2025-12-09" in str(again.value)
         cast.move_to(at(2025, 12, 15, 10))
         evaluation_services.appeal_decide(
-            actor=cast.admin, appeal=appeal, decision=Appeal.Decision.UPHELD,
-            reason="经复核，9月整改复查结论为部分整改、整改不合格，依规扣减5分，维持原评定。")
+            actor=cast.admin,
+            appeal=appeal,
+            decision=Appeal.Decision.UPHELD,
+            reason="经复核，9月整改复查结论为部分整改、整改不合格，依规扣减5分，维持原评定。",
+        )
         evaluation.refresh_from_db()
         assert evaluation.state == FinalEvaluation.State.SIGN_OFF
         assert open_task(evaluation, "sign_off") is not None
@@ -488,7 +590,10 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
             evaluation_services.final_confirm(actor=cast.second_admin, evaluation=evaluation)
         evaluation.refresh_from_db()
         assert (evaluation.state, evaluation.rating, evaluation.total) == (
-            FinalEvaluation.State.FINAL, FinalRating.POOR, Decimal("55.96"))
+            FinalEvaluation.State.FINAL,
+            FinalRating.POOR,
+            Decimal("55.96"),
+        )
         assert (evaluation.signed_off_by, evaluation.confirmed_by) == (cast.admin, cast.second_admin)
         assert evaluation.outcome == FinalEvaluation.Outcome.EXITED
         report = IssuedDocument.objects.get(kind=IssuedDocument.Kind.ASSESSMENT_REPORT)
@@ -510,12 +615,16 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
             contract_services.milestone_release(actor=cast.admin, milestone=milestones[3])
         exclusion = Exclusion.objects.get(provider=provider)
         assert (exclusion.palace, exclusion.starts_on, exclusion.ends_on) == (
-            wenshang, date(2026, 1, 8), date(2027, 1, 8))
+            wenshang,
+            date(2026, 1, 8),
+            date(2027, 1, 8),
+        )
         assert exit_.exclusion == exclusion
         assert notified(provider_user_, "退出合作", contract.number)
         with pytest.raises(DomainError) as twice:
-            evaluation_services.exit_open(actor=cast.admin, contract=contract, reason="再次退出",
-                                          final_evaluation=evaluation)
+            evaluation_services.exit_open(
+                actor=cast.admin, contract=contract, reason="再次退出", final_evaluation=evaluation
+            )
         assert "2026-01-08" in str(twice.value)
         assert Exit.objects.count() == Exclusion.objects.count() == 1
         assert Recruitment.objects.filter(project=recruitment.project).count() == 2
@@ -524,7 +633,9 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
         assert {i.kind for i in items} == set(HandoverItem.Kind.values)
         cast.move_to(at(2026, 1, 9, 15))
         for item in items:
-            evaluation_services.handover_confirm(actor=provider_user_, item=item, note=f"已移交：{item.get_kind_display()}")
+            evaluation_services.handover_confirm(
+                actor=provider_user_, item=item, note=f"已移交：{item.get_kind_display()}"
+            )
             evaluation_services.handover_confirm(actor=cast.admin, item=item)
         exit_.refresh_from_db()
         assert exit_.handover_completed_at == at(2026, 1, 9, 15)
@@ -533,18 +644,30 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
         # and publishes it.
         retender = exit_.retender
         assert (retender.state, retender.project, retender.reissue_of) == (
-            Recruitment.State.DRAFT, recruitment.project, recruitment)
+            Recruitment.State.DRAFT,
+            recruitment.project,
+            recruitment,
+        )
         assert retender.title.startswith(recruitment.title) and retender.eligibility == recruitment.eligibility
         assert criteria_of(retender) == criteria_of(recruitment)
         assert list(retender.required_documents.values_list("name", flat=True)) == DOCUMENTS
         opens = cast.move_to(at(2026, 1, 12, 9))
         deadline = local_at(add_working_days(opens.date(), 7), 17)
         procurement_services.recruitment_update(
-            actor=cast.admin, recruitment=retender, title=retender.title, deadline=deadline,
-            criteria=[procurement_services.CriterionInput(c.name, c.max_points, c.kind, c.description)
-                      for c in retender.criteria.all()],
-            required_documents=DOCUMENTS, description=retender.description, eligibility=retender.eligibility,
-            budget_ceiling=retender.budget_ceiling, panel_size=retender.panel_size)
+            actor=cast.admin,
+            recruitment=retender,
+            title=retender.title,
+            deadline=deadline,
+            criteria=[
+                procurement_services.CriterionInput(c.name, c.max_points, c.kind, c.description)
+                for c in retender.criteria.all()
+            ],
+            required_documents=DOCUMENTS,
+            description=retender.description,
+            eligibility=retender.eligibility,
+            budget_ceiling=retender.budget_ceiling,
+            panel_size=retender.panel_size,
+        )
         procurement_services.recruitment_publish(actor=cast.admin, recruitment=retender)
         retender.refresh_from_db()
         assert retender.state == Recruitment.State.PUBLISHED
@@ -555,16 +678,23 @@ def test_the_wenshang_story(wenshang, django_capture_on_commit_callbacks):
         cast.move_to(at(2026, 1, 13, 10))
         with pytest.raises(DomainError) as refused:
             procurement_services.application_submit(
-                actor=provider_user_, recruitment=retender, price=Decimal("80000"), proposal="我单位再次申请。",
-                files=[procurement_services.ApplicationFile(required.pk, pdf_upload())])
+                actor=provider_user_,
+                recruitment=retender,
+                price=Decimal("80000"),
+                proposal="我单位再次申请。",
+                files=[procurement_services.ApplicationFile(required.pk, pdf_upload())],
+            )
         assert "2027-01-08" in str(refused.value) and contract.number in str(refused.value)
         assert not retender.applications.exists()
         for user in (cast.newcomer_user, cast.provider_users[1]):
             procurement_services.application_submit(
-                actor=user, recruitment=retender, price=Decimal("85000"), proposal="我单位的服务方案。",
-                files=[procurement_services.ApplicationFile(required.pk, pdf_upload())])
-        assert set(retender.applications.values_list("provider", flat=True)) == {
-            cast.newcomer.pk, cast.providers[1].pk}
+                actor=user,
+                recruitment=retender,
+                price=Decimal("85000"),
+                proposal="我单位的服务方案。",
+                files=[procurement_services.ApplicationFile(required.pk, pdf_upload())],
+            )
+        assert set(retender.applications.values_list("provider", flat=True)) == {cast.newcomer.pk, cast.providers[1].pk}
 
         # The processes followed the services, and the audit chain is whole.
         assert panel_process(recruitment).status == PROCESS.DONE

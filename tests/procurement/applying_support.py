@@ -59,10 +59,7 @@ def published_recruitment(
 
 
 def all_documents(recruitment: Recruitment, salt: str = "") -> list[ApplicationFile]:
-    return [
-        ApplicationFile(d.pk, pdf(f"{d.name}.pdf", salt))
-        for d in recruitment.required_documents.all()
-    ]
+    return [ApplicationFile(d.pk, pdf(f"{d.name}.pdf", salt)) for d in recruitment.required_documents.all()]
 
 
 def apply(
@@ -92,9 +89,7 @@ def into_publicity(
 ) -> Recruitment:
     """The result in publicity: ``ranking`` is (application, total) best first; the first is proposed."""
     for rank, (application, total) in enumerate(ranking, start=1):
-        Application.objects.filter(pk=application.pk).update(
-            is_valid=True, rank=rank, total=Decimal(total)
-        )
+        Application.objects.filter(pk=application.pk).update(is_valid=True, rank=rank, total=Decimal(total))
     Recruitment.objects.filter(pk=recruitment.pk).update(
         state=Recruitment.State.PUBLICITY,
         deadline=timezone.now() - timedelta(days=10),

@@ -83,9 +83,7 @@ def apply_url(recruitment):
 def form_errors(response, field=None) -> str:
     errors = response.context["form"].errors
     with translation.override("en"):
-        return " ".join(
-            str(e) for name, messages in errors.items() if field in (None, name) for e in messages
-        )
+        return " ".join(str(e) for name, messages in errors.items() if field in (None, name) for e in messages)
 
 
 def assert_nothing_written():
@@ -101,9 +99,7 @@ def test_verified_provider_applies_with_the_required_documents(roles, recruitmen
     page = client.get(apply_url(recruitment)).content.decode()
     for doc in recruitment.required_documents.all():
         assert doc.name in page
-    response = client.post(
-        apply_url(recruitment), application_form(recruitment, extra=[pdf("师资证书.pdf")])
-    )
+    response = client.post(apply_url(recruitment), application_form(recruitment, extra=[pdf("师资证书.pdf")]))
     application = Application.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("portal:application_detail", args=[application.pk])
@@ -117,12 +113,8 @@ def test_verified_provider_applies_with_the_required_documents(roles, recruitmen
         "服务实施方案.pdf",
         "营业执照副本.pdf",
     ]
-    assert AuditEvent.objects.filter(
-        action="application.submitted", object_id=str(application.pk)
-    ).exists()
-    assert Notification.objects.filter(
-        recipient=roles["provider_a"], subject__contains=recruitment.number
-    ).exists()
+    assert AuditEvent.objects.filter(action="application.submitted", object_id=str(application.pk)).exists()
+    assert Notification.objects.filter(recipient=roles["provider_a"], subject__contains=recruitment.number).exists()
     detail = client.get(response["Location"]).content.decode()
     assert "version 1" in detail and "营业执照副本.pdf" in detail and "80,000.00" in detail
 
@@ -139,9 +131,7 @@ def test_withdraw_and_resubmit_before_the_deadline(roles, recruitment, english):
     assert application.state == Application.State.WITHDRAWN
 
     page = client.get(apply_url(recruitment)).content.decode()
-    assert (
-        "version 1" in page and "营业执照副本.pdf" in page
-    )  # what is on file, and that it can be replaced
+    assert "version 1" in page and "营业执照副本.pdf" in page  # what is on file, and that it can be replaced
     response = client.post(
         apply_url(recruitment),
         application_form(recruitment, price="75000", replace=["服务实施方案"]),
@@ -153,10 +143,7 @@ def test_withdraw_and_resubmit_before_the_deadline(roles, recruitment, english):
         Application.State.SUBMITTED,
         75000,
     )
-    current = {
-        d.required.name: d.file_id
-        for d in application.documents.filter(version=2).select_related("required")
-    }
+    current = {d.required.name: d.file_id for d in application.documents.filter(version=2).select_related("required")}
     assert current["营业执照副本"] == first["营业执照副本"]  # unchanged, carried over
     assert current["服务实施方案"] != first["服务实施方案"]  # replaced
     assert Application.objects.count() == 1
@@ -183,9 +170,7 @@ def test_a_late_application_is_refused_and_nothing_is_written(roles, closing_soo
     assert_nothing_written()
 
 
-def test_a_form_opened_before_the_deadline_and_posted_after_it_is_refused(
-    roles, closing_soon, english
-):
+def test_a_form_opened_before_the_deadline_and_posted_after_it_is_refused(roles, closing_soon, english):
     recruitment = closing_soon
     client = english(roles["provider_a"])
     with time_machine.travel(recruitment.deadline - timedelta(minutes=5), tick=False):
@@ -210,9 +195,7 @@ def test_an_unverified_provider_is_refused_with_the_message(roles, wenshang, rec
     assert_nothing_written()
 
 
-def test_an_excluded_provider_is_refused_naming_the_end_of_the_exclusion(
-    roles, wenshang, recruitment, english
-):
+def test_an_excluded_provider_is_refused_naming_the_end_of_the_exclusion(roles, wenshang, recruitment, english):
     today = timezone.localdate()
     exclusion = Exclusion.objects.create(
         provider=roles["provider_a"].provider,
@@ -245,9 +228,7 @@ def test_a_missing_required_document_is_refused_naming_it(roles, recruitment, en
     ("upload", "message_part"),
     [
         (
-            SimpleUploadedFile(
-                "方案.pdf", PDF_BYTES + b"0" * (10 * 1024 * 1024), content_type="application/pdf"
-            ),
+            SimpleUploadedFile("方案.pdf", PDF_BYTES + b"0" * (10 * 1024 * 1024), content_type="application/pdf"),
             "10.0\xa0MB",
         ),
         (
@@ -280,35 +261,21 @@ def test_an_oversize_or_disguised_document_is_refused_and_nothing_is_written(
         ("八万", lambda: "Enter a number."),
     ],
 )
-def test_a_price_below_zero_or_not_a_number_is_refused(
-    roles, recruitment, english, price, expected
-):
-    response = english(roles["provider_a"]).post(
-        apply_url(recruitment), application_form(recruitment, price=price)
-    )
+def test_a_price_below_zero_or_not_a_number_is_refused(roles, recruitment, english, price, expected):
+    response = english(roles["provider_a"]).post(apply_url(recruitment), application_form(recruitment, price=price))
     assert response.status_code == 200
     assert expected() in form_errors(response, "price")
     assert_nothing_written()
 
 
-def test_another_provider_gets_403_on_an_application_and_nothing_changes(
-    roles, recruitment, english
-):
+def test_another_provider_gets_403_on_an_application_and_nothing_changes(roles, recruitment, english):
     english(roles["provider_a"]).post(apply_url(recruitment), application_form(recruitment))
     application = Application.objects.get()
     document = application.documents.first()
     intruder = english(roles["provider_b"])
-    assert (
-        intruder.post(reverse("portal:application_withdraw", args=[application.pk])).status_code
-        == 403
-    )
-    assert (
-        intruder.get(reverse("portal:application_detail", args=[application.pk])).status_code == 403
-    )
-    assert (
-        intruder.post(reverse("portal:application_detail", args=[application.pk])).status_code
-        == 403
-    )
+    assert intruder.post(reverse("portal:application_withdraw", args=[application.pk])).status_code == 403
+    assert intruder.get(reverse("portal:application_detail", args=[application.pk])).status_code == 403
+    assert intruder.post(reverse("portal:application_detail", args=[application.pk])).status_code == 403
     assert intruder.get(reverse("file_download", args=[document.file_id])).status_code == 403
     application.refresh_from_db()
     assert (application.state, application.version) == (Application.State.SUBMITTED, 1)
@@ -328,13 +295,9 @@ def test_the_applicant_sees_validity_once_the_recruitment_closes(db, english):
     built = RecruitmentBuilder(applicants=2, invalid=1).advance_to(Stage.CLOSED)
     valid = built.applications[0]
     withdrawn = Application.objects.get(provider=built.providers[2])
-    page = english(built.provider_users[0]).get(
-        reverse("portal:application_detail", args=[valid.pk])
-    )
+    page = english(built.provider_users[0]).get(reverse("portal:application_detail", args=[valid.pk]))
     assert "Valid" in page.content.decode() and "Resubmit" not in page.content.decode()
-    page = english(built.provider_users[2]).get(
-        reverse("portal:application_detail", args=[withdrawn.pk])
-    )
+    page = english(built.provider_users[2]).get(reverse("portal:application_detail", args=[withdrawn.pk]))
     assert "Invalid" in page.content.decode() and withdrawn.invalid_reason in page.content.decode()
 
 
@@ -364,36 +327,19 @@ def test_an_applicant_lodges_an_objection_during_publicity(publicised, english):
         publicised.providers[1],
         Objection.State.OPEN,
     )
-    assert Notification.objects.filter(
-        recipient=publicised.admin, subject__contains=recruitment.number
-    ).exists()
+    assert Notification.objects.filter(recipient=publicised.admin, subject__contains=recruitment.number).exists()
     attachment = objection.attachments.get()
     assert client.get(reverse("file_download", args=[attachment.pk])).status_code == 200
-    assert (
-        english(publicised.admin).get(reverse("file_download", args=[attachment.pk])).status_code
-        == 200
-    )
-    assert (
-        english(publicised.provider_users[0])
-        .get(reverse("file_download", args=[attachment.pk]))
-        .status_code
-        == 403
-    )
-    detail = client.get(
-        reverse("portal:application_detail", args=[objection.application_id])
-    ).content.decode()
+    assert english(publicised.admin).get(reverse("file_download", args=[attachment.pk])).status_code == 200
+    assert english(publicised.provider_users[0]).get(reverse("file_download", args=[attachment.pk])).status_code == 403
+    detail = client.get(reverse("portal:application_detail", args=[objection.application_id])).content.decode()
     assert "第一名的师资证书已过期。" in detail
 
 
 def test_an_objection_is_refused_for_a_provider_that_did_not_apply(publicised, english):
-    outsider = provider_user(
-        ProviderFactory(palace=publicised.palace, verified=True, name="未参与机构")
-    )
+    outsider = provider_user(ProviderFactory(palace=publicised.palace, verified=True, name="未参与机构"))
     client = english(outsider)
-    assert (
-        en(award.ERR_NOT_APPLICANT)
-        in client.get(objection_url(publicised.recruitment)).content.decode()
-    )
+    assert en(award.ERR_NOT_APPLICANT) in client.get(objection_url(publicised.recruitment)).content.decode()
     response = client.post(objection_url(publicised.recruitment), {"grounds": "结果不公"})
     assert en(award.ERR_NOT_APPLICANT) in form_errors(response)
     assert not Objection.objects.exists()
@@ -401,9 +347,7 @@ def test_an_objection_is_refused_for_a_provider_that_did_not_apply(publicised, e
 
 def test_an_objection_is_refused_outside_publicity(roles, recruitment, publicised, english):
     english(roles["provider_a"]).post(apply_url(recruitment), application_form(recruitment))
-    response = english(roles["provider_a"]).post(
-        objection_url(recruitment), {"grounds": "尚未公示"}
-    )
+    response = english(roles["provider_a"]).post(objection_url(recruitment), {"grounds": "尚未公示"})
     assert en(award.ERR_NOT_IN_PUBLICITY) in form_errors(response)
     # …and once the publicity period is over.
     ended = publicised.recruitment.publicity_ends_at + timedelta(minutes=1)
@@ -413,6 +357,4 @@ def test_an_objection_is_refused_outside_publicity(roles, recruitment, publicise
         )
     assert en(award.ERR_NOT_IN_PUBLICITY) in form_errors(response)
     assert not Objection.objects.exists()
-    assert (
-        Recruitment.objects.get(pk=publicised.recruitment.pk).state == Recruitment.State.PUBLICITY
-    )
+    assert Recruitment.objects.get(pk=publicised.recruitment.pk).state == Recruitment.State.PUBLICITY

@@ -28,22 +28,32 @@ def pdf_text(data: bytes) -> str:
 
 
 def certificates_of(provider) -> list[IssuedDocument]:
-    return list(IssuedDocument.objects.filter(
-        content_type=ContentType.objects.get_for_model(Provider), object_id=str(provider.pk),
-        kind=IssuedDocument.Kind.PROVIDER_CERTIFICATE,
-    ).order_by("version"))
+    return list(
+        IssuedDocument.objects.filter(
+            content_type=ContentType.objects.get_for_model(Provider),
+            object_id=str(provider.pk),
+            kind=IssuedDocument.Kind.PROVIDER_CERTIFICATE,
+        ).order_by("version")
+    )
 
 
 @pytest.fixture
 def pending_provider(roles, wenshang):
     """A registration awaiting verification, with a licence and a qualification certificate attached."""
-    provider = ProviderFactory(palace=wenshang, name="汶上县惠民职业培训学校", legal_representative="王五",
-                               categories=[ServiceCategory.TRAINING, ServiceCategory.HEALTH])
+    provider = ProviderFactory(
+        palace=wenshang,
+        name="汶上县惠民职业培训学校",
+        legal_representative="王五",
+        categories=[ServiceCategory.TRAINING, ServiceCategory.HEALTH],
+    )
     user = provider_user(provider, "t-huimin")
-    for kind, name in [(ProviderDocument.Kind.LICENCE, "办学许可证.pdf"),
-                       (ProviderDocument.Kind.QUALIFICATION, "健康管理师资格证.pdf")]:
-        stored = store_upload(upload=SimpleUploadedFile(name, PDF_BYTES + name.encode()),
-                              purpose="provider_document", actor=user)
+    for kind, name in [
+        (ProviderDocument.Kind.LICENCE, "办学许可证.pdf"),
+        (ProviderDocument.Kind.QUALIFICATION, "健康管理师资格证.pdf"),
+    ]:
+        stored = store_upload(
+            upload=SimpleUploadedFile(name, PDF_BYTES + name.encode()), purpose="provider_document", actor=user
+        )
         ProviderDocument.objects.create(provider=provider, kind=kind, file=stored)
     return provider
 
@@ -57,9 +67,19 @@ def test_verifying_a_provider_issues_its_certificate(roles, pending_provider, dj
     assert (doc.version, doc.palace, doc.issued_by) == (1, pending_provider.palace, roles["admin"])
     assert doc.title == "服务机构登记核验证明（汶上县惠民职业培训学校）"
     text = pdf_text(document_bytes(doc))
-    for expected in ("服务机构登记核验证明", "汶上县惠民职业培训学校", pending_provider.credit_code, "王五",
-                     "培训、健康", "汶上县工人文化宫", "王建国", "材料齐全",
-                     "办学许可证.pdf", "健康管理师资格证.pdf", "第 1 页 共"):
+    for expected in (
+        "服务机构登记核验证明",
+        "汶上县惠民职业培训学校",
+        pending_provider.credit_code,
+        "王五",
+        "培训、健康",
+        "汶上县工人文化宫",
+        "王建国",
+        "材料齐全",
+        "办学许可证.pdf",
+        "健康管理师资格证.pdf",
+        "第 1 页 共",
+    ):
         assert expected in text
     assert len(pending_provider.credit_code) == 18
     for provider_doc in pending_provider.documents.select_related("file"):
@@ -67,8 +87,9 @@ def test_verifying_a_provider_issues_its_certificate(roles, pending_provider, dj
     assert AuditEvent.objects.filter(action="document.issued", object_id=str(doc.pk)).exists()
 
 
-def test_certificate_is_issued_only_after_the_verification_commits(roles, pending_provider,
-                                                                     django_capture_on_commit_callbacks):
+def test_certificate_is_issued_only_after_the_verification_commits(
+    roles, pending_provider, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         provider_verify(actor=roles["admin"], provider=pending_provider)
     assert certificates_of(pending_provider) == []
@@ -77,8 +98,9 @@ def test_certificate_is_issued_only_after_the_verification_commits(roles, pendin
     assert len(certificates_of(pending_provider)) == 1
 
 
-def test_certificate_failure_does_not_undo_the_verification(roles, pending_provider, monkeypatch, caplog,
-                                                            django_capture_on_commit_callbacks):
+def test_certificate_failure_does_not_undo_the_verification(
+    roles, pending_provider, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     def broken(**kwargs):
         raise RuntimeError("renderer down")
 
@@ -136,8 +158,15 @@ def test_long_chinese_name_is_printed_whole_on_one_page(roles, wenshang):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("provider_a", 200), ("admin", 200), ("auditor", 200),
-     ("provider_b", 403), ("other_auditor", 403), ("other_admin", 403), ("evaluator", 403)],
+    [
+        ("provider_a", 200),
+        ("admin", 200),
+        ("auditor", 200),
+        ("provider_b", 403),
+        ("other_auditor", 403),
+        ("other_admin", 403),
+        ("evaluator", 403),
+    ],
 )
 def test_certificate_download_by_role(roles, client_for, role, status):
     doc = issue_provider_certificate(actor=roles["admin"], provider=roles["provider_a"].provider)
@@ -156,15 +185,17 @@ def test_anonymous_certificate_download_goes_to_login(roles, client):
 
 def test_downloaded_certificate_verifies_as_genuine_and_a_flipped_byte_does_not(roles, client_for, client):
     doc = issue_provider_certificate(actor=roles["admin"], provider=roles["provider_a"].provider)
-    data = b"".join(client_for(roles["provider_a"]).get(
-        reverse("document_download", args=[doc.pk])).streaming_content)
-    genuine = client.post(reverse("verify_upload"),
-                          {"file": SimpleUploadedFile("cert.pdf", data, content_type="application/pdf")})
+    data = b"".join(client_for(roles["provider_a"]).get(reverse("document_download", args=[doc.pk])).streaming_content)
+    genuine = client.post(
+        reverse("verify_upload"), {"file": SimpleUploadedFile("cert.pdf", data, content_type="application/pdf")}
+    )
     assert 'data-verdict="genuine"' in genuine.content.decode()
     flipped = bytearray(data)
     flipped[len(flipped) // 2] ^= 0xFF
-    forged = client.post(reverse("verify_upload"),
-                         {"file": SimpleUploadedFile("cert.pdf", bytes(flipped), content_type="application/pdf")})
+    forged = client.post(
+        reverse("verify_upload"),
+        {"file": SimpleUploadedFile("cert.pdf", bytes(flipped), content_type="application/pdf")},
+    )
     assert 'data-verdict="not-genuine"' in forged.content.decode()
     by_code = client.get(reverse("verify_document", args=[doc.pk.hex]))
     assert by_code.status_code == 200

@@ -65,7 +65,7 @@ def column(rows: list[list[str]], header: str) -> list[str]:
 
 def body(text: str) -> str:
     """The table body only (the filter form lists every choice, whatever the rows)."""
-    return text[text.index("<tbody"):text.index("</tbody>")]
+    return text[text.index("<tbody") : text.index("</tbody>")]
 
 
 def builder(palace, stage: Stage, **options) -> RecruitmentBuilder:
@@ -73,6 +73,7 @@ def builder(palace, stage: Stage, **options) -> RecruitmentBuilder:
 
 
 # --- recruitments --------------------------------------------------------------------------------
+
 
 def test_recruitments_are_the_auditors_palaces_filtered_sorted_and_exported(roles, wenshang, foshan, client_for):
     compiled = builder(wenshang, Stage.AWARDED, title="职工心理健康讲座招募")
@@ -113,8 +114,10 @@ def test_recruitments_are_the_auditors_palaces_filtered_sorted_and_exported(role
     rows = export(client, "recruitments", sort="number")
     assert column(rows, zh("Number")) == sorted([awarded.number, open_.number])
     states = dict(zip(column(rows, zh("Number")), column(rows, zh("State")), strict=True))
-    assert states == {awarded.number: zh(Recruitment.State.AWARDED.label),
-                      open_.number: zh(Recruitment.State.PUBLISHED.label)}
+    assert states == {
+        awarded.number: zh(Recruitment.State.AWARDED.label),
+        open_.number: zh(Recruitment.State.PUBLISHED.label),
+    }
     counts = dict(zip(column(rows, zh("Number")), column(rows, zh("Applications", "recruitment")), strict=True))
     assert counts == {awarded.number: "3", open_.number: "3"}
     # One palace: no palace column.
@@ -123,14 +126,21 @@ def test_recruitments_are_the_auditors_palaces_filtered_sorted_and_exported(role
 
 def test_recruitments_first_page_queries_do_not_grow_with_rows(roles, wenshang, client_for):
     built = builder(wenshang, Stage.DRAFT)
-    criteria = [services.CriterionInput("服务方案", Decimal(90)),
-                services.CriterionInput("报价", Decimal(10), kind="price")]
+    criteria = [
+        services.CriterionInput("服务方案", Decimal(90)),
+        services.CriterionInput("报价", Decimal(10), kind="price"),
+    ]
     client = client_for(roles["auditor"])
 
     def add(n):
         for i in range(n):
-            services.recruitment_create(actor=built.admin, project=built.project, title=f"第{i}期招募",
-                                        deadline=timezone.now() + timedelta(days=20), criteria=criteria)
+            services.recruitment_create(
+                actor=built.admin,
+                project=built.project,
+                title=f"第{i}期招募",
+                deadline=timezone.now() + timedelta(days=20),
+                criteria=criteria,
+            )
 
     add(1)
     with CaptureQueriesContext(connection) as few:
@@ -144,14 +154,21 @@ def test_recruitments_first_page_queries_do_not_grow_with_rows(roles, wenshang, 
 
 # --- applications --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def applications_world(roles, wenshang, foshan):
     """A compiled recruitment (a hostile provider name among its applicants), a closed one not yet
     compiled, a sealed one still open, and a foshan one."""
     compiled = builder(wenshang, Stage.COMPILED, provider_names=(HOSTILE, *PROVIDER_NAMES[1:]))
-    closed = builder(wenshang, Stage.CLOSED, applicants=2, provider_names=("汶上县书画艺术研究会", "汶上县电子商务协会"))
-    sealed = builder(wenshang, Stage.APPLIED, applicants=2, provider_names=("济宁市青禾体育发展中心", "汶上县经典诵读研究会"))
-    foshan_one = builder(foshan, Stage.CLOSED, applicants=2, provider_names=("佛山市南海区社工服务中心", "佛山市禅城区青年志愿者协会"))
+    closed = builder(
+        wenshang, Stage.CLOSED, applicants=2, provider_names=("汶上县书画艺术研究会", "汶上县电子商务协会")
+    )
+    sealed = builder(
+        wenshang, Stage.APPLIED, applicants=2, provider_names=("济宁市青禾体育发展中心", "汶上县经典诵读研究会")
+    )
+    foshan_one = builder(
+        foshan, Stage.CLOSED, applicants=2, provider_names=("佛山市南海区社工服务中心", "佛山市禅城区青年志愿者协会")
+    )
     # Points stored against rows whose seal is still on (as if left over): the desk must not read them.
     Application.objects.filter(recruitment=closed.recruitment).update(total=Decimal("99.99"), rank=1)
     Application.objects.filter(recruitment=sealed.recruitment).update(total=Decimal("99.98"), rank=1)
@@ -233,14 +250,22 @@ def test_applications_first_page_queries_do_not_grow_with_rows(roles, wenshang, 
 
 # --- panel scores --------------------------------------------------------------------------------
 
+
 def test_scores_list_compiled_recruitments_only_with_their_corrections(roles, wenshang, foshan, client_for):
-    compiled = builder(wenshang, Stage.COMPILED, applicants=2, evaluators=3, criteria=3,
-                       provider_names=(HOSTILE, "汶上县老年大学协会"))
+    compiled = builder(
+        wenshang, Stage.COMPILED, applicants=2, evaluators=3, criteria=3, provider_names=(HOSTILE, "汶上县老年大学协会")
+    )
     correction = compiled.correct_score(corrected_points=Decimal("30.00"))
     pending = services.score_correction_request(
-        actor=compiled.admin, score=compiled.members[1].scores.order_by("pk").first(),
-        corrected_points=Decimal("1.00"), reason=ScoreCorrection.Reason.ABNORMAL, justification="评分明显偏低")
-    scored = builder(wenshang, Stage.SCORED, applicants=2, provider_names=("汶上县法律援助志愿者协会", "济宁市和美社区服务中心"))
+        actor=compiled.admin,
+        score=compiled.members[1].scores.order_by("pk").first(),
+        corrected_points=Decimal("1.00"),
+        reason=ScoreCorrection.Reason.ABNORMAL,
+        justification="评分明显偏低",
+    )
+    scored = builder(
+        wenshang, Stage.SCORED, applicants=2, provider_names=("汶上县法律援助志愿者协会", "济宁市和美社区服务中心")
+    )
     builder(foshan, Stage.COMPILED, applicants=2, provider_names=("佛山市南海区社工服务中心", "佛山市顺德区书画院"))
     client = client_for(roles["auditor"])
 
@@ -255,12 +280,14 @@ def test_scores_list_compiled_recruitments_only_with_their_corrections(roles, we
 
     corrections = [c for c in column(rows, zh("Correction")) if c]
     with translation.override(settings.LANGUAGE_CODE):
-        assert sorted(corrections) == sorted([
-            f"{ScoreCorrection.State.APPROVED.label}: {correction.original_points:.2f} → 30.00 "
-            f"({ScoreCorrection.Reason.ARITHMETIC.label}: {correction.justification})",
-            f"{ScoreCorrection.State.REQUESTED.label}: {pending.original_points:.2f} → 1.00 "
-            f"({ScoreCorrection.Reason.ABNORMAL.label}: 评分明显偏低)",
-        ])
+        assert sorted(corrections) == sorted(
+            [
+                f"{ScoreCorrection.State.APPROVED.label}: {correction.original_points:.2f} → 30.00 "
+                f"({ScoreCorrection.Reason.ARITHMETIC.label}: {correction.justification})",
+                f"{ScoreCorrection.State.REQUESTED.label}: {pending.original_points:.2f} → 1.00 "
+                f"({ScoreCorrection.Reason.ABNORMAL.label}: 评分明显偏低)",
+            ]
+        )
 
     def count(**params):
         return len(export(client, "scores", **params)) - 1
@@ -310,28 +337,55 @@ def test_scores_first_page_queries_do_not_grow_with_rows(roles, wenshang, client
 
 # --- exclusions ----------------------------------------------------------------------------------
 
+
 def exclusion(provider, palace, starts_on, ends_on, reason="终期评价为差，退出合作") -> Exclusion:
-    return Exclusion.objects.create(provider=provider, palace=palace, starts_on=starts_on, ends_on=ends_on,
-                                    reason=reason, created_by=staff(palace, Role.ADMIN))
+    return Exclusion.objects.create(
+        provider=provider,
+        palace=palace,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason,
+        created_by=staff(palace, Role.ADMIN),
+    )
 
 
 def test_exclusions_status_against_today_scoped_and_exported(roles, wenshang, foshan, client_for):
     today = timezone.localdate()
-    active = exclusion(ProviderFactory(palace=wenshang, name=HOSTILE), wenshang, today - timedelta(days=10),
-                       today + timedelta(days=355))
-    expired = exclusion(ProviderFactory(palace=wenshang, name="汶上县巧手家政职业技能培训学校"), wenshang,
-                        today - timedelta(days=400), today, reason="合同提前终止，退出合作")
+    active = exclusion(
+        ProviderFactory(palace=wenshang, name=HOSTILE),
+        wenshang,
+        today - timedelta(days=10),
+        today + timedelta(days=355),
+    )
+    expired = exclusion(
+        ProviderFactory(palace=wenshang, name="汶上县巧手家政职业技能培训学校"),
+        wenshang,
+        today - timedelta(days=400),
+        today,
+        reason="合同提前终止，退出合作",
+    )
     # Registered with foshan, excluded by wenshang: listed, but its page is foshan's to open.
-    visiting = exclusion(ProviderFactory(palace=foshan, name="佛山市禅城区青年志愿者协会"), wenshang,
-                         today - timedelta(days=40), today + timedelta(days=300))
-    exclusion(ProviderFactory(palace=foshan, name="佛山市顺德区书画院"), foshan, today - timedelta(days=5),
-              today + timedelta(days=360))
+    visiting = exclusion(
+        ProviderFactory(palace=foshan, name="佛山市禅城区青年志愿者协会"),
+        wenshang,
+        today - timedelta(days=40),
+        today + timedelta(days=300),
+    )
+    exclusion(
+        ProviderFactory(palace=foshan, name="佛山市顺德区书画院"),
+        foshan,
+        today - timedelta(days=5),
+        today + timedelta(days=360),
+    )
     client = client_for(roles["auditor"])
 
     rows = export(client, "exclusions")
     statuses = dict(zip(column(rows, zh("Provider")), column(rows, zh("Status")), strict=True))
-    assert statuses == {"'" + HOSTILE: zh("Active"), expired.provider.name: zh("Expired"),
-                        visiting.provider.name: zh("Active")}
+    assert statuses == {
+        "'" + HOSTILE: zh("Active"),
+        expired.provider.name: zh("Expired"),
+        visiting.provider.name: zh("Active"),
+    }
     causes = dict(zip(column(rows, zh("Provider")), column(rows, zh("Cause")), strict=True))
     assert causes[expired.provider.name] == "合同提前终止，退出合作"
     assert column(rows, zh("Until"))[0] == active.ends_on.isoformat()  # newest first

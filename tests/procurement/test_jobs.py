@@ -19,8 +19,11 @@ from procurement.services import publishing
 from ..factories import PalaceFactory, ProviderFactory, provider_user, staff
 from ..recruitment_builders import RecruitmentBuilder, Stage, build_recruitment
 
-PROCUREMENT_JOBS = ["procurement.close_recruitments", "procurement.finalise_recruitments",
-                    "procurement.deadline_reminders"]
+PROCUREMENT_JOBS = [
+    "procurement.close_recruitments",
+    "procurement.finalise_recruitments",
+    "procurement.deadline_reminders",
+]
 
 
 def state_of(recruitment) -> str:
@@ -29,6 +32,7 @@ def state_of(recruitment) -> str:
 
 
 # --- closing ----------------------------------------------------------------------------------
+
 
 def test_tick_closes_a_recruitment_once_its_deadline_has_passed(db):
     built = build_recruitment(Stage.APPLIED, applicants=3)
@@ -82,6 +86,7 @@ def test_one_broken_recruitment_does_not_stop_the_others(db, monkeypatch):
 
 # --- finalising ---------------------------------------------------------------------------------
 
+
 def test_tick_awards_after_publicity_and_drafts_the_contract(db):
     built = build_recruitment(Stage.PUBLICITY)
     ends = built.recruitment.publicity_ends_at
@@ -98,8 +103,9 @@ def test_tick_awards_after_publicity_and_drafts_the_contract(db):
 def test_open_objection_holds_the_award_and_the_admins_hear_once(db):
     built = build_recruitment(Stage.PUBLICITY)
     recruitment = built.recruitment
-    objection = services.objection_lodge(actor=built.provider_users[1], recruitment=recruitment,
-                                         grounds="评分存在明显错误", now=timezone.now())
+    objection = services.objection_lodge(
+        actor=built.provider_users[1], recruitment=recruitment, grounds="评分存在明显错误", now=timezone.now()
+    )
     after = recruitment.publicity_ends_at + timedelta(minutes=1)
     told = {user: Notification.objects.filter(recipient=user).count() for user in (built.admin, built.approver)}
 
@@ -107,9 +113,11 @@ def test_open_objection_holds_the_award_and_the_admins_hear_once(db):
     assert state_of(recruitment) == Recruitment.State.PUBLICITY
     for user, count in told.items():
         assert Notification.objects.filter(recipient=user).count() == count + 1
-    assert set(RecruitmentReminder.objects.filter(
-        recruitment=recruitment, kind=RecruitmentReminder.Kind.OPEN_OBJECTIONS).values_list(
-        "recipient", flat=True)) == {built.admin.pk, built.approver.pk}
+    assert set(
+        RecruitmentReminder.objects.filter(
+            recruitment=recruitment, kind=RecruitmentReminder.Kind.OPEN_OBJECTIONS
+        ).values_list("recipient", flat=True)
+    ) == {built.admin.pk, built.approver.pk}
 
     jobs.finalise_ended_publicity(after + timedelta(minutes=1))
     for user, count in told.items():  # not told twice
@@ -121,6 +129,7 @@ def test_open_objection_holds_the_award_and_the_admins_hear_once(db):
 
 
 # --- reminders ----------------------------------------------------------------------------------
+
 
 def day_with_working_days_left(deadline: datetime, left: int) -> datetime:
     """09:00 on the last day from which exactly ``left`` working days remain until the deadline."""
@@ -137,18 +146,29 @@ def open_recruitment(db):
     builder = RecruitmentBuilder(applicants=1, invalid=1, category=ServiceCategory.TRAINING)
     builder.advance_to(Stage.APPLIED)
     palace = builder.palace
-    prospect = ProviderFactory(palace=palace, verified=True, name="汶上县技工学校",
-                               categories=[ServiceCategory.TRAINING, ServiceCategory.CULTURE])
+    prospect = ProviderFactory(
+        palace=palace,
+        verified=True,
+        name="汶上县技工学校",
+        categories=[ServiceCategory.TRAINING, ServiceCategory.CULTURE],
+    )
     others = {
         "other category": ProviderFactory(palace=palace, verified=True, categories=[ServiceCategory.SPORTS]),
         "not verified": ProviderFactory(palace=palace, categories=[ServiceCategory.TRAINING]),
-        "other palace": ProviderFactory(palace=PalaceFactory(foshan=True), verified=True,
-                                        categories=[ServiceCategory.TRAINING]),
+        "other palace": ProviderFactory(
+            palace=PalaceFactory(foshan=True), verified=True, categories=[ServiceCategory.TRAINING]
+        ),
         "excluded": ProviderFactory(palace=palace, verified=True, categories=[ServiceCategory.TRAINING]),
     }
     today = timezone.localdate()
-    Exclusion.objects.create(provider=others["excluded"], palace=palace, starts_on=today - timedelta(days=30),
-                             ends_on=today + timedelta(days=335), reason="终期评价为差", created_by=builder.admin)
+    Exclusion.objects.create(
+        provider=others["excluded"],
+        palace=palace,
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=335),
+        reason="终期评价为差",
+        created_by=builder.admin,
+    )
     builder.prospect_user = provider_user(prospect)
     builder.other_users = {why: provider_user(p) for why, p in others.items()}
     return builder
@@ -195,6 +215,7 @@ def test_no_reminder_after_the_deadline(open_recruitment):
 
 # --- the whole tick -----------------------------------------------------------------------------
 
+
 def test_a_second_tick_does_nothing(db):
     applying = build_recruitment(Stage.APPLIED, applicants=2)
     publicity = build_recruitment(Stage.PUBLICITY, palace=applying.palace)
@@ -210,6 +231,7 @@ def test_a_second_tick_does_nothing(db):
 
 
 # --- overlapping ticks (PostgreSQL row locks) -----------------------------------------------------
+
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
@@ -242,7 +264,8 @@ def test_a_tick_skips_a_recruitment_another_tick_holds():
 def test_only_admins_of_the_palace_hear_about_open_objections(db):
     built = build_recruitment(Stage.PUBLICITY)
     stranger = staff(PalaceFactory(foshan=True), Role.ADMIN)
-    services.objection_lodge(actor=built.provider_users[0], recruitment=built.recruitment,
-                             grounds="异议", now=timezone.now())
+    services.objection_lodge(
+        actor=built.provider_users[0], recruitment=built.recruitment, grounds="异议", now=timezone.now()
+    )
     jobs.finalise_ended_publicity(built.recruitment.publicity_ends_at + timedelta(minutes=1))
     assert not Notification.objects.filter(recipient=stranger).exists()

@@ -104,13 +104,8 @@ def test_drafts_and_cancelled_recruitments_are_not_public(roles, wenshang, engli
     client = english()
     assert client.get(notice_url(draft)).status_code == 404
     assert client.get(notice_url(cancelled)).status_code == 404
-    assert (
-        client.get(reverse("portal:apply", args=[draft.pk])).status_code == 302
-    )  # to log in first
-    assert (
-        english(roles["provider_a"]).get(reverse("portal:apply", args=[draft.pk])).status_code
-        == 404
-    )
+    assert client.get(reverse("portal:apply", args=[draft.pk])).status_code == 302  # to log in first
+    assert english(roles["provider_a"]).get(reverse("portal:apply", args=[draft.pk])).status_code == 404
     listing = client.get(reverse("notices")).content.decode()
     assert "公开的招募" in listing and "草稿招募" not in listing and "取消的招募" not in listing
 
@@ -129,10 +124,7 @@ def test_a_publicised_result_shows_the_ranking_and_how_to_object(db, english):
     assert f"{ends:%Y-%m-%d %H:%M} (Beijing time)" in page
     objection_url = reverse("portal:objection_lodge", args=[recruitment.pk])
     assert "Applicants log in to lodge an objection." in page
-    assert (
-        objection_url
-        in english(built.provider_users[2]).get(notice_url(recruitment)).content.decode()
-    )
+    assert objection_url in english(built.provider_users[2]).get(notice_url(recruitment)).content.decode()
     results = english().get(reverse("notices") + "?kind=results").content.decode()
     assert recruitment.title in results and ranking[0].provider.name in results
 
@@ -151,15 +143,11 @@ def test_a_recent_award_stays_on_the_board_and_an_old_one_leaves_it(db, english)
     assert english().get(notice_url(recruitment)).status_code == 200  # still public by its address
 
 
-def test_the_notice_board_filters_by_palace_and_pages_newest_first(
-    roles, wenshang, foshan, english
-):
+def test_the_notice_board_filters_by_palace_and_pages_newest_first(roles, wenshang, foshan, english):
     fs_admin = staff(foshan, Role.ADMIN)
     now = timezone.now()
     for i in range(NOTICES_PER_PAGE):
-        published_recruitment(
-            roles["admin"], wenshang, title=f"汶上招募{i:02d}", now=now - timedelta(hours=20 - i)
-        )
+        published_recruitment(roles["admin"], wenshang, title=f"汶上招募{i:02d}", now=now - timedelta(hours=20 - i))
     published_recruitment(fs_admin, foshan, title="佛山粤剧兴趣班招募")
     client = english()
     first = client.get(reverse("notices")).content.decode()
@@ -169,10 +157,7 @@ def test_the_notice_board_filters_by_palace_and_pages_newest_first(
     assert "汶上招募00" in second
     only_foshan = client.get(reverse("notices") + "?palace=foshan").content.decode()
     assert "佛山粤剧兴趣班招募" in only_foshan and "汶上招募" not in only_foshan
-    assert (
-        "No result is in publicity"
-        in client.get(reverse("notices") + "?kind=results").content.decode()
-    )
+    assert "No result is in publicity" in client.get(reverse("notices") + "?kind=results").content.decode()
     assert PalaceFactory(code="foshan").name in first
 
 

@@ -1,6 +1,5 @@
 """Concurrent score submissions on PostgreSQL, where row locks are real."""
 
-
 import pytest
 from django.db import connection
 

@@ -82,8 +82,9 @@ def test_the_panel_runs_as_a_workflow_through_its_pages(closed, client_for, djan
     clients = {e.pk: client_for(e) for e in [*closed.evaluators, *closed.reserves]}
 
     # The administrator names the panel: a process starts, one task per evaluator.
-    response = admin.post(reverse("procurement:panel_assign", args=[recruitment.pk]),
-                          {"evaluators": [e.pk for e in closed.evaluators]})
+    response = admin.post(
+        reverse("procurement:panel_assign", args=[recruitment.pk]), {"evaluators": [e.pk for e in closed.evaluators]}
+    )
     assert response.status_code == 302
     recruitment.refresh_from_db()
     assert recruitment.state == Recruitment.State.EVALUATING
@@ -111,8 +112,10 @@ def test_the_panel_runs_as_a_workflow_through_its_pages(closed, client_for, djan
 
     # The administrator appoints the reserve, who gets a task of their own.
     reserve = closed.reserves[0]
-    response = admin.post(reverse("procurement:panel_replace", args=[recruitment.pk, members[0].pk]),
-                          {f"replace-{members[0].pk}-evaluator": reserve.pk})
+    response = admin.post(
+        reverse("procurement:panel_replace", args=[recruitment.pk, members[0].pk]),
+        {f"replace-{members[0].pk}-evaluator": reserve.pk},
+    )
     assert response.status_code == 302
     replacement = PanelMember.objects.get(replaces=members[0])
     assert replacement.evaluator == reserve
@@ -153,8 +156,9 @@ def test_the_panel_runs_as_a_workflow_through_its_pages(closed, client_for, djan
     assert Task.objects.filter(process=process, flow_task=PanelFlow.justify, status=STATUS.ASSIGNED).count() == 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(seat_url(client, outlier),
-                               {"step": "justify", f"why_{flagged.pk}": "方案缺少安全预案，按细则只能给 0 分。"})
+        response = client.post(
+            seat_url(client, outlier), {"step": "justify", f"why_{flagged.pk}": "方案缺少安全预案，按细则只能给 0 分。"}
+        )
     assert response.status_code == 302
 
     # Compiled; the process has ended; the ranking is on the cockpit.
@@ -214,8 +218,11 @@ def test_the_last_sheets_arriving_together_compile_once_and_end_the_process(clie
     client = client_for(first.evaluator)
     assert client.post(seat_url(client, first), data).status_code == 302
 
-    posts = [(client_for(second.evaluator), second), (client_for(third.evaluator), third),
-             (client_for(third.evaluator), third)]
+    posts = [
+        (client_for(second.evaluator), second),
+        (client_for(third.evaluator), third),
+        (client_for(third.evaluator), third),
+    ]
     urls = [seat_url(c, m) for c, m in posts]
     barrier, answers = threading.Barrier(len(posts)), [None] * len(posts)
 

@@ -13,11 +13,20 @@ from ..factories import PDF_BYTES, ProviderFactory, next_credit_code, pdf_upload
 
 def signup_data(wenshang, **overrides):
     data = {
-        "palace": wenshang.pk, "name": "汶上县惠民培训学校", "credit_code": next_credit_code(),
-        "legal_representative": "王五", "contact_name": "赵六", "contact_phone": "13800000000",
-        "contact_email": "huimin@example.cn", "address": "汶上县", "categories": ["training"],
-        "licence": pdf_upload(), "username": "huimin", "full_name": "赵六",
-        "password1": "a-Strong-pass-2026", "password2": "a-Strong-pass-2026",
+        "palace": wenshang.pk,
+        "name": "汶上县惠民培训学校",
+        "credit_code": next_credit_code(),
+        "legal_representative": "王五",
+        "contact_name": "赵六",
+        "contact_phone": "13800000000",
+        "contact_email": "huimin@example.cn",
+        "address": "汶上县",
+        "categories": ["training"],
+        "licence": pdf_upload(),
+        "username": "huimin",
+        "full_name": "赵六",
+        "password1": "a-Strong-pass-2026",
+        "password2": "a-Strong-pass-2026",
     }
     data.update(overrides)
     return data
@@ -120,9 +129,17 @@ def test_rejected_provider_resubmits_after_fixing_its_profile(roles, wenshang, c
     provider = roles["provider_a"].provider
     Provider.objects.filter(pk=provider.pk).update(status=Provider.Status.REJECTED, status_reason="缺少资质")
     client = client_for(roles["provider_a"])
-    response = client.post(reverse("portal:organisation_edit"), {
-        "legal_representative": "新代表", "contact_name": "新联系人", "contact_phone": "1",
-        "contact_email": "", "address": "", "categories": ["health"]})
+    response = client.post(
+        reverse("portal:organisation_edit"),
+        {
+            "legal_representative": "新代表",
+            "contact_name": "新联系人",
+            "contact_phone": "1",
+            "contact_email": "",
+            "address": "",
+            "categories": ["health"],
+        },
+    )
     assert response.status_code == 302
     client.post(reverse("portal:organisation_resubmit"))
     provider.refresh_from_db()
@@ -141,8 +158,9 @@ def test_admin_verifies_through_the_page(roles, wenshang, client_for):
     assert "reason" in response.context["form"].errors
     provider.refresh_from_db()
     assert provider.status == Provider.Status.PENDING
-    response = client.post(reverse("procurement:provider_detail", args=[provider.pk]),
-                           {"decision": "verify", "reason": ""})
+    response = client.post(
+        reverse("procurement:provider_detail", args=[provider.pk]), {"decision": "verify", "reason": ""}
+    )
     assert response.status_code == 302
     provider.refresh_from_db()
     assert provider.status == Provider.Status.VERIFIED

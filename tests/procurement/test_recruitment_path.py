@@ -41,8 +41,10 @@ def palace_people(wenshang):
     admin = staff(wenshang, Role.ADMIN, "path-admin")
     second_admin = staff(wenshang, Role.ADMIN, "path-admin2")
     evaluators = [staff(wenshang, Role.EVALUATOR, f"path-eval{i}") for i in range(1, 7)]
-    providers = [ProviderFactory(palace=wenshang, verified=True, name=name)
-                 for name in ("汶上县心理学会", "筑安技术培训中心", "安泰培训学校")]
+    providers = [
+        ProviderFactory(palace=wenshang, verified=True, name=name)
+        for name in ("汶上县心理学会", "筑安技术培训中心", "安泰培训学校")
+    ]
     users = [provider_user(p, f"path-prov{i}") for i, p in enumerate(providers, start=1)]
     return admin, second_admin, evaluators, providers, users
 
@@ -50,10 +52,19 @@ def palace_people(wenshang):
 def publish(admin, wenshang):
     project = ServiceProjectFactory(palace=wenshang, name="家政培训", created_by=admin)
     recruitment = services.recruitment_create(
-        actor=admin, project=project, title="家政培训服务机构招募", deadline=DEADLINE,
-        criteria=[CriterionInput("服务方案", Decimal(40)), CriterionInput("师资力量", Decimal(30)),
-                  CriterionInput("报价", Decimal(30), Criterion.Kind.PRICE)],
-        required_documents=["营业执照"], panel_size=5, budget_ceiling=Decimal("90000"))
+        actor=admin,
+        project=project,
+        title="家政培训服务机构招募",
+        deadline=DEADLINE,
+        criteria=[
+            CriterionInput("服务方案", Decimal(40)),
+            CriterionInput("师资力量", Decimal(30)),
+            CriterionInput("报价", Decimal(30), Criterion.Kind.PRICE),
+        ],
+        required_documents=["营业执照"],
+        panel_size=5,
+        budget_ceiling=Decimal("90000"),
+    )
     services.recruitment_publish(actor=admin, recruitment=recruitment, now=MONDAY)
     return recruitment
 
@@ -65,9 +76,14 @@ def test_the_whole_recruitment_path(palace_people, wenshang, django_capture_on_c
 
     prices = [Decimal("88000"), Decimal("80000"), Decimal("85000")]
     for i, (user, price) in enumerate(zip(users, prices, strict=True)):
-        services.application_submit(actor=user, recruitment=recruitment, price=price, proposal=f"方案{i}",
-                                    files=[ApplicationFile(licence.pk, pdf_upload())],
-                                    now=MONDAY + timedelta(hours=i + 1))
+        services.application_submit(
+            actor=user,
+            recruitment=recruitment,
+            price=price,
+            proposal=f"方案{i}",
+            files=[ApplicationFile(licence.pk, pdf_upload())],
+            now=MONDAY + timedelta(hours=i + 1),
+        )
     recruitment = services.recruitment_close(recruitment=recruitment, now=DEADLINE + timedelta(minutes=1))
     assert recruitment.state == Recruitment.State.CLOSED
     assert Application.objects.filter(recruitment=recruitment, is_valid=True).count() == 3
@@ -76,8 +92,11 @@ def test_the_whole_recruitment_path(palace_people, wenshang, django_capture_on_c
     applications = list(services.valid_applications(recruitment))
     # The first evaluator used to work at the first applicant: recused and replaced.
     conflicts = {a.pk: ("none", "") for a in applications}
-    services.panel_declare(actor=evaluators[0], member=members[0],
-                           conflicts={**conflicts, applications[0].pk: ("employment", "2024 年曾任该机构讲师")})
+    services.panel_declare(
+        actor=evaluators[0],
+        member=members[0],
+        conflicts={**conflicts, applications[0].pk: ("employment", "2024 年曾任该机构讲师")},
+    )
     with pytest.raises(DomainError):  # one evaluator short: nothing compiles without the replacement
         services.scores_submit(actor=evaluators[0], member=members[0], scores=[])
     replacement = services.panel_replace(actor=admin, member=members[0], evaluator=evaluators[5])
@@ -104,8 +123,11 @@ def test_the_whole_recruitment_path(palace_people, wenshang, django_capture_on_c
     assert recruitment.compiled_at is None
     flagged = Score.objects.get(member=outlier_member, is_outlier=True)
     with django_capture_on_commit_callbacks(execute=True):
-        services.scores_justify(actor=outlier_member.evaluator, member=outlier_member,
-                                justifications={flagged.pk: "方案缺少安全预案，按评分细则只能给低分"})
+        services.scores_justify(
+            actor=outlier_member.evaluator,
+            member=outlier_member,
+            justifications={flagged.pk: "方案缺少安全预案，按评分细则只能给低分"},
+        )
     recruitment.refresh_from_db()
     assert recruitment.compiled_at is not None
     ranked = list(Application.objects.filter(recruitment=recruitment).order_by("rank"))
@@ -115,9 +137,13 @@ def test_the_whole_recruitment_path(palace_people, wenshang, django_capture_on_c
 
     # A locked score is corrected only with a reason code, a justification and a second admin.
     score = Score.objects.filter(member=panel[1], application=ranked[2]).first()
-    correction = services.score_correction_request(actor=admin, score=score, corrected_points=score.points + 1,
-                                                   reason=ScoreCorrection.Reason.ARITHMETIC,
-                                                   justification="合计时抄录错误")
+    correction = services.score_correction_request(
+        actor=admin,
+        score=score,
+        corrected_points=score.points + 1,
+        reason=ScoreCorrection.Reason.ARITHMETIC,
+        justification="合计时抄录错误",
+    )
     with pytest.raises(DomainError):
         services.score_correction_decide(actor=admin, correction=correction, approve=True)
     with django_capture_on_commit_callbacks(execute=True):
@@ -128,18 +154,21 @@ def test_the_whole_recruitment_path(palace_people, wenshang, django_capture_on_c
     report_v1.refresh_from_db()  # the first version is kept as issued
 
     top = Application.objects.get(recruitment=recruitment, rank=1)
-    recruitment = services.award_propose(actor=admin, recruitment=recruitment, application=top,
-                                         now=DEADLINE + timedelta(days=3))
+    recruitment = services.award_propose(
+        actor=admin, recruitment=recruitment, application=top, now=DEADLINE + timedelta(days=3)
+    )
     assert recruitment.state == Recruitment.State.PUBLICITY
     loser = Application.objects.get(recruitment=recruitment, rank=3)
     loser_user = loser.provider.users.get().user
-    objection = services.objection_lodge(actor=loser_user, recruitment=recruitment, grounds="评分不公",
-                                         now=DEADLINE + timedelta(days=4))
+    objection = services.objection_lodge(
+        actor=loser_user, recruitment=recruitment, grounds="评分不公", now=DEADLINE + timedelta(days=4)
+    )
     with pytest.raises(DomainError):
         services.recruitment_finalise(recruitment=recruitment, now=recruitment.publicity_ends_at + timedelta(hours=1))
     services.objection_answer(actor=admin, objection=objection, upheld=False, answer="经复核，评分符合细则。")
-    recruitment = services.recruitment_finalise(recruitment=recruitment,
-                                                now=recruitment.publicity_ends_at + timedelta(hours=1))
+    recruitment = services.recruitment_finalise(
+        recruitment=recruitment, now=recruitment.publicity_ends_at + timedelta(hours=1)
+    )
     assert recruitment.state == Recruitment.State.AWARDED
 
     contract = Contract.objects.get(recruitment=recruitment)
@@ -154,9 +183,13 @@ def test_publishing_is_refused_with_every_problem_named(palace_people, wenshang)
     admin = palace_people[0]
     project = ServiceProjectFactory(palace=wenshang, created_by=admin, kpis=False)
     recruitment = services.recruitment_create(
-        actor=admin, project=project, title="t", deadline=MONDAY + timedelta(days=3),
+        actor=admin,
+        project=project,
+        title="t",
+        deadline=MONDAY + timedelta(days=3),
         criteria=[CriterionInput("方案", Decimal(60)), CriterionInput("报价", Decimal(5), "price")],
-        panel_size=4)
+        panel_size=4,
+    )
     with pytest.raises(DomainError) as exc:
         services.recruitment_publish(actor=admin, recruitment=recruitment, now=MONDAY)
     message = str(exc.value)
@@ -172,14 +205,21 @@ def test_fewer_than_two_valid_applications_fail_and_reissue_clones(palace_people
     admin, _, _, _, users = palace_people
     recruitment = publish(admin, wenshang)
     licence = recruitment.required_documents.get()
-    services.application_submit(actor=users[0], recruitment=recruitment, price=Decimal(1000), proposal="x",
-                                files=[ApplicationFile(licence.pk, pdf_upload())], now=MONDAY)
+    services.application_submit(
+        actor=users[0],
+        recruitment=recruitment,
+        price=Decimal(1000),
+        proposal="x",
+        files=[ApplicationFile(licence.pk, pdf_upload())],
+        now=MONDAY,
+    )
     recruitment = services.recruitment_close(recruitment=recruitment, now=DEADLINE)
     assert recruitment.state == Recruitment.State.FAILED
     clone = services.recruitment_reissue(actor=admin, recruitment=recruitment)
     assert clone.state == Recruitment.State.DRAFT and clone.reissue_of == recruitment
     assert [(c.name, c.max_points) for c in clone.criteria.all()] == [
-        (c.name, c.max_points) for c in recruitment.criteria.all()]
+        (c.name, c.max_points) for c in recruitment.criteria.all()
+    ]
 
 
 def test_the_audit_trail_keeps_a_sealed_price_out(palace_people, wenshang):
@@ -189,8 +229,13 @@ def test_the_audit_trail_keeps_a_sealed_price_out(palace_people, wenshang):
     recruitment = publish(admin, wenshang)
     licence = recruitment.required_documents.get()
     application = services.application_submit(
-        actor=users[0], recruitment=recruitment, price=Decimal("87654.32"), proposal="密封方案",
-        files=[ApplicationFile(licence.pk, pdf_upload())], now=MONDAY)
+        actor=users[0],
+        recruitment=recruitment,
+        price=Decimal("87654.32"),
+        proposal="密封方案",
+        files=[ApplicationFile(licence.pk, pdf_upload())],
+        now=MONDAY,
+    )
     events = AuditEvent.objects.filter(object_id=str(application.pk), object_type="procurement.Application")
     assert events.exists()
     for event in events:
@@ -207,13 +252,16 @@ def test_panel_and_correction_actions_are_refused_outside_evaluation(palace_peop
     assert exc.value.message == services.ERR_NOT_EVALUATING
     score = Score.objects.filter(member=member).first()
     with pytest.raises(DomainError) as exc:
-        services.score_correction_request(actor=b.admin, score=score, corrected_points=score.points,
-                                          reason="arithmetic", justification="x")
+        services.score_correction_request(
+            actor=b.admin, score=score, corrected_points=score.points, reason="arithmetic", justification="x"
+        )
     assert exc.value.message == services.ERR_NOT_EVALUATING
     from core.errors import NotPermitted
 
     from ..factories import PalaceFactory
+
     other_admin = staff(PalaceFactory(foshan=True), Role.ADMIN, "path-foshan-admin")
     with pytest.raises(NotPermitted):
-        services.recruitment_finalise(recruitment=b.recruitment, actor=other_admin,
-                                      now=b.recruitment.publicity_ends_at + timedelta(hours=1))
+        services.recruitment_finalise(
+            recruitment=b.recruitment, actor=other_admin, now=b.recruitment.publicity_ends_at + timedelta(hours=1)
+        )

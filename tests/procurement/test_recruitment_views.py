@@ -59,30 +59,56 @@ def cockpit(client, recruitment) -> str:
 
 
 def draft(admin, project, *, weights=(60, 20, 20), panel_size=5, deadline=None):
-    criteria = [services.CriterionInput("服务方案", Decimal(weights[0])),
-                services.CriterionInput("师资力量", Decimal(weights[1])),
-                services.CriterionInput("报价", Decimal(weights[2]), Criterion.Kind.PRICE)]
-    return services.recruitment_create(actor=admin, project=project, title="职工书法培训招募", criteria=criteria,
-                                       deadline=deadline or timezone.now() + timedelta(days=21),
-                                       panel_size=panel_size)
+    criteria = [
+        services.CriterionInput("服务方案", Decimal(weights[0])),
+        services.CriterionInput("师资力量", Decimal(weights[1])),
+        services.CriterionInput("报价", Decimal(weights[2]), Criterion.Kind.PRICE),
+    ]
+    return services.recruitment_create(
+        actor=admin,
+        project=project,
+        title="职工书法培训招募",
+        criteria=criteria,
+        deadline=deadline or timezone.now() + timedelta(days=21),
+        panel_size=panel_size,
+    )
 
 
 # --- drafting and publishing ------------------------------------------------------------------
 
+
 def form_data(project, **overrides) -> dict:
     data = {
-        "project": project.pk, "title": "职工家政技能培训招募", "description": "每月四场家政培训",
-        "eligibility": "具有职业培训资质", "budget_ceiling": "96000", "panel_size": "5",
-        "deadline_date": "2030-03-15", "deadline_time": "17:00",
-        "criteria-TOTAL_FORMS": "3", "criteria-INITIAL_FORMS": "0", "criteria-MIN_NUM_FORMS": "0",
+        "project": project.pk,
+        "title": "职工家政技能培训招募",
+        "description": "每月四场家政培训",
+        "eligibility": "具有职业培训资质",
+        "budget_ceiling": "96000",
+        "panel_size": "5",
+        "deadline_date": "2030-03-15",
+        "deadline_time": "17:00",
+        "criteria-TOTAL_FORMS": "3",
+        "criteria-INITIAL_FORMS": "0",
+        "criteria-MIN_NUM_FORMS": "0",
         "criteria-MAX_NUM_FORMS": "20",
-        "criteria-0-name": "服务方案", "criteria-0-description": "", "criteria-0-max_points": "50",
+        "criteria-0-name": "服务方案",
+        "criteria-0-description": "",
+        "criteria-0-max_points": "50",
         "criteria-0-kind": "subjective",
-        "criteria-1-name": "师资", "criteria-1-description": "", "criteria-1-max_points": "30",
+        "criteria-1-name": "师资",
+        "criteria-1-description": "",
+        "criteria-1-max_points": "30",
         "criteria-1-kind": "subjective",
-        "criteria-2-name": "报价", "criteria-2-description": "", "criteria-2-max_points": "20", "criteria-2-kind": "price",
-        "documents-TOTAL_FORMS": "2", "documents-INITIAL_FORMS": "0", "documents-MIN_NUM_FORMS": "0",
-        "documents-MAX_NUM_FORMS": "20", "documents-0-name": "营业执照", "documents-1-name": "",
+        "criteria-2-name": "报价",
+        "criteria-2-description": "",
+        "criteria-2-max_points": "20",
+        "criteria-2-kind": "price",
+        "documents-TOTAL_FORMS": "2",
+        "documents-INITIAL_FORMS": "0",
+        "documents-MIN_NUM_FORMS": "0",
+        "documents-MAX_NUM_FORMS": "20",
+        "documents-0-name": "营业执照",
+        "documents-1-name": "",
     }
     data.update(overrides)
     return data
@@ -98,7 +124,10 @@ def test_admin_drafts_a_recruitment_from_a_project_with_criteria_rows(roles, wen
     assert recruitment.state == Recruitment.State.DRAFT
     assert recruitment.deadline == datetime(2030, 3, 15, 17, 0, tzinfo=SH)  # Beijing wall-clock time
     assert [(c.name, c.max_points, c.kind) for c in recruitment.criteria.all()] == [
-        ("服务方案", Decimal(50), "subjective"), ("师资", Decimal(30), "subjective"), ("报价", Decimal(20), "price")]
+        ("服务方案", Decimal(50), "subjective"),
+        ("师资", Decimal(30), "subjective"),
+        ("报价", Decimal(20), "price"),
+    ]
     assert [d.name for d in recruitment.required_documents.all()] == ["营业执照"]
 
 
@@ -106,8 +135,10 @@ def test_only_a_draft_can_be_edited(roles, wenshang, english):
     project = ServiceProjectFactory(palace=wenshang, created_by=roles["admin"])
     recruitment = draft(roles["admin"], project)
     client = english(roles["admin"])
-    response = client.post(reverse("procurement:recruitment_edit", args=[recruitment.pk]),
-                           form_data(project, title="职工书法培训招募（修订）"))
+    response = client.post(
+        reverse("procurement:recruitment_edit", args=[recruitment.pk]),
+        form_data(project, title="职工书法培训招募（修订）"),
+    )
     assert response.status_code == 302
     recruitment.refresh_from_db()
     assert recruitment.title == "职工书法培训招募（修订）"
@@ -165,6 +196,7 @@ def test_cancel_needs_a_reason_and_reissue_opens_the_new_draft(roles, wenshang, 
 
 # --- the list ----------------------------------------------------------------------------------
 
+
 def test_list_is_scoped_filtered_and_exported(roles, wenshang, foshan, english):
     admin = roles["admin"]
     ours = draft(admin, ServiceProjectFactory(palace=wenshang, created_by=admin))
@@ -182,6 +214,7 @@ def test_list_is_scoped_filtered_and_exported(roles, wenshang, foshan, english):
 
 
 # --- sealing -----------------------------------------------------------------------------------
+
 
 def test_a_published_recruitment_shows_staff_only_the_count(english):
     builder = RecruitmentBuilder(applicants=2).advance_to(Stage.APPLIED)
@@ -212,8 +245,11 @@ def test_evaluators_see_applicants_only_from_a_clear_panel_seat(english, client_
     assert name not in cockpit(english(outsider), builder.recruitment)
     member = builder.members[0]
     assert name not in cockpit(english(member.evaluator), builder.recruitment)
-    services.panel_declare(actor=member.evaluator, member=member, conflicts={
-        a.pk: (Declaration.Conflict.NONE, "") for a in builder.applications})
+    services.panel_declare(
+        actor=member.evaluator,
+        member=member,
+        conflicts={a.pk: (Declaration.Conflict.NONE, "") for a in builder.applications},
+    )
     assert name in cockpit(english(member.evaluator), builder.recruitment)
 
 
@@ -223,12 +259,14 @@ def test_auditor_reads_the_cockpit_without_any_action(english):
     body = cockpit(english(auditor), builder.recruitment)
     assert 'id="ranking"' in body and builder.applications[0].provider.name in body
     assert "<form" not in body.split('class="hz-content"', 1)[1]
-    response = english(auditor).post(reverse("procurement:award_propose", args=[builder.recruitment.pk]),
-                                     {"application": builder.applications[0].pk})
+    response = english(auditor).post(
+        reverse("procurement:award_propose", args=[builder.recruitment.pk]), {"application": builder.applications[0].pk}
+    )
     assert response.status_code == 403
 
 
 # --- the seat ----------------------------------------------------------------------------------
+
 
 def seat(client, member):
     response = client.get(reverse("procurement:panel_task", args=[member.pk]))
@@ -292,32 +330,46 @@ def test_the_declaration_shows_names_only_and_the_sheet_shows_the_content(englis
     client = english(member.evaluator)
     body = page(client.get(seat(client, member)))
     assert application.provider.name in body and application.proposal not in body
-    services.panel_declare(actor=member.evaluator, member=member, conflicts={
-        a.pk: (Declaration.Conflict.NONE, "") for a in builder.applications})
+    services.panel_declare(
+        actor=member.evaluator,
+        member=member,
+        conflicts={a.pk: (Declaration.Conflict.NONE, "") for a in builder.applications},
+    )
     body = page(client.get(seat(client, member)))
     assert application.proposal in body and f"{application.price:,}" in body
 
 
 # --- corrections and the award -------------------------------------------------------------------
 
+
 def test_a_correction_needs_a_second_administrator(english):
     builder = RecruitmentBuilder(applicants=3, evaluators=3).advance_to(Stage.COMPILED)
     recruitment, client = builder.recruitment, english(builder.admin)
     score = Score.objects.filter(member=builder.members[0]).order_by("pk").first()
-    response = client.post(reverse("procurement:correction_request", args=[recruitment.pk]), {
-        "score": score.pk, "corrected_points": str(score.points - 1), "reason": "arithmetic",
-        "justification": "合计抄录错误"})
+    response = client.post(
+        reverse("procurement:correction_request", args=[recruitment.pk]),
+        {
+            "score": score.pk,
+            "corrected_points": str(score.points - 1),
+            "reason": "arithmetic",
+            "justification": "合计抄录错误",
+        },
+    )
     assert response.status_code == 302
     correction = ScoreCorrection.objects.get()
     body = cockpit(client, recruitment)
     assert "You requested this correction; another administrator must approve it." in body
-    response = client.post(reverse("procurement:correction_decide", args=[recruitment.pk, correction.pk]),
-                           {"decision": "approve"}, follow=True)
+    response = client.post(
+        reverse("procurement:correction_decide", args=[recruitment.pk, correction.pk]),
+        {"decision": "approve"},
+        follow=True,
+    )
     assert en(services.ERR_SAME_PERSON) in page(response)
     correction.refresh_from_db()
     assert correction.state == ScoreCorrection.State.REQUESTED
-    english(builder.approver).post(reverse("procurement:correction_decide", args=[recruitment.pk, correction.pk]),
-                                   {"decision": "approve"})
+    english(builder.approver).post(
+        reverse("procurement:correction_decide", args=[recruitment.pk, correction.pk]), {"decision": "approve"}
+    )
     correction.refresh_from_db()
     assert correction.state == ScoreCorrection.State.APPROVED
     body = cockpit(client, recruitment)
@@ -354,8 +406,10 @@ def test_objections_are_answered_and_the_award_finalised_after_publicity(english
     assert "评分不公" in body
     finalise = reverse("procurement:recruitment_finalise", args=[recruitment.pk])
     assert en(services.ERR_PUBLICITY_RUNNING) in page(client.post(finalise, follow=True))
-    client.post(reverse("procurement:objection_answer", args=[recruitment.pk, objection.pk]),
-                {"decision": "rejected", "answer": "经复核，评分符合细则。"})
+    client.post(
+        reverse("procurement:objection_answer", args=[recruitment.pk, objection.pk]),
+        {"decision": "rejected", "answer": "经复核，评分符合细则。"},
+    )
     objection.refresh_from_db()
     assert objection.state == objection.State.REJECTED
     recruitment.publicity_ends_at = timezone.now() - timedelta(minutes=1)
@@ -366,6 +420,7 @@ def test_objections_are_answered_and_the_award_finalised_after_publicity(english
 
 
 # --- speed ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("what", ["sheet", "compile"])
 def test_queries_do_not_grow_with_the_applicants(what, client_for, django_assert_max_num_queries):

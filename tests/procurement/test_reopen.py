@@ -30,11 +30,17 @@ def _publicised_with_upheld_objection(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         b.advance_to(Stage.PUBLICITY)
     loser = b.recruitment.applications.get(rank=3)
-    objection = services.objection_lodge(actor=loser.provider.users.get().user, recruitment=b.recruitment,
-                                         grounds="评分细则理解有误")
+    objection = services.objection_lodge(
+        actor=loser.provider.users.get().user, recruitment=b.recruitment, grounds="评分细则理解有误"
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        services.objection_answer(actor=b.admin, objection=objection, upheld=True, answer="质疑成立，重新评审。",
-                                  outcome=Objection.Outcome.REOPEN)
+        services.objection_answer(
+            actor=b.admin,
+            objection=objection,
+            upheld=True,
+            answer="质疑成立，重新评审。",
+            outcome=Objection.Outcome.REOPEN,
+        )
     b.refresh()
     return b
 
@@ -68,8 +74,12 @@ def test_the_second_round_compiles_a_new_ranking_and_a_new_report_version(django
     third = b.applications[2]
     with django_capture_on_commit_callbacks(execute=True):
         for member in b.members:
-            sheet = [services.ScoreInput(a.pk, c.pk, c.max_points if a.pk == third.pk else c.max_points / 2, "复评")
-                     for a in b.applications for c in b.criteria if c.kind == "subjective"]
+            sheet = [
+                services.ScoreInput(a.pk, c.pk, c.max_points if a.pk == third.pk else c.max_points / 2, "复评")
+                for a in b.applications
+                for c in b.criteria
+                if c.kind == "subjective"
+            ]
             services.scores_submit(actor=member.evaluator, member=member, scores=sheet)
     r.refresh_from_db()
     assert r.compiled_at is not None
@@ -79,6 +89,7 @@ def test_the_second_round_compiles_a_new_ranking_and_a_new_report_version(django
     import io
 
     from pypdf import PdfReader
+
     second = IssuedDocument.objects.filter(kind=IssuedDocument.Kind.TENDER_REPORT).latest("version")
     assert second.version > 1 and second.pk != first_report.pk
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(second.file.read())).pages)
@@ -95,8 +106,9 @@ def test_the_reopened_sheet_starts_from_the_evaluators_previous_scores(client, d
     member = b.members[0]
     old = Score.all_rounds.filter(member=member, superseded_in_round=1).first()
     client.force_login(member.evaluator)
-    task = Task.objects.filter(process=panel_process(b.recruitment), owner=member.evaluator,
-                               status=STATUS.ASSIGNED).get()
+    task = Task.objects.filter(
+        process=panel_process(b.recruitment), owner=member.evaluator, status=STATUS.ASSIGNED
+    ).get()
     page = client.get(reverse("panel:evaluate:execute", args=[task.process_id, task.pk]), follow=True)
     html = page.content.decode()
     assert page.status_code == 200, html[:500]

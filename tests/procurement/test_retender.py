@@ -60,7 +60,8 @@ def test_the_retender_is_a_draft_with_the_old_terms_and_no_dates(roles, old):
     assert (draft.description, draft.eligibility) == (old.description, old.eligibility)
     assert (draft.budget_ceiling, draft.panel_size) == (Decimal("100000.00"), 3)
     assert [(c.name, c.max_points, c.kind, c.description) for c in draft.criteria.all()] == [
-        (c.name, c.max_points, c.kind, c.description) for c in CRITERIA]
+        (c.name, c.max_points, c.kind, c.description) for c in CRITERIA
+    ]
     assert [d.name for d in draft.required_documents.all()] == list(DOCUMENTS)
     assert draft.deadline is None and draft.opens_at is None and draft.number != old.number
     # Publishing now would be refused, naming the missing window: the administrator sets the dates.
@@ -88,8 +89,13 @@ def test_the_scheduler_drafts_it_in_the_name_of_the_projects_owner(roles, old):
 
 
 def test_a_project_never_recruited_here_gets_the_suggested_criteria_and_can_be_published(roles, wenshang):
-    project = ServiceProjectFactory(palace=wenshang, created_by=roles["admin"], name="职工心理健康服务",
-                                    category=ServiceCategory.HEALTH, budget=Decimal("88000.00"))
+    project = ServiceProjectFactory(
+        palace=wenshang,
+        created_by=roles["admin"],
+        name="职工心理健康服务",
+        category=ServiceCategory.HEALTH,
+        budget=Decimal("88000.00"),
+    )
     draft = services.recruitment_retender_draft(actor=roles["admin"], project=project)
     assert draft.reissue_of is None and draft.title == "职工心理健康服务" + zh(RETENDER_MARK)
     assert draft.budget_ceiling == Decimal("88000.00")
@@ -107,7 +113,8 @@ def test_only_the_palaces_administrator_may_draft_it(roles, old):
 
 
 def test_publishing_a_retender_tells_the_palace_staff_and_the_verified_providers_of_the_category(
-        roles, wenshang, foshan, old):
+    roles, wenshang, foshan, old
+):
     admin = roles["admin"]
     draft = services.recruitment_retender_draft(actor=admin, recruitment=old)
     # Who is told: the palace's staff (every role), and verified providers registered here in training.
@@ -119,8 +126,14 @@ def test_publishing_a_retender_tells_the_palace_staff_and_the_verified_providers
     excluded_provider = ProviderFactory(palace=wenshang, verified=True)
     excluded = provider_user(excluded_provider)
     today = timezone.localdate()
-    Exclusion.objects.create(provider=excluded_provider, palace=wenshang, starts_on=today,
-                             ends_on=today + timedelta(days=365), reason="退出合作", created_by=admin)
+    Exclusion.objects.create(
+        provider=excluded_provider,
+        palace=wenshang,
+        starts_on=today,
+        ends_on=today + timedelta(days=365),
+        reason="退出合作",
+        created_by=admin,
+    )
     not_told = [culture, pending, elsewhere, excluded, roles["other_admin"], roles["other_auditor"]]
 
     _publish(admin, draft)
@@ -136,8 +149,7 @@ def test_publishing_a_retender_tells_the_palace_staff_and_the_verified_providers
 def test_a_first_recruitment_is_not_announced_as_a_retender(roles, wenshang):
     recruitment = published_recruitment(roles["admin"], wenshang, title="首次招募的服务项目")
     assert recruitment.state == Recruitment.State.PUBLISHED
-    assert not Notification.objects.filter(
-        subject=zh(RETENDER_PUBLISHED_SUBJECT, title=recruitment.title)).exists()
+    assert not Notification.objects.filter(subject=zh(RETENDER_PUBLISHED_SUBJECT, title=recruitment.title)).exists()
 
 
 def test_a_retender_of_a_project_once_under_contract_is_announced(roles, wenshang):
@@ -153,18 +165,32 @@ def test_the_excluded_provider_applying_to_the_retender_is_refused_with_the_end_
     admin = roles["admin"]
     draft = _publish(admin, services.recruitment_retender_draft(actor=admin, recruitment=old))
     today = timezone.localdate()
-    exclusion = Exclusion.objects.create(provider=roles["provider_a"].provider, palace=wenshang,
-                                         starts_on=today, ends_on=today + timedelta(days=365),
-                                         reason="合同 WS-HT-2025-001 退出合作：终期评价为差", created_by=admin)
+    exclusion = Exclusion.objects.create(
+        provider=roles["provider_a"].provider,
+        palace=wenshang,
+        starts_on=today,
+        ends_on=today + timedelta(days=365),
+        reason="合同 WS-HT-2025-001 退出合作：终期评价为差",
+        created_by=admin,
+    )
     with pytest.raises(DomainError) as refused:
-        services.application_submit(actor=roles["provider_a"], recruitment=draft, price=Decimal("90000"),
-                                    proposal="重新申请", files=all_documents(draft))
+        services.application_submit(
+            actor=roles["provider_a"],
+            recruitment=draft,
+            price=Decimal("90000"),
+            proposal="重新申请",
+            files=all_documents(draft),
+        )
     assert str(refused.value) == zh(ERR_EXCLUDED, until=exclusion.ends_on.isoformat(), reason=exclusion.reason)
     assert exclusion.ends_on.isoformat() in str(refused.value)
     # Another provider applies as usual.
-    application = services.application_submit(actor=roles["provider_b"], recruitment=draft,
-                                              price=Decimal("90000"), proposal="每月四场培训",
-                                              files=all_documents(draft))
+    application = services.application_submit(
+        actor=roles["provider_b"],
+        recruitment=draft,
+        price=Decimal("90000"),
+        proposal="每月四场培训",
+        files=all_documents(draft),
+    )
     assert application.recruitment == draft
     assert not draft.applications.filter(provider=roles["provider_a"].provider).exists()
 

@@ -35,13 +35,17 @@ def test_a_lower_price_never_scores_lower(a, b, weight):
     lowest = min(a, b)
     cheap, dear = sorted([a, b])
     assert price_points(lowest=lowest, price=cheap, weight=weight) >= price_points(
-        lowest=lowest, price=dear, weight=weight)
+        lowest=lowest, price=dear, weight=weight
+    )
     assert price_points(lowest=lowest, price=cheap, weight=weight) == q(weight)
 
 
 @settings(deadline=None)  # Decimal arithmetic over up to 48 cells: slow on a loaded CI worker, never wrong
-@given(st.lists(st.tuples(st.decimals(min_value=1, max_value=99, places=0), points), min_size=1, max_size=6),
-       st.lists(prices, min_size=1, max_size=8), st.data())
+@given(
+    st.lists(st.tuples(st.decimals(min_value=1, max_value=99, places=0), points), min_size=1, max_size=6),
+    st.lists(prices, min_size=1, max_size=8),
+    st.data(),
+)
 def test_the_total_never_exceeds_100(criteria, applicant_prices, data):
     # criteria: (weight share, an evaluator's score as a fraction of 40) scaled so weights sum to 100
     weights = [w for w, _ in criteria]
@@ -63,6 +67,7 @@ def test_the_total_never_exceeds_100(criteria, applicant_prices, data):
 def test_an_outlier_is_more_than_30_percent_of_max_from_the_median(scores):
     flagged = outliers(scores, Decimal(40))
     from statistics import median
+
     mid = Decimal(median(scores.values()))
     for who, value in scores.items():
         assert (who in flagged) == (abs(value - mid) > Decimal(12))
@@ -70,10 +75,12 @@ def test_an_outlier_is_more_than_30_percent_of_max_from_the_median(scores):
 
 def test_ties_go_to_the_lower_price_then_the_earlier_submission():
     t0 = datetime(2026, 12, 1, 9)
-    ranked = ranking([
-        Candidate("late-cheap", Decimal(80), Decimal(100), t0 + timedelta(hours=2)),
-        Candidate("early-cheap", Decimal(80), Decimal(100), t0),
-        Candidate("dear", Decimal(80), Decimal(120), t0 - timedelta(days=1)),
-        Candidate("best", Decimal(90), Decimal(500), t0),
-    ])
+    ranked = ranking(
+        [
+            Candidate("late-cheap", Decimal(80), Decimal(100), t0 + timedelta(hours=2)),
+            Candidate("early-cheap", Decimal(80), Decimal(100), t0),
+            Candidate("dear", Decimal(80), Decimal(120), t0 - timedelta(days=1)),
+            Candidate("best", Decimal(90), Decimal(500), t0),
+        ]
+    )
     assert ranked == ["best", "early-cheap", "late-cheap", "dear"]

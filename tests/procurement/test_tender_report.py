@@ -29,16 +29,21 @@ def flat(text: str) -> str:
 
 
 def reports_of(recruitment) -> list[IssuedDocument]:
-    return list(IssuedDocument.objects.filter(
-        content_type=ContentType.objects.get_for_model(Recruitment), object_id=str(recruitment.pk),
-        kind=IssuedDocument.Kind.TENDER_REPORT).order_by("version"))
+    return list(
+        IssuedDocument.objects.filter(
+            content_type=ContentType.objects.get_for_model(Recruitment),
+            object_id=str(recruitment.pk),
+            kind=IssuedDocument.Kind.TENDER_REPORT,
+        ).order_by("version")
+    )
 
 
 @pytest.fixture
 def compiled(db):
     """5 evaluators (one recused and replaced), 4 applicants, 5 criteria, one justified outlier."""
-    return build_recruitment(Stage.COMPILED, applicants=4, evaluators=5, criteria=5, recusals=1,
-                             outlier=True, issue_documents=True)
+    return build_recruitment(
+        Stage.COMPILED, applicants=4, evaluators=5, criteria=5, recusals=1, outlier=True, issue_documents=True
+    )
 
 
 def test_compiling_issues_the_report_with_names_totals_and_panel(compiled):
@@ -55,8 +60,17 @@ def test_compiling_issues_the_report_with_names_totals_and_panel(compiled):
         assert member.evaluator.full_name in text
     recused = compiled.recruitment.panel.get(state="recused")
     assert recused.evaluator.full_name in text
-    for expected in ("评审报告", compiled.recruitment.number, "回避", "三年内任职", "无利害关系",
-                     "畸高畸低评分说明", "第 1 页 共", "第 1 版", "汶上县工人文化宫"):
+    for expected in (
+        "评审报告",
+        compiled.recruitment.number,
+        "回避",
+        "三年内任职",
+        "无利害关系",
+        "畸高畸低评分说明",
+        "第 1 页 共",
+        "第 1 版",
+        "汶上县工人文化宫",
+    ):
         assert expected in joined, expected
     assert AuditEvent.objects.filter(action="document.issued", object_id=str(report.pk)).exists()
     # The full matrix: every evaluator × applicant × criterion, formatted as printed.
@@ -80,8 +94,15 @@ def test_correction_issues_version_two_and_leaves_version_one_untouched(compiled
     joined = flat(text)
     assert f"{correction.original_points:.2f}" in text
     assert f"{correction.corrected_points:.2f}" in text
-    for expected in ("评分更正", "计算错误", "已批准", "第 2 版", compiled.admin.full_name,
-                     compiled.approver.full_name, correction.justification):
+    for expected in (
+        "评分更正",
+        "计算错误",
+        "已批准",
+        "第 2 版",
+        compiled.admin.full_name,
+        compiled.approver.full_name,
+        correction.justification,
+    ):
         assert expected in joined, expected
     assert [a.total for a in compiled.applications] != totals_before, "the correction moved a total"
     for application in compiled.applications:  # the recompiled totals
@@ -91,6 +112,7 @@ def test_correction_issues_version_two_and_leaves_version_one_untouched(compiled
 @pytest.fixture
 def quick_render(monkeypatch):
     """A stand-in renderer (the store is under test here, not the layout): a tiny PDF per issue."""
+
     def fake(template_name, context):
         return b"%PDF-1.4\n% " + context["verification_code"].encode() + b"\n%%EOF\n"
 
@@ -126,8 +148,9 @@ def test_only_an_admin_of_the_palace_issues_it(db):
 def test_report_names_the_award_and_the_reason_for_passing_over_the_top_ranked(db):
     builder = RecruitmentBuilder(applicants=3).advance_to(Stage.COMPILED)
     second = builder.recruitment.applications.get(rank=2)
-    services.award_propose(actor=builder.admin, recruitment=builder.recruitment, application=second,
-                           reason="排名第一的单位放弃合作资格")
+    services.award_propose(
+        actor=builder.admin, recruitment=builder.recruitment, application=second, reason="排名第一的单位放弃合作资格"
+    )
     text = flat(pdf_text(document_bytes(issue_tender_report(recruitment=builder.recruitment))))
     assert f"拟确定{second.provider.name}为合作单位" in text
     assert "排名第一的单位放弃合作资格" in text

@@ -84,13 +84,8 @@ def parse_rows(text: str) -> tuple[list[CalendarRow], list[str]]:
     columns = [name.strip().lower() for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        return [], [
-            f"row 1: the header lacks the column(s) {', '.join(missing)} "
-            f"(expected date,is_workday,note)"
-        ]
-    index = {
-        name: columns.index(name) for name in ("date", "is_workday", "note") if name in columns
-    }
+        return [], [f"row 1: the header lacks the column(s) {', '.join(missing)} (expected date,is_workday,note)"]
+    index = {name: columns.index(name) for name in ("date", "is_workday", "note") if name in columns}
 
     rows: list[CalendarRow] = []
     errors: list[str] = []
@@ -140,9 +135,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file.")
         rows, errors = parse_rows(read_text(path))
         if errors:
-            raise CommandError(
-                f"{path}: {len(errors)} bad row(s); nothing was saved.\n" + "\n".join(errors)
-            )
+            raise CommandError(f"{path}: {len(errors)} bad row(s); nothing was saved.\n" + "\n".join(errors))
         rows.sort(key=lambda r: r.date)
         created = 0
         with transaction.atomic():

@@ -20,8 +20,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="Act as if it were this ISO time (for catching up or testing).")
-        parser.add_argument("--job", action="append", dest="jobs", metavar="NAME",
-                            help="Run only this job (repeatable). Without it, all of them.")
+        parser.add_argument(
+            "--job",
+            action="append",
+            dest="jobs",
+            metavar="NAME",
+            help="Run only this job (repeatable). Without it, all of them.",
+        )
         parser.add_argument("--list", action="store_true", help="List the registered jobs and exit.")
 
     def handle(self, *args, now=None, jobs=None, list=False, **options):

@@ -20,9 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = verify_chain()
         if report.ok:
-            self.stdout.write(
-                self.style.SUCCESS(f"Checked {report.checked} events; the chain is intact.")
-            )
+            self.stdout.write(self.style.SUCCESS(f"Checked {report.checked} events; the chain is intact."))
             return
         lines = [f"The audit chain is broken at event #{report.first_bad_seq}: {report.problem}."]
         found = chain_break(report)

@@ -15,12 +15,17 @@ from evaluations.standing.summaries import close_periods
 
 
 class Command(BaseCommand):
-    help = ("Create the demo palaces, logins, providers, service projects, recruitments, contracts, "
-            "service reports, real-time and final evaluations (idempotent).")
+    help = (
+        "Create the demo palaces, logins, providers, service projects, recruitments, contracts, "
+        "service reports, real-time and final evaluations (idempotent)."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--send-mail", action="store_true",
-                            help="Send the notification e-mails the seeding triggers (off by default).")
+        parser.add_argument(
+            "--send-mail",
+            action="store_true",
+            help="Send the notification e-mails the seeding triggers (off by default).",
+        )
 
     def handle(self, *args, **options):
         if not options["send_mail"]:

@@ -80,35 +80,70 @@ ERR_ADJUSTED_TOTAL = _("Give the adjusted points, from 0 to 100 with at most two
 ERR_ADJUSTED_SAME = _("The adjusted points are the proposed points; uphold the rating instead.")
 ERR_WINDOW_OPEN = _("The provider may appeal until %(date)s; the rating can be signed off after that.")
 ERR_APPEAL_PENDING = _("The provider's appeal must be decided before the rating is signed off.")
-ERR_AWAITING_CONFIRMATION = _("%(name)s signed off this rating on %(date)s; it awaits a second administrator's "
-                              "confirmation.")
+ERR_AWAITING_CONFIRMATION = _(
+    "%(name)s signed off this rating on %(date)s; it awaits a second administrator's confirmation."
+)
 ERR_ALREADY_FINAL = _("This final rating is already final.")
 ERR_NOT_SIGN_OFF = _("This final evaluation is not waiting for sign-off.")
 ERR_NOT_CONFIRMING = _("This final evaluation is not waiting for a second confirmation.")
-ERR_SAME_ADMIN = _("You signed off this rating of 差; a different administrator must confirm it, because it ends "
-                   "the partnership.")
+ERR_SAME_ADMIN = _(
+    "You signed off this rating of 差; a different administrator must confirm it, because it ends the partnership."
+)
 ERR_RENEW_NOT_FINAL = _("The rating is not final yet.")
-ERR_RENEW_RATING = _("Only a final rating of 优秀 or 良好 may be renewed without re-tender; this contract is rated "
-                     "%(rating)s.")
+ERR_RENEW_RATING = _(
+    "Only a final rating of 优秀 or 良好 may be renewed without re-tender; this contract is rated %(rating)s."
+)
 ERR_RENEW_DONE = _("The outcome of this evaluation is already decided: %(outcome)s.")
 
 __all__ = [
-    "APPEAL_WORKING_DAYS", "ERR_ADJUSTED_SAME", "ERR_ADJUSTED_TOTAL", "ERR_ALREADY_FINAL", "ERR_ALREADY_OPEN",
-    "ERR_APPEAL_CLOSED", "ERR_APPEAL_DECIDED", "ERR_APPEAL_ONCE", "ERR_APPEAL_PENDING", "ERR_AWAITING_CONFIRMATION",
-    "ERR_DECISION", "ERR_GROUNDS", "ERR_NOT_CONFIRMING", "ERR_NOT_IN_PANEL", "ERR_NOT_OPENABLE", "ERR_NOT_PROPOSED",
-    "ERR_NOT_SIGN_OFF", "ERR_REASON", "ERR_RENEW_DONE", "ERR_RENEW_NOT_FINAL", "ERR_RENEW_RATING", "ERR_SAME_ADMIN",
-    "ERR_TOO_EARLY", "ERR_WINDOW_OPEN", "OPENS_DAYS_BEFORE_END", "appeal_decide", "appeal_lodge",
-    "appeal_windows_close", "final_confirm", "final_evaluation_open", "final_evaluations_open_due",
-    "final_panel_compiled", "final_rating_of", "final_renew", "final_sign_off", "final_standing",
-    "final_terms_end", "opens_on",
+    "APPEAL_WORKING_DAYS",
+    "ERR_ADJUSTED_SAME",
+    "ERR_ADJUSTED_TOTAL",
+    "ERR_ALREADY_FINAL",
+    "ERR_ALREADY_OPEN",
+    "ERR_APPEAL_CLOSED",
+    "ERR_APPEAL_DECIDED",
+    "ERR_APPEAL_ONCE",
+    "ERR_APPEAL_PENDING",
+    "ERR_AWAITING_CONFIRMATION",
+    "ERR_DECISION",
+    "ERR_GROUNDS",
+    "ERR_NOT_CONFIRMING",
+    "ERR_NOT_IN_PANEL",
+    "ERR_NOT_OPENABLE",
+    "ERR_NOT_PROPOSED",
+    "ERR_NOT_SIGN_OFF",
+    "ERR_REASON",
+    "ERR_RENEW_DONE",
+    "ERR_RENEW_NOT_FINAL",
+    "ERR_RENEW_RATING",
+    "ERR_SAME_ADMIN",
+    "ERR_TOO_EARLY",
+    "ERR_WINDOW_OPEN",
+    "OPENS_DAYS_BEFORE_END",
+    "appeal_decide",
+    "appeal_lodge",
+    "appeal_windows_close",
+    "final_confirm",
+    "final_evaluation_open",
+    "final_evaluations_open_due",
+    "final_panel_compiled",
+    "final_rating_of",
+    "final_renew",
+    "final_sign_off",
+    "final_standing",
+    "final_terms_end",
+    "opens_on",
 ]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+
 def _admins(palace_id: int):
-    return User.objects.filter(memberships__palace_id=palace_id, memberships__role=Role.ADMIN,
-                               is_active=True).distinct()
+    return User.objects.filter(
+        memberships__palace_id=palace_id, memberships__role=Role.ADMIN, is_active=True
+    ).distinct()
 
 
 def _provider_users(contract: Contract):
@@ -124,8 +159,11 @@ def _lock(evaluation: FinalEvaluation) -> tuple[FinalEvaluation, Contract]:
     contract_id = FinalEvaluation.objects.filter(pk=evaluation.pk).values_list("contract_id", flat=True).get()
     # OF the contract only: the joined palace stays unlocked, so the report issued on another
     # sign-off's commit (its rows refer to the palace) never waits for this transaction.
-    contract = Contract.objects.select_for_update(no_key=True, of=("self",)).select_related("palace", "provider", "project").get(
-        pk=contract_id)
+    contract = (
+        Contract.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("palace", "provider", "project")
+        .get(pk=contract_id)
+    )
     evaluation = FinalEvaluation.objects.select_for_update().get(pk=evaluation.pk)
     evaluation.contract = contract
     return evaluation, contract
@@ -156,24 +194,28 @@ def final_rating_of(contract: Contract) -> str | None:
     if Contract.final_evaluation.is_cached(contract):
         evaluation = getattr(contract, "final_evaluation", None)
         return evaluation.rating or None if evaluation is not None and evaluation.state == State.FINAL else None
-    rating = FinalEvaluation.objects.filter(contract_id=contract.pk, state=State.FINAL).values_list(
-        "rating", flat=True).first()
+    rating = (
+        FinalEvaluation.objects.filter(contract_id=contract.pk, state=State.FINAL)
+        .values_list("rating", flat=True)
+        .first()
+    )
     return rating or None
 
 
 # --- opening ---------------------------------------------------------------------------------------
 
+
 def _weights(palace_id: int) -> dict[str, int]:
     row = FinalWeights.objects.filter(palace_id=palace_id).first()
     if row is None:
         return dict(DEFAULT_FINAL_WEIGHTS)
-    return {PERIOD_SCORES: row.period_scores, KPI: row.kpi,
-            SATISFACTION: row.satisfaction, PANEL: row.panel}
+    return {PERIOD_SCORES: row.period_scores, KPI: row.kpi, SATISFACTION: row.satisfaction, PANEL: row.panel}
 
 
 @transaction.atomic
-def final_evaluation_open(*, contract: Contract, now: datetime | None = None,
-                          actor: User | None = None) -> FinalEvaluation:
+def final_evaluation_open(
+    *, contract: Contract, now: datetime | None = None, actor: User | None = None
+) -> FinalEvaluation:
     """Open the contract's final evaluation: its panel review is to be assigned.
 
     Precondition: the contract is active or under rectification, ends within 30 days and
@@ -182,8 +224,11 @@ def final_evaluation_open(*, contract: Contract, now: datetime | None = None,
     ``actor`` is None when the scheduler opens it, else an administrator of the palace.
     """
     now = now or timezone.now()
-    contract = Contract.objects.select_for_update(no_key=True, of=("self",)).select_related("palace", "provider").get(
-        pk=contract.pk)
+    contract = (
+        Contract.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("palace", "provider")
+        .get(pk=contract.pk)
+    )
     if actor is not None and not has_role(actor, contract.palace_id, Role.ADMIN):
         raise NotPermitted
     if FinalEvaluation.objects.filter(contract=contract).exists():
@@ -194,23 +239,48 @@ def final_evaluation_open(*, contract: Contract, now: datetime | None = None,
         raise DomainError(ERR_TOO_EARLY % {"date": f"{opens_on(contract):%Y-%m-%d}"})
     weights = _weights(contract.palace_id)
     evaluation = FinalEvaluation.objects.create(
-        contract=contract, opened_at=now, weight_period_scores=weights[PERIOD_SCORES],
-        weight_kpi=weights[KPI], weight_satisfaction=weights[SATISFACTION],
-        weight_panel=weights[PANEL])
+        contract=contract,
+        opened_at=now,
+        weight_period_scores=weights[PERIOD_SCORES],
+        weight_kpi=weights[KPI],
+        weight_satisfaction=weights[SATISFACTION],
+        weight_panel=weights[PANEL],
+    )
     before = audit.snapshot(contract, ["state"])
     contract_begin_final(actor=actor, contract=contract)
-    audit.record(actor=actor, action="final_evaluation.opened", obj=evaluation, palace=contract.palace_id,
-                 before={"contract_state": before["state"]},
-                 after={"contract": contract.number, "contract_state": contract.state, "ends_on": contract.ends_on,
-                        "weights": weights})
+    audit.record(
+        actor=actor,
+        action="final_evaluation.opened",
+        obj=evaluation,
+        palace=contract.palace_id,
+        before={"contract_state": before["state"]},
+        after={
+            "contract": contract.number,
+            "contract_state": contract.state,
+            "ends_on": contract.ends_on,
+            "weights": weights,
+        },
+    )
     subject = _("The final evaluation of contract %(number)s has opened; the term ends on %(date)s") % {
-        "number": contract.number, "date": f"{contract.ends_on:%Y-%m-%d}"}
+        "number": contract.number,
+        "date": f"{contract.ends_on:%Y-%m-%d}",
+    }
     url = _page(evaluation)
-    notify(_admins(contract.palace_id), subject=subject,
-           body=_("Assign the panel review of at least three evaluators."), url=url)
-    notify(_provider_users(contract), subject=subject,
-           body=_("The palace's panel reviews the term; you will see the proposed rating and its breakdown, "
-                  "and may appeal it within 5 working days."), url=url)
+    notify(
+        _admins(contract.palace_id),
+        subject=subject,
+        body=_("Assign the panel review of at least three evaluators."),
+        url=url,
+    )
+    notify(
+        _provider_users(contract),
+        subject=subject,
+        body=_(
+            "The palace's panel reviews the term; you will see the proposed rating and its breakdown, "
+            "and may appeal it within 5 working days."
+        ),
+        url=url,
+    )
     _changed(evaluation)
     return evaluation
 
@@ -221,9 +291,12 @@ def final_evaluations_open_due(now: datetime) -> int:
     Each contract in its own transaction, claimed so that an overlapping tick skips it.
     """
     today = timezone.localdate(now)
-    due = Contract.objects.filter(state__in=OPEN_FROM, ends_on__isnull=False,
-                                  ends_on__lte=today + timedelta(days=OPENS_DAYS_BEFORE_END),
-                                  final_evaluation__isnull=True)
+    due = Contract.objects.filter(
+        state__in=OPEN_FROM,
+        ends_on__isnull=False,
+        ends_on__lte=today + timedelta(days=OPENS_DAYS_BEFORE_END),
+        final_evaluation__isnull=True,
+    )
     opened = 0
     for pk in due.order_by("ends_on", "pk").values_list("pk", flat=True):
         with transaction.atomic():
@@ -236,6 +309,7 @@ def final_evaluations_open_due(now: datetime) -> int:
 
 
 # --- the proposal ----------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def final_panel_compiled(*, evaluation: FinalEvaluation, now: datetime | None = None) -> FinalEvaluation:
@@ -268,17 +342,38 @@ def final_panel_compiled(*, evaluation: FinalEvaluation, now: datetime | None = 
     evaluation.appeal_deadline = add_working_days(timezone.localdate(now), APPEAL_WORKING_DAYS)
     evaluation.propose()
     evaluation.save()
-    audit.record(actor=None, action="final_evaluation.proposed", obj=evaluation, palace=contract.palace_id,
-                 after={"values": result.values, "weights": result.weights, "points": result.points,
-                        "subtotal": result.subtotal, "failed_orders": evaluation.failed_orders, "deduction": result.deduction,
-                        "red_lines": evaluation.red_lines, "total": result.total,
-                        "rating": evaluation.proposed_rating, "appeal_deadline": evaluation.appeal_deadline})
+    audit.record(
+        actor=None,
+        action="final_evaluation.proposed",
+        obj=evaluation,
+        palace=contract.palace_id,
+        after={
+            "values": result.values,
+            "weights": result.weights,
+            "points": result.points,
+            "subtotal": result.subtotal,
+            "failed_orders": evaluation.failed_orders,
+            "deduction": result.deduction,
+            "red_lines": evaluation.red_lines,
+            "total": result.total,
+            "rating": evaluation.proposed_rating,
+            "appeal_deadline": evaluation.appeal_deadline,
+        },
+    )
     with translation.override(settings.LANGUAGE_CODE):
         body = breakdown_text(final_breakdown(evaluation))
-        subject = str(_("Proposed final rating of contract %(number)s: %(rating)s, %(total)s points; you may appeal "
-                        "until %(date)s") % {"number": contract.number, "rating": _label(evaluation.proposed_rating),
-                                             "total": f"{result.total:.2f}",
-                                             "date": f"{evaluation.appeal_deadline:%Y-%m-%d}"})
+        subject = str(
+            _(
+                "Proposed final rating of contract %(number)s: %(rating)s, %(total)s points; you may appeal "
+                "until %(date)s"
+            )
+            % {
+                "number": contract.number,
+                "rating": _label(evaluation.proposed_rating),
+                "total": f"{result.total:.2f}",
+                "date": f"{evaluation.appeal_deadline:%Y-%m-%d}",
+            }
+        )
     notify(_provider_users(contract), subject=subject, body=body, url=_page(evaluation))
     _changed(evaluation)
     return evaluation
@@ -286,9 +381,16 @@ def final_panel_compiled(*, evaluation: FinalEvaluation, now: datetime | None = 
 
 # --- the appeal ------------------------------------------------------------------------------------
 
+
 @transaction.atomic
-def appeal_lodge(*, actor: User, evaluation: FinalEvaluation, grounds: str, evidence: Sequence[UploadedFile] = (),
-                 now: datetime | None = None) -> Appeal:
+def appeal_lodge(
+    *,
+    actor: User,
+    evaluation: FinalEvaluation,
+    grounds: str,
+    evidence: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> Appeal:
     """The provider appeals the proposed rating: once, within 5 working days, with grounds and evidence.
 
     The window is judged on the local date, the deadline day included. Evidence files
@@ -314,12 +416,25 @@ def appeal_lodge(*, actor: User, evaluation: FinalEvaluation, grounds: str, evid
     _store_evidence(evidence, actor, appeal=appeal)
     evaluation.lodge_appeal()
     evaluation.save()
-    audit.record(actor=actor, action="final_evaluation.appealed", obj=evaluation, palace=contract.palace_id,
-                 after={"grounds": appeal.grounds, "evidence": [u.name for u in evidence],
-                        "proposed_total": evaluation.proposed_total, "proposed_rating": evaluation.proposed_rating})
-    notify(_admins(contract.palace_id), subject=_(
-        "%(provider)s appealed the proposed final rating of contract %(number)s: decide the appeal") % {
-        "provider": contract.provider.name, "number": contract.number}, body=appeal.grounds, url=_page(evaluation))
+    audit.record(
+        actor=actor,
+        action="final_evaluation.appealed",
+        obj=evaluation,
+        palace=contract.palace_id,
+        after={
+            "grounds": appeal.grounds,
+            "evidence": [u.name for u in evidence],
+            "proposed_total": evaluation.proposed_total,
+            "proposed_rating": evaluation.proposed_rating,
+        },
+    )
+    notify(
+        _admins(contract.palace_id),
+        subject=_("%(provider)s appealed the proposed final rating of contract %(number)s: decide the appeal")
+        % {"provider": contract.provider.name, "number": contract.number},
+        body=appeal.grounds,
+        url=_page(evaluation),
+    )
     _changed(evaluation)
     return appeal
 
@@ -335,8 +450,9 @@ def _adjusted(value) -> Decimal:
 
 
 @transaction.atomic
-def appeal_decide(*, actor: User, appeal: Appeal, decision: str, reason: str, adjusted_total=None,
-                  now: datetime | None = None) -> Appeal:
+def appeal_decide(
+    *, actor: User, appeal: Appeal, decision: str, reason: str, adjusted_total=None, now: datetime | None = None
+) -> Appeal:
     """An administrator upholds the proposed rating or adjusts its points (0–100), with a reason.
 
     The change, before and after, is audited and shown on the page and in the report; the
@@ -368,15 +484,25 @@ def appeal_decide(*, actor: User, appeal: Appeal, decision: str, reason: str, ad
     evaluation.ready_for_sign_off()
     evaluation.save()
     after_total, after_rating = final_standing(evaluation, appeal)
-    audit.record(actor=actor, action="final_evaluation.appeal_decided", obj=evaluation, palace=contract.palace_id,
-                 before=before, after={"decision": decision, "reason": appeal.reason, "total": after_total,
-                                       "rating": after_rating})
+    audit.record(
+        actor=actor,
+        action="final_evaluation.appeal_decided",
+        obj=evaluation,
+        palace=contract.palace_id,
+        before=before,
+        after={"decision": decision, "reason": appeal.reason, "total": after_total, "rating": after_rating},
+    )
     if decision == Appeal.Decision.ADJUSTED:
         subject = _("Your appeal on contract %(number)s: the rating is adjusted to %(rating)s, %(total)s points") % {
-            "number": contract.number, "rating": _label(after_rating), "total": f"{after_total:.2f}"}
+            "number": contract.number,
+            "rating": _label(after_rating),
+            "total": f"{after_total:.2f}",
+        }
     else:
         subject = _("Your appeal on contract %(number)s: the proposed rating %(rating)s is upheld") % {
-            "number": contract.number, "rating": _label(after_rating)}
+            "number": contract.number,
+            "rating": _label(after_rating),
+        }
     notify(_provider_users(contract), subject=subject, body=appeal.reason, url=_page(evaluation))
     _changed(evaluation)
     return appeal
@@ -385,8 +511,7 @@ def appeal_decide(*, actor: User, appeal: Appeal, decision: str, reason: str, ad
 def appeal_windows_close(now: datetime) -> int:
     """Tick: a proposed rating whose appeal window has passed without an appeal goes to sign-off."""
     today = timezone.localdate(now)
-    due = Contract.objects.filter(final_evaluation__state=State.PROPOSED,
-                                  final_evaluation__appeal_deadline__lt=today)
+    due = Contract.objects.filter(final_evaluation__state=State.PROPOSED, final_evaluation__appeal_deadline__lt=today)
     closed = 0
     for pk in due.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
@@ -403,16 +528,24 @@ def appeal_windows_close(now: datetime) -> int:
 def _window_closed(evaluation: FinalEvaluation, contract: Contract) -> None:
     evaluation.ready_for_sign_off()
     evaluation.save()
-    audit.record(actor=None, action="final_evaluation.appeal_window_closed", obj=evaluation,
-                 palace=contract.palace_id, after={"appeal_deadline": evaluation.appeal_deadline,
-                                                   "state": evaluation.state})
-    notify(_admins(contract.palace_id), subject=_(
-        "No appeal against the final rating of contract %(number)s (%(rating)s): sign it off") % {
-        "number": contract.number, "rating": _label(evaluation.proposed_rating)}, url=_page(evaluation))
+    audit.record(
+        actor=None,
+        action="final_evaluation.appeal_window_closed",
+        obj=evaluation,
+        palace=contract.palace_id,
+        after={"appeal_deadline": evaluation.appeal_deadline, "state": evaluation.state},
+    )
+    notify(
+        _admins(contract.palace_id),
+        subject=_("No appeal against the final rating of contract %(number)s (%(rating)s): sign it off")
+        % {"number": contract.number, "rating": _label(evaluation.proposed_rating)},
+        url=_page(evaluation),
+    )
     _changed(evaluation)
 
 
 # --- sign-off, confirmation and the outcome --------------------------------------------------------
+
 
 @transaction.atomic
 def final_sign_off(*, actor: User, evaluation: FinalEvaluation, now: datetime | None = None) -> FinalEvaluation:
@@ -435,12 +568,20 @@ def final_sign_off(*, actor: User, evaluation: FinalEvaluation, now: datetime | 
         return _finalise(evaluation, contract, actor, now, total, rating)
     evaluation.await_confirmation()
     evaluation.save()
-    audit.record(actor=actor, action="final_evaluation.signed_off", obj=evaluation, palace=contract.palace_id,
-                 after={"total": total, "rating": rating, "state": evaluation.state})
+    audit.record(
+        actor=actor,
+        action="final_evaluation.signed_off",
+        obj=evaluation,
+        palace=contract.palace_id,
+        after={"total": total, "rating": rating, "state": evaluation.state},
+    )
     others = _admins(contract.palace_id).exclude(pk=actor.pk)
-    notify(others, subject=_(
-        "Confirm the final rating 差 of contract %(number)s, signed off by %(name)s: it ends the partnership") % {
-        "number": contract.number, "name": actor.get_full_name() or actor.get_username()}, url=_page(evaluation))
+    notify(
+        others,
+        subject=_("Confirm the final rating 差 of contract %(number)s, signed off by %(name)s: it ends the partnership")
+        % {"number": contract.number, "name": actor.get_full_name() or actor.get_username()},
+        url=_page(evaluation),
+    )
     _changed(evaluation)
     return evaluation
 
@@ -459,9 +600,14 @@ def _count_late_red_lines(evaluation: FinalEvaluation, contract: Contract, actor
     evaluation.red_lines = count
     evaluation.proposed_rating = final_rating(evaluation.proposed_total, count)
     evaluation.save(update_fields=["red_lines", "proposed_rating"])
-    audit.record(actor=actor, action="final_evaluation.red_lines_recounted", obj=evaluation,
-                 palace=contract.palace_id, before=before,
-                 after={"red_lines": count, "proposed_rating": evaluation.proposed_rating})
+    audit.record(
+        actor=actor,
+        action="final_evaluation.red_lines_recounted",
+        obj=evaluation,
+        palace=contract.palace_id,
+        before=before,
+        after={"red_lines": count, "proposed_rating": evaluation.proposed_rating},
+    )
 
 
 def _check_sign_off_state(evaluation: FinalEvaluation, now: datetime) -> None:
@@ -475,9 +621,13 @@ def _check_sign_off_state(evaluation: FinalEvaluation, now: datetime) -> None:
         raise DomainError(ERR_APPEAL_PENDING)
     if evaluation.state == State.CONFIRMING:
         signer = evaluation.signed_off_by
-        raise DomainError(ERR_AWAITING_CONFIRMATION % {
-            "name": signer.get_full_name() or signer.get_username(),
-            "date": f"{timezone.localdate(evaluation.signed_off_at):%Y-%m-%d}"})
+        raise DomainError(
+            ERR_AWAITING_CONFIRMATION
+            % {
+                "name": signer.get_full_name() or signer.get_username(),
+                "date": f"{timezone.localdate(evaluation.signed_off_at):%Y-%m-%d}",
+            }
+        )
     if evaluation.state == State.FINAL:
         raise DomainError(ERR_ALREADY_FINAL)
     raise DomainError(ERR_NOT_SIGN_OFF)
@@ -504,8 +654,9 @@ def final_confirm(*, actor: User, evaluation: FinalEvaluation, now: datetime | N
 OUTCOMES = {PASS: FinalEvaluation.Outcome.RETENDER, POOR: FinalEvaluation.Outcome.EXITED}
 
 
-def _finalise(evaluation: FinalEvaluation, contract: Contract, actor: User, now: datetime, total: Decimal,
-              rating: str) -> FinalEvaluation:
+def _finalise(
+    evaluation: FinalEvaluation, contract: Contract, actor: User, now: datetime, total: Decimal, rating: str
+) -> FinalEvaluation:
     """The rating is final: fixed, reported (the assessment PDF, on commit), and its outcome set.
 
     A 合格 is to be re-tendered at the end of the term; a 差 exits now, in this transaction.
@@ -516,9 +667,19 @@ def _finalise(evaluation: FinalEvaluation, contract: Contract, actor: User, now:
     if outcome:
         evaluation.outcome, evaluation.outcome_at, evaluation.outcome_by = outcome, now, actor
     evaluation.save()
-    audit.record(actor=actor, action="final_evaluation.finalised", obj=evaluation, palace=contract.palace_id,
-                 after={"total": total, "rating": rating, "outcome": evaluation.outcome,
-                        "signed_off_by": evaluation.signed_off_by_id, "confirmed_by": evaluation.confirmed_by_id})
+    audit.record(
+        actor=actor,
+        action="final_evaluation.finalised",
+        obj=evaluation,
+        palace=contract.palace_id,
+        after={
+            "total": total,
+            "rating": rating,
+            "outcome": evaluation.outcome,
+            "signed_off_by": evaluation.signed_off_by_id,
+            "confirmed_by": evaluation.confirmed_by_id,
+        },
+    )
     if rating == POOR:
         _exit(evaluation, contract, actor, now, total)
     transaction.on_commit(lambda: _issue_report(evaluation, actor), robust=True)
@@ -540,8 +701,10 @@ def _outcome_text(evaluation: FinalEvaluation) -> str:
 
 def _exit(evaluation: FinalEvaluation, contract: Contract, actor: User, now: datetime, total: Decimal) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        reason = str(_("Final evaluation of contract %(number)s rated 差 (%(total)s points), confirmed by two "
-                       "administrators.") % {"number": contract.number, "total": f"{total:.2f}"})
+        reason = str(
+            _("Final evaluation of contract %(number)s rated 差 (%(total)s points), confirmed by two administrators.")
+            % {"number": contract.number, "total": f"{total:.2f}"}
+        )
     # The exit (evaluations.exit, above this package) ends the partnership in this transaction.
     final_rated_poor.send(sender=FinalEvaluation, evaluation=evaluation, reason=reason, actor=actor, now=now)
 
@@ -566,8 +729,13 @@ def final_renew(*, actor: User, evaluation: FinalEvaluation, now: datetime | Non
     renewal = contract_renew(actor=actor, contract=contract, now=now)
     evaluation.outcome, evaluation.outcome_at, evaluation.outcome_by = FinalEvaluation.Outcome.RENEWED, now, actor
     evaluation.save(update_fields=["outcome", "outcome_at", "outcome_by"])
-    audit.record(actor=actor, action="final_evaluation.renewed", obj=evaluation, palace=contract.palace_id,
-                 after={"outcome": evaluation.outcome, "renewal": renewal.number, "starts_on": renewal.starts_on})
+    audit.record(
+        actor=actor,
+        action="final_evaluation.renewed",
+        obj=evaluation,
+        palace=contract.palace_id,
+        after={"outcome": evaluation.outcome, "renewal": renewal.number, "starts_on": renewal.starts_on},
+    )
     _changed(evaluation)
     return renewal
 
@@ -580,9 +748,9 @@ def final_terms_end(now: datetime) -> int:
     review and publish.
     """
     today = timezone.localdate(now)
-    due = Contract.objects.filter(state=Contract.State.FINAL_EVALUATION, ends_on__lt=today,
-                                  final_evaluation__state=State.FINAL).exclude(
-        final_evaluation__outcome=FinalEvaluation.Outcome.EXITED)
+    due = Contract.objects.filter(
+        state=Contract.State.FINAL_EVALUATION, ends_on__lt=today, final_evaluation__state=State.FINAL
+    ).exclude(final_evaluation__outcome=FinalEvaluation.Outcome.EXITED)
     ended = 0
     for pk in due.order_by("ends_on", "pk").values_list("pk", flat=True):
         with transaction.atomic():
@@ -597,15 +765,22 @@ def final_terms_end(now: datetime) -> int:
 
 def _complete(contract: Contract, evaluation: FinalEvaluation, now: datetime) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        reason = str(_("The term ended on %(date)s with a final rating of %(rating)s.") % {
-            "date": f"{contract.ends_on:%Y-%m-%d}", "rating": _label(evaluation.rating)})
+        reason = str(
+            _("The term ended on %(date)s with a final rating of %(rating)s.")
+            % {"date": f"{contract.ends_on:%Y-%m-%d}", "rating": _label(evaluation.rating)}
+        )
     retender = None
     if evaluation.outcome == FinalEvaluation.Outcome.RETENDER:
-
-        retender = recruitment_retender_draft(actor=None, recruitment=_first_recruitment(contract),
-                                              project=contract.project, now=now)
-    contract_complete(actor=None, contract=contract, reason=reason, now=now, cause={
-        "rating": evaluation.rating, "retender": retender.number if retender else None})
+        retender = recruitment_retender_draft(
+            actor=None, recruitment=_first_recruitment(contract), project=contract.project, now=now
+        )
+    contract_complete(
+        actor=None,
+        contract=contract,
+        reason=reason,
+        now=now,
+        cause={"rating": evaluation.rating, "retender": retender.number if retender else None},
+    )
 
 
 def _first_recruitment(contract: Contract):

@@ -76,8 +76,11 @@ def _lock(evaluation_id: int) -> FinalEvaluation:
     """Lock the contract, then the evaluation: the order every final-evaluation service keeps."""
     contract_id = FinalEvaluation.objects.values_list("contract_id", flat=True).get(pk=evaluation_id)
     list(Contract.objects.select_for_update(no_key=True).filter(pk=contract_id).values_list("pk", flat=True))
-    return (FinalEvaluation.objects.select_for_update(of=("self",)).select_related("contract", "contract__provider")
-            .get(pk=evaluation_id))
+    return (
+        FinalEvaluation.objects.select_for_update(of=("self",))
+        .select_related("contract", "contract__provider")
+        .get(pk=evaluation_id)
+    )
 
 
 def _lock_seat(seat: FinalPanelSeat) -> tuple[FinalEvaluation, FinalPanelSeat]:
@@ -99,11 +102,13 @@ def _seat_url(seat: FinalPanelSeat) -> str:
 
 def _notify_assignment(seat: FinalPanelSeat, evaluation: FinalEvaluation) -> None:
     contract = evaluation.contract
-    notify([seat.evaluator],
-           subject=_("You are on the final panel review of %(number)s") % {"number": contract.number},
-           body=_("Declare any conflict of interest with %(provider)s, then score its term.")
-           % {"provider": contract.provider.name},
-           url=_seat_url(seat))
+    notify(
+        [seat.evaluator],
+        subject=_("You are on the final panel review of %(number)s") % {"number": contract.number},
+        body=_("Declare any conflict of interest with %(provider)s, then score its term.")
+        % {"provider": contract.provider.name},
+        url=_seat_url(seat),
+    )
 
 
 def _changed(evaluation: FinalEvaluation) -> None:
@@ -131,9 +136,14 @@ def final_panel_assign(*, actor: User, evaluation: FinalEvaluation, evaluators: 
     before = audit.snapshot(evaluation, ["panel_size"])
     evaluation.panel_size = len(seats)
     evaluation.save(update_fields=["panel_size"])
-    audit.record(actor=actor, action="final_panel.assigned", obj=evaluation, palace=evaluation.contract.palace_id,
-                 before=before, after={"panel_size": evaluation.panel_size,
-                                       "panel": [u.get_username() for u in distinct]})
+    audit.record(
+        actor=actor,
+        action="final_panel.assigned",
+        obj=evaluation,
+        palace=evaluation.contract.palace_id,
+        before=before,
+        after={"panel_size": evaluation.panel_size, "panel": [u.get_username() for u in distinct]},
+    )
     for seat in seats:
         _notify_assignment(seat, evaluation)
     _changed(evaluation)
@@ -141,8 +151,9 @@ def final_panel_assign(*, actor: User, evaluation: FinalEvaluation, evaluators: 
 
 
 @transaction.atomic
-def final_panel_declare(*, actor: User, seat: FinalPanelSeat, conflict: str, note: str = "",
-                        now: datetime | None = None) -> FinalPanelSeat:
+def final_panel_declare(
+    *, actor: User, seat: FinalPanelSeat, conflict: str, note: str = "", now: datetime | None = None
+) -> FinalPanelSeat:
     """回避: the evaluator declares a conflict of interest with the provider, or none.
 
     Any conflict recuses the evaluator, and the palace's administrators are asked to
@@ -165,14 +176,21 @@ def final_panel_declare(*, actor: User, seat: FinalPanelSeat, conflict: str, not
     seat.conflict, seat.conflict_note = conflict, note.strip()[:500]
     seat.declared_at = now or timezone.now()
     seat.save()
-    audit.record(actor=actor, action="final_panel.recused" if recused else "final_panel.declared", obj=seat,
-                 palace=evaluation.contract.palace_id, before=before,
-                 after={"state": seat.state, "conflict": conflict, "note": seat.conflict_note})
+    audit.record(
+        actor=actor,
+        action="final_panel.recused" if recused else "final_panel.declared",
+        obj=seat,
+        palace=evaluation.contract.palace_id,
+        before=before,
+        after={"state": seat.state, "conflict": conflict, "note": seat.conflict_note},
+    )
     if recused:
-        notify(_admins(evaluation.contract.palace_id),
-               subject=_("%(name)s recused from the final review of %(number)s; appoint a replacement")
-               % {"name": seat.evaluator, "number": evaluation.contract.number},
-               url=reverse("evaluations:final_panel_assign", args=[evaluation.pk]))
+        notify(
+            _admins(evaluation.contract.palace_id),
+            subject=_("%(name)s recused from the final review of %(number)s; appoint a replacement")
+            % {"name": seat.evaluator, "number": evaluation.contract.number},
+            url=reverse("evaluations:final_panel_assign", args=[evaluation.pk]),
+        )
     _changed(evaluation)
     return seat
 
@@ -186,9 +204,14 @@ def final_panel_replace(*, actor: User, seat: FinalPanelSeat, evaluator: User) -
     _require_panel(evaluation)
     panels.check_replacement(seat, evaluator, palace_id=evaluation.contract.palace_id, panel=evaluation.panel)
     replacement = FinalPanelSeat.objects.create(evaluation=evaluation, evaluator=evaluator, replaces=seat)
-    audit.record(actor=actor, action="final_panel.replaced", obj=replacement, palace=evaluation.contract.palace_id,
-                 before={"evaluator": seat.evaluator.get_username()},
-                 after={"evaluator": evaluator.get_username()})
+    audit.record(
+        actor=actor,
+        action="final_panel.replaced",
+        obj=replacement,
+        palace=evaluation.contract.palace_id,
+        before={"evaluator": seat.evaluator.get_username()},
+        after={"evaluator": evaluator.get_username()},
+    )
     _notify_assignment(replacement, evaluation)
     _changed(evaluation)
     return replacement
@@ -203,8 +226,9 @@ def _points(value) -> Decimal | None:
 
 
 @transaction.atomic
-def final_panel_submit(*, actor: User, seat: FinalPanelSeat, scores: Mapping[str, tuple[Decimal, str]],
-                       now: datetime | None = None) -> FinalPanelSeat:
+def final_panel_submit(
+    *, actor: User, seat: FinalPanelSeat, scores: Mapping[str, tuple[Decimal, str]], now: datetime | None = None
+) -> FinalPanelSeat:
     """Submit the seat's whole sheet: points and a comment on every review criterion. Sealed.
 
     No evaluator sees another's points before the panel compiles. A second submission (a
@@ -229,25 +253,35 @@ def final_panel_submit(*, actor: User, seat: FinalPanelSeat, scores: Mapping[str
         top = REVIEW_MAXIMA[criterion]
         points = _points(raw)
         if points is None or not (0 <= points <= top):
-            raise DomainError(ERR_SCORE_RANGE % {"criterion": criterion.label, "max": f"{top.normalize():f}"},
-                              field="scores")
-        rows.append(FinalPanelScore(seat=seat, criterion=criterion.value, points=scoring.q(points),
-                                    comment=(comment or "").strip()[:1000]))
+            raise DomainError(
+                ERR_SCORE_RANGE % {"criterion": criterion.label, "max": f"{top.normalize():f}"}, field="scores"
+            )
+        rows.append(
+            FinalPanelScore(
+                seat=seat, criterion=criterion.value, points=scoring.q(points), comment=(comment or "").strip()[:1000]
+            )
+        )
     FinalPanelScore.objects.bulk_create(rows)
     before = audit.snapshot(seat, ["state"])
     seat.submit()
     seat.submitted_at = now or timezone.now()
     seat.save()
-    audit.record(actor=actor, action="final_panel.submitted", obj=seat, palace=evaluation.contract.palace_id,
-                 before=before, after={"state": seat.state,
-                                       "scores": {r.criterion: r.points for r in rows}})
+    audit.record(
+        actor=actor,
+        action="final_panel.submitted",
+        obj=seat,
+        palace=evaluation.contract.palace_id,
+        before=before,
+        after={"state": seat.state, "scores": {r.criterion: r.points for r in rows}},
+    )
     _changed(_after_submission(evaluation, now))
     return seat
 
 
 @transaction.atomic
-def final_panel_justify(*, actor: User, seat: FinalPanelSeat, justifications: Mapping[int, str],
-                        now: datetime | None = None) -> FinalPanelSeat:
+def final_panel_justify(
+    *, actor: User, seat: FinalPanelSeat, justifications: Mapping[int, str], now: datetime | None = None
+) -> FinalPanelSeat:
     """The evaluator explains each score flagged as an outlier (keyed by score id); the sheet counts again."""
     evaluation, seat = _lock_seat(seat)
     if not can_work_panel_seat(actor, seat):
@@ -259,8 +293,14 @@ def final_panel_justify(*, actor: User, seat: FinalPanelSeat, justifications: Ma
     before = audit.snapshot(seat, ["state"])
     seat.submit()
     seat.save()
-    audit.record(actor=actor, action="final_panel.justified", obj=seat, palace=evaluation.contract.palace_id,
-                 before=before, after={"state": seat.state, "justifications": written})
+    audit.record(
+        actor=actor,
+        action="final_panel.justified",
+        obj=seat,
+        palace=evaluation.contract.palace_id,
+        before=before,
+        after={"state": seat.state, "justifications": written},
+    )
     _changed(_after_submission(evaluation, now))
     return seat
 
@@ -271,19 +311,23 @@ def _after_submission(evaluation: FinalEvaluation, now: datetime | None = None) 
     if not panels.panel_in(seats, evaluation.panel_size):
         return evaluation
     scores = list(FinalPanelScore.objects.filter(seat__in=seats))
-    to_justify = panels.mark_outliers(scores, seat_of=lambda s: s.seat_id, cell_of=lambda s: s.criterion,
-                                      max_points_of=lambda s: REVIEW_MAXIMA[s.criterion])
+    to_justify = panels.mark_outliers(
+        scores,
+        seat_of=lambda s: s.seat_id,
+        cell_of=lambda s: s.criterion,
+        max_points_of=lambda s: REVIEW_MAXIMA[s.criterion],
+    )
     if to_justify:
         panels.ask_justifications(
-            [s for s in seats if s.pk in to_justify], action="final_panel.outliers_flagged",
+            [s for s in seats if s.pk in to_justify],
+            action="final_panel.outliers_flagged",
             palace_id=evaluation.contract.palace_id,
             subject=_("Justify your outlier scores for the final review of %(number)s")
             % {"number": evaluation.contract.number},
-            url_of=_seat_url)
+            url_of=_seat_url,
+        )
         return evaluation
     return _compile(evaluation, scores, now)
-
-
 
 
 def _compile(evaluation: FinalEvaluation, scores: Sequence[FinalPanelScore], now: datetime | None) -> FinalEvaluation:
@@ -291,10 +335,20 @@ def _compile(evaluation: FinalEvaluation, scores: Sequence[FinalPanelScore], now
     means = panel_means(scores)
     evaluation.panel_value = sum(means.values(), Decimal(0))
     evaluation.save(update_fields=["panel_value"])
-    audit.record(actor=None, action="final_panel.compiled", obj=evaluation, palace=evaluation.contract.palace_id,
-                 after={"panel_value": evaluation.panel_value, "means": means})
+    audit.record(
+        actor=None,
+        action="final_panel.compiled",
+        obj=evaluation,
+        palace=evaluation.contract.palace_id,
+        after={"panel_value": evaluation.panel_value, "means": means},
+    )
     return final_panel_compiled(evaluation=evaluation, now=now)
 
 
-__all__ = ["final_panel_assign", "final_panel_declare", "final_panel_justify", "final_panel_replace",
-           "final_panel_submit"]
+__all__ = [
+    "final_panel_assign",
+    "final_panel_declare",
+    "final_panel_justify",
+    "final_panel_replace",
+    "final_panel_submit",
+]

@@ -1,6 +1,5 @@
 """A palace's evaluation settings: its indicator weights, which checklists are in use, and the final weights."""
 
-
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -15,8 +14,16 @@ ERR_EXCLUSION_YEARS = _("An exit excludes the provider for 1, 2 or 3 years.")
 
 
 @transaction.atomic
-def final_weights_update(*, actor: User, palace: Palace | int, period_scores: int, kpi: int, satisfaction: int,
-                         panel: int, exclusion_years: int) -> FinalWeights:
+def final_weights_update(
+    *,
+    actor: User,
+    palace: Palace | int,
+    period_scores: int,
+    kpi: int,
+    satisfaction: int,
+    panel: int,
+    exclusion_years: int,
+) -> FinalWeights:
     """Set the palace's final-evaluation weights (whole numbers summing to 100) and exclusion after an exit.
 
     Evaluations already open keep the weights they opened with; exclusions already made keep their end.
@@ -34,13 +41,19 @@ def final_weights_update(*, actor: User, palace: Palace | int, period_scores: in
         raise DomainError(ERR_EXCLUSION_YEARS, field="exclusion_years")
     row = FinalWeights.objects.select_for_update().filter(palace_id=palace_id).first()
     fields = [*values, "exclusion_years"]
-    before = audit.snapshot(row, fields) if row else {name: FinalWeights._meta.get_field(name).default
-                                                       for name in fields}
+    before = (
+        audit.snapshot(row, fields) if row else {name: FinalWeights._meta.get_field(name).default for name in fields}
+    )
     row = row or FinalWeights(palace_id=palace_id)
     for name, value in (values | {"exclusion_years": exclusion_years}).items():
         setattr(row, name, value)
     row.save()
-    audit.record(actor=actor, action="final_weights.updated", obj=row, palace=palace_id, before=before,
-                 after=audit.snapshot(row, fields))
+    audit.record(
+        actor=actor,
+        action="final_weights.updated",
+        obj=row,
+        palace=palace_id,
+        before=before,
+        after=audit.snapshot(row, fields),
+    )
     return row
-

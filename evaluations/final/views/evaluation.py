@@ -85,6 +85,7 @@ def _rating(rating: str) -> str:
 
 # --- the table ----------------------------------------------------------------------------------
 
+
 class FinalListView(FilteredTableView):
     """The palace's administrators and auditors see its evaluations; evaluators those whose panel they sit
     on; a provider's users their own."""
@@ -110,8 +111,9 @@ class FinalListView(FilteredTableView):
         self.staff = user.is_superuser or bool(palace_ids(user))
         palaces = None
         if self.staff:
-            palaces = (Palace.objects.all() if user.is_superuser else Palace.objects.filter(
-                pk__in=palace_ids(user))).order_by("name")
+            palaces = (
+                Palace.objects.all() if user.is_superuser else Palace.objects.filter(pk__in=palace_ids(user))
+            ).order_by("name")
         # One palace, or a provider: a palace filter (and column) would say the same thing on every row.
         self.multi_palace = palaces is not None and palaces.count() > 1
         kwargs["palaces"] = palaces if self.multi_palace else None
@@ -127,12 +129,14 @@ class FinalListView(FilteredTableView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["weights_url"] = reverse("evaluations:final_weights") if self.staff and not self.request.user.is_superuser \
-            else None
+        ctx["weights_url"] = (
+            reverse("evaluations:final_weights") if self.staff and not self.request.user.is_superuser else None
+        )
         return ctx
 
 
 # --- the evaluation's page ----------------------------------------------------------------------
+
 
 def _appeal_window(evaluation: FinalEvaluation, today: date) -> dict | None:
     """The deadline and the working days left to appeal after today, while the rating is proposed."""
@@ -151,96 +155,193 @@ def _window_text(window: dict | None) -> str:
         return _("closed")
     if window["left"] == 0:
         return _("today is the last day")
-    return ngettext("%(n)d working day left after today", "%(n)d working days left after today",
-                    window["left"]) % {"n": window["left"]}
+    return ngettext("%(n)d working day left after today", "%(n)d working days left after today", window["left"]) % {
+        "n": window["left"]
+    }
 
 
-def _status(ev: FinalEvaluation, *, user, party: bool, admin: bool, window: dict | None,
-            total, rating: str, seats: tuple[int, int]) -> str:
+def _status(
+    ev: FinalEvaluation,
+    *,
+    user,
+    party: bool,
+    admin: bool,
+    window: dict | None,
+    total,
+    rating: str,
+    seats: tuple[int, int],
+) -> str:
     """One paragraph on where the evaluation stands and what happens next, for this viewer."""
     contract = ev.contract
     if ev.state == State.CANCELLED:
-        return _("Ended unrated: the contract was terminated early on %(date)s, after its termination review, "
-                 "and the provider exits (退出合作). The exit, not a rating, closes this term.") % {
-            "date": _day(contract.ended_at)}
+        return _(
+            "Ended unrated: the contract was terminated early on %(date)s, after its termination review, "
+            "and the provider exits (退出合作). The exit, not a rating, closes this term."
+        ) % {"date": _day(contract.ended_at)}
     if ev.state == State.PANEL:
         if party:
-            return _("The palace is evaluating your contract's term: a panel of evaluators reviews the service, and "
-                     "the term's monthly scores, KPI completion and worker satisfaction are counted in. You will be "
-                     "notified when the rating is proposed, with its breakdown; you may then appeal it within "
-                     "%(days)d working days.") % {"days": services.APPEAL_WORKING_DAYS}
+            return _(
+                "The palace is evaluating your contract's term: a panel of evaluators reviews the service, and "
+                "the term's monthly scores, KPI completion and worker satisfaction are counted in. You will be "
+                "notified when the rating is proposed, with its breakdown; you may then appeal it within "
+                "%(days)d working days."
+            ) % {"days": services.APPEAL_WORKING_DAYS}
         done, size = seats
         if size == 0:
-            return _("The panel review is to be assigned: an administrator names at least three evaluators of the "
-                     "palace. When they have all scored, the points are worked out and the rating is proposed to "
-                     "the provider.")
-        return _("The panel review is under way: %(done)d of %(size)d evaluators have submitted their scores. "
-                 "When all have, the points are worked out and the rating is proposed to the provider.") % {
-            "done": done, "size": size}
-    proposed = {"rating": _rating(ev.proposed_rating), "total": f"{ev.proposed_total:.2f}",
-                "date": _day(ev.proposed_at), "deadline": _day(ev.appeal_deadline)}
+            return _(
+                "The panel review is to be assigned: an administrator names at least three evaluators of the "
+                "palace. When they have all scored, the points are worked out and the rating is proposed to "
+                "the provider."
+            )
+        return _(
+            "The panel review is under way: %(done)d of %(size)d evaluators have submitted their scores. "
+            "When all have, the points are worked out and the rating is proposed to the provider."
+        ) % {"done": done, "size": size}
+    proposed = {
+        "rating": _rating(ev.proposed_rating),
+        "total": f"{ev.proposed_total:.2f}",
+        "date": _day(ev.proposed_at),
+        "deadline": _day(ev.appeal_deadline),
+    }
     if ev.state == State.PROPOSED and window and window["open"]:
         if party:
-            return _("Proposed on %(date)s: %(rating)s, %(total)s points. If you disagree with the breakdown, you "
-                     "may appeal once, with your grounds and evidence, by %(deadline)s. Without an appeal, the "
-                     "palace's administrator signs the rating off after that day.") % proposed
-        return _("Proposed on %(date)s: %(rating)s, %(total)s points. The provider may appeal until %(deadline)s; "
-                 "after that an administrator signs the rating off.") % proposed
+            return (
+                _(
+                    "Proposed on %(date)s: %(rating)s, %(total)s points. If you disagree with the breakdown, you "
+                    "may appeal once, with your grounds and evidence, by %(deadline)s. Without an appeal, the "
+                    "palace's administrator signs the rating off after that day."
+                )
+                % proposed
+            )
+        return (
+            _(
+                "Proposed on %(date)s: %(rating)s, %(total)s points. The provider may appeal until %(deadline)s; "
+                "after that an administrator signs the rating off."
+            )
+            % proposed
+        )
     if ev.state == State.PROPOSED:
         if admin:
-            return _("Proposed on %(date)s: %(rating)s, %(total)s points. The appeal window closed on %(deadline)s "
-                     "without an appeal: sign the rating off to make it final.") % proposed
-        return _("Proposed on %(date)s: %(rating)s, %(total)s points. The appeal window closed on %(deadline)s "
-                 "without an appeal; waiting for an administrator's sign-off.") % proposed
+            return (
+                _(
+                    "Proposed on %(date)s: %(rating)s, %(total)s points. The appeal window closed on %(deadline)s "
+                    "without an appeal: sign the rating off to make it final."
+                )
+                % proposed
+            )
+        return (
+            _(
+                "Proposed on %(date)s: %(rating)s, %(total)s points. The appeal window closed on %(deadline)s "
+                "without an appeal; waiting for an administrator's sign-off."
+            )
+            % proposed
+        )
     appeal = getattr(ev, "appeal", None)
     if ev.state == State.APPEALED:
         lodged = {"date": _day(appeal.lodged_at) if appeal else "—"}
         if admin:
-            return _("The provider appealed on %(date)s. Read the grounds and evidence below, then uphold the "
-                     "proposed rating or adjust its points, with a reason: the reason is shown to the provider and "
-                     "printed in the assessment report. The rating is then signed off.") % lodged
+            return (
+                _(
+                    "The provider appealed on %(date)s. Read the grounds and evidence below, then uphold the "
+                    "proposed rating or adjust its points, with a reason: the reason is shown to the provider and "
+                    "printed in the assessment report. The rating is then signed off."
+                )
+                % lodged
+            )
         if party:
-            return _("You appealed on %(date)s. The palace's administrator decides: upholds the proposed rating or "
-                     "adjusts it, with a reason. You will be notified of the decision.") % lodged
+            return (
+                _(
+                    "You appealed on %(date)s. The palace's administrator decides: upholds the proposed rating or "
+                    "adjusts it, with a reason. You will be notified of the decision."
+                )
+                % lodged
+            )
         return _("The provider appealed on %(date)s; waiting for an administrator's decision.") % lodged
     standing = {"rating": _rating(rating), "total": f"{total:.2f}" if total is not None else "—"}
     if ev.state == State.SIGN_OFF:
         if admin:
-            return _("Ready for sign-off: %(rating)s, %(total)s points. Your sign-off makes the rating final.") % \
-                standing
+            return (
+                _("Ready for sign-off: %(rating)s, %(total)s points. Your sign-off makes the rating final.") % standing
+            )
         return _("Waiting for an administrator's sign-off: %(rating)s, %(total)s points.") % standing
     if ev.state == State.CONFIRMING:
         signed = {"name": _name(ev.signed_off_by), "date": _day(ev.signed_off_at)}
         if admin and ev.signed_off_by_id == user.pk:
-            return _("You signed off this 差 on %(date)s. It awaits confirmation by another administrator of the "
-                     "palace: a 差 ends the partnership, so two administrators decide it.") % signed
+            return (
+                _(
+                    "You signed off this 差 on %(date)s. It awaits confirmation by another administrator of the "
+                    "palace: a 差 ends the partnership, so two administrators decide it."
+                )
+                % signed
+            )
         if admin:
-            return _("%(name)s signed off this 差 on %(date)s. As a second administrator, confirm it to make it "
-                     "final: the contract is then terminated, the last payment withheld, the provider excluded "
-                     "from this palace's recruitments and the service re-tendered.") % signed
-        return _("%(name)s signed off this 差 on %(date)s; it awaits confirmation by a second administrator of "
-                 "the palace.") % signed
+            return (
+                _(
+                    "%(name)s signed off this 差 on %(date)s. As a second administrator, confirm it to make it "
+                    "final: the contract is then terminated, the last payment withheld, the provider excluded "
+                    "from this palace's recruitments and the service re-tendered."
+                )
+                % signed
+            )
+        return (
+            _(
+                "%(name)s signed off this 差 on %(date)s; it awaits confirmation by a second administrator of "
+                "the palace."
+            )
+            % signed
+        )
     # final
-    final = {"rating": _rating(ev.rating), "total": f"{ev.total:.2f}", "date": _day(ev.finalised_at),
-             "ends": _day(contract.ends_on)}
+    final = {
+        "rating": _rating(ev.rating),
+        "total": f"{ev.total:.2f}",
+        "date": _day(ev.finalised_at),
+        "ends": _day(contract.ends_on),
+    }
     text = _("Final since %(date)s: %(rating)s, %(total)s points.") % final
     if ev.outcome == FinalEvaluation.Outcome.RENEWED:
         return text + " " + _("The contract was renewed for a new term without re-tender.")
     if ev.outcome == FinalEvaluation.Outcome.EXITED:
-        return text + " " + _("The partnership ends (退出合作): the contract is terminated and both sides complete "
-                              "the handover checklist.")
+        return (
+            text
+            + " "
+            + _(
+                "The partnership ends (退出合作): the contract is terminated and both sides complete "
+                "the handover checklist."
+            )
+        )
     if ev.outcome == FinalEvaluation.Outcome.RETENDER:
-        return text + " " + _("The service is re-tendered when the term ends on %(ends)s: the contract is then "
-                              "completed and a new recruitment is drafted for the administrator.") % final
+        return (
+            text
+            + " "
+            + _(
+                "The service is re-tendered when the term ends on %(ends)s: the contract is then "
+                "completed and a new recruitment is drafted for the administrator."
+            )
+            % final
+        )
     if ev.rating in RENEWABLE_RATINGS and contract.renewal_of_id is None:
         if admin:
-            return text + " " + _("You may renew the contract once without re-tender: a new term is drafted for "
-                                  "you to review and sign. Otherwise the contract is completed when the term ends "
-                                  "on %(ends)s.") % final
+            return (
+                text
+                + " "
+                + _(
+                    "You may renew the contract once without re-tender: a new term is drafted for "
+                    "you to review and sign. Otherwise the contract is completed when the term ends "
+                    "on %(ends)s."
+                )
+                % final
+            )
         return text + " " + _("The palace may renew the contract once without re-tender.")
     if ev.rating in RENEWABLE_RATINGS:
-        return text + " " + _("This contract is itself a renewal, so it cannot be renewed again; the contract is "
-                              "completed when the term ends on %(ends)s.") % final
+        return (
+            text
+            + " "
+            + _(
+                "This contract is itself a renewal, so it cannot be renewed again; the contract is "
+                "completed when the term ends on %(ends)s."
+            )
+            % final
+        )
     return text
 
 
@@ -272,29 +373,56 @@ def _trail(ev: FinalEvaluation) -> list[dict]:
     """Who did what, when: the approval trail."""
     rows = [{"at": ev.opened_at, "text": _("Final evaluation opened, 30 days before the term ends.")}]
     if ev.proposed_at:
-        rows.append({"at": ev.proposed_at, "text": _("Panel review compiled; rating proposed: %(rating)s, %(total)s "
-                                                      "points. Appeal window until %(date)s.") % {
-            "rating": _rating(ev.proposed_rating), "total": f"{ev.proposed_total:.2f}",
-            "date": _day(ev.appeal_deadline)}})
+        rows.append(
+            {
+                "at": ev.proposed_at,
+                "text": _(
+                    "Panel review compiled; rating proposed: %(rating)s, %(total)s "
+                    "points. Appeal window until %(date)s."
+                )
+                % {
+                    "rating": _rating(ev.proposed_rating),
+                    "total": f"{ev.proposed_total:.2f}",
+                    "date": _day(ev.appeal_deadline),
+                },
+            }
+        )
     appeal = getattr(ev, "appeal", None)
     if appeal is not None:
-        rows.append({"at": appeal.lodged_at, "text": _("Appeal lodged by %(name)s.") % {
-            "name": _name(appeal.lodged_by)}})
+        rows.append(
+            {"at": appeal.lodged_at, "text": _("Appeal lodged by %(name)s.") % {"name": _name(appeal.lodged_by)}}
+        )
         if appeal.decided_at:
-            rows.append({"at": appeal.decided_at, "text": _("Appeal decided by %(name)s: %(decision)s.") % {
-                "name": _name(appeal.decided_by), "decision": appeal.get_decision_display()}})
+            rows.append(
+                {
+                    "at": appeal.decided_at,
+                    "text": _("Appeal decided by %(name)s: %(decision)s.")
+                    % {"name": _name(appeal.decided_by), "decision": appeal.get_decision_display()},
+                }
+            )
     if ev.signed_off_at:
         rows.append({"at": ev.signed_off_at, "text": _("Signed off by %(name)s.") % {"name": _name(ev.signed_off_by)}})
     if ev.confirmed_at:
-        rows.append({"at": ev.confirmed_at, "text": _("Confirmed by %(name)s, a second administrator.") % {
-            "name": _name(ev.confirmed_by)}})
+        rows.append(
+            {
+                "at": ev.confirmed_at,
+                "text": _("Confirmed by %(name)s, a second administrator.") % {"name": _name(ev.confirmed_by)},
+            }
+        )
     if ev.finalised_at:
-        rows.append({"at": ev.finalised_at, "text": _("Final: %(rating)s, %(total)s points.") % {
-            "rating": _rating(ev.rating), "total": f"{ev.total:.2f}"},
-            "good": ev.rating != scoring.POOR, "bad": ev.rating == scoring.POOR})
+        rows.append(
+            {
+                "at": ev.finalised_at,
+                "text": _("Final: %(rating)s, %(total)s points.")
+                % {"rating": _rating(ev.rating), "total": f"{ev.total:.2f}"},
+                "good": ev.rating != scoring.POOR,
+                "bad": ev.rating == scoring.POOR,
+            }
+        )
     if ev.outcome_at and ev.outcome == FinalEvaluation.Outcome.RENEWED:
-        rows.append({"at": ev.outcome_at, "text": _("Renewed by %(name)s.") % {"name": _name(ev.outcome_by)},
-                     "good": True})
+        rows.append(
+            {"at": ev.outcome_at, "text": _("Renewed by %(name)s.") % {"name": _name(ev.outcome_by)}, "good": True}
+        )
     return rows
 
 
@@ -304,10 +432,21 @@ def _viewable(request, pk: int) -> FinalEvaluation | None:
 
 
 def _for_page(pk: int) -> FinalEvaluation:
-    return (FinalEvaluation.objects.select_related(
-        "contract__palace", "contract__provider", "contract__project", "contract__renewal_of",
-        "signed_off_by", "confirmed_by", "outcome_by", "appeal__lodged_by", "appeal__decided_by")
-        .prefetch_related("panel").get(pk=pk))
+    return (
+        FinalEvaluation.objects.select_related(
+            "contract__palace",
+            "contract__provider",
+            "contract__project",
+            "contract__renewal_of",
+            "signed_off_by",
+            "confirmed_by",
+            "outcome_by",
+            "appeal__lodged_by",
+            "appeal__decided_by",
+        )
+        .prefetch_related("panel")
+        .get(pk=pk)
+    )
 
 
 def _url(name: str, pk: int) -> str | None:
@@ -330,39 +469,73 @@ def _page(request, ev: FinalEvaluation, *, decide_form=None):
     window = _appeal_window(ev, today)
     appeal = getattr(ev, "appeal", None) if shows else None
     # While the panel is at work, the staff see how far it has got (never the sealed scores).
-    seats = [s for s in ev.panel.all() if s.state != FinalPanelSeat.State.RECUSED] \
-        if ev.state == State.PANEL and not party else []
+    seats = (
+        [s for s in ev.panel.all() if s.state != FinalPanelSeat.State.RECUSED]
+        if ev.state == State.PANEL and not party
+        else []
+    )
     submitted = sum(1 for s in seats if s.state == FinalPanelSeat.State.SUBMITTED)
     ctx = {
-        "ev": ev, "contract": contract, "today": today, "party": party, "admin": admin,
-        "staff": not party, "shows_points": shows, "breakdown": breakdown, "total": total, "rating": rating,
+        "ev": ev,
+        "contract": contract,
+        "today": today,
+        "party": party,
+        "admin": admin,
+        "staff": not party,
+        "shows_points": shows,
+        "breakdown": breakdown,
+        "total": total,
+        "rating": rating,
         "rating_chip": rating_chip(rating) if rating else "",
-        "window": window, "window_text": _window_text(window),
-        "status": _status(ev, user=user, party=party, admin=admin, window=window, total=total, rating=rating,
-                          seats=(submitted, len(seats))),
-        "steps": _steps(ev, rating), "trail": _trail(ev) if shows else [],
-        "appeal": appeal, "evidence": list(appeal.evidence.select_related("file")) if appeal else [],
+        "window": window,
+        "window_text": _window_text(window),
+        "status": _status(
+            ev,
+            user=user,
+            party=party,
+            admin=admin,
+            window=window,
+            total=total,
+            rating=rating,
+            seats=(submitted, len(seats)),
+        ),
+        "steps": _steps(ev, rating),
+        "trail": _trail(ev) if shows else [],
+        "appeal": appeal,
+        "evidence": list(appeal.evidence.select_related("file")) if appeal else [],
         "page_title": _("Final evaluation · %(contract)s") % {"contract": contract.number},
     }
     if breakdown is not None:
         ctx["proposed_chip"] = rating_chip(breakdown.proposed_rating)
         uncapped = scoring.final_rating(total) if total is not None else ""
         ctx["uncapped_rating"], ctx["uncapped_label"] = uncapped, _rating(uncapped)
-        ctx["failed_orders"] = list(RectificationOrder.objects.filter(
-            contract=contract, state=RectificationOrder.State.FAILED).select_related("period").order_by("issued_at"))
+        ctx["failed_orders"] = list(
+            RectificationOrder.objects.filter(contract=contract, state=RectificationOrder.State.FAILED)
+            .select_related("period")
+            .order_by("issued_at")
+        )
         periods = list(PeriodScore.objects.filter(contract=contract).order_by("month"))
         ctx["chart"] = trend_chart(
             trend_points(contract, periods, min(today, contract.ends_on) if contract.ends_on else today),
             title=_("Monthly scores of %(contract)s over the term") % {"contract": contract.number},
-            chart_id=f"final-trend-{ev.pk}")
-        ctx["kpi_rows"] = [r for r in kpi_progress(contract, today=contract.ends_on + timedelta(days=1))
-                           if r.measured and r.full_target] if contract.ends_on else []
+            chart_id=f"final-trend-{ev.pk}",
+        )
+        ctx["kpi_rows"] = (
+            [
+                r
+                for r in kpi_progress(contract, today=contract.ends_on + timedelta(days=1))
+                if r.measured and r.full_target
+            ]
+            if contract.ends_on
+            else []
+        )
     # The viewer's actions.
     ctx["may_appeal"] = can_appeal_final(user, ev) and window is not None and window["open"] and appeal is None
     if can_decide_appeal(user, ev):
         ctx["decide_form"] = decide_form or AppealDecisionForm()
-    ctx["may_sign_off"] = admin and (ev.state == State.SIGN_OFF or (
-        ev.state == State.PROPOSED and window is not None and not window["open"]))
+    ctx["may_sign_off"] = admin and (
+        ev.state == State.SIGN_OFF or (ev.state == State.PROPOSED and window is not None and not window["open"])
+    )
     ctx["may_confirm"] = can_confirm_final(user, ev)
     ctx["may_renew"] = can_renew_final(user, ev)
     if ctx["may_renew"]:
@@ -396,6 +569,7 @@ def _to_page(ev: FinalEvaluation, anchor: str = ""):
 
 # --- the provider's appeal ----------------------------------------------------------------------
 
+
 def final_appeal(request, pk: int):
     """The appeal form (GET) and the appeal (POST) → ``services.appeal_lodge``."""
     found = _viewable(request, pk)
@@ -411,8 +585,12 @@ def final_appeal(request, pk: int):
     form = AppealForm(request.POST if bound else None, request.FILES if bound else None)
     if bound and form.is_valid():
         try:
-            services.appeal_lodge(actor=request.user, evaluation=ev, grounds=form.cleaned_data["grounds"],
-                                  evidence=form.cleaned_data["evidence"])
+            services.appeal_lodge(
+                actor=request.user,
+                evaluation=ev,
+                grounds=form.cleaned_data["grounds"],
+                evidence=form.cleaned_data["evidence"],
+            )
         except DomainError as exc:
             ev = _for_page(pk)
             if not can_appeal_final(request.user, ev) or not (window and window["open"]):
@@ -420,18 +598,33 @@ def final_appeal(request, pk: int):
                 return _to_page(ev)
             apply_domain_error(form, exc, request)
             if request.FILES:
-                messages.warning(request, _("Nothing was saved, so the files you chose were not kept: choose them "
-                                            "again."))
+                messages.warning(
+                    request, _("Nothing was saved, so the files you chose were not kept: choose them again.")
+                )
         else:
-            messages.success(request, _("Your appeal is lodged. The palace's administrator decides it and gives the "
-                                        "reason; you will be notified."))
+            messages.success(
+                request,
+                _(
+                    "Your appeal is lodged. The palace's administrator decides it and gives the "
+                    "reason; you will be notified."
+                ),
+            )
             return _to_page(ev)
     breakdown = selectors.final_breakdown(ev)
-    return TemplateResponse(request, TEMPLATES + "appeal.html", {
-        "ev": ev, "contract": ev.contract, "form": form, "breakdown": breakdown, "window": window,
-        "window_text": _window_text(window), "rating_chip": rating_chip(ev.proposed_rating),
-        "page_title": _("Appeal · %(contract)s") % {"contract": ev.contract.number},
-    })
+    return TemplateResponse(
+        request,
+        TEMPLATES + "appeal.html",
+        {
+            "ev": ev,
+            "contract": ev.contract,
+            "form": form,
+            "breakdown": breakdown,
+            "window": window,
+            "window_text": _window_text(window),
+            "rating_chip": rating_chip(ev.proposed_rating),
+            "page_title": _("Appeal · %(contract)s") % {"contract": ev.contract.number},
+        },
+    )
 
 
 def _refusal(ev: FinalEvaluation) -> str:
@@ -445,6 +638,7 @@ def _refusal(ev: FinalEvaluation) -> str:
 
 
 # --- the administrator's decisions --------------------------------------------------------------
+
 
 def _admin_evaluation(request, pk: int) -> FinalEvaluation | None:
     found = _viewable(request, pk)
@@ -465,8 +659,13 @@ def final_appeal_decide(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            appeal = services.appeal_decide(actor=request.user, appeal=appeal, decision=data["decision"],
-                                            reason=data["reason"], adjusted_total=data["adjusted_total"])
+            appeal = services.appeal_decide(
+                actor=request.user,
+                appeal=appeal,
+                decision=data["decision"],
+                reason=data["reason"],
+                adjusted_total=data["adjusted_total"],
+            )
         except DomainError as exc:
             ev = _for_page(pk)
             if not can_decide_appeal(request.user, ev):
@@ -475,12 +674,22 @@ def final_appeal_decide(request, pk: int):
             apply_domain_error(form, exc)
         else:
             if appeal.decision == Appeal.Decision.ADJUSTED:
-                messages.success(request, _("Decided: the points are adjusted to %(total)s. The provider is "
-                                            "notified; the rating now waits for sign-off.") % {
-                    "total": f"{appeal.adjusted_total:.2f}"})
+                messages.success(
+                    request,
+                    _(
+                        "Decided: the points are adjusted to %(total)s. The provider is "
+                        "notified; the rating now waits for sign-off."
+                    )
+                    % {"total": f"{appeal.adjusted_total:.2f}"},
+                )
             else:
-                messages.success(request, _("Decided: the proposed rating is upheld. The provider is notified; the "
-                                            "rating now waits for sign-off."))
+                messages.success(
+                    request,
+                    _(
+                        "Decided: the proposed rating is upheld. The provider is notified; the "
+                        "rating now waits for sign-off."
+                    ),
+                )
             return _to_page(ev, "#sign-off")
     return _page(request, ev, decide_form=form)
 
@@ -502,35 +711,60 @@ def _act(request, pk: int, action, done) -> object:
 def final_sign_off(request, pk: int):
     def done(ev):
         if ev.state == State.CONFIRMING:
-            messages.warning(request, _("Signed off. A 差 ends the partnership, so it now awaits confirmation by "
-                                        "another administrator of the palace; they are notified."))
+            messages.warning(
+                request,
+                _(
+                    "Signed off. A 差 ends the partnership, so it now awaits confirmation by "
+                    "another administrator of the palace; they are notified."
+                ),
+            )
         else:
-            messages.success(request, _("Signed off: the rating %(rating)s is final. The assessment report is "
-                                        "issued and the provider is notified.") % {"rating": _rating(ev.rating)})
+            messages.success(
+                request,
+                _(
+                    "Signed off: the rating %(rating)s is final. The assessment report is "
+                    "issued and the provider is notified."
+                )
+                % {"rating": _rating(ev.rating)},
+            )
         return _to_page(ev)
+
     return _act(request, pk, services.final_sign_off, done)
 
 
 @require_POST
 def final_confirm(request, pk: int):
     def done(ev):
-        messages.success(request, _("Confirmed: the rating 差 is final. The contract is terminated and the exit "
-                                    "begins; the provider is notified."))
+        messages.success(
+            request,
+            _(
+                "Confirmed: the rating 差 is final. The contract is terminated and the exit "
+                "begins; the provider is notified."
+            ),
+        )
         return _to_page(ev)
+
     return _act(request, pk, services.final_confirm, done)
 
 
 @require_POST
 def final_renew(request, pk: int):
     def done(renewal: Contract):
-        messages.success(request, _("Renewed: contract %(number)s is drafted for the new term, from %(date)s. Review "
-                                    "it and sign it for the palace; the provider then accepts it.") % {
-            "number": renewal.number, "date": _day(renewal.starts_on)})
+        messages.success(
+            request,
+            _(
+                "Renewed: contract %(number)s is drafted for the new term, from %(date)s. Review "
+                "it and sign it for the palace; the provider then accepts it."
+            )
+            % {"number": renewal.number, "date": _day(renewal.starts_on)},
+        )
         return redirect("contracts:contract_detail", pk=renewal.pk)
+
     return _act(request, pk, services.final_renew, done)
 
 
 # --- the palace's weights -----------------------------------------------------------------------
+
 
 def final_weights(request):
     """The palace's administrators change the weights and the exclusion; its other staff read them."""
@@ -548,22 +782,39 @@ def final_weights(request):
     if bound and not editable:
         raise PermissionDenied
     current = FinalWeights.objects.filter(palace=palace).first()
-    values = {name: getattr(current, name) if current else FinalWeights._meta.get_field(name).default
-              for name in ("period_scores", "kpi", "satisfaction", "panel", "exclusion_years")}
+    values = {
+        name: getattr(current, name) if current else FinalWeights._meta.get_field(name).default
+        for name in ("period_scores", "kpi", "satisfaction", "panel", "exclusion_years")
+    }
     form = FinalWeightsForm(request.POST if bound else None, initial=values) if editable else None
     if bound and form.is_valid():
         try:
-            final_weights_update(actor=user, palace=palace, exclusion_years=form.cleaned_data["exclusion_years"],
-                                 **form.weights())
+            final_weights_update(
+                actor=user, palace=palace, exclusion_years=form.cleaned_data["exclusion_years"], **form.weights()
+            )
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            messages.success(request, _("The final evaluation weights of %(palace)s are saved. They apply to final "
-                                        "evaluations opened from now on; those already open keep theirs.") % {
-                "palace": palace.name})
+            messages.success(
+                request,
+                _(
+                    "The final evaluation weights of %(palace)s are saved. They apply to final "
+                    "evaluations opened from now on; those already open keep theirs."
+                )
+                % {"palace": palace.name},
+            )
             return redirect(reverse("evaluations:final_weights") + f"?palace={palace.pk}")
-    return TemplateResponse(request, TEMPLATES + "weights.html", {
-        "palace": palace, "palaces": palaces, "values": values, "is_default": current is None, "form": form,
-        "editable": editable, "errors": [str(e) for e in form.non_field_errors()] if bound else [],
-        "page_title": _("Final evaluation weights"),
-    })
+    return TemplateResponse(
+        request,
+        TEMPLATES + "weights.html",
+        {
+            "palace": palace,
+            "palaces": palaces,
+            "values": values,
+            "is_default": current is None,
+            "form": form,
+            "editable": editable,
+            "errors": [str(e) for e in form.non_field_errors()] if bound else [],
+            "page_title": _("Final evaluation weights"),
+        },
+    )

@@ -55,13 +55,15 @@ _EVALUATION = FinalEvaluation.objects.select_related("contract__provider", "cont
 
 
 def _evaluators(palace_id: int):
-    return User.objects.filter(memberships__palace_id=palace_id, memberships__role=Role.EVALUATOR,
-                               is_active=True).order_by("username").distinct()
+    return (
+        User.objects.filter(memberships__palace_id=palace_id, memberships__role=Role.EVALUATOR, is_active=True)
+        .order_by("username")
+        .distinct()
+    )
 
 
 def _panel(evaluation: FinalEvaluation) -> list[FinalPanelSeat]:
-    return list(evaluation.panel.select_related("evaluator", "replaces__evaluator", "replaced_by")
-                .order_by("pk"))
+    return list(evaluation.panel.select_related("evaluator", "replaces__evaluator", "replaced_by").order_by("pk"))
 
 
 def _compiled(evaluation: FinalEvaluation) -> bool:
@@ -74,11 +76,19 @@ def _results(evaluation: FinalEvaluation, seats: list[FinalPanelSeat]):
     scores = list(FinalPanelScore.objects.filter(seat__in=counting))
     means = panel_means(scores)
     by_cell = {(s.seat_id, s.criterion): s for s in scores}
-    return [{"criterion": c, "max": REVIEW_MAXIMA[c], "mean": means[c.value],
-             "cells": [by_cell.get((seat.pk, c.value)) for seat in counting]} for c in ReviewCriterion], counting
+    return [
+        {
+            "criterion": c,
+            "max": REVIEW_MAXIMA[c],
+            "mean": means[c.value],
+            "cells": [by_cell.get((seat.pk, c.value)) for seat in counting],
+        }
+        for c in ReviewCriterion
+    ], counting
 
 
 # --- the administrator's panel page ----------------------------------------------------------------
+
 
 def final_panel_assign(request, pk: int):
     """Name the panel (the palace's administrators); the palace's administrators and auditors follow it."""
@@ -96,13 +106,15 @@ def final_panel_assign(request, pk: int):
         form = FinalPanelForm(request.POST, evaluators=_evaluators(palace_id))
         if form.is_valid():
             try:
-                seats = services.final_panel_assign(actor=user, evaluation=evaluation,
-                                                    evaluators=list(form.cleaned_data["evaluators"]))
+                seats = services.final_panel_assign(
+                    actor=user, evaluation=evaluation, evaluators=list(form.cleaned_data["evaluators"])
+                )
             except DomainError as exc:
                 apply_domain_error(form, exc, request)
             else:
-                messages.success(request, _("The panel is named: %(count)d evaluators, each notified.")
-                                 % {"count": len(seats)})
+                messages.success(
+                    request, _("The panel is named: %(count)d evaluators, each notified.") % {"count": len(seats)}
+                )
                 return redirect("evaluations:final_panel_assign", pk=evaluation.pk)
     seats = _panel(evaluation)
     if manager and at_panel and not seats and form is None:
@@ -111,16 +123,28 @@ def final_panel_assign(request, pk: int):
     replace_forms = []
     if manager and at_panel:
         free = _evaluators(palace_id).exclude(pk__in=on_panel)
-        replace_forms = [(s, ReplaceForm(evaluators=free, prefix=f"seat{s.pk}")) for s in seats
-                         if s.state == FinalPanelSeat.State.RECUSED and not hasattr(s, "replaced_by")]
+        replace_forms = [
+            (s, ReplaceForm(evaluators=free, prefix=f"seat{s.pk}"))
+            for s in seats
+            if s.state == FinalPanelSeat.State.RECUSED and not hasattr(s, "replaced_by")
+        ]
     results, counting = _results(evaluation, seats) if _compiled(evaluation) else (None, [])
-    return TemplateResponse(request, PANEL_PAGE, {
-        "evaluation": evaluation, "contract": evaluation.contract, "seats": seats,
-        "submitted": sum(s.state == FinalPanelSeat.State.SUBMITTED for s in seats),
-        "form": form if (manager and at_panel and not seats) else None, "replace_forms": replace_forms,
-        "results": results, "counting": counting, "at_panel": at_panel,
-        "page_title": _("Final panel review · %(contract)s") % {"contract": evaluation.contract.number},
-    })
+    return TemplateResponse(
+        request,
+        PANEL_PAGE,
+        {
+            "evaluation": evaluation,
+            "contract": evaluation.contract,
+            "seats": seats,
+            "submitted": sum(s.state == FinalPanelSeat.State.SUBMITTED for s in seats),
+            "form": form if (manager and at_panel and not seats) else None,
+            "replace_forms": replace_forms,
+            "results": results,
+            "counting": counting,
+            "at_panel": at_panel,
+            "page_title": _("Final panel review · %(contract)s") % {"contract": evaluation.contract.number},
+        },
+    )
 
 
 @require_POST
@@ -134,13 +158,17 @@ def final_panel_replace(request, pk: int):
     form = ReplaceForm(request.POST, evaluators=_evaluators(palace_id), prefix=f"seat{seat.pk}")
     if form.is_valid():
         try:
-            replacement = services.final_panel_replace(actor=request.user, seat=seat,
-                                                       evaluator=form.cleaned_data["evaluator"])
+            replacement = services.final_panel_replace(
+                actor=request.user, seat=seat, evaluator=form.cleaned_data["evaluator"]
+            )
         except DomainError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("%(name)s replaces %(old)s on the panel and is notified.")
-                             % {"name": replacement.evaluator, "old": seat.evaluator})
+            messages.success(
+                request,
+                _("%(name)s replaces %(old)s on the panel and is notified.")
+                % {"name": replacement.evaluator, "old": seat.evaluator},
+            )
     else:
         messages.error(request, _("Choose the evaluator to appoint."))
     return redirect("evaluations:final_panel_assign", pk=evaluation.pk)
@@ -148,12 +176,12 @@ def final_panel_replace(request, pk: int):
 
 # --- the evaluator's seat ------------------------------------------------------------------------------
 
+
 def _step(seat: FinalPanelSeat, evaluation: FinalEvaluation) -> str:
     State = FinalPanelSeat.State
     if evaluation.state != FinalEvaluation.State.PANEL or seat.state == State.RECUSED:
         return "status"
-    return {State.ASSIGNED: "declare", State.DECLARED: "score", State.JUSTIFYING: "justify"}.get(seat.state,
-                                                                                                 "status")
+    return {State.ASSIGNED: "declare", State.DECLARED: "score", State.JUSTIFYING: "justify"}.get(seat.state, "status")
 
 
 def _form(seat: FinalPanelSeat, step: str | None, data=None):
@@ -170,16 +198,22 @@ def _form(seat: FinalPanelSeat, step: str | None, data=None):
 def _status(seat: FinalPanelSeat, evaluation: FinalEvaluation) -> str:
     State = FinalPanelSeat.State
     if seat.state == State.RECUSED:
-        return _("You declared a conflict of interest and are recused from this panel. Thank you; the "
-                 "administrator appoints a replacement.")
+        return _(
+            "You declared a conflict of interest and are recused from this panel. Thank you; the "
+            "administrator appoints a replacement."
+        )
     if _compiled(evaluation):
-        return _("The panel's scores are compiled: the panel review gives %(points)s points out of 100. The "
-                 "points of every evaluator are shown below.") % {"points": evaluation.panel_value}
+        return _(
+            "The panel's scores are compiled: the panel review gives %(points)s points out of 100. The "
+            "points of every evaluator are shown below."
+        ) % {"points": evaluation.panel_value}
     if evaluation.state != FinalEvaluation.State.PANEL:
         return _("The panel review of this evaluation is over; there is nothing more to do.")
     if seat.state == State.SUBMITTED:
-        return _("Your scores are submitted. They stay sealed until every evaluator has submitted; if any of "
-                 "your scores is an outlier you will be asked to justify it.")
+        return _(
+            "Your scores are submitted. They stay sealed until every evaluator has submitted; if any of "
+            "your scores is an outlier you will be asked to justify it."
+        )
     return _("There is nothing for this seat to do at the moment.")
 
 
@@ -191,20 +225,29 @@ def _term_facts(evaluation: FinalEvaluation) -> dict:
     found = term_components(contract)
     standing = contract_score(contract, today)
     return {
-        "mean": found[PERIOD_SCORES], "kpi_completion": found[KPI],
-        "satisfaction": found[SATISFACTION], "failed_orders": found["failed_orders"],
+        "mean": found[PERIOD_SCORES],
+        "kpi_completion": found[KPI],
+        "satisfaction": found[SATISFACTION],
+        "failed_orders": found["failed_orders"],
         "months_scored": sum(p.score is not None for p in standing.trend),
         "chart": trend_chart(standing.trend, title=_("Monthly score over the term")) if standing.trend else "",
-        "kpi": kpi_progress(contract, today), "orders": contract_orders(contract),
+        "kpi": kpi_progress(contract, today),
+        "orders": contract_orders(contract),
         "red_lines": standing.red_lines,
     }
 
 
 def _seat_page(request, seat: FinalPanelSeat, *, step: str, form=None):
     evaluation = seat.evaluation
-    ctx = {"seat": seat, "evaluation": evaluation, "contract": evaluation.contract, "step": step,
-           "status": _status(seat, evaluation), "maxima": [(c, REVIEW_MAXIMA[c]) for c in ReviewCriterion],
-           "page_title": _("Final panel review · %(contract)s") % {"contract": evaluation.contract.number}}
+    ctx = {
+        "seat": seat,
+        "evaluation": evaluation,
+        "contract": evaluation.contract,
+        "step": step,
+        "status": _status(seat, evaluation),
+        "maxima": [(c, REVIEW_MAXIMA[c]) for c in ReviewCriterion],
+        "page_title": _("Final panel review · %(contract)s") % {"contract": evaluation.contract.number},
+    }
     if step in ("declare", "score", "justify"):
         ctx["form"] = form or _form(seat, step)
     if step in ("score", "justify"):
@@ -218,18 +261,22 @@ def _seat_page(request, seat: FinalPanelSeat, *, step: str, form=None):
 def _submit(request, seat: FinalPanelSeat, step: str, form) -> None:
     actor = request.user
     if step == "declare":
-        seat = services.final_panel_declare(actor=actor, seat=seat, conflict=form.cleaned_data["conflict"],
-                                            note=form.cleaned_data["note"])
+        seat = services.final_panel_declare(
+            actor=actor, seat=seat, conflict=form.cleaned_data["conflict"], note=form.cleaned_data["note"]
+        )
         if seat.state == FinalPanelSeat.State.RECUSED:
-            messages.info(request, _("You declared a conflict of interest, so you are recused from this panel. "
-                                     "The administrator will appoint a replacement."))
+            messages.info(
+                request,
+                _(
+                    "You declared a conflict of interest, so you are recused from this panel. "
+                    "The administrator will appoint a replacement."
+                ),
+            )
         else:
-            messages.success(request, _("Declared: no conflict of interest. The term is now open to you for "
-                                        "scoring."))
+            messages.success(request, _("Declared: no conflict of interest. The term is now open to you for scoring."))
     elif step == "score":
         services.final_panel_submit(actor=actor, seat=seat, scores=form.scores())
-        messages.success(request, _("Your scores are submitted. They stay sealed until the whole panel has "
-                                    "submitted."))
+        messages.success(request, _("Your scores are submitted. They stay sealed until the whole panel has submitted."))
     else:
         services.final_panel_justify(actor=actor, seat=seat, justifications=form.justifications())
         messages.success(request, _("Your justifications are recorded."))
@@ -273,4 +320,3 @@ def final_seat(request, pk: int):
             return redirect("evaluations:final_seat", pk=seat.pk)
         return _seat_page(request, seat, step=step, form=form)
     return _seat_page(request, seat, step=step)
-

@@ -67,14 +67,20 @@ def _check_day(contract: Contract, day: date | None, today: date) -> None:
     if day > today:
         raise DomainError(ERR_FUTURE, field="date")
     if contract.starts_on and not (contract.starts_on <= day <= contract.ends_on):
-        raise DomainError(ERR_OUTSIDE_TERM % {"date": f"{day:%Y-%m-%d}", "start": f"{contract.starts_on:%Y-%m-%d}",
-                                              "end": f"{contract.ends_on:%Y-%m-%d}"}, field="date")
+        raise DomainError(
+            ERR_OUTSIDE_TERM
+            % {
+                "date": f"{day:%Y-%m-%d}",
+                "start": f"{contract.starts_on:%Y-%m-%d}",
+                "end": f"{contract.ends_on:%Y-%m-%d}",
+            },
+            field="date",
+        )
 
 
 def _store_evidence(uploads: Sequence[UploadedFile], actor: User, **subject) -> None:
     for upload in uploads:
-        stored = store_upload(upload=upload, purpose="evaluation_evidence", actor=actor,
-                              max_bytes=EVIDENCE_MAX_BYTES)
+        stored = store_upload(upload=upload, purpose="evaluation_evidence", actor=actor, max_bytes=EVIDENCE_MAX_BYTES)
         Evidence.objects.create(file=stored, **subject)
 
 
@@ -85,8 +91,9 @@ def _check_evidence(uploads: Sequence[UploadedFile]) -> None:
 
 
 @transaction.atomic
-def checklist_create(*, actor: User, palace_id: int, category: str, name: str,
-                     items: Sequence[ChecklistItemInput]) -> ChecklistTemplate:
+def checklist_create(
+    *, actor: User, palace_id: int, category: str, name: str, items: Sequence[ChecklistItemInput]
+) -> ChecklistTemplate:
     """A checklist for a service category; its item weights sum to 100."""
     if not can_manage_evaluation(actor, palace_id):
         raise NotPermitted
@@ -96,17 +103,37 @@ def checklist_create(*, actor: User, palace_id: int, category: str, name: str,
     if total != 100 or any(i.weight <= 0 or not i.text.strip() for i in items):
         raise DomainError(ERR_CHECKLIST_WEIGHTS % {"total": f"{total.normalize():f}"}, field="items")
     template = ChecklistTemplate.objects.create(palace_id=palace_id, category=category, name=name.strip()[:100])
-    ChecklistItem.objects.bulk_create([ChecklistItem(template=template, position=n, text=i.text.strip()[:200],
-                                                     weight=i.weight) for n, i in enumerate(items, start=1)])
-    audit.record(actor=actor, action="checklist.created", obj=template, palace=palace_id,
-                 after={"category": category, "name": template.name,
-                        "items": [{"text": i.text, "weight": i.weight} for i in items]})
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(template=template, position=n, text=i.text.strip()[:200], weight=i.weight)
+            for n, i in enumerate(items, start=1)
+        ]
+    )
+    audit.record(
+        actor=actor,
+        action="checklist.created",
+        obj=template,
+        palace=palace_id,
+        after={
+            "category": category,
+            "name": template.name,
+            "items": [{"text": i.text, "weight": i.weight} for i in items],
+        },
+    )
     return template
 
 
 @transaction.atomic
-def inspection_assign(*, actor: User, contract: Contract, checklist: ChecklistTemplate, inspector: User,
-                      due_on: date, kind: str = Inspection.Kind.SCHEDULED, now: datetime | None = None) -> Inspection:
+def inspection_assign(
+    *,
+    actor: User,
+    contract: Contract,
+    checklist: ChecklistTemplate,
+    inspector: User,
+    due_on: date,
+    kind: str = Inspection.Kind.SCHEDULED,
+    now: datetime | None = None,
+) -> Inspection:
     """Assign an evaluator to inspect a contract's service. A spot check is not shown to the provider."""
     contract = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
     if not can_assign_inspection(actor, contract):
@@ -119,13 +146,21 @@ def inspection_assign(*, actor: User, contract: Contract, checklist: ChecklistTe
         raise DomainError(ERR_DUE_PAST, field="due_on")
     if checklist.palace_id != contract.palace_id or not checklist.is_active:
         raise DomainError(_("Choose a checklist of this palace."), field="checklist")
-    inspection = Inspection.objects.create(contract=contract, checklist=checklist, inspector=inspector,
-                                           kind=kind, due_on=due_on, assigned_by=actor)
-    audit.record(actor=actor, action="inspection.assigned", obj=inspection, palace=contract.palace_id,
-                 after=audit.snapshot(inspection, ["contract", "checklist", "inspector", "kind", "due_on"]))
-    notify([inspector], subject=_("Inspect %(contract)s by %(date)s") % {
-        "contract": contract.number, "date": f"{due_on:%Y-%m-%d}"},
-        url=reverse("evaluations:inspection", args=[inspection.pk]))
+    inspection = Inspection.objects.create(
+        contract=contract, checklist=checklist, inspector=inspector, kind=kind, due_on=due_on, assigned_by=actor
+    )
+    audit.record(
+        actor=actor,
+        action="inspection.assigned",
+        obj=inspection,
+        palace=contract.palace_id,
+        after=audit.snapshot(inspection, ["contract", "checklist", "inspector", "kind", "due_on"]),
+    )
+    notify(
+        [inspector],
+        subject=_("Inspect %(contract)s by %(date)s") % {"contract": contract.number, "date": f"{due_on:%Y-%m-%d}"},
+        url=reverse("evaluations:inspection", args=[inspection.pk]),
+    )
     return inspection
 
 
@@ -136,13 +171,19 @@ def weighted_score(items: Sequence[ChecklistItem], points: Mapping[int, Decimal]
 
 
 @transaction.atomic
-def inspection_submit(*, actor: User, inspection: Inspection, items: Mapping[int, ItemScoreInput],
-                      inspected_on: date, notes: str = "", evidence: Sequence[UploadedFile] = (),
-                      now: datetime | None = None) -> Inspection:
+def inspection_submit(
+    *,
+    actor: User,
+    inspection: Inspection,
+    items: Mapping[int, ItemScoreInput],
+    inspected_on: date,
+    notes: str = "",
+    evidence: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> Inspection:
     """Score each checklist item 0–100; the weighted result moves the month's score at once."""
     now = now or timezone.now()
-    inspection = Inspection.objects.select_for_update().select_related("contract", "checklist").get(
-        pk=inspection.pk)
+    inspection = Inspection.objects.select_for_update().select_related("contract", "checklist").get(pk=inspection.pk)
     contract = Contract.objects.select_for_update(no_key=True).get(pk=inspection.contract_id)
     if inspection.inspector_id != actor.pk:
         raise NotPermitted
@@ -152,33 +193,56 @@ def inspection_submit(*, actor: User, inspection: Inspection, items: Mapping[int
         raise DomainError(ERR_CONTRACT_NOT_IN_FORCE)
     checklist_items = list(inspection.checklist.items.all())
     if set(items) != {i.pk for i in checklist_items} or any(
-            s.points is None or not (0 <= s.points <= 100) for s in items.values()):
+        s.points is None or not (0 <= s.points <= 100) for s in items.values()
+    ):
         raise DomainError(ERR_ITEMS, field="items")
     _check_day(contract, inspected_on, timezone.localdate(now))
     _check_evidence(evidence)
-    InspectionItemScore.objects.bulk_create([
-        InspectionItemScore(inspection=inspection, item_id=pk, points=s.points, note=s.note.strip()[:500])
-        for pk, s in items.items()])
+    InspectionItemScore.objects.bulk_create(
+        [
+            InspectionItemScore(inspection=inspection, item_id=pk, points=s.points, note=s.note.strip()[:500])
+            for pk, s in items.items()
+        ]
+    )
     inspection.score = weighted_score(checklist_items, {pk: s.points for pk, s in items.items()})
     inspection.inspected_on, inspection.notes, inspection.submitted_at = inspected_on, notes.strip(), now
     inspection.submit()
     inspection.save()
     _store_evidence(evidence, actor, inspection=inspection)
-    audit.record(actor=actor, action="inspection.submitted", obj=inspection, palace=contract.palace_id,
-                 after={"score": inspection.score, "inspected_on": inspected_on,
-                        "items": {str(pk): s.points for pk, s in items.items()}})
+    audit.record(
+        actor=actor,
+        action="inspection.submitted",
+        obj=inspection,
+        palace=contract.palace_id,
+        after={
+            "score": inspection.score,
+            "inspected_on": inspected_on,
+            "items": {str(pk): s.points for pk, s in items.items()},
+        },
+    )
     if inspection.order_id is None:
         period_apply(contract=contract, day=inspected_on, inspection=inspection.score, actor=actor, now=now)
         users = User.objects.filter(provider_link__provider_id=contract.provider_id, is_active=True)
-        notify(users, subject=_("Inspection of %(contract)s: %(score)s points") % {
-            "contract": contract.number, "score": f"{inspection.score:.2f}"},
-            url=reverse("evaluations:inspection", args=[inspection.pk]))
+        notify(
+            users,
+            subject=_("Inspection of %(contract)s: %(score)s points")
+            % {"contract": contract.number, "score": f"{inspection.score:.2f}"},
+            url=reverse("evaluations:inspection", args=[inspection.pk]),
+        )
     return inspection
 
 
 @transaction.atomic
-def red_line_record(*, actor: User, contract: Contract, category: str, occurred_on: date, description: str,
-                    evidence: Sequence[UploadedFile] = (), now: datetime | None = None) -> RedLine:
+def red_line_record(
+    *,
+    actor: User,
+    contract: Contract,
+    category: str,
+    occurred_on: date,
+    description: str,
+    evidence: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> RedLine:
     """Record a serious violation: the month fails at once and a rectification order is issued."""
     now = now or timezone.now()
     contract = Contract.objects.select_for_update(no_key=True).get(pk=contract.pk)
@@ -190,10 +254,20 @@ def red_line_record(*, actor: User, contract: Contract, category: str, occurred_
         raise DomainError(ERR_DESCRIPTION, field="description")
     _check_day(contract, occurred_on, timezone.localdate(now))
     _check_evidence(evidence)
-    red_line = RedLine.objects.create(contract=contract, category=category, occurred_on=occurred_on,
-                                      description=description.strip(), recorded_by=actor)
+    red_line = RedLine.objects.create(
+        contract=contract,
+        category=category,
+        occurred_on=occurred_on,
+        description=description.strip(),
+        recorded_by=actor,
+    )
     _store_evidence(evidence, actor, red_line=red_line)
-    audit.record(actor=actor, action="red_line.recorded", obj=red_line, palace=contract.palace_id,
-                 after=audit.snapshot(red_line, ["contract", "category", "occurred_on", "description"]))
+    audit.record(
+        actor=actor,
+        action="red_line.recorded",
+        obj=red_line,
+        palace=contract.palace_id,
+        after=audit.snapshot(red_line, ["contract", "category", "occurred_on", "description"]),
+    )
     period_apply(contract=contract, day=occurred_on, red_line=red_line, actor=actor, now=now)
     return red_line

@@ -33,9 +33,18 @@ from evaluations.realtime.signals import closed_month_changed, month_failed
 ORDERS_ISSUED_IN = (Contract.State.ACTIVE, Contract.State.RECTIFICATION)
 
 
-def period_apply(*, contract: Contract, day: date, inspection: Decimal | None = None,
-                 report: Decimal | None = None, stars: int | None = None, red_line: RedLine | None = None,
-                 kpi: Decimal | None = None, actor=None, now=None) -> PeriodScore:
+def period_apply(
+    *,
+    contract: Contract,
+    day: date,
+    inspection: Decimal | None = None,
+    report: Decimal | None = None,
+    stars: int | None = None,
+    red_line: RedLine | None = None,
+    kpi: Decimal | None = None,
+    actor=None,
+    now=None,
+) -> PeriodScore:
     """Add one input to the month of ``day`` and score the month again; issue an order if it fails.
 
     Must run inside the caller's transaction (the caller has written the input itself and
@@ -68,9 +77,15 @@ def locked_period(contract: Contract, day: date) -> PeriodScore:
     return period
 
 
-def period_change(period: PeriodScore, *, inspection: Decimal | None = None, report: Decimal | None = None,
-                  stars: int | None = None, red_line: RedLine | None = None, kpi: Decimal | None = None,
-                  ) -> scoring.PeriodResult:
+def period_change(
+    period: PeriodScore,
+    *,
+    inspection: Decimal | None = None,
+    report: Decimal | None = None,
+    stars: int | None = None,
+    red_line: RedLine | None = None,
+    kpi: Decimal | None = None,
+) -> scoring.PeriodResult:
     """One input added to the locked month: its new sums, score and standing, saved in one UPDATE."""
     if inspection is not None:
         period.inspections_total = _cents(period.inspections_total + inspection)
@@ -91,8 +106,9 @@ def period_change(period: PeriodScore, *, inspection: Decimal | None = None, rep
     return result
 
 
-def period_settle(period: PeriodScore, result: scoring.PeriodResult, *, red_line: RedLine | None = None,
-                  actor=None, now=None) -> None:
+def period_settle(
+    period: PeriodScore, result: scoring.PeriodResult, *, red_line: RedLine | None = None, actor=None, now=None
+) -> None:
     """What follows the month's write: a closed month's summary issued again, a failing month's order.
 
     Both are the business of the packages above (standing, rectification): they hear it through
@@ -103,8 +119,7 @@ def period_settle(period: PeriodScore, result: scoring.PeriodResult, *, red_line
         # month: its summary is issued again, as the next version, so the PDF never disagrees.
         closed_month_changed.send(sender=PeriodScore, period=period)
     if result.failed and period.contract.state in ORDERS_ISSUED_IN:
-        month_failed.send(sender=PeriodScore, period=period, result=result, red_line=red_line, actor=actor,
-                          now=now)
+        month_failed.send(sender=PeriodScore, period=period, result=result, red_line=red_line, actor=actor, now=now)
 
 
 def kpi_indicator(contract: Contract, as_of: date) -> Decimal | None:
@@ -126,14 +141,20 @@ def period_recompute(period: PeriodScore) -> PeriodScore:
     contract, month = period.contract, period.month
     end = month_end(month)
     fresh = PeriodScore(pk=period.pk, contract=contract, month=month, kpi=period.kpi)
-    insp = Inspection.objects.filter(contract=contract, state=Inspection.State.SUBMITTED, order__isnull=True,
-                                     inspected_on__range=(month, end)).aggregate(t=Sum("score"), n=Count("id"))
+    insp = Inspection.objects.filter(
+        contract=contract, state=Inspection.State.SUBMITTED, order__isnull=True, inspected_on__range=(month, end)
+    ).aggregate(t=Sum("score"), n=Count("id"))
     fresh.inspections_total, fresh.inspections_count = insp["t"] or 0, insp["n"]
-    totals = [r.score for r in ServiceReport.objects.filter(
-        contract=contract, score__isnull=False, period_start__lte=end, period_end__gte=month)]
+    totals = [
+        r.score
+        for r in ServiceReport.objects.filter(
+            contract=contract, score__isnull=False, period_start__lte=end, period_end__gte=month
+        )
+    ]
     fresh.reports_total, fresh.reports_count = sum(totals, Decimal(0)), len(totals)
     ratings = Rating.objects.filter(contract=contract, activity__date__range=(month, end)).aggregate(
-        a=Avg("stars"), n=Count("id"), s=Sum("stars"))
+        a=Avg("stars"), n=Count("id"), s=Sum("stars")
+    )
     fresh.ratings_count = ratings["n"]
     fresh.ratings_total = ((ratings["s"] or 0) - ratings["n"]) * 25
     fresh.red_lines = RedLine.objects.filter(contract=contract, occurred_on__range=(month, end)).count()
@@ -147,5 +168,16 @@ def current_period(contract: Contract, today: date | None = None) -> PeriodScore
     return PeriodScore.objects.filter(contract=contract, month=month_of(today)).first()
 
 
-_WRITTEN = ("inspections_total", "inspections_count", "reports_total", "reports_count", "ratings_total",
-            "ratings_count", "kpi", "red_lines", "score", "standing", "updated_at")
+_WRITTEN = (
+    "inspections_total",
+    "inspections_count",
+    "reports_total",
+    "reports_count",
+    "ratings_total",
+    "ratings_count",
+    "kpi",
+    "red_lines",
+    "score",
+    "standing",
+    "updated_at",
+)

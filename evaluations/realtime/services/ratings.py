@@ -60,8 +60,11 @@ def find_link(token: str) -> RatingLink | None:
     """The link with its activity, contract and provider: everything its page shows."""
     if not token or len(token) > 64:
         return None
-    return RatingLink.objects.select_related("activity__contract", "activity__contract__provider").filter(
-        token=token).first()
+    return (
+        RatingLink.objects.select_related("activity__contract", "activity__contract__provider")
+        .filter(token=token)
+        .first()
+    )
 
 
 ONCE_PER_DEVICE = "rating_once_per_device"
@@ -80,8 +83,15 @@ def _is_stars(stars) -> bool:
     return type(stars) is int and 1 <= stars <= 5  # not a bool: True would be hashed as true, stored as 1
 
 
-def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int, comment: str, device_id: str,
-                  now: datetime | None = None) -> Rating:
+def rating_submit(
+    *,
+    token: str = "",
+    link: RatingLink | None = None,
+    stars: int,
+    comment: str,
+    device_id: str,
+    now: datetime | None = None,
+) -> Rating:
     """A worker's rating: checked, stored once per device, and added to the month's score at once.
 
     ``link`` is the page's link as ``find_link`` loaded it, so it is not read twice; without
@@ -116,13 +126,19 @@ def rating_submit(*, token: str = "", link: RatingLink | None = None, stars: int
     contract = activity.contract
     try:
         with transaction.atomic():
-            rating = Rating.objects.create(activity=activity, contract=contract, stars=stars, comment=comment,
-                                           device=device_key(device_id))
+            rating = Rating.objects.create(
+                activity=activity, contract=contract, stars=stars, comment=comment, device=device_key(device_id)
+            )
             conn = transaction.get_connection()
             if conn.features.has_select_for_update:  # row locks (PostgreSQL); SQLite locks the whole file
                 conn.check_constraints()
-            audit.record(actor=None, action="rating.submitted", obj=rating, palace=activity.palace_id,
-                         after={"activity": activity.pk, "stars": stars})
+            audit.record(
+                actor=None,
+                action="rating.submitted",
+                obj=rating,
+                palace=activity.palace_id,
+                after={"activity": activity.pk, "stars": stars},
+            )
             period_apply(contract=contract, day=activity.date, stars=stars, now=now)
     except IntegrityError as exc:
         if _is_repeat(exc):

@@ -29,8 +29,16 @@ class WeightsUpdated:
 
 
 @transaction.atomic
-def weights_update(*, actor: User, palace_id: int, inspections: int, reports: int, satisfaction: int, kpi: int,
-                   now: datetime | None = None) -> WeightsUpdated:
+def weights_update(
+    *,
+    actor: User,
+    palace_id: int,
+    inspections: int,
+    reports: int,
+    satisfaction: int,
+    kpi: int,
+    now: datetime | None = None,
+) -> WeightsUpdated:
     """Set the palace's indicator weights (whole numbers summing to 100).
 
     The new weights apply from the current month: each contract in force that has a
@@ -40,8 +48,12 @@ def weights_update(*, actor: User, palace_id: int, inspections: int, reports: in
     now = now or timezone.now()
     if not can_manage_evaluation(actor, palace_id):
         raise NotPermitted
-    values = {scoring.INSPECTIONS: inspections, scoring.REPORTS: reports, scoring.SATISFACTION: satisfaction,
-              scoring.KPI: kpi}
+    values = {
+        scoring.INSPECTIONS: inspections,
+        scoring.REPORTS: reports,
+        scoring.SATISFACTION: satisfaction,
+        scoring.KPI: kpi,
+    }
     if any(isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 100 for v in values.values()):
         raise DomainError(ERR_WEIGHT_RANGE)
     total = sum(values.values())
@@ -53,12 +65,16 @@ def weights_update(*, actor: User, palace_id: int, inspections: int, reports: in
     for name, value in values.items():
         setattr(row, name, value)
     row.save()
-    audit.record(actor=actor, action="indicator_weights.updated", obj=row, palace=palace_id, before=before,
-                 after=values)
+    audit.record(
+        actor=actor, action="indicator_weights.updated", obj=row, palace=palace_id, before=before, after=values
+    )
 
     month = month_of(timezone.localdate(now))
-    periods = list(PeriodScore.objects.filter(contract__palace_id=palace_id, contract__state__in=Contract.IN_FORCE,
-                                              month=month).select_related("contract").order_by("pk"))
+    periods = list(
+        PeriodScore.objects.filter(contract__palace_id=palace_id, contract__state__in=Contract.IN_FORCE, month=month)
+        .select_related("contract")
+        .order_by("pk")
+    )
     # The orders a failing month gets are rectification's (issued on ``month_failed``); they are
     # read here through the months they point at, the way real-time evaluation knows of them.
     orders_of = PeriodScore._meta.get_field("orders").related_model.objects.filter(period__in=periods)
@@ -82,11 +98,15 @@ def checklist_set_active(*, actor: User, checklist: ChecklistTemplate, active: b
         return checklist
     checklist.is_active = active
     checklist.save(update_fields=["is_active"])
-    audit.record(actor=actor, action="checklist.activated" if active else "checklist.deactivated", obj=checklist,
-                 palace=checklist.palace_id, before={"is_active": not active}, after={"is_active": active})
+    audit.record(
+        actor=actor,
+        action="checklist.activated" if active else "checklist.deactivated",
+        obj=checklist,
+        palace=checklist.palace_id,
+        before={"is_active": not active},
+        after={"is_active": active},
+    )
     return checklist
-
-
 
 
 __all__ = ["ERR_WEIGHTS_SUM", "ERR_WEIGHT_RANGE", "WeightsUpdated", "checklist_set_active", "weights_update"]

@@ -55,15 +55,22 @@ DEVICE_MAX_AGE = 365 * 24 * 60 * 60
 # settings.HEZUO_RATING_POSTS_PER_MINUTE changes it.
 DEFAULT_POSTS_PER_MINUTE = 60
 
-STAR_WORDS = {1: pgettext_lazy("rating", "Very poor"), 2: pgettext_lazy("rating", "Poor"),
-              3: pgettext_lazy("rating", "Fair"), 4: pgettext_lazy("rating", "Good"),
-              5: pgettext_lazy("rating", "Excellent")}
+STAR_WORDS = {
+    1: pgettext_lazy("rating", "Very poor"),
+    2: pgettext_lazy("rating", "Poor"),
+    3: pgettext_lazy("rating", "Fair"),
+    4: pgettext_lazy("rating", "Good"),
+    5: pgettext_lazy("rating", "Excellent"),
+}
 
-ERR_NO_DEVICE = _("Please tap “Submit my rating” once more. (This page keeps one rating per phone with a "
-                  "cookie; if this message comes back, allow cookies for this site.)")
+ERR_NO_DEVICE = _(
+    "Please tap “Submit my rating” once more. (This page keeps one rating per phone with a "
+    "cookie; if this message comes back, allow cookies for this site.)"
+)
 
 
 # --- the device cookie and the rate limit ---------------------------------------------------------
+
 
 def device_id(request) -> str | None:
     """The device's id if it carries a cookie this site issued; an invented or altered one counts as none."""
@@ -72,8 +79,15 @@ def device_id(request) -> str | None:
 
 
 def set_device_cookie(response, value: str) -> None:
-    response.set_signed_cookie(DEVICE_COOKIE, value, salt=DEVICE_SALT, max_age=DEVICE_MAX_AGE, httponly=True,
-                               samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+    response.set_signed_cookie(
+        DEVICE_COOKIE,
+        value,
+        salt=DEVICE_SALT,
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
 def new_device_id() -> str:
@@ -107,14 +121,21 @@ def over_the_limit(request) -> bool:
 
 # --- the public page ------------------------------------------------------------------------------
 
+
 class RatingForm(forms.Form):
     # The page draws its own five radio buttons (stars_range); a whole number 1–5 is all the field checks.
     stars = forms.IntegerField(
-        label=_("How satisfied were you with this activity?"), min_value=1, max_value=5,
-        error_messages={"required": ERR_STARS, "invalid": ERR_STARS, "min_value": ERR_STARS, "max_value": ERR_STARS})
+        label=_("How satisfied were you with this activity?"),
+        min_value=1,
+        max_value=5,
+        error_messages={"required": ERR_STARS, "invalid": ERR_STARS, "min_value": ERR_STARS, "max_value": ERR_STARS},
+    )
     comment = forms.CharField(
-        label=_("Comment (optional)"), required=False, max_length=COMMENT_MAX,
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX}))
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=COMMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": COMMENT_MAX}),
+    )
 
 
 _STARS = {str(n): n for n in range(1, 6)}
@@ -148,14 +169,16 @@ def _own_rating(link: RatingLink, device: str | None) -> Rating | None:
 
 def _page(request, template: str, link: RatingLink | None, status: int = 200, **context):
     activity = link.activity if link else None
-    context |= {"activity": activity, "link": link,
-                "stars_range": [(n, STAR_WORDS[n]) for n in range(5, 0, -1)],
-                "window_days": RATING_WINDOW_DAYS}
+    context |= {
+        "activity": activity,
+        "link": link,
+        "stars_range": [(n, STAR_WORDS[n]) for n in range(5, 0, -1)],
+        "window_days": RATING_WINDOW_DAYS,
+    }
     if context.get("rating") is not None:
         context["given"] = [n <= context["rating"].stars for n in range(1, 6)]
     if activity is not None:
-        context |= {"contract": activity.contract, "provider": activity.contract.provider,
-                    "palace": activity.palace}
+        context |= {"contract": activity.contract, "provider": activity.contract.provider, "palace": activity.palace}
     return TemplateResponse(request, f"evaluations/rating/{template}", context, status=status)
 
 
@@ -190,8 +213,16 @@ def rate(request, token: str):
     return response
 
 
-def _show(request, link: RatingLink | None, device: str | None, now, *, form: RatingForm | None = None,
-          status: int = 200, posted: bool = False):
+def _show(
+    request,
+    link: RatingLink | None,
+    device: str | None,
+    now,
+    *,
+    form: RatingForm | None = None,
+    status: int = 200,
+    posted: bool = False,
+):
     """What this link shows this device: unknown or closed, its own rating, or the form."""
     if link is None:
         return _unavailable(request, None, services.rating_problem(None, now), now)
@@ -230,8 +261,11 @@ def _post(request, token: str, device: str | None, now):
         # Already rated (also when this device's other POST won the race), closed, or unknown: the
         # page shows the activity, its contract and provider.
         link = find_link(token)
-        return _show(request, link, device, now, form=form, posted=True) if link else _unavailable(
-            request, None, str(exc), now)
+        return (
+            _show(request, link, device, now, form=form, posted=True)
+            if link
+            else _unavailable(request, None, str(exc), now)
+        )
     return HttpResponseRedirect(request.path)  # this page again (post/redirect/get): the thank-you
 
 
@@ -243,6 +277,7 @@ def _bound(request) -> RatingForm:
 
 
 # --- the QR code and the poster (staff and the provider) ------------------------------------------
+
 
 def _activity_for(pk: int) -> Activity:
     return get_object_or_404(Activity.objects.select_related("contract__provider", "palace"), pk=pk)
@@ -261,7 +296,8 @@ def activity_qr(request, pk: int):
     link = services.rating_link_for(activity)
     out = io.BytesIO()
     _qr(public_rating_url(link)).save(
-        out, kind="svg", scale=10, border=4, dark="#000", light="#fff", xmldecl=True, encoding="utf-8")
+        out, kind="svg", scale=10, border=4, dark="#000", light="#fff", xmldecl=True, encoding="utf-8"
+    )
     response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
     response["Content-Disposition"] = f'attachment; filename="rating-qr-{activity.date:%Y%m%d}-{activity.pk}.svg"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -276,9 +312,18 @@ def activity_poster(request, pk: int):
     link = services.rating_link_for(activity)
     url = public_rating_url(link)
     parts = urlsplit(url)
-    return TemplateResponse(request, "evaluations/rating/poster.html", {
-        "activity": activity, "contract": activity.contract, "provider": activity.contract.provider,
-        "palace": activity.palace, "url": url, "short_url": f"{parts.netloc}{parts.path}",
-        "qr": _qr(url).svg_inline(scale=1, omitsize=True, dark="#000", light="#fff"), "window_days": RATING_WINDOW_DAYS,
-        "closes_on": activity.date + timedelta(days=RATING_WINDOW_DAYS),
-    })
+    return TemplateResponse(
+        request,
+        "evaluations/rating/poster.html",
+        {
+            "activity": activity,
+            "contract": activity.contract,
+            "provider": activity.contract.provider,
+            "palace": activity.palace,
+            "url": url,
+            "short_url": f"{parts.netloc}{parts.path}",
+            "qr": _qr(url).svg_inline(scale=1, omitsize=True, dark="#000", light="#fff"),
+            "window_days": RATING_WINDOW_DAYS,
+            "closes_on": activity.date + timedelta(days=RATING_WINDOW_DAYS),
+        },
+    )
