@@ -65,20 +65,14 @@ from demo.recruitments import CRITERIA, ELIGIBILITY
 from evaluations.exit.models import HandoverItem
 from evaluations.exit.services import handover_confirm
 from evaluations.final.models import Appeal, FinalEvaluation, FinalPanelSeat
-from evaluations.final.services.evaluation import (
-    appeal_decide,
-    appeal_lodge,
-    final_confirm,
-    final_evaluation_open,
-    final_renew,
-    final_sign_off,
-    opens_on,
-)
+from evaluations.final.services.appeal import appeal_decide, appeal_lodge
+from evaluations.final.services.evaluation import final_confirm, final_evaluation_open, final_sign_off, opens_on
 from evaluations.final.services.panel import (
     final_panel_assign,
     final_panel_declare,
     final_panel_submit,
 )
+from evaluations.final.services.renewal import final_renew
 from evaluations.realtime.checklists import ensure_default_checklists
 from evaluations.realtime.models import ChecklistTemplate, RedLine
 from evaluations.realtime.services.inspections import (

@@ -5,11 +5,9 @@ PDF of every month whose 14-day rating window has closed, and the final evaluati
 from datetime import datetime
 
 from core.scheduler import register_job
-from evaluations.final.services.evaluation import (
-    appeal_windows_close,
-    final_evaluations_open_due,
-    final_terms_end,
-)
+from evaluations.final.services.appeal import appeal_windows_close
+from evaluations.final.services.evaluation import final_evaluations_open_due
+from evaluations.final.services.renewal import final_terms_end
 from evaluations.rectification.services import orders_fail_overdue
 from evaluations.standing.summaries import close_periods
 

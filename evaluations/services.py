@@ -6,17 +6,13 @@ there imports the service it calls from its own package or a lower one.
 """
 
 from evaluations.exit.services import exit_open, handover_confirm  # noqa: F401
+from evaluations.final.services.appeal import appeal_decide, appeal_lodge, appeal_windows_close  # noqa: F401
 from evaluations.final.services.evaluation import (  # noqa: F401
-    appeal_decide,
-    appeal_lodge,
-    appeal_windows_close,
     final_confirm,
     final_evaluation_open,
     final_evaluations_open_due,
     final_panel_compiled,
-    final_renew,
     final_sign_off,
-    final_terms_end,
 )
 from evaluations.final.services.panel import (  # noqa: F401
     final_panel_assign,
@@ -25,6 +21,7 @@ from evaluations.final.services.panel import (  # noqa: F401
     final_panel_replace,
     final_panel_submit,
 )
+from evaluations.final.services.renewal import final_renew, final_terms_end  # noqa: F401
 from evaluations.realtime.services.inspections import (  # noqa: F401
     ChecklistItemInput,
     ItemScoreInput,

@@ -20,7 +20,9 @@ from core.errors import DomainError, NotPermitted
 from core.models import AuditEvent, Notification, Role, StoredFile
 from evaluations import services
 from evaluations.final.selectors import final_breakdown, final_evaluations_for, shows_points
+from evaluations.final.services import appeal as final_appeal
 from evaluations.final.services import evaluation as final
+from evaluations.final.services import renewal as final_renewal
 from evaluations.final.services.settings import ERR_EXCLUSION_YEARS, final_weights_update
 from evaluations.models import Appeal, Evidence, FinalEvaluation, Finding, RectificationOrder
 from evaluations.realtime.services.settings import ERR_WEIGHTS_SUM
@@ -330,7 +332,7 @@ def test_an_appeal_after_the_window_is_refused_and_nothing_is_written(roles, par
             evidence=[png_upload()],
             now=at(DEADLINE + timedelta(days=1), 0),
         )
-    assert message(exc) == str(final.ERR_APPEAL_CLOSED % {"date": "2026-12-15"})
+    assert message(exc) == str(final_appeal.ERR_APPEAL_CLOSED % {"date": "2026-12-15"})
     assert not Appeal.objects.exists()
     assert StoredFile.objects.count() == files and AuditEvent.objects.count() == before
     evaluation.refresh_from_db()
@@ -342,7 +344,7 @@ def test_an_appeal_after_the_window_is_refused_and_nothing_is_written(roles, par
         services.appeal_lodge(
             actor=roles["provider_a"], evaluation=evaluation, grounds="迟到的申诉", now=after_window(evaluation)
         )
-    assert message(exc) == str(final.ERR_APPEAL_CLOSED % {"date": "2026-12-15"})
+    assert message(exc) == str(final_appeal.ERR_APPEAL_CLOSED % {"date": "2026-12-15"})
 
 
 def test_a_second_appeal_is_refused_and_nothing_is_written(roles, parties):
@@ -360,7 +362,7 @@ def test_a_second_appeal_is_refused_and_nothing_is_written(roles, parties):
             evidence=[png_upload()],
             now=at(PROPOSED + timedelta(days=2)),
         )
-    assert message(exc) == str(final.ERR_APPEAL_ONCE % {"date": "2026-12-09"})
+    assert message(exc) == str(final_appeal.ERR_APPEAL_ONCE % {"date": "2026-12-09"})
     assert Appeal.objects.count() == 1 and not Evidence.objects.exists()
     assert AuditEvent.objects.count() == before
 
@@ -373,7 +375,7 @@ def test_only_the_provider_appeals_with_grounds_and_acceptable_files(roles, part
             services.appeal_lodge(actor=outsider, evaluation=evaluation, grounds="x", now=when)
     with pytest.raises(DomainError) as exc:
         services.appeal_lodge(actor=roles["provider_a"], evaluation=evaluation, grounds="  ", now=when)
-    assert message(exc) == str(final.ERR_GROUNDS) and exc.value.field == "grounds"
+    assert message(exc) == str(final_appeal.ERR_GROUNDS) and exc.value.field == "grounds"
     fake = SimpleUploadedFile("证明.pdf", b"not really a pdf", content_type="application/pdf")
     with pytest.raises(DomainError) as exc:
         services.appeal_lodge(
@@ -402,13 +404,13 @@ def test_an_adjusted_appeal_is_audited_before_and_after_and_signed_off_as_adjust
             now=when,
         )
     for kwargs, error in [
-        ({"decision": "adjusted", "reason": " "}, final.ERR_REASON),
-        ({"decision": "maybe", "reason": "r"}, final.ERR_DECISION),
-        ({"decision": "adjusted", "reason": "r"}, final.ERR_ADJUSTED_TOTAL),
-        ({"decision": "adjusted", "reason": "r", "adjusted_total": "100.01"}, final.ERR_ADJUSTED_TOTAL),
-        ({"decision": "adjusted", "reason": "r", "adjusted_total": "91.234"}, final.ERR_ADJUSTED_TOTAL),
-        ({"decision": "adjusted", "reason": "r", "adjusted_total": "abc"}, final.ERR_ADJUSTED_TOTAL),
-        ({"decision": "adjusted", "reason": "r", "adjusted_total": "89.33"}, final.ERR_ADJUSTED_SAME),
+        ({"decision": "adjusted", "reason": " "}, final_appeal.ERR_REASON),
+        ({"decision": "maybe", "reason": "r"}, final_appeal.ERR_DECISION),
+        ({"decision": "adjusted", "reason": "r"}, final_appeal.ERR_ADJUSTED_TOTAL),
+        ({"decision": "adjusted", "reason": "r", "adjusted_total": "100.01"}, final_appeal.ERR_ADJUSTED_TOTAL),
+        ({"decision": "adjusted", "reason": "r", "adjusted_total": "91.234"}, final_appeal.ERR_ADJUSTED_TOTAL),
+        ({"decision": "adjusted", "reason": "r", "adjusted_total": "abc"}, final_appeal.ERR_ADJUSTED_TOTAL),
+        ({"decision": "adjusted", "reason": "r", "adjusted_total": "89.33"}, final_appeal.ERR_ADJUSTED_SAME),
     ]:
         with pytest.raises(DomainError) as exc:
             services.appeal_decide(actor=roles["admin"], appeal=appeal, now=when, **kwargs)
@@ -434,7 +436,7 @@ def test_an_adjusted_appeal_is_audited_before_and_after_and_signed_off_as_adjust
 
     with pytest.raises(DomainError) as exc:
         services.appeal_decide(actor=roles["admin"], appeal=appeal, decision="upheld", reason="again", now=when)
-    assert message(exc) == str(final.ERR_APPEAL_DECIDED)
+    assert message(exc) == str(final_appeal.ERR_APPEAL_DECIDED)
 
     evaluation = services.final_sign_off(actor=roles["admin"], evaluation=evaluation, now=when + timedelta(hours=1))
     assert evaluation.state == FinalEvaluation.State.FINAL
@@ -643,7 +645,7 @@ def test_a_good_rating_renews_once_as_a_new_draft_term(roles, parties, reports):
     # Once only; and the renewal itself can never be renewed.
     with pytest.raises(DomainError) as exc:
         services.final_renew(actor=roles["admin"], evaluation=evaluation, now=at(date(2026, 12, 21)))
-    assert message(exc) == str(final.ERR_RENEW_DONE % {"outcome": evaluation.get_outcome_display()})
+    assert message(exc) == str(final_renewal.ERR_RENEW_DONE % {"outcome": evaluation.get_outcome_display()})
     with pytest.raises(DomainError) as exc:
         contract_services.contract_renew(actor=roles["admin"], contract=renewal)
     assert message(exc) == str(contract_services.ERR_RENEWAL_OF_RENEWAL)
@@ -659,7 +661,7 @@ def test_a_pass_contract_cannot_be_renewed_and_nothing_is_written(roles, parties
     contracts, before = Contract.objects.count(), AuditEvent.objects.count()
     with pytest.raises(DomainError) as exc:
         services.final_renew(actor=roles["admin"], evaluation=evaluation, now=at(date(2026, 12, 20)))
-    assert message(exc) == str(final.ERR_RENEW_RATING % {"rating": "Pass (合格)"})
+    assert message(exc) == str(final_renewal.ERR_RENEW_RATING % {"rating": "Pass (合格)"})
     with pytest.raises(DomainError) as exc:
         contract_services.contract_renew(actor=roles["admin"], contract=evaluation.contract)
     assert message(exc) == str(contract_services.ERR_NOT_RENEWABLE)

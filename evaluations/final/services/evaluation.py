@@ -15,20 +15,17 @@ at once, a 合格 is re-tendered at the end of the term (``final_terms_end``), a
 Locks are taken in one order everywhere: contract, then evaluation, then appeal.
 """
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import Contract
-from contracts.permissions import is_party
-from contracts.services import contract_begin_final, contract_complete, contract_renew
+from contracts.services import contract_begin_final
 from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import Role, User
@@ -55,9 +52,7 @@ from evaluations.final.selectors import (
     term_components,
 )
 from evaluations.final.signals import final_changed, final_rated_poor
-from evaluations.realtime.scoring import HUNDRED, KPI, SATISFACTION, q
-from evaluations.realtime.services.inspections import _check_evidence, _store_evidence
-from procurement.services.retender import recruitment_retender_draft
+from evaluations.realtime.scoring import KPI, SATISFACTION
 
 OPENS_DAYS_BEFORE_END = 30
 APPEAL_WORKING_DAYS = 5
@@ -69,15 +64,6 @@ ERR_NOT_OPENABLE = _("A final evaluation opens only for a contract in force (act
 ERR_TOO_EARLY = _("The final evaluation opens 30 days before the contract ends, on %(date)s.")
 ERR_NOT_IN_PANEL = _("This final evaluation is not waiting for its panel review.")
 ERR_NO_PANEL_VALUE = _("The panel review has no points yet.")
-ERR_NOT_PROPOSED = _("No rating has been proposed yet, so there is nothing to appeal.")
-ERR_APPEAL_CLOSED = _("The appeal window closed on %(date)s; the proposed rating can no longer be appealed.")
-ERR_APPEAL_ONCE = _("An appeal was already lodged on %(date)s; a proposed rating can be appealed only once.")
-ERR_GROUNDS = _("State the grounds of the appeal.")
-ERR_APPEAL_DECIDED = _("This appeal has already been decided.")
-ERR_DECISION = _("Choose whether the rating is upheld or adjusted.")
-ERR_REASON = _("Give the reason for the decision.")
-ERR_ADJUSTED_TOTAL = _("Give the adjusted points, from 0 to 100 with at most two decimals.")
-ERR_ADJUSTED_SAME = _("The adjusted points are the proposed points; uphold the rating instead.")
 ERR_WINDOW_OPEN = _("The provider may appeal until %(date)s; the rating can be signed off after that.")
 ERR_APPEAL_PENDING = _("The provider's appeal must be decided before the rating is signed off.")
 ERR_AWAITING_CONFIRMATION = _(
@@ -89,50 +75,28 @@ ERR_NOT_CONFIRMING = _("This final evaluation is not waiting for a second confir
 ERR_SAME_ADMIN = _(
     "You signed off this rating of 差; a different administrator must confirm it, because it ends the partnership."
 )
-ERR_RENEW_NOT_FINAL = _("The rating is not final yet.")
-ERR_RENEW_RATING = _(
-    "Only a final rating of 优秀 or 良好 may be renewed without re-tender; this contract is rated %(rating)s."
-)
-ERR_RENEW_DONE = _("The outcome of this evaluation is already decided: %(outcome)s.")
 
 __all__ = [
     "APPEAL_WORKING_DAYS",
-    "ERR_ADJUSTED_SAME",
-    "ERR_ADJUSTED_TOTAL",
     "ERR_ALREADY_FINAL",
     "ERR_ALREADY_OPEN",
-    "ERR_APPEAL_CLOSED",
-    "ERR_APPEAL_DECIDED",
-    "ERR_APPEAL_ONCE",
     "ERR_APPEAL_PENDING",
     "ERR_AWAITING_CONFIRMATION",
-    "ERR_DECISION",
-    "ERR_GROUNDS",
     "ERR_NOT_CONFIRMING",
     "ERR_NOT_IN_PANEL",
     "ERR_NOT_OPENABLE",
-    "ERR_NOT_PROPOSED",
     "ERR_NOT_SIGN_OFF",
-    "ERR_REASON",
-    "ERR_RENEW_DONE",
-    "ERR_RENEW_NOT_FINAL",
-    "ERR_RENEW_RATING",
     "ERR_SAME_ADMIN",
     "ERR_TOO_EARLY",
     "ERR_WINDOW_OPEN",
     "OPENS_DAYS_BEFORE_END",
-    "appeal_decide",
-    "appeal_lodge",
-    "appeal_windows_close",
     "final_confirm",
     "final_evaluation_open",
     "final_evaluations_open_due",
     "final_panel_compiled",
     "final_rating_of",
-    "final_renew",
     "final_sign_off",
     "final_standing",
-    "final_terms_end",
     "opens_on",
 ]
 
@@ -382,168 +346,6 @@ def final_panel_compiled(*, evaluation: FinalEvaluation, now: datetime | None = 
 # --- the appeal ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def appeal_lodge(
-    *,
-    actor: User,
-    evaluation: FinalEvaluation,
-    grounds: str,
-    evidence: Sequence[UploadedFile] = (),
-    now: datetime | None = None,
-) -> Appeal:
-    """The provider appeals the proposed rating: once, within 5 working days, with grounds and evidence.
-
-    The window is judged on the local date, the deadline day included. Evidence files
-    follow the rectification evidence's rules (type by content, size, count).
-    """
-    now = now or timezone.now()
-    evaluation, contract = _lock(evaluation)
-    if not is_party(actor, contract):
-        raise NotPermitted
-    appeal = _appeal_of(evaluation)
-    if appeal is not None:
-        raise DomainError(ERR_APPEAL_ONCE % {"date": f"{timezone.localdate(appeal.lodged_at):%Y-%m-%d}"})
-    if evaluation.appeal_deadline is None or evaluation.state == State.PANEL:
-        raise DomainError(ERR_NOT_PROPOSED)
-    if evaluation.state != State.PROPOSED or timezone.localdate(now) > evaluation.appeal_deadline:
-        raise DomainError(ERR_APPEAL_CLOSED % {"date": f"{evaluation.appeal_deadline:%Y-%m-%d}"})
-    grounds = (grounds or "").strip()
-    if not grounds:
-        raise DomainError(ERR_GROUNDS, field="grounds")
-    evidence = list(evidence or ())
-    _check_evidence(evidence)
-    appeal = Appeal.objects.create(evaluation=evaluation, grounds=grounds[:10000], lodged_by=actor, lodged_at=now)
-    _store_evidence(evidence, actor, appeal=appeal)
-    evaluation.lodge_appeal()
-    evaluation.save()
-    audit.record(
-        actor=actor,
-        action="final_evaluation.appealed",
-        obj=evaluation,
-        palace=contract.palace_id,
-        after={
-            "grounds": appeal.grounds,
-            "evidence": [u.name for u in evidence],
-            "proposed_total": evaluation.proposed_total,
-            "proposed_rating": evaluation.proposed_rating,
-        },
-    )
-    notify(
-        _admins(contract.palace_id),
-        subject=_("%(provider)s appealed the proposed final rating of contract %(number)s: decide the appeal")
-        % {"provider": contract.provider.name, "number": contract.number},
-        body=appeal.grounds,
-        url=_page(evaluation),
-    )
-    _changed(evaluation)
-    return appeal
-
-
-def _adjusted(value) -> Decimal:
-    try:
-        total = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise DomainError(ERR_ADJUSTED_TOTAL, field="adjusted_total") from None
-    if not total.is_finite() or not Decimal(0) <= total <= HUNDRED or total != q(total):
-        raise DomainError(ERR_ADJUSTED_TOTAL, field="adjusted_total")
-    return q(total)
-
-
-@transaction.atomic
-def appeal_decide(
-    *, actor: User, appeal: Appeal, decision: str, reason: str, adjusted_total=None, now: datetime | None = None
-) -> Appeal:
-    """An administrator upholds the proposed rating or adjusts its points (0–100), with a reason.
-
-    The change, before and after, is audited and shown on the page and in the report; the
-    evaluation then waits for sign-off.
-    """
-    now = now or timezone.now()
-    evaluation, contract = _lock(appeal.evaluation)
-    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
-    if not is_final_admin(actor, evaluation):
-        raise NotPermitted
-    if appeal.decision or evaluation.state != State.APPEALED:
-        raise DomainError(ERR_APPEAL_DECIDED)
-    if decision not in Appeal.Decision.values:
-        raise DomainError(ERR_DECISION, field="decision")
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(ERR_REASON, field="reason")
-    total = None
-    if decision == Appeal.Decision.ADJUSTED:
-        if adjusted_total is None or str(adjusted_total).strip() == "":
-            raise DomainError(ERR_ADJUSTED_TOTAL, field="adjusted_total")
-        total = _adjusted(adjusted_total)
-        if total == evaluation.proposed_total:
-            raise DomainError(ERR_ADJUSTED_SAME, field="adjusted_total")
-    before = {"total": evaluation.proposed_total, "rating": evaluation.proposed_rating}
-    appeal.decision, appeal.reason, appeal.adjusted_total = decision, reason[:10000], total
-    appeal.decided_by, appeal.decided_at = actor, now
-    appeal.save()
-    evaluation.ready_for_sign_off()
-    evaluation.save()
-    after_total, after_rating = final_standing(evaluation, appeal)
-    audit.record(
-        actor=actor,
-        action="final_evaluation.appeal_decided",
-        obj=evaluation,
-        palace=contract.palace_id,
-        before=before,
-        after={"decision": decision, "reason": appeal.reason, "total": after_total, "rating": after_rating},
-    )
-    if decision == Appeal.Decision.ADJUSTED:
-        subject = _("Your appeal on contract %(number)s: the rating is adjusted to %(rating)s, %(total)s points") % {
-            "number": contract.number,
-            "rating": _label(after_rating),
-            "total": f"{after_total:.2f}",
-        }
-    else:
-        subject = _("Your appeal on contract %(number)s: the proposed rating %(rating)s is upheld") % {
-            "number": contract.number,
-            "rating": _label(after_rating),
-        }
-    notify(_provider_users(contract), subject=subject, body=appeal.reason, url=_page(evaluation))
-    _changed(evaluation)
-    return appeal
-
-
-def appeal_windows_close(now: datetime) -> int:
-    """Tick: a proposed rating whose appeal window has passed without an appeal goes to sign-off."""
-    today = timezone.localdate(now)
-    due = Contract.objects.filter(final_evaluation__state=State.PROPOSED, final_evaluation__appeal_deadline__lt=today)
-    closed = 0
-    for pk in due.order_by("pk").values_list("pk", flat=True):
-        with transaction.atomic():
-            contract = claim(due, pk)
-            if contract is None:
-                continue
-            evaluation = FinalEvaluation.objects.select_for_update().get(contract=contract)
-            evaluation.contract = contract
-            _window_closed(evaluation, contract)
-            closed += 1
-    return closed
-
-
-def _window_closed(evaluation: FinalEvaluation, contract: Contract) -> None:
-    evaluation.ready_for_sign_off()
-    evaluation.save()
-    audit.record(
-        actor=None,
-        action="final_evaluation.appeal_window_closed",
-        obj=evaluation,
-        palace=contract.palace_id,
-        after={"appeal_deadline": evaluation.appeal_deadline, "state": evaluation.state},
-    )
-    notify(
-        _admins(contract.palace_id),
-        subject=_("No appeal against the final rating of contract %(number)s (%(rating)s): sign it off")
-        % {"number": contract.number, "rating": _label(evaluation.proposed_rating)},
-        url=_page(evaluation),
-    )
-    _changed(evaluation)
-
-
 # --- sign-off, confirmation and the outcome --------------------------------------------------------
 
 
@@ -711,84 +513,3 @@ def _exit(evaluation: FinalEvaluation, contract: Contract, actor: User, now: dat
 
 def _issue_report(evaluation: FinalEvaluation, actor: User) -> None:
     issue_assessment_report(evaluation=evaluation, actor=actor)
-
-
-@transaction.atomic
-def final_renew(*, actor: User, evaluation: FinalEvaluation, now: datetime | None = None) -> Contract:
-    """Renew a contract rated 优秀 or 良好 once without re-tender: a new term, drafted, linked to the old one."""
-    now = now or timezone.now()
-    evaluation, contract = _lock(evaluation)
-    if not is_final_admin(actor, evaluation):
-        raise NotPermitted
-    if evaluation.state != State.FINAL:
-        raise DomainError(ERR_RENEW_NOT_FINAL)
-    if evaluation.rating not in RENEWABLE_RATINGS:
-        raise DomainError(ERR_RENEW_RATING % {"rating": _label(evaluation.rating)})
-    if evaluation.outcome:
-        raise DomainError(ERR_RENEW_DONE % {"outcome": evaluation.get_outcome_display()})
-    renewal = contract_renew(actor=actor, contract=contract, now=now)
-    evaluation.outcome, evaluation.outcome_at, evaluation.outcome_by = FinalEvaluation.Outcome.RENEWED, now, actor
-    evaluation.save(update_fields=["outcome", "outcome_at", "outcome_by"])
-    audit.record(
-        actor=actor,
-        action="final_evaluation.renewed",
-        obj=evaluation,
-        palace=contract.palace_id,
-        after={"outcome": evaluation.outcome, "renewal": renewal.number, "starts_on": renewal.starts_on},
-    )
-    _changed(evaluation)
-    return renewal
-
-
-def final_terms_end(now: datetime) -> int:
-    """Tick: a term that has ended after a final rating (other than an exit) is completed.
-
-    For a 合格 the re-tender is drafted from the contract's recruitment (or, for a contract
-    made outside Hezuo or a renewal, from its service project) for the administrator to
-    review and publish.
-    """
-    today = timezone.localdate(now)
-    due = Contract.objects.filter(
-        state=Contract.State.FINAL_EVALUATION, ends_on__lt=today, final_evaluation__state=State.FINAL
-    ).exclude(final_evaluation__outcome=FinalEvaluation.Outcome.EXITED)
-    ended = 0
-    for pk in due.order_by("ends_on", "pk").values_list("pk", flat=True):
-        with transaction.atomic():
-            contract = claim(due, pk)
-            if contract is None:
-                continue
-            evaluation = FinalEvaluation.objects.select_for_update().get(contract=contract)
-            _complete(contract, evaluation, now)
-            ended += 1
-    return ended
-
-
-def _complete(contract: Contract, evaluation: FinalEvaluation, now: datetime) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = str(
-            _("The term ended on %(date)s with a final rating of %(rating)s.")
-            % {"date": f"{contract.ends_on:%Y-%m-%d}", "rating": _label(evaluation.rating)}
-        )
-    retender = None
-    if evaluation.outcome == FinalEvaluation.Outcome.RETENDER:
-        retender = recruitment_retender_draft(
-            actor=None, recruitment=_first_recruitment(contract), project=contract.project, now=now
-        )
-    contract_complete(
-        actor=None,
-        contract=contract,
-        reason=reason,
-        now=now,
-        cause={"rating": evaluation.rating, "retender": retender.number if retender else None},
-    )
-
-
-def _first_recruitment(contract: Contract):
-    """The recruitment the service was last awarded by: a renewal's is its original term's."""
-    seen = set()
-    while contract is not None and contract.pk not in seen:
-        if contract.recruitment_id is not None:
-            return contract.recruitment
-        seen.add(contract.pk)
-        contract = contract.renewal_of
-    return None
