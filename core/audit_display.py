@@ -12,14 +12,49 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import BooleanField, Case, CharField, F, Value, When
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
-from .registry import action_label, apps_with_object_pages
+from .registry import action_label, apps_with_object_pages, audit_seal
 
 NOT_AUDITED = {"core.AuditEvent", "core.AuditHead"}
 SYSTEM = _("System")
+SEALED = _("Sealed")
+SEALED_OBJECT = _("(sealed until the seal lifts)")
+SEALED_VALUES = _("The values of this event are sealed: they are shown once the seal lifts.")
+
+
+def _flag(condition: models.Q | None):
+    if condition is None:
+        return Value(False, output_field=BooleanField())
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def _unless(condition: models.Q | None, field: str):
+    if condition is None:
+        return F(field)
+    return Case(When(condition, then=Value("")), default=F(field), output_field=CharField())
+
+
+def with_seals(events: models.QuerySet, user) -> models.QuerySet:
+    """The events as ``user`` may read them: every reading of the trail goes through here.
+
+    Each event carries ``label_sealed``, ``actor_sealed`` and ``values_sealed`` (the apps' seals,
+    ``core.registry.register_audit_seal``, decided in the query, so when it is read), and
+    ``shown_repr``, ``shown_actor_label`` and ``shown_actor_name``: what may be searched and sorted
+    on, empty where sealed, so that a search or an order never gives away a sealed name.
+    """
+    seal = audit_seal(user)
+    return events.annotate(
+        label_sealed=_flag(seal.label),
+        actor_sealed=_flag(seal.actor),
+        values_sealed=_flag(seal.values),
+        shown_repr=_unless(seal.label, "object_repr"),
+        shown_actor_label=_unless(seal.actor, "actor_label"),
+        shown_actor_name=_unless(seal.actor, "actor__full_name"),
+    )
 
 
 @lru_cache(maxsize=256)
@@ -51,8 +86,16 @@ def object_type_choices() -> list[tuple[str, str]]:
     return sorted(choices, key=lambda c: c[1])
 
 
+def object_label(event: AuditEvent) -> str:
+    """The object's name as recorded, or a word saying it is sealed (``event`` from ``with_seals``)."""
+    return str(SEALED_OBJECT) if event.label_sealed else event.object_repr
+
+
 def actor_name(event: AuditEvent) -> str:
-    """The person's full name, or "System" for an event no person caused (``actor`` loaded)."""
+    """The person's full name, or "System" for an event no person caused (``actor`` loaded), or
+    "Sealed" while the actor may not be named (``event`` from ``with_seals``)."""
+    if event.actor_sealed:
+        return str(SEALED)
     if event.actor_id is None:
         return str(SYSTEM)
     return event.actor.get_full_name()
@@ -60,7 +103,7 @@ def actor_name(event: AuditEvent) -> str:
 
 def actor_login(event: AuditEvent) -> str:
     """The login name beside the full name, when it adds something."""
-    if event.actor_id is None or event.actor_label == actor_name(event):
+    if event.actor_sealed or event.actor_id is None or event.actor_label == actor_name(event):
         return ""
     return event.actor_label
 
@@ -116,7 +159,10 @@ def _as_dict(value) -> dict:
 
 def field_changes(event: AuditEvent) -> list[FieldChange]:
     """before/after side by side, key by key; ``changed`` where both sides exist and differ or one is
-    missing (a record created has only an "after": every field it set counts as changed)."""
+    missing (a record created has only an "after": every field it set counts as changed).
+    Nothing while the values are sealed (``event`` from ``with_seals``)."""
+    if event.values_sealed:
+        return []
     before, after = _as_dict(event.before), _as_dict(event.after)
     keys = list(before) + [k for k in after if k not in before]
     rows = []
@@ -135,5 +181,7 @@ def field_changes(event: AuditEvent) -> list[FieldChange]:
 
 
 def changed_fields(event: AuditEvent) -> list[str]:
-    """The names of the fields an event changed, in the reader's language."""
+    """The names of the fields an event changed, in the reader's language ("Sealed" while sealed)."""
+    if event.values_sealed:
+        return [str(SEALED)]
     return [c.label or c.key for c in field_changes(event) if c.changed]

@@ -19,13 +19,17 @@ from django.views.decorators.http import require_http_methods
 
 from .audit import ChainReport, chain_break, verify_chain
 from .audit_display import (
+    SEALED,
+    SEALED_VALUES,
     actor_login,
     actor_name,
     actor_text,
     event_action_label,
     field_changes,
+    object_label,
     object_type_choices,
     object_type_label,
+    with_seals,
 )
 from .desk import DeskFilterSet, DeskTableView, can_use_desk, desk_palace_ids
 from .models import AuditEvent
@@ -43,11 +47,11 @@ def history_url(object_type: str, object_id: str) -> str:
 
 
 def visible_events(user):
-    """The events ``user`` may read on the desk."""
+    """The events ``user`` may read on the desk, with what of each is sealed from them."""
     events = AuditEvent.objects.select_related("actor", "palace")
     if not user.is_superuser:
         events = events.filter(palace_id__in=desk_palace_ids(user))
-    return events
+    return with_seals(events, user)
 
 
 def can_read_event(user, event: AuditEvent) -> bool:
@@ -61,8 +65,12 @@ def _actor_html(event):
     return format_html('{} <span class="hz-muted hz-small">{}</span>', actor_name(event), login)
 
 
+def _object_url(event) -> str:
+    return "" if event.label_sealed else object_url(event.object_type, event.object_id)
+
+
 def _object_html(event, url: str):
-    name = format_html('<a href="{}">{}</a>', url, event.object_repr) if url else event.object_repr
+    name = format_html('<a href="{}">{}</a>', url, object_label(event)) if url else object_label(event)
     return format_html('<span class="hz-muted hz-small">{}</span> {}', object_type_label(event.object_type), name)
 
 
@@ -73,10 +81,10 @@ class AuditEventDeskTable(tables.Table):
         attrs={"td": {"class": "hz-nowrap hz-mono"}},
     )
     created_at = tables.DateTimeColumn(format="Y-m-d H:i:s", verbose_name=_("Time"), attrs=NOWRAP)
-    actor = tables.Column(_("Actor"), accessor="actor_label", order_by=("actor_label",), attrs=NOWRAP)
+    actor = tables.Column(_("Actor"), accessor="actor_label", order_by=("shown_actor_label",), attrs=NOWRAP)
     action = tables.Column(_("Action"))
     object = tables.Column(
-        _("Object"), accessor="object_repr", order_by=("object_type", "object_repr"), attrs={"td": {"class": "hz-name"}}
+        _("Object"), accessor="object_repr", order_by=("object_type", "shown_repr"), attrs={"td": {"class": "hz-name"}}
     )
     palace = tables.Column(_("Palace"), accessor="palace__name", order_by=("palace__name",), default="—")
     details = tables.Column(_("Details"), empty_values=(), orderable=False, exclude_from_export=True, attrs=NOWRAP)
@@ -100,10 +108,10 @@ class AuditEventDeskTable(tables.Table):
         return event_action_label(record)
 
     def render_object(self, record):
-        return _object_html(record, object_url(record.object_type, record.object_id))
+        return _object_html(record, _object_url(record))
 
     def value_object(self, record):
-        return f"{object_type_label(record.object_type)} {record.object_repr}"
+        return f"{object_type_label(record.object_type)} {object_label(record)}"
 
     def value_palace(self, record):
         return record.palace.name if record.palace_id else ""
@@ -113,7 +121,8 @@ class AuditEventDeskTable(tables.Table):
 
 
 class AuditEventDeskFilter(DeskFilterSet):
-    search_fields = ("object_repr", "actor_label", "actor__full_name")
+    # What is shown, not what is stored: a sealed name is never found (core.audit_display.with_seals).
+    search_fields = ("shown_repr", "shown_actor_label", "shown_actor_name")
     date_field = "created_at__date"
 
     object_type = django_filters.ChoiceFilter(label=_("Object type"), choices=object_type_choices, empty_label=_("All"))
@@ -131,7 +140,7 @@ class AuditEventDeskFilter(DeskFilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(actor_label__icontains=value) | Q(actor__full_name__icontains=value))
+        return queryset.filter(Q(shown_actor_label__icontains=value) | Q(shown_actor_name__icontains=value))
 
 
 @register_desk_table
@@ -151,7 +160,7 @@ class AuditEventDeskView(DeskTableView):
     palace_field = "palace"
 
     def base_queryset(self):
-        return AuditEvent.objects.select_related("actor", "palace")
+        return with_seals(AuditEvent.objects.select_related("actor", "palace"), self.request.user)
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -175,11 +184,15 @@ def audit_event(request, seq: int):
             "event": event,
             "action": event_action_label(event),
             "object_type": object_type_label(event.object_type),
-            "object_url": object_url(event.object_type, event.object_id),
+            "object_label": object_label(event),
+            "object_url": _object_url(event),
             "history_url": history_url(event.object_type, event.object_id),
             "actor": actor_name(event),
             "actor_login": actor_login(event),
+            "actor_sealed": event.actor_sealed,  # the address too may name who acted
+            "sealed": SEALED,
             "changes": field_changes(event),
+            "sealed_values": SEALED_VALUES if event.values_sealed else "",
             "audit_url": reverse("desk:table", args=["audit"]),
         },
     )
@@ -207,12 +220,14 @@ def _event_facts(user, event: AuditEvent | None) -> dict | None:
         return None
     if not can_read_event(user, event):
         return {"seq": event.seq, "visible": False}
+    event = visible_events(user).get(pk=event.pk)  # read again with what of it is sealed
     return {
         "seq": event.seq,
         "visible": True,
         "event": event,
         "action": event_action_label(event),
         "object_type": object_type_label(event.object_type),
+        "object_label": object_label(event),
         "actor": actor_name(event),
         "actor_login": actor_login(event),
         "url": reverse("desk:audit_event", args=[event.seq]),

@@ -159,3 +159,42 @@ def url_by_pk(url_name: str) -> Callable[[str], str]:
             return ""
 
     return url
+
+
+# Seals on the audit trail: an app whose pages are sealed (an application before the deadline, an
+# evaluator's points before compilation) says which of its audit events are sealed too, as
+# conditions on ``core.AuditEvent`` rows built from the rule that seals its pages. Core applies them
+# to every reading of the trail (core.audit_display.with_seals), when it is read, so the events stay
+# complete and their details appear the moment the seal lifts.
+@dataclass(frozen=True)
+class AuditSeal:
+    """Conditions on audit events (``Q`` objects, ``None``: no event) for one reader.
+
+    ``label``: the object may not be named (its label and id); ``actor``: the actor may not be
+    named; ``values``: the before/after values may not be shown. What happened and when stays shown.
+    """
+
+    label: models.Q | None = None
+    actor: models.Q | None = None
+    values: models.Q | None = None
+
+
+_audit_seals: list[Callable[[Any], AuditSeal]] = []
+
+
+def register_audit_seal(fn: Callable[[Any], AuditSeal]) -> Callable[[Any], AuditSeal]:
+    """Register ``fn(user) -> AuditSeal``: the events of one app that ``user`` may not read in full yet."""
+    _audit_seals.append(fn)
+    return fn
+
+
+def audit_seal(user) -> AuditSeal:
+    """Every registered seal for ``user``, combined: an event is sealed if any app seals it."""
+    parts: dict[str, models.Q | None] = {"label": None, "actor": None, "values": None}
+    for fn in _audit_seals:
+        seal = fn(user)
+        for name, current in parts.items():
+            q = getattr(seal, name)
+            if q is not None:
+                parts[name] = q if current is None else current | q
+    return AuditSeal(**parts)

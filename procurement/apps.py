@@ -10,6 +10,7 @@ class ProcurementConfig(AppConfig):
         # Imported here, not at the top: they import models, which Django loads after the app configs.
         from . import (
             audit_labels,  # noqa: F401  (registers what the audit actions are called)
+            audit_seals,  # noqa: F401  (registers which audit events are sealed, and from whom)
             desk,  # noqa: F401  (registers desk tables)
             flows,  # noqa: F401  (the panel workflow follows the panel services' signal)
             home,  # noqa: F401  (registers home panels and access policies)

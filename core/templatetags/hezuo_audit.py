@@ -9,7 +9,7 @@ from django import template
 from django.db.models import Count, Window
 from django.template.loader import render_to_string
 
-from core.audit_display import actor_login, actor_name, changed_fields, event_action_label
+from core.audit_display import actor_login, actor_name, changed_fields, event_action_label, with_seals
 from core.desk import desk_palace_ids
 from core.desk_audit import history_url
 from core.models import AuditEvent
@@ -35,7 +35,11 @@ def object_history(context, obj):
             return ""
         events = events.filter(palace_id__in=palaces)
     # One query: the newest events, each carrying how many there are in all.
-    newest = list(events.select_related("actor").annotate(total=Window(Count("pk"))).order_by("-seq")[:HISTORY_LIMIT])
+    newest = list(
+        with_seals(events.select_related("actor"), user)
+        .annotate(total=Window(Count("pk")))
+        .order_by("-seq")[:HISTORY_LIMIT]
+    )
     if not newest:
         return ""
     total = newest[0].total
