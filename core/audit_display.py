@@ -44,7 +44,8 @@ def with_seals(events: models.QuerySet, user) -> models.QuerySet:
     Each event carries ``label_sealed``, ``actor_sealed`` and ``values_sealed`` (the apps' seals,
     ``core.registry.register_audit_seal``, decided in the query, so when it is read), and
     ``shown_repr``, ``shown_actor_label`` and ``shown_actor_name``: what may be searched and sorted
-    on, empty where sealed, so that a search or an order never gives away a sealed name.
+    on, empty where sealed, so that a search or an order never gives away a sealed name. An event
+    read without it has no such attributes, and the functions below fail on it rather than show it.
     """
     seal = audit_seal(user)
     return events.annotate(

@@ -4,10 +4,12 @@ before compilation no evaluator's points. The events stay complete and the chain
 
 import csv
 import io
+import json
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -200,3 +202,18 @@ def test_the_chain_verifies_whatever_is_sealed(built, capsys):
     call_command("verify_audit")
     assert capsys.readouterr().out.count("the chain is intact") == 3
     assert PanelMember.objects.exists()
+
+
+def test_a_broken_chain_is_named_without_naming_a_sealed_applicant(built):
+    b = built
+    event = application_events().first()
+    # Someone alters a sealed event in the database: the check names it, and still not its applicant.
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE core_auditevent SET after = %s WHERE seq = %s", [json.dumps({"state": "x"}), event.seq])
+    client = Client()
+    client.force_login(staff(b.palace, Role.AUDITOR))
+    page = text(client.post(reverse("desk:verify_chain")))
+    assert reverse("desk:audit_event", args=[event.seq]) in page
+    assert zh(SEALED_OBJECT) in page
+    for secret in applicant_names(b) + applicant_logins(b):
+        assert secret not in page
