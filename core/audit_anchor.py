@@ -23,6 +23,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .audit import GENESIS
 from .models import AuditEvent, AuditHead
@@ -39,6 +40,12 @@ _KEYWORDS_ANCHOR = re.compile(r"审计链\s+(\d+)\s+([0-9a-f]{64})")
 
 class AnchorUnreadable(ValueError):
     """The file is neither an issued PDF that prints an anchor nor a checkpoint."""
+
+
+ANCHOR_UNREADABLE = gettext_lazy(
+    "%(path)s is neither an issued PDF that prints the audit chain's position nor a checkpoint "
+    "file: nothing to check the chain against."
+)
 
 
 @dataclass(frozen=True)
@@ -125,15 +132,20 @@ def anchor_from_checkpoint(data: bytes, source: str) -> Anchor:
 
 
 def read_anchor(path: str | Path) -> Anchor:
-    """The anchor in a file on disk: an issued PDF or a checkpoint, told apart by their content."""
+    """The anchor in a file on disk: an issued PDF or a checkpoint."""
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise AnchorUnreadable(str(path)) from exc
+    return anchor_from_bytes(data, path.name)
+
+
+def anchor_from_bytes(data: bytes, source: str) -> Anchor:
+    """An issued PDF or a checkpoint, told apart by their content (``source`` names it in messages)."""
     if data.lstrip().startswith(b"%PDF"):
-        return anchor_from_pdf(data, path.name)
-    return anchor_from_checkpoint(data, path.name)
+        return anchor_from_pdf(data, source)
+    return anchor_from_checkpoint(data, source)
 
 
 # Checking

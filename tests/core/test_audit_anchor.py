@@ -7,9 +7,11 @@ from datetime import date
 
 import pypdf
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from core import audit
@@ -180,3 +182,28 @@ def test_a_file_that_is_no_anchor_is_refused_plainly(issued, tmp_path):
         verify(str(stray))
     assert "notes.json" in str(failure.value)
     assert "检查点" in str(failure.value)
+
+
+# --- the desk's verify page takes the file too ----------------------------------------------------
+
+
+def post_file(client, name: str, data: bytes) -> str:
+    upload = SimpleUploadedFile(name, data)
+    return client.post(reverse("desk:verify_chain"), {"against": upload}).content.decode()
+
+
+def test_desk_checks_the_chain_against_an_uploaded_pdf(issued, roles, client_for):
+    provider, doc, path = issued
+    client = client_for(roles["auditor"])
+    page = post_file(client, "证明.pdf", document_bytes(doc))
+    assert 'data-result="intact"' in page and 'data-result="matches"' in page
+    remaining = cut_tail(3)
+    page = post_file(client, "证明.pdf", document_bytes(doc))
+    assert 'data-result="intact"' in page  # the chain alone still looks sound
+    assert 'data-result="differs"' in page
+    assert f"现在的审计链只有 {remaining} 条" in page
+
+
+def test_desk_says_plainly_when_the_upload_is_no_anchor(issued, roles, client_for):
+    page = post_file(client_for(roles["auditor"]), "photo.png", b"\x89PNG not an anchor")
+    assert 'data-result="differs"' in page and "photo.png" in page and "检查点" in page

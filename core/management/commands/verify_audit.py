@@ -17,10 +17,9 @@ and how, when the chain no longer holds that event with that hash.
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils.translation import gettext as _
 
 from core.audit import chain_break, describe, verify_chain
-from core.audit_anchor import AnchorUnreadable, check_anchor, read_anchor
+from core.audit_anchor import ANCHOR_UNREADABLE, AnchorUnreadable, check_anchor, read_anchor
 
 
 class Command(BaseCommand):
@@ -42,13 +41,7 @@ class Command(BaseCommand):
             try:
                 anchors.append(read_anchor(path))
             except AnchorUnreadable:
-                raise CommandError(
-                    _(
-                        "%(path)s is neither an issued PDF that prints the audit chain's position nor a checkpoint "
-                        "file: nothing to check the chain against."
-                    )
-                    % {"path": path}
-                ) from None
+                raise CommandError(ANCHOR_UNREADABLE % {"path": path}) from None
         report = verify_chain()
         problems = []
         if report.ok:
