@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from .audit import ChainReport, chain_break, verify_chain
+from .audit_anchor import ANCHOR_UNREADABLE, AnchorUnreadable, anchor_from_bytes, check_anchor
 from .audit_display import (
     SEALED,
     SEALED_VALUES,
@@ -238,7 +239,9 @@ def _event_facts(user, event: AuditEvent | None) -> dict | None:
 def verify_chain_page(request):
     """GET: the button. POST: run the check ``manage.py verify_audit`` runs and show what it found.
 
-    Verifying reads and changes nothing, so it records nothing; an auditor may run it.
+    With a file (an issued PDF or a checkpoint), also check the chain against the anchor it holds, as
+    ``verify_audit --against`` does. Verifying reads and changes nothing, so it records nothing, and
+    the file is read, not kept; an auditor may run it.
     """
     user = request.user
     if not can_verify_audit_chain(user):
@@ -255,4 +258,22 @@ def verify_chain_page(request):
                 last_good=_event_facts(user, found.last_good),
                 next_stored=_event_facts(user, found.next_stored),
             )
+        upload = request.FILES.get("against")
+        if upload is not None:
+            ctx["anchor"] = _anchor_verdict(upload)
     return TemplateResponse(request, "core/desk/verify_chain.html", ctx)
+
+
+MAX_ANCHOR_FILE = 25 * 1024 * 1024  # an issued PDF is well under a megabyte; a checkpoint, a few bytes
+
+
+def _anchor_verdict(upload) -> dict:
+    """The chain checked against an uploaded PDF or checkpoint: ``ok`` and the message to show."""
+    data = upload.read(MAX_ANCHOR_FILE + 1)
+    try:
+        if len(data) > MAX_ANCHOR_FILE:
+            raise AnchorUnreadable(upload.name)
+        result = check_anchor(anchor_from_bytes(data, upload.name))
+    except AnchorUnreadable:
+        return {"ok": False, "message": ANCHOR_UNREADABLE % {"path": upload.name}}
+    return {"ok": result.ok, "message": result.message}

@@ -63,6 +63,9 @@ class DocumentDeskTable(tables.Table):
     issued_by = tables.Column(_("Issued by"), accessor="issued_by__full_name", order_by=("issued_by__full_name",))
     size = tables.Column(_("Size"), attrs=NOWRAP)
     sha256 = tables.Column(_("SHA-256"))
+    chain = tables.Column(
+        _("Audit chain at issue"), accessor="chain_seq", order_by=("chain_seq",), default="—", attrs=NOWRAP
+    )
     download = tables.Column(_("Download"), accessor="pk", orderable=False, exclude_from_export=True)
     verify = tables.Column(_("Verification"), accessor="pk", orderable=False, exclude_from_export=True)
 
@@ -78,6 +81,7 @@ class DocumentDeskTable(tables.Table):
             "issued_by",
             "size",
             "sha256",
+            "chain",
             "download",
             "verify",
         ]
@@ -115,6 +119,18 @@ class DocumentDeskTable(tables.Table):
 
     def render_sha256(self, record):
         return format_html('<span class="hz-mono hz-small" title="{}">{}…</span>', record.sha256, record.sha256[:12])
+
+    def render_chain(self, record):
+        """The position and head hash the PDF prints, which ``verify_audit --against`` checks."""
+        return format_html(
+            '#{} <span class="hz-mono hz-small" title="{}">{}…</span>',
+            record.chain_seq,
+            record.chain_hash,
+            record.chain_hash[:12],
+        )
+
+    def value_chain(self, record):
+        return f"{record.chain_seq} {record.chain_hash}"
 
     def render_download(self, record):
         return format_html(

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import audit
+from .audit_anchor import chain_tip
 from .models import IssuedDocument, Palace, Role, User
 from .pdf import render_pdf
 from .permissions import has_role
@@ -72,7 +73,9 @@ def document_issue(
     by their SHA-256) and one ``document.issued`` audit event, in one
     transaction. The template's context also gets ``document_id``,
     ``verification_code`` (and ``verification_code_display``), ``verification_url``, ``qr_data_uri``,
-    ``issued_at``, ``palace``, ``title`` and ``version``.
+    ``issued_at``, ``palace``, ``title``, ``version``, and the audit chain's position and head hash just
+    before this document's own event (``chain_seq``, ``chain_hash``, also stored on the document), which
+    the PDF prints so that ``verify_audit --against`` can check the chain against it later.
     """
     if kind not in IssuedDocument.Kind.values:
         raise ValueError(f"Unknown document kind: {kind}")
@@ -98,6 +101,10 @@ def document_issue(
             issued_by=actor if actor is not None and actor.is_authenticated else None,
             issued_at=timezone.now(),
         )
+        # The anchor: the chain's tip now, before this document's own event. Read without locking the head,
+        # which would hold every audited write in every palace for the length of the render; an event that
+        # lands meanwhile only puts the anchor one step earlier, and any earlier tip is as good a check.
+        doc.chain_seq, doc.chain_hash = chain_tip()
         url = verification_url(doc.id)
         pdf = render_pdf(
             template,
@@ -112,6 +119,8 @@ def document_issue(
                 "palace": palace,
                 "title": doc.title,
                 "version": doc.version,
+                "chain_seq": doc.chain_seq,
+                "chain_hash": doc.chain_hash,
             },
         )
         doc.sha256 = hashlib.sha256(pdf).hexdigest()

@@ -252,6 +252,11 @@ class IssuedDocument(models.Model):
         related_name="+",
     )
     issued_at = models.DateTimeField(_("issued at"), db_index=True)
+    # The audit chain's tip just before this document's own ``document.issued`` event, printed on the
+    # PDF: a copy held outside the database that a cut or rewritten chain can be checked against.
+    # Null for documents issued before anchors were printed.
+    chain_seq = models.PositiveBigIntegerField(_("audit chain position at issue"), null=True, blank=True)
+    chain_hash = models.CharField(_("audit chain head at issue"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("issued document")

@@ -117,6 +117,7 @@ def test_auditor_sees_the_palaces_documents_and_links_to_download_and_verify(doc
     assert reverse("document_download", args=[cert.pk]) in html
     assert reverse("verify_document", args=[cert.pk.hex]) in html
     assert f'title="{cert.sha256}"' in html  # the whole hash on hover, a short one shown
+    assert f'#{cert.chain_seq} <span class="hz-mono hz-small" title="{cert.chain_hash}">' in html  # its anchor
     assert roles["admin"].full_name in html
     assert reverse("procurement:provider_detail", args=[roles["provider_a"].provider.pk]) in html
     with translation.override("zh-hans"):

@@ -320,6 +320,8 @@ def test_every_kind_renders_its_title_names_numbers_and_page_numbers(
     for number, page in enumerate(pages, start=1):
         assert f"第{number}页共{len(pages)}页" in flat(page), number
     assert "核验码" in text and flat(verification_code_display(document.id)) in text
+    # The audit chain as it stood before the document's own event, for verify_audit --against.
+    assert flat(f"签发时审计链：第 {document.chain_seq} 条，链头 {document.chain_hash[:16]}…") in text
 
     # The document as the renderer laid it out (others may have been issued on the way, e.g. the exit
     # notice before the assessment report).
