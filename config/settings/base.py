@@ -80,6 +80,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the scheduler and the web server share the file.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Django's cache holds what every process must count together: the rating page's per-address limit
+# (django-ratelimit). With REDIS_URL, Django's own RedisCache (needs the redis package), shared by every
+# worker and server; without it, the local-memory cache, fine for one process (`make demo`) but counted
+# by each process on its own. `check --deploy` says so (core.checks: hezuo.W004 / hezuo.I004).
+# django_ratelimit is not in INSTALLED_APPS: only its functions are used, and its app's system check
+# would call this embedded default an error and Django's RedisCache "not officially supported".
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "hezuo",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "hezuo"}}
+RATELIMIT_USE_CACHE = "default"
 AUTH_USER_MODEL = "core.User"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -14,7 +14,7 @@ from contracts import services as contract_services
 from core.audit import verify_chain
 from evaluations import services
 from evaluations.models import PeriodScore, Rating, RectificationOrder, RedLine
-from evaluations.realtime.services.ratings import ERR_ALREADY
+from evaluations.realtime.services.ratings import ERR_ALREADY, ERR_FULL
 from evaluations.realtime.views.rating import DEVICE_COOKIE
 from tests.contract_builders import active_contract
 
@@ -142,4 +142,35 @@ def test_the_rating_that_fails_the_month_and_others_in_flight_all_go_through(url
     assert (period.ratings_count, period.score, period.standing) == (41, 0, "red")
     assert (period.ratings_total, period.score) == (fresh.ratings_total, fresh.score)
     assert list(RectificationOrder.objects.values_list("trigger", flat=True)) == ["score"]
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_phones_racing_for_the_last_place_store_only_one_rating(roles, wenshang):
+    # Three attended; two have rated. Four phones rate at the same moment: one gets the last place.
+    contract = active_contract(
+        palace=wenshang,
+        provider=roles["provider_a"].provider,
+        provider_user=roles["provider_a"],
+        admin=roles["admin"],
+        starts_on=date(2026, 1, 1),
+    )
+    report = contract.reports.get(sequence=2)
+    contract_services.report_save(
+        actor=roles["provider_a"],
+        report=report,
+        narrative="二月",
+        activities=[contract_services.ActivityInput(date(2026, 2, 10), "职工插花体验课", "culture", "三楼教室", 3)],
+    )
+    url = reverse("rate", args=[services.rating_link_for(report.activities.get()).token])
+    for n in range(2):
+        assert phone(url, n).post(url, {"stars": "5"}).status_code == 302
+    racers = [phone(url, 10 + n) for n in range(4)]
+    results = run_together(*[lambda c=c: c.post(url, {"stars": "4"}) for c in racers])
+    codes = sorted(getattr(r, "status_code", r) for r in results)
+    assert codes == [200, 200, 200, 302], results
+    refusals = [r for r in results if r.status_code == 200]
+    assert all(str(ERR_FULL % {"participants": 3}) in r.content.decode() for r in refusals)
+    assert Rating.objects.count() == 3
+    assert PeriodScore.objects.get(month=date(2026, 2, 1)).ratings_count == 3
     assert verify_chain().ok

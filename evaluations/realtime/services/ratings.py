@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,10 @@ ERR_NOT_YET = _("This activity has not taken place yet.")
 ERR_STARS = _("Choose from 1 to 5 stars.")
 ERR_ALREADY = _("Thank you, this device has already rated this activity.")
 ERR_CLOSED = _("Ratings for this service are closed.")
+ERR_FULL = _(
+    "This activity already has as many ratings as the %(participants)d people who attended it, "
+    "so it cannot take another."
+)
 
 
 def rating_link_for(activity: Activity) -> RatingLink:
@@ -83,6 +88,30 @@ def _is_stars(stars) -> bool:
     return type(stars) is int and 1 <= stars <= 5  # not a bool: True would be hashed as true, stored as 1
 
 
+def attendance(activity: Activity) -> int:
+    """How many people an activity can have ratings from (DOMAIN.md §4): no more than attended it.
+
+    Check-ins are not recorded yet (DOMAIN.md §8), and an activity has no planned capacity of its
+    own, so this is the participant count its service report gives.
+    """
+    return activity.participants
+
+
+def _check_attendance(link: RatingLink) -> None:
+    """Refuse a rating past the activity's attendance; inside the rating's transaction.
+
+    The link's row is locked first (FOR NO KEY UPDATE: the key-share locks of foreign keys do
+    not wait for it), then the ratings are counted in a statement of their own: in READ
+    COMMITTED a statement sees what committed before it began, so the count taken after the
+    lock includes the rating of whoever held it. SQLite writes one transaction at a time anyway.
+    The participant count is read afresh, as a report's re-save may have changed it.
+    """
+    RatingLink.objects.select_for_update(no_key=True).filter(pk=link.pk).values_list("pk").first()
+    activity = Activity.objects.annotate(rated=Count("ratings")).only("participants").get(pk=link.activity_id)
+    if activity.rated >= attendance(activity):
+        raise DomainError(ERR_FULL % {"participants": attendance(activity)})
+
+
 def rating_submit(
     *,
     token: str = "",
@@ -109,6 +138,10 @@ def rating_submit(
     3. the month (``period_apply``: its row locked, its sums, score and standing written,
        and a failing month's rectification order issued).
 
+    Before the INSERT, the link's row is locked and the activity's ratings counted against its
+    attendance (``_check_attendance``); only ratings take that lock, so it adds no cycle to the
+    order above, and two ratings for the last place wait for each other: one is stored.
+
     A second rating from the same device (a replay, or its other POST winning the race)
     breaks ``rating_once_per_device`` and is the domain error ``ERR_ALREADY``; any other
     integrity error propagates.
@@ -126,6 +159,7 @@ def rating_submit(
     contract = activity.contract
     try:
         with transaction.atomic():
+            _check_attendance(link)
             rating = Rating.objects.create(
                 activity=activity, contract=contract, stars=stars, comment=comment, device=device_key(device_id)
             )

@@ -2,8 +2,10 @@
 
 ``/rate/<token>/`` needs no login. A device is a random id in a signed, HttpOnly cookie
 that this page sets on the first visit; the service stores only a keyed hash of it, and
-the database allows one rating per device per activity. POSTs are limited per client
-address (REMOTE_ADDR, as the audit trail records it) through Django's cache.
+the database allows one rating per device per activity, and the service no more ratings
+than the activity had participants. POSTs are limited per client address (REMOTE_ADDR, as
+the audit trail records it) by django-ratelimit in Django's cache, shared by every process
+when REDIS_URL is set (``post_rates`` has the windows and the cap they make).
 
 The QR code (SVG) and the printable poster are for the palace's staff and the
 provider's own users.
@@ -11,14 +13,12 @@ provider's own users.
 
 import io
 import secrets
-import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import segno
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -29,6 +29,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import get_usage
 
 from contracts.models import Activity
 from contracts.permissions import can_view_contract
@@ -52,8 +53,9 @@ DEVICE_MAX_AGE = 365 * 24 * 60 * 60
 
 # POSTs per client address per minute. A whole activity's audience often shares one address (the
 # palace's Wi-Fi behind one NAT), and each device rates once anyway, so the limit only stops floods;
-# settings.HEZUO_RATING_POSTS_PER_MINUTE changes it.
+# settings.HEZUO_RATING_POSTS_PER_MINUTE changes it (0 switches it off).
 DEFAULT_POSTS_PER_MINUTE = 60
+RATE_GROUP = "hezuo.rating-posts"
 
 STAR_WORDS = {
     1: pgettext_lazy("rating", "Very poor"),
@@ -98,25 +100,42 @@ def posts_per_minute() -> int:
     return int(getattr(settings, "HEZUO_RATING_POSTS_PER_MINUTE", DEFAULT_POSTS_PER_MINUTE))
 
 
-def over_the_limit(request) -> bool:
-    """Count this POST against its address's current minute; True once the minute's allowance is spent.
+def post_rates() -> list[str]:
+    """The windows a POST is counted in: the minute's allowance, and a sixth of it per 10 seconds.
 
-    A fixed one-minute window in Django's cache. With the default LocMemCache each worker
-    process counts on its own, so N workers let through up to N times the limit; a shared
-    cache (Redis, Memcached, the database cache) makes it one count per address.
+    django-ratelimit counts in fixed windows, and a burst that straddles a window's end gets the
+    allowance of both: with the minute alone, 2 × 60 POSTs in two seconds. The 10-second window
+    spreads the minute out: any 10 seconds take at most 2 × 10, and any 60 seconds at most
+    60 + 10 = 70 (they touch at most seven 10-second windows, and within one minute window the
+    minute's 60 hold). A steady 1 POST a second never meets the limit.
     """
     limit = posts_per_minute()
     if limit <= 0:
-        return False
-    window = int(time.time() // 60)
-    key = f"hezuo:rate-posts:{clean_ip(request.META.get('REMOTE_ADDR')) or 'unknown'}:{window}"
-    if cache.add(key, 1, timeout=90):
-        return False
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=90)
-        return False
+        return []
+    return [f"{limit}/m", f"{-(-limit // 6)}/10s"]
+
+
+def client_address(group: str, request) -> str:
+    """The key each POST is counted under: the client's address, as the audit trail records it."""
+    return clean_ip(request.META.get("REMOTE_ADDR")) or "unknown"
+
+
+def retry_after(request) -> int | None:
+    """Count this POST in every window; None while within them all, else the seconds until it may come back.
+
+    The counts live in Django's cache (settings.CACHES: Redis when REDIS_URL is set), so every
+    process and server counts one address together.
+    """
+    refused = [
+        usage
+        for rate in post_rates()
+        if (usage := get_usage(request, group=RATE_GROUP, key=client_address, rate=rate, increment=True))
+        and usage["should_limit"]
+    ]
+    if not refused:
+        return None
+    # time_left counts to the window's last second, which still belongs to it.
+    return max(usage["time_left"] for usage in refused) + 1
 
 
 # --- the public page ------------------------------------------------------------------------------
@@ -199,9 +218,9 @@ def _unavailable(request, link: RatingLink | None, problem: str, now):
 def rate(request, token: str):
     """The public page: stars and a comment, no login; then a thank-you page (post/redirect/get)."""
     now = timezone.now()
-    if request.method == "POST" and over_the_limit(request):
+    if request.method == "POST" and (wait := retry_after(request)) is not None:
         response = _page(request, "too_many.html", None, status=429)
-        response["Retry-After"] = "60"
+        response["Retry-After"] = str(wait)
         return response
     device = device_id(request)
     if request.method == "POST":
@@ -258,6 +277,8 @@ def _post(request, token: str, device: str | None, now):
         form = form or _bound(request)
         if exc.field == "stars":
             form.add_error("stars", str(exc))
+        else:  # the activity is full; a link that closed meanwhile shows its own page instead
+            form.add_error(None, str(exc))
         # Already rated (also when this device's other POST won the race), closed, or unknown: the
         # page shows the activity, its contract and provider.
         link = find_link(token)
