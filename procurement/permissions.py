@@ -36,8 +36,13 @@ def can_edit_provider(user: AnyUser, provider: Provider) -> bool:
     return own is not None and own.pk == provider.pk
 
 
+def can_review_registrations(user: AnyUser, palace: Palace | int) -> bool:
+    """Whoever decides a palace's registrations; whether one still awaits a decision is the service's to say."""
+    return has_role(user, palace, Role.ADMIN)
+
+
 def can_review_provider(user: AnyUser, provider: Provider) -> bool:
-    return provider.status == Provider.Status.PENDING and has_role(user, provider.palace_id, Role.ADMIN)
+    return provider.status == Provider.Status.PENDING and can_review_registrations(user, provider.palace_id)
 
 
 def can_manage_service_projects(user: AnyUser, palace: Palace | int) -> bool:

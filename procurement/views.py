@@ -31,6 +31,7 @@ from .models import Provider, ProviderDocument, ServiceProject
 from .permissions import (
     can_edit_service_project,
     can_review_provider,
+    can_review_registrations,
     can_view_provider,
     can_view_service_project,
     provider_of,
@@ -106,7 +107,7 @@ def provider_detail(request, pk: int):
         return deny_or_login(request)
     form = ReviewForm(request.POST or None)
     if request.method == "POST":
-        if not can_review_provider(request.user, provider):
+        if not can_review_registrations(request.user, provider.palace_id):
             return deny_or_login(request)
         if form.is_valid():
             try:

@@ -24,6 +24,7 @@ SQLITE_TESTS = (
     # What `make demo` serves: the demo's seed, every URL for every role, the browser.
     "tests/test_seed_demo.py",
     "tests/test_authorization_matrix.py",
+    "tests/test_double_post.py",  # every POST of the matrix, twice: a replay answers, never a 500
     "tests/browser/",  # (and anything marked ``browser``)
     # Code with a branch per database: the audit chain's SQL (core/audit.py), the scheduler's
     # advisory lock and skip-locked claims that are plain reads on SQLite (core/scheduler.py),

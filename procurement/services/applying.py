@@ -18,6 +18,7 @@ from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import User
 from core.notify import notify
+from core.transitions import done_by, transition
 from core.uploads import DOCUMENT_TYPES, store_uploads
 
 from ..models import Application, ApplicationDocument, Exclusion, Provider, Recruitment
@@ -32,6 +33,9 @@ ERR_MISSING_DOCUMENT = _("Attach the required document “%(name)s”.")
 ERR_PRICE = _("Enter a price above zero.")
 ERR_PRICE_CEILING = _("The price %(price)s exceeds the ceiling of %(ceiling)s.")
 ERR_NOT_YOUR_APPLICATION = _("This is not your organisation's application.")
+ERR_ALREADY_WITHDRAWN = _(
+    "This application was already withdrawn by %(who)s on %(when)s; you may submit it again until the deadline."
+)
 
 
 def active_exclusion(provider: Provider, palace_id: int, on) -> Exclusion | None:
@@ -174,8 +178,11 @@ def application_withdraw(*, actor: User, application: Application, now: datetime
         raise DomainError(
             ERR_DEADLINE_PASSED % {"deadline": timezone.localtime(recruitment.deadline).strftime("%Y-%m-%d %H:%M")}
         )
+    if application.state == Application.State.WITHDRAWN:  # a double click, or a colleague first
+        raise DomainError(ERR_ALREADY_WITHDRAWN % done_by(application))
     before = audit.snapshot(application, ["state"])
-    application.withdraw()
+    with transition(application):
+        application.withdraw()
     application.save()
     audit.record(
         actor=actor,

@@ -17,6 +17,7 @@ from core import audit
 from core.errors import DomainError
 from core.models import User
 from core.notify import notify
+from core.transitions import done_by, transition
 from core.uploads import store_uploads
 from core.workdays import add_working_days
 
@@ -41,6 +42,7 @@ ERR_NOT_IN_PUBLICITY = _("Objections can be lodged only while the result is in p
 ERR_OBJECTION_GROUNDS = _("State the grounds of the objection.")
 ERR_NOT_APPLICANT = _("Only an applicant may lodge an objection.")
 ERR_ANSWER_REQUIRED = _("Write the answer; the applicant will read it.")
+ERR_OBJECTION_ANSWERED = _("This objection was already answered by %(who)s on %(when)s: %(state)s.")
 ERR_OPEN_OBJECTIONS = _("Every objection must be answered before the recruitment is awarded.")
 ERR_PUBLICITY_RUNNING = _("The publicity period has not ended yet.")
 
@@ -150,16 +152,25 @@ def objection_answer(*, actor: User, objection: Objection, upheld: bool, answer:
     objection = Objection.objects.select_for_update().select_related("recruitment").get(pk=objection.pk)
     recruitment = lock_recruitment(objection.recruitment)
     require_admin(actor, recruitment)
+    if objection.state != Objection.State.OPEN:  # a double click, or another administrator first
+        raise DomainError(
+            ERR_OBJECTION_ANSWERED
+            % {
+                "state": objection.get_state_display(),
+                **done_by(objection, objection.answered_by, objection.answered_at),
+            }
+        )
     if not answer.strip():
         raise DomainError(ERR_ANSWER_REQUIRED, field="answer")
     if upheld and outcome not in Objection.Outcome.values:
         raise DomainError(_("Choose whether to reopen the evaluation or cancel the recruitment."), field="outcome")
     before = audit.snapshot(objection, ["state"])
-    if upheld:
-        objection.uphold()
-        objection.outcome = outcome
-    else:
-        objection.reject()
+    with transition(objection):
+        if upheld:
+            objection.uphold()
+            objection.outcome = outcome
+        else:
+            objection.reject()
     objection.answer, objection.answered_by, objection.answered_at = answer.strip(), actor, timezone.now()
     objection.save()
     audit.record(

@@ -17,6 +17,7 @@ from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import User
 from core.notify import notify
+from core.transitions import done_by, transition
 
 from .. import scoring
 from ..documents import issue_tender_report
@@ -53,6 +54,7 @@ ERR_LOCKED = _("Compiled scores are locked; request a correction instead.")
 ERR_SAME_PERSON = _("A correction must be approved by a different staff member.")
 ERR_CORRECTION_REASON = _("Choose a reason code and write a justification.")
 ERR_NOT_COMPILED = _("The scores have not been compiled yet.")
+ERR_CORRECTION_DECIDED = _("This correction was already decided by %(who)s on %(when)s: %(state)s.")
 
 
 @dataclass(frozen=True)
@@ -293,18 +295,29 @@ def score_correction_decide(
 ) -> ScoreCorrection:
     """A second staff member approves or rejects; an approval recompiles and reissues the report."""
     correction = (
-        ScoreCorrection.objects.select_for_update().select_related("score__member__recruitment").get(pk=correction.pk)
+        ScoreCorrection.objects.select_for_update(of=("self",))
+        .select_related("score__member__recruitment", "decided_by")
+        .get(pk=correction.pk)
     )
     recruitment = correction.score.member.recruitment
     require_admin(actor, recruitment)
+    if correction.state != ScoreCorrection.State.REQUESTED:  # a double click, or another administrator first
+        raise DomainError(
+            ERR_CORRECTION_DECIDED
+            % {
+                "state": correction.get_state_display(),
+                **done_by(correction, correction.decided_by, correction.decided_at),
+            }
+        )
     if actor.pk == correction.requested_by_id:
         raise DomainError(ERR_SAME_PERSON)
     before = audit.snapshot(correction, ["state"])
-    if approve:
-        correction.approve()
-        Score.objects.filter(pk=correction.score_id).update(points=correction.corrected_points)
-    else:
-        correction.reject()
+    with transition(correction):
+        if approve:
+            correction.approve()
+            Score.objects.filter(pk=correction.score_id).update(points=correction.corrected_points)
+        else:
+            correction.reject()
     correction.decided_by, correction.decided_at = actor, timezone.now()
     correction.save()
     audit.record(

@@ -20,6 +20,7 @@ from core import audit
 from core.errors import DomainError, NotPermitted
 from core.models import Palace, Role, User
 from core.notify import notify
+from core.transitions import done_by, transition
 from core.uploads import DOCUMENT_TYPES, store_uploads
 
 from ..credit_code import normalise, validate_credit_code
@@ -38,7 +39,7 @@ from ..permissions import (
     can_edit_provider,
     can_edit_service_project,
     can_manage_service_projects,
-    can_review_provider,
+    can_review_registrations,
 )
 
 ERR_CODE_TAKEN = _("An organisation with this unified social credit code is already registered.")
@@ -46,7 +47,7 @@ ERR_USERNAME_TAKEN = _("This user name is taken; please choose another.")
 ERR_LICENCE_REQUIRED = _("Attach the business licence or registration certificate.")
 ERR_NO_CATEGORY = _("Choose at least one service category.")
 ERR_REASON_REQUIRED = _("Give the reason for the rejection; the provider will read it.")
-ERR_NOT_PENDING = _("This registration has already been reviewed.")
+ERR_NOT_PENDING = _("This registration was already reviewed by %(who)s on %(when)s: %(state)s.")
 ERR_NOT_REJECTED = _("Only a rejected registration can be resubmitted.")
 ERR_NO_KPI = _("Add at least one KPI target.")
 ERR_DUPLICATE_KPI = _("Each KPI target may appear only once.")
@@ -211,18 +212,22 @@ def provider_add_documents(
 
 def _review(*, actor: User, provider_id: int, approve: bool, reason: str) -> Provider:
     provider = Provider.objects.select_for_update().get(pk=provider_id)
-    if provider.status != Provider.Status.PENDING:
-        raise DomainError(ERR_NOT_PENDING)
-    if not can_review_provider(actor, provider):
+    if not can_review_registrations(actor, provider.palace_id):
         raise NotPermitted
+    if provider.status != Provider.Status.PENDING:  # a double click, or another administrator first
+        raise DomainError(
+            ERR_NOT_PENDING
+            % {"state": provider.get_status_display(), **done_by(provider, provider.reviewed_by, provider.reviewed_at)}
+        )
     reason = (reason or "").strip()
     if not approve and not reason:
         raise DomainError(ERR_REASON_REQUIRED, field="reason")
     before = audit.snapshot(provider, ["status", "status_reason"])
-    if approve:
-        provider.verify()
-    else:
-        provider.reject()
+    with transition(provider, field="status"):
+        if approve:
+            provider.verify()
+        else:
+            provider.reject()
     provider.status_reason = reason
     provider.reviewed_by = actor
     provider.reviewed_at = timezone.now()

@@ -18,6 +18,7 @@ from core import audit
 from core.errors import DomainError
 from core.models import User
 from core.notify import notify
+from core.transitions import done_by, transition
 from core.workdays import working_days_between
 
 from ..models import Application, Criterion, Recruitment
@@ -35,6 +36,8 @@ ERR_WINDOW = _("The application window is %(days)d working days; it must be at l
 ERR_PANEL_SIZE = _("The panel must have an odd number of evaluators, at least 3; %(size)d is not allowed.")
 ERR_NO_KPIS = _("The service project “%(name)s” has no KPI targets; add them before publishing.")
 ERR_NO_CRITERIA = _("Add the scoring criteria.")
+ERR_ALREADY_CANCELLED = _("This recruitment was already cancelled by %(who)s on %(when)s.")
+ERR_ALREADY_REISSUED = _("This recruitment was already re-issued as %(number)s by %(who)s on %(when)s.")
 
 
 def publish_problems(recruitment: Recruitment, now: datetime) -> tuple[list[str], list[str]]:
@@ -100,10 +103,13 @@ def recruitment_publish(*, actor: User, recruitment: Recruitment, now: datetime 
 def recruitment_cancel(*, actor: User, recruitment: Recruitment, reason: str) -> Recruitment:
     recruitment = lock_recruitment(recruitment)
     require_admin(actor, recruitment)
+    if recruitment.state == Recruitment.State.CANCELLED:  # a double click, or another administrator first
+        raise DomainError(ERR_ALREADY_CANCELLED % done_by(recruitment))
     if not reason.strip():
         raise DomainError(_("Give the reason for cancelling."), field="reason")
     before = audit.snapshot(recruitment, ["state"])
-    recruitment.cancel()
+    with transition(recruitment):
+        recruitment.cancel()
     recruitment.save()
     audit.record(
         actor=actor,
@@ -125,10 +131,17 @@ def recruitment_cancel(*, actor: User, recruitment: Recruitment, reason: str) ->
 
 @transaction.atomic
 def recruitment_reissue(*, actor: User, recruitment: Recruitment) -> Recruitment:
-    """One click after a failed (or cancelled) recruitment: a new draft with the same terms."""
+    """One click after a failed (or cancelled) recruitment: a new draft with the same terms, once."""
+    recruitment = lock_recruitment(recruitment)  # two clicks at once make one draft
     require_admin(actor, recruitment)
     if recruitment.state not in (Recruitment.State.FAILED, Recruitment.State.CANCELLED):
         raise DomainError(_("Only a failed or cancelled recruitment can be re-issued."))
+    earlier = Recruitment.objects.filter(reissue_of=recruitment).select_related("created_by").first()
+    if earlier is not None:
+        raise DomainError(
+            ERR_ALREADY_REISSUED
+            % {"number": earlier.number, **done_by(earlier, earlier.created_by, earlier.created_at)}
+        )
     clone = recruitment_create(actor=actor, **recruitment_terms(recruitment))
     clone.reissue_of = recruitment
     clone.save(update_fields=["reissue_of"])

@@ -5,6 +5,7 @@ from django.utils import translation
 
 from core.errors import DomainError, NotPermitted
 from core.models import AuditEvent, Notification, StoredFile, User
+from core.transitions import moment
 from procurement import services
 from procurement.models import Provider
 
@@ -122,7 +123,13 @@ def test_a_registration_is_reviewed_once(roles, wenshang):
     services.provider_verify(actor=roles["admin"], provider=provider)
     with pytest.raises(DomainError) as exc:
         services.provider_reject(actor=roles["admin"], provider=provider, reason="again")
-    assert exc.value.message == services.ERR_NOT_PENDING
+    provider.refresh_from_db()
+    assert str(exc.value.message) == services.ERR_NOT_PENDING % {
+        "who": str(roles["admin"]),
+        "when": moment(provider.reviewed_at),
+        "state": provider.get_status_display(),
+    }
+    assert provider.status == Provider.Status.VERIFIED
 
 
 def test_rejected_provider_resubmits_after_fixing_its_profile(roles, wenshang, client_for):
