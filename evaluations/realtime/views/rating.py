@@ -3,7 +3,7 @@
 ``/rate/<token>/`` needs no login. A device is a random id in a signed, HttpOnly cookie
 that this page sets on the first visit; the service stores only a keyed hash of it, and
 the database allows one rating per device per activity. POSTs are limited per client
-address (REMOTE_ADDR, as the audit trail records it) through Django's cache.
+address (core.middleware.client_ip, as the audit trail records it) through Django's cache.
 
 The QR code (SVG) and the printable poster are for the palace's staff and the
 provider's own users.
@@ -32,8 +32,8 @@ from django.views.decorators.http import require_http_methods
 
 from contracts.models import Activity
 from contracts.permissions import can_view_contract
-from core.audit import clean_ip
 from core.errors import DomainError
+from core.middleware import client_ip
 from core.viewmixins import deny_or_login
 from evaluations.realtime.models import Rating, RatingLink
 from evaluations.realtime.services import ratings as services
@@ -109,7 +109,7 @@ def over_the_limit(request) -> bool:
     if limit <= 0:
         return False
     window = int(time.time() // 60)
-    key = f"hezuo:rate-posts:{clean_ip(request.META.get('REMOTE_ADDR')) or 'unknown'}:{window}"
+    key = f"hezuo:rate-posts:{client_ip(request) or 'unknown'}:{window}"
     if cache.add(key, 1, timeout=90):
         return False
     try:
