@@ -5,9 +5,7 @@ Each event's hash covers its content and the previous event's hash, so editing,
 deleting or reordering any stored row breaks the chain at that row.
 """
 
-import functools
 import hashlib
-import ipaddress
 import json
 from dataclasses import dataclass
 from datetime import UTC
@@ -17,9 +15,8 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
-from django.utils.ipv6 import clean_ipv6_address
 
-from .middleware import current_ip
+from .middleware import clean_ip, current_ip
 from .models import AuditEvent, AuditHead, Palace, User
 
 GENESIS = "0" * 64
@@ -43,23 +40,6 @@ def to_json(value: Any) -> Any:
     if value is None:
         return None
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False), parse_float=_stable_number)
-
-
-@functools.lru_cache(maxsize=4096)  # pure, and called on every audited write with the few addresses of the moment
-def clean_ip(value: str | None) -> str | None:
-    """The client address in the form the database stores and returns, or None if it is not one.
-
-    GenericIPAddressField rewrites IPv6 on save (2001:0db8::0001 -> 2001:db8::1)
-    and PostgreSQL's inet refuses anything that is not an address, so the raw
-    REMOTE_ADDR would either break the hash or fail the whole transaction.
-    """
-    if not value:
-        return None
-    try:
-        address = ipaddress.ip_address(value.strip().split("%", 1)[0])  # drop an IPv6 zone id
-    except ValueError:
-        return None
-    return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict:

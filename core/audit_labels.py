@@ -8,6 +8,7 @@ register_action_labels(
     {
         "calendar.imported": _("Working-day calendar imported"),
         "document.issued": _("Document issued"),
+        "login_lock.cleared": _("Login unlocked"),
         "membership.granted": _("Role granted"),
         "palace.created": _("Palace created"),
         "user.created": _("User created"),

@@ -1,10 +1,13 @@
 """Carries the current request's client address to the audit trail without passing requests into services."""
 
+import functools
+import ipaddress
 from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
+from django.utils.ipv6 import clean_ipv6_address
 
 from .models import Role
 from .permissions import palace_ids
@@ -16,14 +19,43 @@ def current_ip() -> str | None:
     return _client_ip.get()
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and called on every audited write with the few addresses of the moment
+def clean_ip(value: str | None) -> str | None:
+    """The client address in the form the database stores and returns, or None if it is not one.
+
+    GenericIPAddressField rewrites IPv6 on save (2001:0db8::0001 -> 2001:db8::1)
+    and PostgreSQL's inet refuses anything that is not an address, so the raw
+    REMOTE_ADDR would either break the hash or fail the whole transaction.
+    """
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip().split("%", 1)[0])  # drop an IPv6 zone id
+    except ValueError:
+        return None
+    return clean_ipv6_address(str(address)) if address.version == 6 else str(address)
+
+
+def client_ip(request) -> str | None:
+    """The client's address: the one way Hezuo reads it (audit trail, rating limit, login throttling).
+
+    REMOTE_ADDR, unless settings.HEZUO_CLIENT_IP_HEADER names the header that the reverse proxy in
+    front of production sets (X-Real-IP, or X-Forwarded-For of which the proxy appends the last
+    entry). A client can forge such a header, so it is read only when that setting says a proxy
+    overwrites it.
+    """
+    header = settings.HEZUO_CLIENT_IP_HEADER
+    raw = request.META.get(header, "") if header else ""
+    raw = raw.split(",")[-1].strip() if raw else request.META.get("REMOTE_ADDR")
+    return clean_ip(raw)
+
+
 class RequestContextMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a proxy
-        # strips it, and production sits behind one that sets REMOTE_ADDR.
-        token = _client_ip.set(request.META.get("REMOTE_ADDR") or None)
+        token = _client_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:

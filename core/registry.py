@@ -198,3 +198,19 @@ def audit_seal(user) -> AuditSeal:
             if q is not None:
                 parts[name] = q if current is None else current | q
     return AuditSeal(**parts)
+
+
+# fn(palace_ids) -> Q over users: the people a later app counts as belonging to those palaces
+# (procurement: its providers' users), besides the palaces' staff (core's own memberships).
+_palace_people: list[Callable[[frozenset[int]], models.Q]] = []
+
+
+def register_palace_people(fn: Callable[[frozenset[int]], models.Q]) -> None:
+    _palace_people.append(fn)
+
+
+def palace_people_q(palace_ids: frozenset[int]) -> models.Q:
+    q = models.Q(memberships__palace_id__in=palace_ids)
+    for fn in _palace_people:
+        q |= fn(palace_ids)
+    return q

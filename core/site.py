@@ -7,7 +7,9 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
+from .login_locks import can_clear_login_locks
 from .views import HomeView
+from .views_login_locks import login_lock_clear_view, login_locks
 from .views_notifications import NotificationListView, mark_all_read, mark_read
 
 
@@ -57,12 +59,15 @@ class HomeApp(HezuoApplication):
     menu = (
         MenuLink("workbench:index", _("Home"), "dashboard"),
         MenuLink("workbench:notifications", _("Notifications"), "notifications"),
+        MenuLink("workbench:login_locks", _("Locked logins"), "lock_person", can_clear_login_locks),
     )
 
     index_path = path("", HomeView.as_view(), name="index")
     notifications_path = path("notifications/", NotificationListView.as_view(), name="notifications")
     notification_read_path = path("notifications/<int:pk>/read/", mark_read, name="notification_read")
     notifications_read_all_path = path("notifications/read/", mark_all_read, name="notifications_read_all")
+    login_locks_path = path("login-locks/", login_locks, name="login_locks")
+    login_lock_clear_path = path("login-locks/<int:pk>/unlock/", login_lock_clear_view, name="login_lock_clear")
 
 
 class HezuoSite(Site):

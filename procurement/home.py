@@ -1,5 +1,6 @@
-"""Procurement's contributions to core: home panels and who may download its files."""
+"""Procurement's contributions to core: home panels, who may download its files, whose login locks its palace sees."""
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Role
@@ -8,6 +9,7 @@ from core.registry import (
     HomePanel,
     register_file_policy,
     register_home_panels,
+    register_palace_people,
     register_subject_policy,
 )
 
@@ -85,3 +87,11 @@ def procurement_panels(user):
             )
         )
     return panels
+
+
+def provider_users_of(palace_ids):
+    """A provider's users belong to the palace that verified the provider (login locks page)."""
+    return Q(provider_link__provider__palace_id__in=palace_ids)
+
+
+register_palace_people(provider_users_of)

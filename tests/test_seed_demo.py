@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,7 +49,9 @@ def seeded(_seeded_once, db):
 def test_seed_demo_creates_the_documented_palaces_and_logins(seeded):
     assert set(Palace.objects.values_list("name", flat=True)) == {"汶上县工人文化宫", "佛山市工人文化宫"}
     for username in DEMO_USERS:
-        assert authenticate(username=username, password="hezuo-demo") is not None, username
+        # django-axes checks every authentication against its locks, which needs the request.
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=username, password="hezuo-demo") is not None, username
     auditor = User.objects.get(username="prov-auditor")
     assert Membership.objects.filter(user=auditor, role=Role.AUDITOR).count() == 2
     assert Provider.objects.count() == 10

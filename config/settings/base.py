@@ -1,6 +1,7 @@
 """Settings shared by every environment; each environment file imports this."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +29,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "viewflow",
     "viewflow.workflow",
+    "axes",
     "core",
     "procurement",
     "contracts",
@@ -48,6 +50,8 @@ MIDDLEWARE = [
     "core.middleware.AuditorsReadOnlyMiddleware",
     "viewflow.middleware.SiteMiddleware",
     "viewflow.middleware.HotwireTurboMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the login page with the lock's message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,6 +111,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out login before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -151,8 +160,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}},
+    "loggers": {"fontTools": {"level": "WARNING"}, "weasyprint": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
+
+# The request header (a request.META key) that carries the client's address. None: REMOTE_ADDR,
+# which a client cannot forge; production, behind its proxy, names the proxy's header.
+# core.middleware.client_ip reads it for the audit trail, the rating limit and login throttling.
+HEZUO_CLIENT_IP_HEADER = None
+
+# Login throttling (django-axes): a user name is locked from one client address after
+# AXES_FAILURE_LIMIT wrong passwords, for AXES_COOLOFF_MINUTES; an administrator may unlock it sooner.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "core.login_locks.lockout_response"
 
 HEZUO_BRAND = _("Hezuo")
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "hz-table"}

@@ -9,6 +9,9 @@ if not SECRET_KEY:
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the proxy REMOTE_ADDR is the proxy's own address: the client's comes in the header the proxy
+# sets (overwriting whatever the client sent). CLIENT_IP_HEADER="" reads REMOTE_ADDR (no proxy).
+HEZUO_CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "HTTP_X_REAL_IP") or None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -42,6 +42,15 @@ ROWS: dict[str, list[Check]] = {
             "post",
         ),
     ],
+    "workbench:login_locks": [Check(url("workbench:login_locks"), E(LOGIN, 403, 200, 403, 403, 403, 403, 200, 200))],
+    "workbench:login_lock_clear": [
+        Check(url("workbench:login_lock_clear", lambda w: w.users["evaluator"].pk), ALL(405)),
+        Check(
+            url("workbench:login_lock_clear", lambda w: w.users["evaluator"].pk),
+            E(LOGIN, 403, 404, 403, 403, 403, 403, 302, 302),
+            "post",
+        ),
+    ],
     # provider portal
     "portal:index": [Check(url("portal:index"), E(302, 302, 403, 403, 403, 403, 302, 403, 403))],
     "portal:organisation": [Check(url("portal:organisation"), E(LOGIN, 200, 403, 403, 403, 403, 200, 403, 403))],

@@ -3,8 +3,8 @@
 ``/rate/<token>/`` needs no login. A device is a random id in a signed, HttpOnly cookie
 that this page sets on the first visit; the service stores only a keyed hash of it, and
 the database allows one rating per device per activity, and the service no more ratings
-than the activity had participants. POSTs are limited per client address (REMOTE_ADDR, as
-the audit trail records it) by django-ratelimit in Django's cache, shared by every process
+than the activity had participants. POSTs are limited per client address (core.middleware.client_ip,
+as the audit trail records it) by django-ratelimit in Django's cache, shared by every process
 when REDIS_URL is set (``post_rates`` has the windows and the cap they make).
 
 The QR code (SVG) and the printable poster are for the palace's staff and the
@@ -33,8 +33,8 @@ from django_ratelimit.core import get_usage
 
 from contracts.models import Activity
 from contracts.permissions import can_view_contract
-from core.audit import clean_ip
 from core.errors import DomainError
+from core.middleware import client_ip
 from core.viewmixins import deny_or_login
 from evaluations.realtime.models import Rating, RatingLink
 from evaluations.realtime.services import ratings as services
@@ -117,7 +117,7 @@ def post_rates() -> list[str]:
 
 def client_address(group: str, request) -> str:
     """The key each POST is counted under: the client's address, as the audit trail records it."""
-    return clean_ip(request.META.get("REMOTE_ADDR")) or "unknown"
+    return client_ip(request) or "unknown"
 
 
 def retry_after(request) -> int | None:
