@@ -109,7 +109,9 @@ EOF
     fi
 }
 
-postgres_suite() { DATABASE_URL="$PG_URL" pytest "${XDIST[@]}" "$@"; }
+# The browser tests drive the pages in Chromium: what they check does not differ between the
+# databases, so they run once, on SQLite, the database `make demo` serves.
+postgres_suite() { DATABASE_URL="$PG_URL" pytest "${XDIST[@]}" -m "not browser" "$@"; }
 sqlite_suite() { env -u DATABASE_URL pytest "${XDIST[@]}" "$@"; }
 sqlite_marked() {  # the tests marked sqlite; a -k or path given that selects none of them is no failure
     sqlite_suite -m sqlite "$@"
@@ -122,7 +124,7 @@ sqlite_marked() {  # the tests marked sqlite; a -k or path given that selects no
 }
 
 if pg_reachable; then
-    stage "pytest on PostgreSQL (all)" postgres_suite "$@"
+    stage "pytest on PostgreSQL (all but browser)" postgres_suite "$@"
     stage "pytest on SQLite (-m sqlite)" sqlite_marked "$@"
 elif [[ "${REQUIRE_POSTGRES:-0}" == "1" ]]; then
     echo "ERROR: REQUIRE_POSTGRES=1 but PostgreSQL does not answer at ${PG_HOST}:${PG_PORT}." >&2
