@@ -281,7 +281,9 @@ def seed(n_activities: int) -> list[str]:
         report=report,
         narrative="本月",
         activities=[
-            contract_services.ActivityInput(today, f"职工公益课堂（第{n}期）", "culture", "多功能厅", 40)
+            # As many participants as a report may give (forms_provider.MAX_PARTICIPANTS): the attendance cap
+            # (no more ratings than people who came) must not refuse a rating during the run.
+            contract_services.ActivityInput(today, f"职工公益课堂（第{n}期）", "culture", "多功能厅", 100_000)
             for n in range(1, n_activities + 1)
         ],
     )
