@@ -1,13 +1,8 @@
-"""Final evaluation (终期评价), exit (退出) and re-tender (DOMAIN.md §5).
+"""Exit (退出, DOMAIN.md §5).
 
-A ``FinalEvaluation`` opens 30 days before a contract ends. Its points come from four
-components (weighted per palace by ``FinalWeights``), one of them a sealed panel review
-whose seats (``FinalPanelSeat``) share the recruitment panel's state machine. The
-provider may ``Appeal`` the proposed rating once; the administrator signs it off, and a
-second staff member confirms a 差. A 差, or an early termination decided on a
-``TerminationReview``, ends in an ``Exit``: the contract terminated, a ``HandoverItem``
-checklist for both sides, the last milestone withheld, an ``procurement.Exclusion`` and a
-drafted re-tender.
+A 差 made final, or an early termination decided on a ``TerminationReview``, ends in an
+``Exit``: the contract terminated, a ``HandoverItem`` checklist for both sides, the last
+milestone withheld, a ``procurement.Exclusion`` and a drafted re-tender.
 """
 
 from django.db import models

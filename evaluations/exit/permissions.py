@@ -1,4 +1,4 @@
-"""``can_<action>(user, obj) -> bool`` for real-time evaluation and rectification."""
+"""``can_<action>(user, obj) -> bool`` for the exit, its handover, and a provider's history."""
 
 from contracts.models import Contract
 from contracts.permissions import can_view_contract, is_party

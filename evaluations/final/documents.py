@@ -1,9 +1,6 @@
-"""The PDFs of evaluation: the rectification notice (整改通知书) of every order, the monthly real-time
-summary (实时评价月度小结) of every closed month of a contract, the final assessment report (终期评估报告)
-and the exit notice (退出合作通知书).
+"""The final assessment report (终期评估报告), issued once the rating is final.
 
-Issued documents are always Chinese and immutable, so their wording is written here in
-Chinese rather than looked up in the catalogue (as procurement/documents.py does).
+Issued documents are always Chinese and immutable, so their wording is written here in Chinese.
 """
 
 from dataclasses import replace

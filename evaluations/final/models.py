@@ -1,13 +1,10 @@
-"""Final evaluation (终期评价), exit (退出) and re-tender (DOMAIN.md §5).
+"""Final evaluation (终期评价, DOMAIN.md §5).
 
 A ``FinalEvaluation`` opens 30 days before a contract ends. Its points come from four
 components (weighted per palace by ``FinalWeights``), one of them a sealed panel review
 whose seats (``FinalPanelSeat``) share the recruitment panel's state machine. The
 provider may ``Appeal`` the proposed rating once; the administrator signs it off, and a
-second staff member confirms a 差. A 差, or an early termination decided on a
-``TerminationReview``, ends in an ``Exit``: the contract terminated, a ``HandoverItem``
-checklist for both sides, the last milestone withheld, an ``procurement.Exclusion`` and a
-drafted re-tender.
+second staff member confirms a 差, which ends in an exit (``evaluations.exit``).
 """
 
 from decimal import Decimal

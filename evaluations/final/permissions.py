@@ -1,4 +1,4 @@
-"""``can_<action>(user, obj) -> bool`` for real-time evaluation and rectification."""
+"""``can_<action>(user, obj) -> bool`` for the final evaluation: reading, appeal, sign-off, renewal, weights, panel."""
 
 from contracts.permissions import is_party
 from core.models import Role

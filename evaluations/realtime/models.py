@@ -1,5 +1,6 @@
-"""Real-time evaluation and rectification (DOMAIN.md §4): inspections, worker ratings, red lines,
-the running monthly score of each contract, and rectification orders."""
+"""Real-time evaluation (DOMAIN.md §4): checklists and inspections, workers' ratings and their
+links, red lines, the palace's indicator weights, and each contract's running score per month.
+"""
 
 import secrets
 from decimal import Decimal

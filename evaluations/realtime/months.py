@@ -1,20 +1,5 @@
-"""The running monthly score of a contract (DOMAIN.md §4), kept current by every input.
-
-Each input service calls ``period_apply`` inside its own transaction with what it adds
-(an inspection's score, a rating, a report's score, a red line). The month's row is
-locked, its sums and counts move by that much, and the score is worked out again from
-those sums: O(1) per input, whatever the length of the term. ``period_recompute``
-rebuilds the same row from the sources, for checking.
-
-``period_apply`` is three steps that a hot caller (a worker's rating) can send in its own
-batches of statements: ``period_lock`` (one SELECT … FOR UPDATE that also reads the
-palace's weights; ``period_from_row``, or ``period_create`` for the month's first input),
-``period_change`` (the new sums, score and standing, and the one UPDATE that writes them)
-and ``period_settle`` (a closed month's summary again, a failing month's order). Their
-SQL is built once per database from the models' metadata, not by the ORM on each call.
-
-When the month fails (below 60, or a red line) a rectification order is issued in the
-same transaction: once per month for the score, once per red line.
+"""The month helpers every part of evaluation counts by: a date's month, its last day, the months
+a term covers, and the palace's indicator weights in force.
 """
 
 import calendar

@@ -1,4 +1,4 @@
-"""``can_<action>(user, obj) -> bool`` for real-time evaluation and rectification."""
+"""``can_<action>(user, obj) -> bool`` for real-time evaluation: inspections, red lines, weights."""
 
 from contracts.models import Contract
 from contracts.permissions import is_party

@@ -1,5 +1,6 @@
-"""Real-time evaluation and rectification (DOMAIN.md §4): inspections, worker ratings, red lines,
-the running monthly score of each contract, and rectification orders."""
+"""Rectification (DOMAIN.md §4): the order a failing month issues, its findings, and the
+termination review that a second failed order in a term opens.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

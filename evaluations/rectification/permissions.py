@@ -1,4 +1,4 @@
-"""``can_<action>(user, obj) -> bool`` for real-time evaluation and rectification."""
+"""``can_<action>(user, obj) -> bool`` for rectification orders and termination reviews."""
 
 from contracts.permissions import can_view_contract, is_party
 from core.models import Role

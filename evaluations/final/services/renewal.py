@@ -1,18 +1,6 @@
-"""Final evaluation (终期评价, DOMAIN.md §5): opened, proposed, appealed, signed off, renewed, ended.
-
-The scheduler opens it 30 days before the contract ends (``final_evaluations_open_due``)
-and the contract moves to "in final evaluation". Once the panel review is compiled
-(``evaluations.services.final_panel``), ``final_panel_compiled`` works out the other three
-components from the term's own records and proposes a rating; the provider may appeal
-it once within 5 working days (``appeal_lodge``), and an administrator upholds or adjusts
-it with a reason (``appeal_decide``). When the appeal is decided, or the window closes
-without one (``appeal_windows_close``), an administrator signs it off; a 差 ends a
-partnership, so a second administrator must confirm it (``final_confirm``). At ``final``
-the rating is fixed, the assessment report is issued, and the outcome follows: a 差 exits
-at once, a 合格 is re-tendered at the end of the term (``final_terms_end``), and an 优秀 or
-良好 may be renewed once (``final_renew``).
-
-Locks are taken in one order everywhere: contract, then evaluation, then appeal.
+"""The outcome at the end of a term (DOMAIN.md §5): an 优秀 or 良好 may be renewed once without
+re-tender (``final_renew``); when the term ends (``final_terms_end``) the contract is completed
+and a 合格 is re-tendered.
 """
 
 from datetime import datetime

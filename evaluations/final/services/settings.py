@@ -1,4 +1,4 @@
-"""A palace's evaluation settings: its indicator weights, which checklists are in use, and the final weights."""
+"""A palace's final-evaluation settings: the components' weights and how long an exit excludes a provider."""
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _

@@ -1,13 +1,6 @@
-"""The final evaluation in the UI: the table, the evaluation's page, the appeal, the administrator's
-decisions (the appeal, sign-off, a second confirmation of a 差, renewal) and the palace's weights.
-
-One page serves every viewer: the breakdown (each component's weight, value and points, the
-deduction, the red-line cap), the trend of the term's monthly scores, the appeal, the approval
-trail and the documents, and, below a status line that says where it stands and who acts next,
-the one form that is the viewer's to use. Each form posts to its own view, which calls one
-service (evaluations/services/final.py); a refusal comes back as the service's message on the
-page. The provider sees that its evaluation is under way while the panel is at work, and its
-points only from the proposal on.
+"""The final evaluation's forms: the provider's appeal, and the administrator's decisions (the
+appeal, sign-off, a second confirmation of a 差, renewal) and the palace's weights. Each calls
+one service; a refusal comes back as the service's message on the evaluation's page.
 """
 
 from django.contrib import messages

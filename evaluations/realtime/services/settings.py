@@ -1,4 +1,6 @@
-"""A palace's evaluation settings: its indicator weights, which checklists are in use, and the final weights."""
+"""A palace's real-time evaluation settings: its indicator weights (every current month is scored
+again at once) and which checklists are in use.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
