@@ -63,9 +63,8 @@ class DocumentDeskTable(tables.Table):
     issued_by = tables.Column(_("Issued by"), accessor="issued_by__full_name", order_by=("issued_by__full_name",))
     size = tables.Column(_("Size"), attrs=NOWRAP)
     sha256 = tables.Column(_("SHA-256"))
-    chain = tables.Column(
-        _("Audit chain at issue"), accessor="chain_seq", order_by=("chain_seq",), default="—", attrs=NOWRAP
-    )
+    # Not NOWRAP: the position and the hash may stack, or the title and object columns get squeezed.
+    chain = tables.Column(_("Audit chain at issue"), accessor="chain_seq", order_by=("chain_seq",), default="—")
     download = tables.Column(_("Download"), accessor="pk", orderable=False, exclude_from_export=True)
     verify = tables.Column(_("Verification"), accessor="pk", orderable=False, exclude_from_export=True)
 

@@ -155,7 +155,7 @@ def test_a_chain_that_only_grew_passes_against_the_pdf_and_the_checkpoint(issued
     checkpoint = str(settings.MEDIA_ROOT / "audit/checkpoints/2026-12-08.json")
     output = verify(path, checkpoint)
     assert "the chain is intact" in output
-    assert f"第 {doc.chain_seq} 条事件仍是链头 {doc.chain_hash[:16]}…" in output
+    assert f"第 {doc.chain_seq} 条事件仍在审计链中，哈希仍为 {doc.chain_hash[:16]}…" in output
     assert "2026-12-08.json" in output
 
 
