@@ -70,25 +70,36 @@ def _fire(contract: Contract, transition, refusal) -> None:
     transition()
 
 
-@transaction.atomic
-def contract_open_rectification(*, actor: User | None, contract: Contract) -> Contract:
-    """Put an active contract under rectification: a rectification order was issued.
-
-    Refused (``DomainError``) unless the contract is active. Audited as ``contract.rectification_opened``.
-    """
+def _move(*, actor: User | None, contract: Contract, transition: str, refusal, action: str) -> Contract:
+    """Lock, fire the state-only ``transition``, save and audit it as ``action``: one step of the lifecycle."""
     contract = _relock(contract)
     before = audit.snapshot(contract, ["state"])
-    _fire(contract, contract.open_rectification, ERR_CANNOT_OPEN_RECTIFICATION)
+    _fire(contract, getattr(contract, transition), refusal)
     contract.save(update_fields=["state"])
     audit.record(
         actor=actor,
-        action="contract.rectification_opened",
+        action=action,
         obj=contract,
         palace=contract.palace_id,
         before=before,
         after=audit.snapshot(contract, ["state"]),
     )
     return contract
+
+
+@transaction.atomic
+def contract_open_rectification(*, actor: User | None, contract: Contract) -> Contract:
+    """Put an active contract under rectification: a rectification order was issued.
+
+    Refused (``DomainError``) unless the contract is active. Audited as ``contract.rectification_opened``.
+    """
+    return _move(
+        actor=actor,
+        contract=contract,
+        transition="open_rectification",
+        refusal=ERR_CANNOT_OPEN_RECTIFICATION,
+        action="contract.rectification_opened",
+    )
 
 
 @transaction.atomic
@@ -98,19 +109,13 @@ def contract_close_rectification(*, actor: User | None, contract: Contract) -> C
     Refused (``DomainError``) unless the contract is under rectification. Audited as
     ``contract.rectification_closed``.
     """
-    contract = _relock(contract)
-    before = audit.snapshot(contract, ["state"])
-    _fire(contract, contract.close_rectification, ERR_CANNOT_CLOSE_RECTIFICATION)
-    contract.save(update_fields=["state"])
-    audit.record(
+    return _move(
         actor=actor,
+        contract=contract,
+        transition="close_rectification",
+        refusal=ERR_CANNOT_CLOSE_RECTIFICATION,
         action="contract.rectification_closed",
-        obj=contract,
-        palace=contract.palace_id,
-        before=before,
-        after=audit.snapshot(contract, ["state"]),
     )
-    return contract
 
 
 @transaction.atomic
@@ -119,19 +124,13 @@ def contract_begin_final(*, actor: User | None, contract: Contract) -> Contract:
 
     Refused (``DomainError``) from any other state. Audited as ``contract.final_evaluation_begun``.
     """
-    contract = _relock(contract)
-    before = audit.snapshot(contract, ["state"])
-    _fire(contract, contract.begin_final_evaluation, ERR_CANNOT_BEGIN_FINAL)
-    contract.save(update_fields=["state"])
-    audit.record(
+    return _move(
         actor=actor,
+        contract=contract,
+        transition="begin_final_evaluation",
+        refusal=ERR_CANNOT_BEGIN_FINAL,
         action="contract.final_evaluation_begun",
-        obj=contract,
-        palace=contract.palace_id,
-        before=before,
-        after=audit.snapshot(contract, ["state"]),
     )
-    return contract
 
 
 @transaction.atomic

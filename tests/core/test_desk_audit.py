@@ -61,6 +61,7 @@ DYNAMIC = {
     ("core/audit.py", "action"),  # record() passes on its caller's action
     ("core/audit.py", "event.action"),  # the hash's payload
     ("procurement/services/panels.py", "action"),  # ask_justifications(): its callers pass literals
+    ("contracts/services/lifecycle.py", "action"),  # _move(): its callers pass literals
     ("evaluations/rectification/services.py", "f'rectification.{order.state}'"),  # passed or failed
 }
 
